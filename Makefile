@@ -1,0 +1,156 @@
+# gridutils build. See README.md; the contract is ../shared/DESIGN.md.
+#   make                 all binaries into build/bin/
+#   make test            install deps, build, unit tests (plain and SAN=1), BATS
+#   make CUDA=0|1|auto   CUDA backend: never, required, when nvcc is found
+#   make SAN=1           ASan+UBSan build under build/san/
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CUDA      ?= auto
+SAN       ?= 0
+
+CXX       ?= g++
+NVCC_PATH := $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+
+ifeq ($(CUDA),1)
+  ifeq ($(NVCC_PATH),)
+    $(error CUDA=1 but nvcc was found neither on PATH nor under /usr/local/cuda/bin)
+  endif
+  WITH_CUDA := 1
+else ifeq ($(CUDA),auto)
+  WITH_CUDA := $(if $(NVCC_PATH),1,0)
+else ifeq ($(CUDA),0)
+  WITH_CUDA := 0
+else
+  $(error CUDA must be auto, 0 or 1, not '$(CUDA)')
+endif
+
+ifeq ($(SAN),1)
+  B := build/san
+else
+  B := build
+endif
+# Objects differ between CUDA and non-CUDA builds; keep them apart so
+# switching CUDA= never links a stale object.
+O := $(B)/obj-cuda$(WITH_CUDA)
+
+# -ffp-contract=off everywhere: the exact kernels' bits must not depend on
+# whether the compiler fuses a*b+c; every fma we want is written out.
+CPPFLAGS  += -Ilib -DGRID_VERSION='"$(VERSION)"' -DGRID_CUDA=$(WITH_CUDA) -DJSON_DIAGNOSTICS=1
+CXXFLAGS  ?= -O2 -g
+CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -pthread -MMD -MP
+LDLIBS    += -lsodium -lcurl -lsqlite3 -lopenblas -pthread
+
+ifeq ($(SAN),1)
+  CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS  += -fsanitize=address,undefined
+endif
+
+ifeq ($(WITH_CUDA),1)
+  CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC_PATH))
+  CUDA_LIB  := $(firstword $(wildcard $(CUDA_HOME)/lib64) $(CUDA_HOME)/lib)
+  # A100, RTX 30, RTX 40, H100/H200 as SASS, plus PTX for newer cards.
+  CUDA_ARCH := -gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86 \
+               -gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=sm_90 \
+               -gencode arch=compute_90,code=compute_90
+  # Exact mode: no fused multiply-add unless written, IEEE division and
+  # square root, subnormals kept.
+  NVCCFLAGS := -O3 -std=c++17 $(CUDA_ARCH) --fmad=false --ftz=false --prec-div=true \
+               --prec-sqrt=true -Xcompiler -Wall,-Wextra,-Werror,-ffp-contract=off -Ilib \
+               -DGRID_CUDA=1 -MMD -MP -Wno-deprecated-gpu-targets
+  CPPFLAGS  += -I$(CUDA_HOME)/include
+  LDFLAGS   += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB)
+  LDLIBS    += -lcublasLt -lcublas -lnccl -lcudart
+  CU_SRC    := $(wildcard lib/cuda/*.cu)
+else
+  CU_SRC    :=
+endif
+
+TOOLS     := $(patsubst cmd/%.cc,%,$(wildcard cmd/*.cc))
+LIB_SRC   := $(wildcard lib/*.cc)
+LIB_OBJ   := $(LIB_SRC:%.cc=$(O)/%.o) $(CU_SRC:%.cu=$(O)/%.o)
+TEST_SRC  := $(wildcard tests/unit/*.cc)
+TEST_OBJ  := $(TEST_SRC:%.cc=$(O)/%.o)
+BENCH_SRC := $(wildcard bench/*.cc)
+BINS      := $(TOOLS:%=$(B)/bin/%)
+BENCHES   := $(BENCH_SRC:bench/%.cc=$(B)/bench/%)
+UNIT      := $(B)/test/unit_tests
+LIBGRID   := $(O)/libgrid.a
+
+.PHONY: all test unit bats bench demo install uninstall clean man
+# Keep objects: they are intermediates of pattern chains, which make would
+# otherwise delete and then rebuild every time.
+.SECONDARY:
+all: $(BINS)
+
+$(O)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(O)/%.o: %.cu
+	@mkdir -p $(@D)
+	$(NVCC_PATH) $(NVCCFLAGS) -c $< -o $@
+
+$(LIBGRID): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/%: $(O)/cmd/%.o $(LIBGRID)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(UNIT): $(TEST_OBJ) $(LIBGRID)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ -lgtest -lgtest_main $(LDLIBS)
+
+$(B)/bench/%: $(O)/bench/%.o $(LIBGRID)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+unit: $(UNIT)
+
+test:
+	./scripts/install-deps
+	$(MAKE) all unit
+	$(MAKE) SAN=1 unit
+	./scripts/run-tests
+
+bench: all $(BENCHES)
+	./scripts/run-bench $(BENCHES)
+
+demo: all
+	./scripts/demo
+
+MAN_PAGES := $(patsubst man/%.scd,build/man/%,$(wildcard man/*.scd))
+man: $(MAN_PAGES)
+build/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@
+
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	for t in $(TOOLS); do \
+	  install -m 644 completions/bash/$$t $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t && \
+	  install -m 644 completions/zsh/_$$t $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t && \
+	  install -m 644 completions/fish/$$t.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish || exit 1; \
+	done
+
+uninstall:
+	for t in $(TOOLS); do \
+	  rm -f $(DESTDIR)$(PREFIX)/bin/$$t $(DESTDIR)$(PREFIX)/share/man/man1/$$t.1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; \
+	done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

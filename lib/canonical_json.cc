@@ -1,0 +1,175 @@
+#include "canonical_json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "error.h"
+
+namespace grid {
+namespace {
+
+// Integers past 2^53 have no exact IEEE double, so RFC 8785 (I-JSON)
+// cannot represent them.
+constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
+
+std::u16string utf16(const std::string& s) {
+  std::u16string out;
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    uint32_t cp;
+    size_t len;
+    if (c < 0x80) { cp = c; len = 1; }
+    else if ((c >> 5) == 6) { cp = c & 0x1f; len = 2; }
+    else if ((c >> 4) == 14) { cp = c & 0x0f; len = 3; }
+    else { cp = c & 0x07; len = 4; }
+    for (size_t j = 1; j < len && i + j < s.size(); ++j)
+      cp = cp << 6 | (static_cast<unsigned char>(s[i + j]) & 0x3f);
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xd800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xdc00 + (cp & 0x3ff)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+void put_string(std::string& out, const std::string& s) {
+  static const char digits[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += digits[c >> 4];
+          out += digits[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void put_value(std::string& out, const json& v, const std::string& path) {
+  switch (v.type()) {
+    case json::value_t::null: out += "null"; return;
+    case json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return;
+    case json::value_t::string: put_string(out, v.get_ref<const std::string&>()); return;
+    case json::value_t::number_unsigned: {
+      uint64_t u = v.get<uint64_t>();
+      if (u > kMaxExactInteger)
+        throw data_error("integer " + std::to_string(u) + " is beyond +-2^53 and has no exact JSON form",
+                         path.empty() ? "." : path);
+      out += std::to_string(u);
+      return;
+    }
+    case json::value_t::number_integer: {
+      int64_t i = v.get<int64_t>();
+      uint64_t mag = i < 0 ? uint64_t(0) - uint64_t(i) : uint64_t(i);
+      if (mag > kMaxExactInteger)
+        throw data_error("integer " + std::to_string(i) + " is beyond +-2^53 and has no exact JSON form",
+                         path.empty() ? "." : path);
+      out += i == 0 ? "0" : std::to_string(i);
+      return;
+    }
+    case json::value_t::number_float: {
+      double d = v.get<double>();
+      if (!std::isfinite(d)) throw data_error("number is not finite", path.empty() ? "." : path);
+      out += es_number(d);
+      return;
+    }
+    case json::value_t::array: {
+      out += '[';
+      size_t i = 0;
+      for (const auto& e : v) {
+        if (i) out += ',';
+        put_value(out, e, path + "[" + std::to_string(i) + "]");
+        ++i;
+      }
+      out += ']';
+      return;
+    }
+    case json::value_t::object: {
+      std::vector<std::pair<std::u16string, json::const_iterator>> members;
+      members.reserve(v.size());
+      for (auto it = v.begin(); it != v.end(); ++it) members.emplace_back(utf16(it.key()), it);
+      std::sort(members.begin(), members.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      out += '{';
+      bool first = true;
+      for (const auto& [key16, it] : members) {
+        if (!first) out += ',';
+        first = false;
+        put_string(out, it.key());
+        out += ':';
+        put_value(out, it.value(), path + "." + it.key());
+      }
+      out += '}';
+      return;
+    }
+    case json::value_t::binary:
+    case json::value_t::discarded:
+      break;
+  }
+  throw Error(Exit::internal, "value of a type JSON text cannot hold");
+}
+
+}  // namespace
+
+std::string es_number(double value) {
+  if (!std::isfinite(value)) throw data_error("NaN and infinities have no JSON form");
+  if (value == 0) return "0";  // also -0
+  std::string sign;
+  if (value < 0) {
+    sign = "-";
+    value = -value;
+  }
+  // Shortest round-trip digits, as ECMAScript requires: "d.ddde[+-]x".
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  size_t e = sci.find('e');
+  std::string digits = sci.substr(0, 1) + (e > 2 ? sci.substr(2, e - 2) : "");
+  int n = std::stoi(sci.substr(e + 1)) + 1;  // value = 0.digits * 10^n
+  int k = static_cast<int>(digits.size());
+
+  std::string out;
+  if (k <= n && n <= 21) {
+    out = digits + std::string(n - k, '0');
+  } else if (0 < n && n <= 21) {
+    out = digits.substr(0, n) + "." + digits.substr(n);
+  } else if (-6 < n && n <= 0) {
+    out = "0." + std::string(-n, '0') + digits;
+  } else {
+    int exp = n - 1;
+    out = digits.substr(0, 1);
+    if (k > 1) out += "." + digits.substr(1);
+    out += exp < 0 ? "e-" : "e+";
+    out += std::to_string(exp < 0 ? -exp : exp);
+  }
+  return sign + out;
+}
+
+std::string canonical_json(const json& value) {
+  std::string out;
+  put_value(out, value, "");
+  return out;
+}
+
+}  // namespace grid

@@ -1,0 +1,22 @@
+// RFC 8785 JSON Canonicalization Scheme: the bytes that ids are hashes of.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace grid {
+
+using json = nlohmann::json;
+
+// Canonical UTF-8 text of `value`: object members sorted by their UTF-16
+// code units, no insignificant whitespace, minimal string escapes, numbers
+// in ECMAScript form. Throws Error(Exit::data) naming the field for a
+// number JSON cannot carry exactly: an integer beyond +-2^53 (money must
+// never be rounded silently) or a non-finite float.
+std::string canonical_json(const json& value);
+
+// ECMAScript Number.prototype.toString of a finite double (RFC 8785
+// section 3.2.2.3). Throws Error(Exit::data) for NaN and infinities.
+std::string es_number(double value);
+
+}  // namespace grid

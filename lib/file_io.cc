@@ -1,0 +1,91 @@
+#include "file_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "error.h"
+
+namespace grid {
+namespace {
+
+[[noreturn]] void io_fail(const std::string& what, const std::string& path) {
+  int err = errno;
+  throw Error(err == ENOENT ? Exit::no_input : Exit::io, what + " " + path + ": " + std::strerror(err));
+}
+
+std::string dir_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+FdCloser::~FdCloser() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string read_fd(int fd, const std::string& name, size_t limit) {
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      io_fail("cannot read", name);
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > limit)
+      throw Error(Exit::data, name + " is larger than " + std::to_string(limit) + " bytes");
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+std::string read_file(const std::string& path, size_t limit) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) io_fail("cannot open", path);
+  FdCloser closer(fd);
+  return read_fd(fd, path, limit);
+}
+
+void write_file_atomic(const std::string& path, const std::string& content, int mode) {
+  std::random_device rd;
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) io_fail("cannot create", tmp);
+  bool ok = true;
+  {
+    FdCloser closer(fd);
+    size_t done = 0;
+    while (ok && done < content.size()) {
+      ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) ok = false;
+      else done += static_cast<size_t>(n);
+    }
+    // The umask must not widen or narrow what the caller asked for.
+    if (ok && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) ok = false;
+    if (ok && ::fsync(fd) != 0) ok = false;
+  }
+  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) ok = false;
+  if (!ok) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    errno = err;
+    io_fail("cannot write", path);
+  }
+  int dfd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace grid

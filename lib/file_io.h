@@ -1,0 +1,31 @@
+// Whole-file reads and crash-safe whole-file writes.
+#pragma once
+
+#include <string>
+
+namespace grid {
+
+// Closes a descriptor when it goes out of scope.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser();
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+// Reads all of `fd` (at most `limit` bytes; Exit::data past it).
+std::string read_fd(int fd, const std::string& name, size_t limit);
+
+// Reads a whole file; Exit::no_input when it does not exist.
+std::string read_file(const std::string& path, size_t limit);
+
+// Writes `content` so that `path` holds either its old content or all of
+// the new one, whatever happens: temp file in the same folder, fsync,
+// rename, fsync of the folder.
+void write_file_atomic(const std::string& path, const std::string& content, int mode);
+
+}  // namespace grid
