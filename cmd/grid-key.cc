@@ -12,13 +12,14 @@ int main(int argc, char** argv) {
   gen->add_flag("--force", opt.force, "Replace an existing key file");
 
   CLI::App* pub = app.add_subcommand("pub", "Print the public key, ed25519:<hex>");
-  tool.add_key_flag(*pub, false);
+  tool.add_key_flag(*pub);
 
   CLI::App* sign = app.add_subcommand("sign", "Fill in id and sig of each message");
   CLI::App* id = app.add_subcommand("id", "Fill in the id of each message, without signing");
   CLI::App* verify = app.add_subcommand("verify", "Check each message's id and signature; exit 1 if any fails");
-  tool.add_key_flag(*sign, false);
-  verify->add_option("--by", opt.by, "Accept only signatures by this public key (ed25519:<hex>); repeatable");
+  tool.add_key_flag(*sign);
+  verify->add_option("--by", opt.by, "Accept only signatures by this public key (ed25519:<hex>); repeatable")
+      ->allow_extra_args(false);
   tool.add_format_flag(*verify);
   for (CLI::App* sub : {sign, id, verify}) {
     sub->add_option("files", opt.inputs, "Input files of JSON Lines (default: stdin)");

@@ -55,37 +55,46 @@ std::string read_file(const std::string& path, size_t limit) {
   return read_fd(fd, path, limit);
 }
 
-void write_file_atomic(const std::string& path, const std::string& content, int mode) {
+bool write_file_atomic(const std::string& path, const std::string& content, int mode, bool replace) {
   std::random_device rd;
   std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  auto fail = [&](int err) {
+    ::unlink(tmp.c_str());
+    throw Error(Exit::io, "cannot write " + path + ": " + std::strerror(err));
+  };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) io_fail("cannot create", tmp);
-  bool ok = true;
+  if (fd < 0) throw Error(Exit::io, "cannot write " + path + ": " + std::strerror(errno));
   {
     FdCloser closer(fd);
     size_t done = 0;
-    while (ok && done < content.size()) {
+    while (done < content.size()) {
       ssize_t n = ::write(fd, content.data() + done, content.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) ok = false;
-      else done += static_cast<size_t>(n);
+      if (n < 0) fail(errno);
+      done += static_cast<size_t>(n);
     }
     // The umask must not widen or narrow what the caller asked for.
-    if (ok && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) ok = false;
-    if (ok && ::fsync(fd) != 0) ok = false;
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0 || ::fsync(fd) != 0) fail(errno);
   }
-  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) ok = false;
-  if (!ok) {
-    int err = errno;
+  if (replace) {
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail(errno);
+  } else {
+    // link(2) fails if the name exists: no window in which another file
+    // created meanwhile would be replaced.
+    if (::link(tmp.c_str(), path.c_str()) != 0) {
+      int err = errno;
+      if (err != EEXIST) fail(err);
+      ::unlink(tmp.c_str());
+      return false;
+    }
     ::unlink(tmp.c_str());
-    errno = err;
-    io_fail("cannot write", path);
   }
   int dfd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
   }
+  return true;
 }
 
 }  // namespace grid

@@ -25,7 +25,9 @@ std::string read_file(const std::string& path, size_t limit);
 
 // Writes `content` so that `path` holds either its old content or all of
 // the new one, whatever happens: temp file in the same folder, fsync,
-// rename, fsync of the folder.
-void write_file_atomic(const std::string& path, const std::string& content, int mode);
+// rename (or link, when not replacing), fsync of the folder. Returns false,
+// writing nothing, when `replace` is false and `path` exists. Failures are
+// Exit::io naming `path`.
+bool write_file_atomic(const std::string& path, const std::string& content, int mode, bool replace = true);
 
 }  // namespace grid

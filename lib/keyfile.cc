@@ -26,10 +26,8 @@ SigningKey parse_key_text(const std::string& text, const std::string& source) {
 }
 
 void save_key(const std::string& path, const SigningKey& key, bool overwrite) {
-  struct stat st;
-  if (!overwrite && ::stat(path.c_str(), &st) == 0)
+  if (!write_file_atomic(path, key_file_text(key), 0600, overwrite))
     throw Error(Exit::usage, "key file " + path + " exists; refusing to overwrite it (use --force)");
-  write_file_atomic(path, key_file_text(key), 0600);
 }
 
 SigningKey load_key(const std::string& path) {

@@ -67,7 +67,7 @@ Status check_signature(const json& message, std::string* signer) {
   std::array<uint8_t, 64> raw;
   if (!unhex(sig->get_ref<const std::string&>(), raw.data(), raw.size()))
     return Status::Fail("sig.sig is not 128 hex digits");
-  if (signer) *signer = by->get<std::string>();
+  if (signer) *signer = public_key_ref(pub);
   if (!ed25519_verify(pub, message["id"].get_ref<const std::string&>(), raw))
     return Status::Fail("bad signature by " + by->get<std::string>());
   return Status::Ok();

@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <new>
+
+#include "device_error.h"
 
 namespace grid {
 
@@ -20,10 +23,14 @@ void Tool::add_format_flag(CLI::App& where) {
       ->check(CLI::IsMember({"json", "table"}));
 }
 
-void Tool::add_key_flag(CLI::App& where, bool required) {
-  auto* opt = where.add_option("--key", common_.key, "Ed25519 key file made by grid-key gen (default $GRID_KEY)")
-                  ->envname("GRID_KEY");
-  if (required) opt->required();
+void Tool::add_key_flag(CLI::App& where) {
+  where.add_option("--key", common_.key, "Ed25519 key file made by grid-key gen (default $GRID_KEY)");
+}
+
+std::string Tool::key_path() const {
+  if (!common_.key.empty()) return common_.key;
+  const char* env = std::getenv("GRID_KEY");
+  return env ? env : "";
 }
 
 void Tool::add_keep_going_flag(CLI::App& where) {
@@ -83,6 +90,9 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
   } catch (const Error& e) {
     report(e);
     return static_cast<int>(e.code());
+  } catch (const DeviceError& e) {
+    report(Error(Exit::unavailable, e.what()));
+    return static_cast<int>(Exit::unavailable);
   } catch (const json::exception& e) {
     // Our own code checks fields first; a JSON exception that escapes means
     // the input had a shape we did not check for, so blame the data.

@@ -30,9 +30,13 @@ class Tool {
 
   // Adds --format json|table. Without it, JSON unless stdout is a terminal.
   void add_format_flag(CLI::App& where);
-  // Adds --key FILE (default $GRID_KEY; CLI11 takes the flag first, the
-  // environment only when the flag is absent).
-  void add_key_flag(CLI::App& where, bool required);
+  // Adds --key FILE. The key file is the flag's, else $GRID_KEY's: see
+  // key_path().
+  void add_key_flag(CLI::App& where);
+  // --key when given, else $GRID_KEY, else "". (Read here rather than by
+  // CLI11's envname: CLI11 2.1 fills the environment into the options of
+  // subcommands that were not used, which share this one string.)
+  std::string key_path() const;
   // Adds --keep-going.
   void add_keep_going_flag(CLI::App& where);
 
