@@ -79,7 +79,7 @@ BENCHES   := $(BENCH_SRC:bench/%.cc=$(B)/bench/%)
 UNIT      := $(B)/test/unit_tests
 LIBGRID   := $(O)/libgrid.a
 
-.PHONY: all test unit bats bench demo install uninstall clean man
+.PHONY: all test unit gpu-test bench demo install uninstall clean man
 # Keep objects: they are intermediates of pattern chains, which make would
 # otherwise delete and then rebuild every time.
 .SECONDARY:
@@ -111,9 +111,21 @@ $(B)/bench/%: $(O)/bench/%.o $(LIBGRID)
 
 unit: $(UNIT)
 
+# GPU tests: built here to prove they compile; run only where a GPU answers
+# (they skip themselves otherwise).
+GPU_TEST_SRC := $(wildcard tests/gpu/*.cc)
+GPU_TEST_OBJ := $(GPU_TEST_SRC:%.cc=$(O)/%.o)
+GPU_UNIT     := $(B)/test/gpu_tests
+$(GPU_UNIT): $(GPU_TEST_OBJ) $(LIBGRID)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ -lgtest -lgtest_main $(LDLIBS)
+gpu-test: $(GPU_UNIT)
+	@test "$(WITH_CUDA)" = 1 || { echo "gpu-test needs CUDA=1 (nvcc)" >&2; exit 2; }
+	$(GPU_UNIT)
+
 test:
 	./scripts/install-deps
-	$(MAKE) all unit
+	$(MAKE) all unit $(if $(filter 1,$(WITH_CUDA)),$(GPU_UNIT))
 	$(MAKE) SAN=1 unit
 	./scripts/run-tests
 
@@ -153,4 +165,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(TOOLS:%=$(O)/cmd/%.d) $(BENCH_SRC:%.cc=$(O)/%.d)

@@ -1,0 +1,198 @@
+// CUDA backend of exact mode: the GEMM of exact_gemm.h and the elementwise
+// functions of exact_math.h, with the same bits as the CPU.
+//
+// Why this kernel is plain: bit-identity with the CPU needs one sequential
+// fma chain per output, p = 0..k-1. So no tensor cores (their internal
+// accumulation order and rounding are unspecified), no split-K, no atomics,
+// no warp-shuffle reductions. Tiling only changes where operands are loaded
+// from; every thread still walks its outputs' chains in order with __fmaf_rn.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "cuda/cuda_check.h"
+#include "device_cuda.h"
+#include "exact_gemm.h"
+#include "exact_math.h"
+
+namespace grid {
+namespace {
+
+// 64x64 outputs per block, 16x16 threads, 4x4 outputs per thread: 16
+// independent chains per thread hide the fma latency. A K tile of 16 keeps
+// shared memory at 8 KiB per block, so several blocks fit per SM.
+constexpr int kTileM = 64;
+constexpr int kTileN = 64;
+constexpr int kTileK = 16;
+constexpr int kThreadsX = 16;
+constexpr int kThreadsY = 16;
+constexpr int kPerThreadM = kTileM / kThreadsY;
+constexpr int kPerThreadN = kTileN / kThreadsX;
+constexpr int kBlockThreads = kThreadsX * kThreadsY;
+static_assert(kTileM * kTileK % kBlockThreads == 0 && kTileN * kTileK % kBlockThreads == 0,
+              "every thread loads the same number of tile elements");
+// +1 column staggers the A tile's transposed stores across shared-memory banks.
+constexpr int kTilePadM = kTileM + 1;
+// gridDim.y (the row-tile count) is limited to 65535 by CUDA.
+constexpr int kMaxRowTiles = 65535;
+
+// One step p of this thread's chains: acc[r][c] = fma(A[i_r][p], B[p][j_c], acc[r][c]).
+__device__ __forceinline__ void tile_step(const float* a_col, const float* b_row, int tx, int ty,
+                                          float (&acc)[kPerThreadM][kPerThreadN]) {
+  float a[kPerThreadM], b[kPerThreadN];
+#pragma unroll
+  for (int r = 0; r < kPerThreadM; ++r) a[r] = a_col[ty + r * kThreadsY];
+#pragma unroll
+  for (int c = 0; c < kPerThreadN; ++c) b[c] = b_row[tx + c * kThreadsX];
+#pragma unroll
+  for (int r = 0; r < kPerThreadM; ++r)
+#pragma unroll
+    for (int c = 0; c < kPerThreadN; ++c) acc[r][c] = __fmaf_rn(a[r], b[c], acc[r][c]);
+}
+
+__global__ void __launch_bounds__(kBlockThreads)
+    exact_gemm_kernel(int m, int n, int k, const float* __restrict__ A, std::int64_t lda,
+                      const float* __restrict__ B, std::int64_t ldb, float* __restrict__ C,
+                      std::int64_t ldc) {
+  __shared__ float As[kTileK][kTilePadM];  // As[p][i]: column p of the A tile
+  __shared__ float Bs[kTileK][kTileN];     // Bs[p][j]: row p of the B tile
+  const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * kThreadsX + tx;
+  const int row0 = blockIdx.y * kTileM, col0 = blockIdx.x * kTileN;
+
+  // This thread's outputs: rows row0 + ty + 16r, columns col0 + tx + 16c
+  // (interleaved, so a warp's stores to C are coalesced).
+  float acc[kPerThreadM][kPerThreadN];
+#pragma unroll
+  for (int r = 0; r < kPerThreadM; ++r)
+#pragma unroll
+    for (int c = 0; c < kPerThreadN; ++c) acc[r][c] = 0.0f;
+
+  for (int p0 = 0; p0 < k; p0 += kTileK) {
+    // Out-of-range loads read as 0; those values reach only outputs that are
+    // never stored, or K steps that are never run (below).
+#pragma unroll
+    for (int e = tid; e < kTileM * kTileK; e += kBlockThreads) {
+      const int i = e / kTileK, p = e % kTileK;
+      const int gi = row0 + i, gp = p0 + p;
+      As[p][i] = gi < m && gp < k ? A[gi * lda + gp] : 0.0f;
+    }
+#pragma unroll
+    for (int e = tid; e < kTileN * kTileK; e += kBlockThreads) {
+      const int p = e / kTileN, j = e % kTileN;
+      const int gp = p0 + p, gj = col0 + j;
+      Bs[p][j] = gp < k && gj < n ? B[gp * ldb + gj] : 0.0f;
+    }
+    __syncthreads();
+
+    // A partial last tile runs only its live steps: a padded step would add
+    // fma(0, 0, acc), which turns an acc of -0 into +0.
+    const int steps = min(kTileK, k - p0);
+    if (steps == kTileK) {
+#pragma unroll
+      for (int p = 0; p < kTileK; ++p) tile_step(As[p], Bs[p], tx, ty, acc);
+    } else {
+      for (int p = 0; p < steps; ++p) tile_step(As[p], Bs[p], tx, ty, acc);
+    }
+    __syncthreads();
+  }
+
+#pragma unroll
+  for (int r = 0; r < kPerThreadM; ++r) {
+    const int gi = row0 + ty + r * kThreadsY;
+#pragma unroll
+    for (int c = 0; c < kPerThreadN; ++c) {
+      const int gj = col0 + tx + c * kThreadsX;
+      if (gi < m && gj < n) C[gi * ldc + gj] = acc[r][c];
+    }
+  }
+}
+
+__global__ void exact_unary_kernel(ExactUnary op, const float* __restrict__ in,
+                                   float* __restrict__ out, std::size_t n) {
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += stride)
+    out[i] = exact_unary(op, in[i]);
+}
+
+// Device memory that frees itself, so a throw between cudaMalloc and the end
+// of a host wrapper leaks nothing.
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(std::size_t count) {
+    if (count > 0) GRID_CUDA_CHECK(cudaMalloc(&ptr_, count * sizeof(float)));
+  }
+  ~DeviceBuffer() { cudaFree(ptr_); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  float* get() const { return ptr_; }
+
+ private:
+  float* ptr_ = nullptr;
+};
+
+// Copies a rows x cols matrix with leading dimension ld (same on both sides).
+void copy_matrix(float* dst, const float* src, int rows, int cols, int ld, cudaMemcpyKind kind) {
+  if (rows == 0 || cols == 0) return;
+  const std::size_t pitch = static_cast<std::size_t>(ld) * sizeof(float);
+  GRID_CUDA_CHECK(cudaMemcpy2D(dst, pitch, src, pitch, cols * sizeof(float), rows, kind));
+}
+
+std::size_t matrix_span(int rows, int cols, int ld) {
+  return rows == 0 || cols == 0 ? 0 : static_cast<std::size_t>(rows - 1) * ld + cols;
+}
+
+}  // namespace
+
+int cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky error so later calls start clean
+    return 0;
+  }
+  return count;
+}
+
+void exact_gemm_cuda(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                     float* C, int ldc, void* stream) {
+  exact_gemm_check_args(m, n, k, lda, ldb, ldc);
+  if (m == 0 || n == 0) return;
+  const int row_tiles = (m + kTileM - 1) / kTileM, col_tiles = (n + kTileN - 1) / kTileN;
+  if (row_tiles > kMaxRowTiles)
+    throw DeviceError("exact_gemm_cuda: m=" + std::to_string(m) + " exceeds the kernel's " +
+                      std::to_string(kMaxRowTiles * kTileM) + " rows");
+  const dim3 grid(col_tiles, row_tiles), block(kThreadsX, kThreadsY);
+  exact_gemm_kernel<<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(m, n, k, A, lda, B,
+                                                                          ldb, C, ldc);
+  GRID_CUDA_CHECK(cudaGetLastError());
+}
+
+void exact_gemm_cuda_host(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                          float* C, int ldc) {
+  exact_gemm_check_args(m, n, k, lda, ldb, ldc);
+  if (m == 0 || n == 0) return;
+  DeviceBuffer dA(matrix_span(m, k, lda)), dB(matrix_span(k, n, ldb)), dC(matrix_span(m, n, ldc));
+  copy_matrix(dA.get(), A, m, k, lda, cudaMemcpyHostToDevice);
+  copy_matrix(dB.get(), B, k, n, ldb, cudaMemcpyHostToDevice);
+  exact_gemm_cuda(m, n, k, dA.get(), lda, dB.get(), ldb, dC.get(), ldc, nullptr);
+  copy_matrix(C, dC.get(), m, n, ldc, cudaMemcpyDeviceToHost);
+  GRID_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+void exact_unary_cuda_host(ExactUnary op, const float* in, float* out, std::size_t n) {
+  if (n == 0) return;
+  // Enough blocks to fill any current GPU; the grid-stride loop covers the rest.
+  constexpr int kThreads = 256, kMaxBlocks = 4096;
+  const int blocks = static_cast<int>(
+      std::min<std::size_t>(kMaxBlocks, (n + kThreads - 1) / kThreads));
+  DeviceBuffer d_in(n), d_out(n);
+  GRID_CUDA_CHECK(cudaMemcpy(d_in.get(), in, n * sizeof(float), cudaMemcpyHostToDevice));
+  exact_unary_kernel<<<blocks, kThreads>>>(op, d_in.get(), d_out.get(), n);
+  GRID_CUDA_CHECK(cudaGetLastError());
+  GRID_CUDA_CHECK(cudaMemcpy(out, d_out.get(), n * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
+}  // namespace grid

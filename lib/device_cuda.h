@@ -1,0 +1,60 @@
+// Host-callable entry points of the CUDA backend (exact mode).
+//
+// Plain C++: any translation unit may include this, with or without CUDA.
+// In a build without CUDA (GRID_CUDA=0) cuda_device_count() returns 0 and
+// every other function throws DeviceError, so callers can fall back to the
+// CPU the same way as on a machine that has no GPU.
+//
+// All functions run on the calling thread's current CUDA device.
+#ifndef GRID_DEVICE_CUDA_H
+#define GRID_DEVICE_CUDA_H
+
+#include <cstddef>
+
+#include "device_error.h"
+#include "exact_math.h"
+
+namespace grid {
+
+// Number of CUDA devices that answer. 0, not an error, when there is no
+// driver, no device, or no CUDA in this build.
+int cuda_device_count();
+
+// The exact GEMM of exact_gemm.h (same DEFINITION, same bits as
+// exact_gemm_cpu) on device pointers, enqueued on `stream` (a cudaStream_t;
+// nullptr is the default stream). Returns once the kernel is launched.
+// Throws std::invalid_argument on bad dimensions (as exact_gemm_cpu) and
+// DeviceError if the launch fails.
+void exact_gemm_cuda(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                     float* C, int ldc, void* stream);
+
+// exact_gemm_cuda on host arrays: copies A and B to the device, runs, copies
+// C back and waits. For tests and verifiers; C's padding (ldc > n) is kept.
+void exact_gemm_cuda_host(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                          float* C, int ldc);
+
+// out[i] = exact_unary(op, in[i]) computed on the device, host arrays in and
+// out, so tests can compare device and CPU bits for each op.
+void exact_unary_cuda_host(ExactUnary op, const float* in, float* out, std::size_t n);
+
+#if !GRID_CUDA
+inline int cuda_device_count() { return 0; }
+
+inline void exact_gemm_cuda(int, int, int, const float*, int, const float*, int, float*, int,
+                            void*) {
+  throw DeviceError("exact_gemm_cuda: this build has no CUDA backend (built with CUDA=0)");
+}
+
+inline void exact_gemm_cuda_host(int, int, int, const float*, int, const float*, int, float*,
+                                 int) {
+  throw DeviceError("exact_gemm_cuda_host: this build has no CUDA backend (built with CUDA=0)");
+}
+
+inline void exact_unary_cuda_host(ExactUnary, const float*, float*, std::size_t) {
+  throw DeviceError("exact_unary_cuda_host: this build has no CUDA backend (built with CUDA=0)");
+}
+#endif
+
+}  // namespace grid
+
+#endif  // GRID_DEVICE_CUDA_H

@@ -1,0 +1,60 @@
+// Exact-mode FP32 matrix multiply: C = A * B with bits fixed by definition.
+//
+// DEFINITION (the contract every backend and every verifier reproduces):
+// A is m x k, B is k x n, C is m x n, all row-major FP32 with leading
+// dimensions lda, ldb, ldc (in elements). For each C[i][j]:
+//
+//     float acc = +0.0f;
+//     for (int p = 0; p < k; ++p) acc = fmaf(A[i][p], B[p][j], acc);
+//     C[i][j] = acc;
+//
+// fmaf is the IEEE-754 fused multiply-add (one rounding, round-to-nearest-even,
+// subnormals kept). That is one sequential chain per output element, so the
+// result does not depend on tiling, thread count, SIMD width or device.
+// Implementations may split the loop over p into blocks only by storing acc
+// and resuming the same chain; they may never reorder, split or tree-reduce it.
+//
+// Consequences worth knowing:
+//  - k == 0 gives C = +0 everywhere.
+//  - Zero products never make -0: fmaf(-0, 1, +0) = +0 under round-to-
+//    nearest, so e.g. k == 1, A = -0, B = 1 gives C = +0. A -0 result only
+//    appears when a negative sum underflows to zero.
+//  - Inf and NaN propagate as IEEE fma does (Inf - Inf = NaN). Which NaN
+//    comes out (sign, payload) is NOT part of the contract: CPUs keep an input
+//    payload, GPUs return a canonical NaN. Hash outputs with NaN canonicalized.
+#ifndef GRID_EXACT_GEMM_H
+#define GRID_EXACT_GEMM_H
+
+namespace grid {
+
+// Which CPU micro-kernel runs. Both give identical bits; `portable` exists
+// so tests can check that, and for CPUs without AVX2+FMA (`best` picks it
+// there by itself).
+enum class GemmKernel { best, portable };
+
+// Computes C per the DEFINITION above on the CPU. threads <= 0 means
+// std::thread::hardware_concurrency(). C must not overlap A or B.
+// Throws std::invalid_argument if m, n or k is negative or a leading
+// dimension is smaller than its row length (lda < k, ldb < n, ldc < n).
+void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                    float* C, int ldc, int threads, GemmKernel kernel = GemmKernel::best);
+
+// Throws std::invalid_argument unless m, n, k >= 0, lda >= k, ldb >= n and
+// ldc >= n (leading dimensions at least 1). Every exact_gemm_* backend checks
+// its arguments with this, so all reject the same calls.
+void exact_gemm_check_args(int m, int n, int k, int lda, int ldb, int ldc);
+
+// C = A * B with products and sums in double (products of floats are exact in
+// double), for checking exact and fast results against a tolerance. Not
+// bit-reproducible across compilers; not part of any proof.
+void reference_gemm_f64(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                        double* C, int ldc);
+
+// One entry of reference_gemm_f64, for checking sampled entries of a large
+// product without computing all of it.
+double reference_gemm_entry_f64(int k, const float* A, int lda, const float* B, int ldb, int i,
+                                int j);
+
+}  // namespace grid
+
+#endif  // GRID_EXACT_GEMM_H

@@ -1,0 +1,15 @@
+#include "fast_gemm.h"
+
+#include <cblas.h>
+
+#include <thread>
+
+namespace grid {
+
+void fast_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
+                   int ldc, int threads) {
+  openblas_set_num_threads(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+}
+
+}  // namespace grid

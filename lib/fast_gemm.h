@@ -1,0 +1,11 @@
+// Fast-mode FP32 GEMM on the CPU: OpenBLAS. Results are checked by
+// tolerance, never by hash.
+#pragma once
+
+namespace grid {
+
+// C = A * B, row-major, on `threads` OpenBLAS threads (<= 0: all cores).
+void fast_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
+                   int ldc, int threads);
+
+}  // namespace grid

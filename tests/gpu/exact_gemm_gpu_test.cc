@@ -1,0 +1,135 @@
+// Exact mode on the GPU gives the same bits as on the CPU. Needs a GPU: every
+// test skips when none answers (and in builds without CUDA). How to build and
+// run: tests/gpu/README.md.
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "device_cuda.h"
+#include "exact_gemm.h"
+#include "exact_math.h"
+
+namespace grid {
+namespace {
+
+const std::uint32_t kSeed = 90210;
+
+class ExactGpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA GPU answers (or built with CUDA=0)";
+  }
+};
+
+// Equal bits; any NaN equals any NaN (payloads are outside the contract).
+bool same_float(float a, float b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+std::vector<float> random_matrix(std::mt19937& rng, int rows, int ld) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> x(static_cast<std::size_t>(rows) * ld + 1);
+  for (float& v : x) {
+    do v = dist(rng);
+    while (v == 0.0f);
+  }
+  return x;
+}
+
+::testing::AssertionResult gpu_matches_cpu(int m, int n, int k, const std::vector<float>& A,
+                                           int lda, const std::vector<float>& B, int ldb) {
+  const int ldc = n + 3;  // padding that the GPU path must leave alone
+  std::vector<float> cpu(static_cast<std::size_t>(m) * ldc, 7.0f), gpu = cpu;
+  exact_gemm_cpu(m, n, k, A.data(), lda, B.data(), ldb, cpu.data(), ldc, 0);
+  exact_gemm_cuda_host(m, n, k, A.data(), lda, B.data(), ldb, gpu.data(), ldc);
+  for (std::size_t x = 0; x < cpu.size(); ++x)
+    if (!same_float(gpu[x], cpu[x]))
+      return ::testing::AssertionFailure()
+             << "C[" << x / ldc << "][" << x % ldc << "]: gpu " << std::hexfloat << gpu[x]
+             << ", cpu " << cpu[x];
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(ExactGpu, GemmMatchesCpuBitForBit) {
+  struct Shape {
+    int m, n, k;
+  };
+  // Edges of the GPU tiles (64x64, K 16) and of the CPU blocking, and sizes
+  // large enough to occupy the whole GPU.
+  const Shape shapes[] = {{1, 1, 1},      {1, 1, 17},      {2, 3, 1},      {63, 65, 15},
+                          {64, 64, 16},   {65, 63, 17},    {5, 15, 3},     {7, 17, 257},
+                          {1, 300, 64},   {300, 1, 64},    {95, 255, 511}, {97, 257, 513},
+                          {13, 1000, 9},  {1000, 13, 9},   {31, 47, 1031}, {191, 383, 129},
+                          {513, 257, 1031}, {1024, 1024, 1024}, {2000, 77, 3000},
+                          {129, 4097, 65}};
+  std::mt19937 rng(kSeed);
+  for (const Shape& s : shapes) {
+    const int lda = s.k + (s.m % 2), ldb = s.n + (s.k % 3);
+    std::vector<float> A = random_matrix(rng, s.m, lda), B = random_matrix(rng, s.k, ldb);
+    EXPECT_TRUE(gpu_matches_cpu(s.m, s.n, s.k, A, lda, B, ldb))
+        << "seed " << kSeed << " shape " << s.m << "x" << s.n << "x" << s.k;
+  }
+}
+
+TEST_F(ExactGpu, GemmSpecialValuesMatchCpu) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float specials[] = {0.0f,   -0.0f,   FLT_TRUE_MIN, -FLT_TRUE_MIN, 0x1.8p-140f,
+                            FLT_MIN, 1e-30f, FLT_MAX,      -FLT_MAX,      inf,
+                            -inf,   nan,     1.0f,         -1.0f};
+  std::mt19937 rng(kSeed + 1);
+  std::uniform_int_distribution<int> pick(0, sizeof specials / sizeof specials[0] - 1);
+  for (int density : {2, 10}) {
+    const int m = 70, n = 67, k = 40;
+    std::vector<float> A = random_matrix(rng, m, k), B = random_matrix(rng, k, n);
+    for (float& v : A)
+      if (rng() % density == 0) v = specials[pick(rng)];
+    for (float& v : B)
+      if (rng() % density == 0) v = specials[pick(rng)];
+    EXPECT_TRUE(gpu_matches_cpu(m, n, k, A, k, B, n)) << "seed " << kSeed + 1;
+  }
+  // Subnormal chains: the GPU must not flush them (--ftz=false).
+  std::vector<float> A(64 * 32, 0x1p-130f), B(32 * 64, 0x1.8p-3f);
+  EXPECT_TRUE(gpu_matches_cpu(64, 64, 32, A, 32, B, 64));
+  // k = 0 writes +0.
+  EXPECT_TRUE(gpu_matches_cpu(5, 6, 0, A, 1, B, 6));
+}
+
+TEST_F(ExactGpu, GemmRejectsBadArguments) {
+  float x[4] = {};
+  EXPECT_THROW(exact_gemm_cuda_host(2, 2, 2, x, 1, x, 2, x, 2), std::invalid_argument);
+}
+
+TEST_F(ExactGpu, UnaryOpsMatchCpuBitForBit) {
+  // Every 97th float bit pattern (44 million values, all exponents), plus
+  // a dense sample of the ranges where exp and log do most of their work.
+  std::vector<float> in;
+  for (std::uint64_t u = 0; u <= 0xffffffffu; u += 97)
+    in.push_back(bits_float(static_cast<std::uint32_t>(u)));
+  std::mt19937 rng(kSeed + 2);
+  std::uniform_real_distribution<float> exp_range(-104.0f, 89.0f), near_one(0.5f, 2.0f);
+  for (int i = 0; i < 1000000; ++i) in.push_back(exp_range(rng)), in.push_back(near_one(rng));
+  std::vector<float> gpu(in.size());
+  const ExactUnary ops[] = {ExactUnary::exp, ExactUnary::log, ExactUnary::sqrt,
+                            ExactUnary::relu};
+  for (ExactUnary op : ops) {
+    exact_unary_cuda_host(op, in.data(), gpu.data(), in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const float cpu = exact_unary(op, in[i]);
+      ASSERT_TRUE(same_float(gpu[i], cpu))
+          << "op " << static_cast<int>(op) << " x=" << std::hexfloat << in[i] << " gpu "
+          << gpu[i] << " cpu " << cpu;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace grid

@@ -1,0 +1,38 @@
+#include "device.h"
+
+#include <gtest/gtest.h>
+
+#include "device_cuda.h"
+#include "error.h"
+
+namespace grid {
+namespace {
+
+Exit code_of(const std::string& spec) {
+  try {
+    select_device(spec);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return Exit::ok;
+}
+
+TEST(Device, CpuAndAuto) {
+  EXPECT_EQ(select_device("cpu").name(), "cpu");
+  Device a = select_device("auto");
+  EXPECT_EQ(a.backend == Backend::cuda, cuda_device_count() > 0);
+}
+
+TEST(Device, BadSpecsAreUsageErrors) {
+  for (const char* s : {"gpu", "cuda:", "cuda:x", "cuda:-1", "cuda:1x", "CPU", ""}) EXPECT_EQ(code_of(s), Exit::usage) << s;
+}
+
+TEST(Device, CudaWithoutGpuIsUnavailable) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a GPU answers here";
+  EXPECT_EQ(code_of("cuda"), Exit::unavailable);
+  EXPECT_EQ(code_of("cuda:0"), Exit::unavailable);
+  EXPECT_FALSE(cuda_absence_reason().empty());
+}
+
+}  // namespace
+}  // namespace grid

@@ -1,0 +1,190 @@
+#include "exact_gemm.h"
+
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+namespace grid {
+namespace {
+
+const std::uint32_t kSeed = 7041;
+
+struct Shape {
+  int m, n, k;
+};
+
+// Edges of every blocking level (micro-tile 6x16, K block 256, work item
+// 96x256) and a few odd sizes, up to 513x257x1031.
+const Shape kShapes[] = {
+    {1, 1, 1},     {1, 1, 7},      {2, 3, 1},     {5, 15, 3},     {6, 16, 256},
+    {7, 17, 257},  {12, 32, 255},  {1, 300, 64},  {300, 1, 64},   {95, 255, 511},
+    {96, 256, 512}, {97, 257, 513}, {13, 1000, 9}, {1000, 13, 9},  {64, 64, 1},
+    {31, 47, 1031}, {100, 100, 100}, {191, 383, 129}, {200, 17, 600}, {513, 257, 1031},
+};
+
+// rows x ld values: the padding past each row's width is random too.
+std::vector<float> random_matrix(std::mt19937& rng, int rows, int ld) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> x(static_cast<std::size_t>(rows) * ld + 1);
+  for (float& v : x) {
+    do v = dist(rng);
+    while (v == 0.0f);
+  }
+  return x;
+}
+
+// The DEFINITION in exact_gemm.h, literally.
+std::vector<float> definition_gemm(int m, int n, int k, const float* A, int lda, const float* B,
+                                   int ldb) {
+  std::vector<float> C(static_cast<std::size_t>(m) * n);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (int p = 0; p < k; ++p) acc = std::fma(A[i * lda + p], B[p * ldb + j], acc);
+      C[i * n + j] = acc;
+    }
+  return C;
+}
+
+// Equal bits, except that any NaN equals any NaN (NaN payloads are outside
+// the contract).
+bool same_float(float a, float b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+::testing::AssertionResult same_floats(const std::vector<float>& got,
+                                       const std::vector<float>& want, int n) {
+  for (std::size_t x = 0; x < want.size(); ++x)
+    if (!same_float(got[x], want[x]))
+      return ::testing::AssertionFailure()
+             << "C[" << x / n << "][" << x % n << "] = " << std::hexfloat << got[x]
+             << ", want " << want[x];
+  return ::testing::AssertionSuccess();
+}
+
+std::vector<float> run_exact(int m, int n, int k, const std::vector<float>& A, int lda,
+                             const std::vector<float>& B, int ldb, int threads,
+                             GemmKernel kernel = GemmKernel::best) {
+  std::vector<float> C(static_cast<std::size_t>(m) * n, -1.0f);
+  exact_gemm_cpu(m, n, k, A.data(), lda, B.data(), ldb, C.data(), n, threads, kernel);
+  return C;
+}
+
+TEST(ExactGemm, MatchesDefinitionAcrossShapesThreadsAndKernels) {
+  std::mt19937 rng(kSeed);
+  for (const Shape& s : kShapes) {
+    // Pad leading dimensions on some shapes so strides != widths are covered.
+    const int lda = s.k + (s.m % 2), ldb = s.n + (s.k % 3);
+    std::vector<float> A = random_matrix(rng, s.m, lda);
+    std::vector<float> B = random_matrix(rng, s.k, ldb);
+    std::vector<float> want = definition_gemm(s.m, s.n, s.k, A.data(), lda, B.data(), ldb);
+    SCOPED_TRACE(::testing::Message() << "seed " << kSeed << " shape " << s.m << "x" << s.n
+                                      << "x" << s.k);
+    for (int threads : {1, 2, 3, 7}) {
+      EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, threads), want, s.n))
+          << "threads " << threads;
+    }
+    EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 2), want, s.n))
+        << "repeated run";
+    EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 0), want, s.n))
+        << "threads 0 (hardware)";
+    if (static_cast<long>(s.m) * s.n * s.k <= 2000000) {  // the scalar kernel is slow
+      EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 3, GemmKernel::portable),
+                              want, s.n))
+          << "portable kernel";
+    }
+  }
+}
+
+// The sequential fp32 chain's error is bounded by k * 2^-24 * sum|a||b| (to
+// first order); the factor 1.01 covers the higher-order terms.
+TEST(ExactGemm, WithinFp32ErrorBoundOfDoubleReference) {
+  std::mt19937 rng(kSeed + 1);
+  for (const Shape& s : kShapes) {
+    std::vector<float> A = random_matrix(rng, s.m, s.k);
+    std::vector<float> B = random_matrix(rng, s.k, s.n);
+    std::vector<float> C = run_exact(s.m, s.n, s.k, A, s.k, B, s.n, 2);
+    std::vector<double> ref(static_cast<std::size_t>(s.m) * s.n);
+    reference_gemm_f64(s.m, s.n, s.k, A.data(), s.k, B.data(), s.n, ref.data(), s.n);
+    for (int i = 0; i < s.m; ++i)
+      for (int j = 0; j < s.n; ++j) {
+        double abs_sum = 0;
+        for (int p = 0; p < s.k; ++p) abs_sum += std::fabs(double{A[i * s.k + p]} * B[p * s.n + j]);
+        const double bound = 1.01 * s.k * std::ldexp(1.0, -24) * abs_sum + 1e-30;
+        const double err = std::fabs(C[i * s.n + j] - ref[i * s.n + j]);
+        ASSERT_LE(err, bound) << "seed " << kSeed + 1 << " shape " << s.m << "x" << s.n << "x"
+                              << s.k << " at " << i << "," << j;
+        if (i == s.m - 1 && j == s.n - 1) {
+          ASSERT_DOUBLE_EQ(ref[i * s.n + j],
+                           reference_gemm_entry_f64(s.k, A.data(), s.k, B.data(), s.n, i, j));
+        }
+      }
+  }
+}
+
+// Special values go through each kernel exactly as through the definition.
+TEST(ExactGemm, SpecialValuesFollowDefinition) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float specials[] = {0.0f,  -0.0f, FLT_TRUE_MIN, -FLT_TRUE_MIN, 0x1.8p-140f, FLT_MIN,
+                            1e-30f, FLT_MAX, -FLT_MAX,   inf,           -inf,        nan,
+                            1.0f,  -1.0f, 0.5f};
+  const int nspecial = sizeof specials / sizeof specials[0];
+  std::mt19937 rng(kSeed + 2);
+  std::uniform_int_distribution<int> pick(0, nspecial - 1);
+  const Shape shapes[] = {{7, 19, 3}, {13, 33, 300}, {6, 16, 1}};
+  for (const Shape& s : shapes) {
+    for (int density : {2, 10}) {  // many specials, then a few among ordinary values
+      std::vector<float> A = random_matrix(rng, s.m, s.k);
+      std::vector<float> B = random_matrix(rng, s.k, s.n);
+      for (float& v : A)
+        if (rng() % density == 0) v = specials[pick(rng)];
+      for (float& v : B)
+        if (rng() % density == 0) v = specials[pick(rng)];
+      std::vector<float> want = definition_gemm(s.m, s.n, s.k, A.data(), s.k, B.data(), s.n);
+      SCOPED_TRACE(::testing::Message() << "seed " << kSeed + 2 << " shape " << s.m << "x"
+                                        << s.n << "x" << s.k << " density " << density);
+      EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, s.k, B, s.n, 2), want, s.n));
+      EXPECT_TRUE(same_floats(
+          run_exact(s.m, s.n, s.k, A, s.k, B, s.n, 1, GemmKernel::portable), want, s.n));
+    }
+  }
+}
+
+TEST(ExactGemm, SignedZeroAndSubnormalSemantics) {
+  // acc starts at +0 and fma(-0, 1, +0) = +0, so a zero product gives +0.
+  const std::vector<float> minus_zero{-0.0f}, one{1.0f};
+  std::vector<float> C = run_exact(1, 1, 1, minus_zero, 1, one, 1, 1);
+  EXPECT_EQ(std::signbit(C[0]), false);
+  // An underflowing negative product rounds to -0 (the chain keeps its sign).
+  const std::vector<float> tiny{-FLT_TRUE_MIN}, half{0.5f};
+  C = run_exact(1, 1, 1, tiny, 1, half, 1, 1);
+  EXPECT_EQ(C[0], 0.0f);
+  EXPECT_TRUE(std::signbit(C[0]));
+  // Subnormal products are kept, not flushed: 2^-140 * 2^-5 = 2^-145.
+  const std::vector<float> sub{0x1p-140f}, frac{0x1p-5f};
+  C = run_exact(1, 1, 1, sub, 1, frac, 1, 1);
+  EXPECT_EQ(C[0], 0x1p-145f);
+  // k = 0: every output is +0, whatever C held before.
+  C = run_exact(3, 4, 0, one, 1, one, 4, 2);
+  for (float v : C) EXPECT_TRUE(v == 0.0f && !std::signbit(v));
+}
+
+TEST(ExactGemm, RejectsBadArguments) {
+  float x[4] = {};
+  EXPECT_THROW(exact_gemm_cpu(-1, 1, 1, x, 1, x, 1, x, 1, 1), std::invalid_argument);
+  EXPECT_THROW(exact_gemm_cpu(2, 2, 2, x, 1, x, 2, x, 2, 1), std::invalid_argument);
+  EXPECT_THROW(exact_gemm_cpu(2, 2, 2, x, 2, x, 2, x, 1, 1), std::invalid_argument);
+  EXPECT_NO_THROW(exact_gemm_cpu(0, 0, 0, x, 1, x, 1, x, 1, 1));
+}
+
+}  // namespace
+}  // namespace grid
