@@ -39,13 +39,23 @@ O := $(B)/obj-cuda$(WITH_CUDA)
 # -ffp-contract=off everywhere: the exact kernels' bits must not depend on
 # whether the compiler fuses a*b+c; every fma we want is written out.
 CPPFLAGS  += -Ilib -DGRID_VERSION='"$(VERSION)"' -DGRID_CUDA=$(WITH_CUDA) -DJSON_DIAGNOSTICS=1
-CXXFLAGS  ?= -O2 -g
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+
+ifeq ($(SAN),1)
+  # -O0: the sanitizers at -O2 cost minutes a file on our JSON-heavy
+  # sources; the numeric kernels get -O2 back below, or their tests crawl.
+  OPT ?= -O0 -g1
+else
+  OPT ?= -O2 -g
+endif
+CXXFLAGS  ?= $(OPT)
 CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -pthread -MMD -MP
 LDLIBS    += -lsodium -lcurl -lsqlite3 -lopenblas -pthread
 
 ifeq ($(SAN),1)
   CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS  += -fsanitize=address,undefined
+  $(O)/lib/exact_gemm.o $(O)/lib/seeded_matrix.o: CXXFLAGS += -O2
 endif
 
 ifeq ($(WITH_CUDA),1)
@@ -123,10 +133,12 @@ gpu-test: $(GPU_UNIT)
 	@test "$(WITH_CUDA)" = 1 || { echo "gpu-test needs CUDA=1 (nvcc)" >&2; exit 2; }
 	$(GPU_UNIT)
 
+# The sanitizer build leaves CUDA out: no GPU code runs here, and nvcc
+# builds of every .cu again would only cost time.
 test:
 	./scripts/install-deps
-	$(MAKE) all unit $(if $(filter 1,$(WITH_CUDA)),$(GPU_UNIT))
-	$(MAKE) SAN=1 unit
+	$(MAKE) -j$(JOBS) all unit $(if $(filter 1,$(WITH_CUDA)),$(GPU_UNIT))
+	$(MAKE) -j$(JOBS) SAN=1 CUDA=0 unit
 	./scripts/run-tests
 
 bench: all $(BENCHES)

@@ -75,9 +75,13 @@ json bench_nccl(BenchContext& ctx) {
   const int gpus = cuda_device_count();
   if (gpus < 2) return {{"skipped", "all-reduce needs two or more GPUs; this machine has " + std::to_string(gpus)}};
   json sizes = json::array();
-  // 8 B .. 1 GiB as nccl-tests sweeps it; --quick takes bigger steps.
+  // 8 B .. 1 GiB as nccl-tests sweeps it, both ends included; --quick
+  // takes bigger steps.
   const size_t factor = ctx.quick ? 64 : 4;
-  for (size_t bytes = 8; bytes <= (size_t{1} << 30); bytes *= factor) {
+  std::vector<size_t> sweep;
+  for (size_t bytes = size_t{1} << 30; bytes >= 8; bytes /= factor) sweep.insert(sweep.begin(), bytes);
+  if (sweep.front() != 8) sweep.insert(sweep.begin(), 8);
+  for (size_t bytes : sweep) {
     ctx.progress("nccl all-reduce " + std::to_string(bytes) + " B on " + std::to_string(gpus) + " GPUs");
     NcclRun run = cuda_nccl_allreduce(bytes, 5, ctx.quick ? 5 : 20);
     if (!run.correct) ctx.faults.push_back("nccl all-reduce of " + std::to_string(bytes) + " B gave a wrong sum");

@@ -29,9 +29,10 @@ Device select_device(const std::string& spec) {
   d.backend = Backend::cuda;
   if (spec != "cuda") {
     const std::string ordinal = spec.substr(5);
-    char* end = nullptr;
-    long n = std::strtol(ordinal.c_str(), &end, 10);
-    if (ordinal.empty() || *end != '\0' || n < 0 || n > 1023)
+    bool digits = !ordinal.empty() && ordinal.size() <= 4 && (ordinal == "0" || ordinal[0] != '0') &&
+                  ordinal.find_first_not_of("0123456789") == std::string::npos;
+    long n = digits ? std::stol(ordinal) : -1;
+    if (!digits || n > 1023)
       throw Error(Exit::usage, "--device " + spec + ": N in cuda:N must be a GPU number");
     d.index = static_cast<int>(n);
   }

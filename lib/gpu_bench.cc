@@ -146,7 +146,7 @@ std::string profile_table(const json& p) {
     out << "  " << label << fmt(s["min"].get<double>(), 2) << " / " << fmt(s["median"].get<double>(), 2) << " / "
         << fmt(s["max"].get<double>(), 2) << " GB/s\n";
   };
-  out << "\nbandwidth           min / median / max\n";
+  if (p.contains("mem") || p.contains("pcie")) out << "\nbandwidth           min / median / max\n";
   bw("mem", "triad_gbps", "triad             ");
   bw("mem", "copy_gbps", "device copy       ");
   bw("pcie", "h2d_gbps", "host to device    ");
@@ -164,9 +164,11 @@ std::string profile_table(const json& p) {
 }
 
 int gpu_bench_main(Tool& tool, const BenchOptions& opt) {
-  Device device = select_device(opt.device);
   const std::string key_path = tool.key_path();
   if (opt.sign && key_path.empty()) throw Error(Exit::usage, "--sign needs a key: give --key FILE or set GRID_KEY");
+  if (!opt.challenge.empty() && key_path.empty())
+    throw Error(Exit::usage, "--challenge answers must be signed: give --key FILE or set GRID_KEY");
+  Device device = select_device(opt.device);
   std::optional<SigningKey> key;
   if (!key_path.empty()) key = load_key(key_path);
   const bool show_progress = !tool.common().quiet && ::isatty(2);
@@ -175,7 +177,6 @@ int gpu_bench_main(Tool& tool, const BenchOptions& opt) {
   };
 
   if (!opt.challenge.empty()) {
-    if (!key) throw Error(Exit::usage, "--challenge answers must be signed: give --key FILE or set GRID_KEY");
     std::vector<std::string> inputs;
     if (opt.challenge != "-") inputs.push_back(opt.challenge);
     tool.each_message(inputs, [&](json& m, const Position&) {

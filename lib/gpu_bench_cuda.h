@@ -1,5 +1,7 @@
 // The CUDA measurements gpu-bench makes, behind plain C++ types so that
-// code built without CUDA can include this. Times come from CUDA events.
+// code built without CUDA can include this. Times come from CUDA events,
+// except NCCL's: a steady clock around the group call and a sync of every
+// GPU's stream, as nccl-tests does (events time one GPU's stream only).
 // In a build without CUDA every function throws DeviceError.
 #pragma once
 

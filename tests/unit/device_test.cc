@@ -24,7 +24,8 @@ TEST(Device, CpuAndAuto) {
 }
 
 TEST(Device, BadSpecsAreUsageErrors) {
-  for (const char* s : {"gpu", "cuda:", "cuda:x", "cuda:-1", "cuda:1x", "CPU", ""}) EXPECT_EQ(code_of(s), Exit::usage) << s;
+  for (const char* s : {"gpu", "cuda:", "cuda:x", "cuda:-1", "cuda:1x", "cuda: 0", "cuda:+0", "cuda:00", "CPU", ""})
+    EXPECT_EQ(code_of(s), Exit::usage) << s;
 }
 
 TEST(Device, CudaWithoutGpuIsUnavailable) {

@@ -1,0 +1,29 @@
+// Status checking for NCCL calls (CUDA translation units only).
+#ifndef GRID_NCCL_CHECK_H
+#define GRID_NCCL_CHECK_H
+
+#include <nccl.h>
+
+#include <string>
+
+#include "device_error.h"
+
+namespace grid {
+
+[[noreturn]] inline void nccl_fail(ncclResult_t result, const char* call, const char* file,
+                                   int line) {
+  throw DeviceError(std::string(call) + " failed: " + ncclGetErrorString(result) + " at " + file +
+                    ":" + std::to_string(line));
+}
+
+}  // namespace grid
+
+// Throws grid::DeviceError naming the call and where it was made.
+#define GRID_NCCL_CHECK(call)                                                \
+  do {                                                                       \
+    const ncclResult_t grid_nccl_result_ = (call);                           \
+    if (grid_nccl_result_ != ncclSuccess)                                    \
+      ::grid::nccl_fail(grid_nccl_result_, #call, __FILE__, __LINE__);       \
+  } while (0)
+
+#endif  // GRID_NCCL_CHECK_H

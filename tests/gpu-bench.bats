@@ -1,0 +1,506 @@
+#!/usr/bin/env bats
+# gpu-bench: profiles and proof-of-GPU challenge answers, driven through the
+# real binary. Runs on the CPU (--device cpu, --quick) so it needs no GPU.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+# RFC 8032 section 7.1, TEST 1: a seed and its public key.
+SEED1=9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+PUB1=ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+SEED2=4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb
+PUB2=ed25519:3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c
+
+REQ42='{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"f32","deadline_ms":60000}'
+REQ43='{"kind":"challenge","v":1,"seed":43,"n":64,"dtype":"f32","deadline_ms":60000}'
+
+setup() {
+  common_setup
+  write_key key1 "$SEED1"
+  write_key key2 "$SEED2"
+  printf '%s\n' "$REQ42" >req42.jsonl
+}
+
+write_key() {
+  (umask 077 && printf '%s\n' "$2" >"$1")
+}
+
+stderr_has() {
+  [[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; stderr was: $stderr"
+}
+
+stderr_matches() {
+  [[ $stderr =~ $1 ]] || fail "stderr does not match /$1/; stderr was: $stderr"
+}
+
+# assert_jq FILTER WANT: jq -r FILTER of the last run's output is WANT.
+assert_jq() {
+  local got
+  got=$(jq -r "$1" <<<"$output") || fail "jq '$1' failed on: $output"
+  [ "$got" = "$2" ] || fail "jq '$1' gave '$got', want '$2'"
+}
+
+# A GPU answers here (then the no-GPU expectations do not apply).
+gpu_present() {
+  command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU '
+}
+
+# answer_hashes: the parts of a challenge answer that must be reproducible.
+answer_hashes() {
+  jq -cS '.answer | {c_sha256, row_root, row_leaves}'
+}
+
+# independent_answer SEED N: c_sha256, row_root and row_leaves for a
+# challenge, from a Python reimplementation of the documented definition
+# (Philox4x32-10, the [-1, 1) mapping, a sequential FP32 fma chain rounded
+# exactly with fractions, RFC 6962 hashing), sharing no code with gpu-bench.
+independent_answer() {
+  python3 - "$1" "$2" <<'EOF'
+import hashlib, json, struct, sys
+from fractions import Fraction
+
+M0, M1, W0, W1, MASK = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85, 0xFFFFFFFF
+
+def philox4x32_10(ctr, key):
+    c0, c1, c2, c3 = ctr
+    k0, k1 = key
+    for _ in range(10):
+        p0, p1 = M0 * c0, M1 * c2
+        c0, c1, c2, c3 = ((p1 >> 32) ^ c1 ^ k0) & MASK, p1 & MASK, ((p0 >> 32) ^ c3 ^ k1) & MASK, p0 & MASK
+        k0, k1 = (k0 + W0) & MASK, (k1 + W1) & MASK
+    return c0, c1, c2, c3
+
+# Random123's known-answer vectors for philox4x32_10: the generator itself.
+assert philox4x32_10((0, 0, 0, 0), (0, 0)) == (0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8)
+assert philox4x32_10((MASK,) * 4, (MASK, MASK)) == (0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd)
+assert philox4x32_10((0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344), (0xa4093822, 0x299f31d0)) == \
+    (0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1)
+
+def word(seed, stream, index):
+    block = index >> 2
+    return philox4x32_10((block & MASK, block >> 32, stream, 0), (seed & MASK, seed >> 32))[index & 3]
+
+def matrix(seed, stream, n):  # entry (r, c) from word r*n + c: (w >> 8) * 2^-23 - 1, exact
+    return [[Fraction(word(seed, stream, r * n + c) >> 8, 1 << 23) - 1 for c in range(n)] for r in range(n)]
+
+def round_f32(x):  # the float32 nearest to the rational x, ties to even
+    if x == 0:
+        return Fraction(0)
+    a = abs(x)
+    e = a.numerator.bit_length() - a.denominator.bit_length()
+    if Fraction(2) ** e > a:
+        e -= 1
+    ulp = Fraction(2) ** (max(e, -126) - 23)
+    q, rem = divmod(a, ulp)
+    if 2 * rem > ulp or (2 * rem == ulp and q % 2 == 1):
+        q += 1
+    assert q * ulp < Fraction(2) ** 128
+    return q * ulp if x > 0 else -q * ulp
+
+# round_f32 agrees with the hardware's double -> float rounding.
+for t in (1 + 2.0 ** -24, 1 + 3 * 2.0 ** -24, 0.1, -1 / 3, 2.0 ** -149 * 1.5, 2.0 ** -149 * 2.5):
+    assert float(round_f32(Fraction(t))) == struct.unpack("<f", struct.pack("<f", t))[0], t
+
+def sha(b):
+    return hashlib.sha256(b).digest()
+
+def mth(leaves):  # RFC 6962 Merkle tree hash of leaf hashes
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while 2 * k < len(leaves):
+        k *= 2
+    return sha(b"\x01" + mth(leaves[:k]) + mth(leaves[k:]))
+
+seed, n = int(sys.argv[1]), int(sys.argv[2])
+A, B = matrix(seed, 1, n), matrix(seed, 2, n)
+rows = []
+for i in range(n):
+    row = []
+    for j in range(n):
+        acc = Fraction(0)
+        for p in range(n):
+            acc = round_f32(acc + A[i][p] * B[p][j])  # fmaf: exact product and sum, one rounding
+        row.append(struct.pack("<f", float(acc)))  # acc is a float32, so both conversions are exact
+    rows.append(b"".join(row))
+leaves = [sha(b"\x00" + r) for r in rows]
+print(json.dumps({"c_sha256": "sha256:" + sha(b"".join(rows)).hex(), "row_root": "sha256:" + mth(leaves).hex(),
+                  "row_leaves": [l.hex() for l in leaves]}, sort_keys=True, separators=(",", ":")))
+EOF
+}
+
+# ---- flags -------------------------------------------------------------
+
+@test "--version prints the gridutils version; --help lists every flag" {
+  run -0 --separate-stderr gpu-bench --version
+  assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
+  run -0 --separate-stderr gpu-bench --help
+  for flag in --device --quick --only --threads --sign --challenge --key --format --keep-going -q,--quiet; do
+    assert_output --partial -- "$flag"
+  done
+}
+
+@test "an unknown flag is a usage error (64)" {
+  run -64 --separate-stderr gpu-bench --no-such-flag
+  stderr_matches '^gpu-bench: error: '
+  stderr_has --no-such-flag
+  assert_output ''
+}
+
+# ---- the profile -------------------------------------------------------
+
+@test "--device cpu --quick prints one valid profile line" {
+  run -0 --separate-stderr gpu-bench --device cpu --quick
+  assert_equal "${#lines[@]}" 1
+  assert_jq .kind profile
+  assert_jq .v 1
+  assert_jq .device cpu
+  assert_jq .quick true
+  assert_jq '.gemm.exact_f32.best.tflops.median > 0' true
+  assert_jq '.gemm | has("fast_f32")' true
+  assert_jq '.gemm.fast_f32.best.tflops.median > 0' true
+  assert_jq '[.gemm[].sweep[].check.ok] | length > 0 and all' true
+  assert_jq .faulty false
+  assert_jq '.faults | length' 0
+  assert_jq '.mem.triad_gbps.median > 0' true
+  assert_jq '.pcie | has("skipped")' true
+  assert_jq '.nccl | has("skipped")' true
+  assert_jq '.summary.exact_gemm_tflops > 0' true
+  assert_jq '.id | test("^sha256:[0-9a-f]{64}$")' true
+  assert_jq 'has("sig")' false
+  # Progress notes only go to a terminal.
+  assert_equal "$stderr" ''
+}
+
+@test "the profile's numbers are consistent with each other" {
+  run -0 --separate-stderr gpu-bench --device cpu --quick
+  # The CPU sweep under --quick: square sizes 256 and 512, 64 entries checked.
+  assert_jq '[.gemm.exact_f32.sweep[] | [.m, .n, .k]]' "$(jq -n '[[256,256,256],[512,512,512]]')"
+  assert_jq '[.gemm.fast_f32.sweep[].m] | tostring' '[256,512]'
+  assert_jq '[.gemm[].sweep[].check.entries] | unique | tostring' '[64]'
+  assert_jq '[.gemm[].sweep[].check.max_error_over_magnitude] | max < 1e-5' true
+  # min <= median <= max; best is the size with the highest median.
+  assert_jq '[.gemm[].sweep[].tflops, .mem.triad_gbps] | map(.min <= .median and .median <= .max and .min > 0) | all' true
+  assert_jq '[.gemm[] | .best.tflops.median == ([.sweep[].tflops.median] | max) and (.best as $b | .sweep | any(. == $b))] | all' true
+  assert_jq '.summary.exact_gemm_tflops == .gemm.exact_f32.best.tflops.median' true
+  assert_jq '.summary.fast_f32_gemm_tflops == .gemm.fast_f32.best.tflops.median' true
+  assert_jq '[.summary.gpu_count, .summary.gpu_model, .summary.gpu_memory_bytes] | tostring' '[0,"none",0]'
+  assert_jq '.summary.cpu_model == .host.cpu_model and .summary.memory_bytes == .host.memory_bytes' true
+  assert_jq '.gpus | tostring' '[]'
+  assert_jq '.threads == .host.logical_cores and .host.logical_cores > 0' true
+  assert_jq '.mem.array_bytes' $((64 << 20))
+  assert_jq '.tool | startswith("gpu-bench ")' true
+  assert_jq '.measured_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")' true
+  # The id is the message's RFC 8785 SHA-256, as grid-key computes it.
+  assert_equal "$(grid-key id <<<"$output" | jq -r .id)" "$(jq -r .id <<<"$output")"
+}
+
+@test "--key signs the profile and grid-key verify accepts it" {
+  run -0 --separate-stderr gpu-bench --device cpu --quick --only mem --key key1
+  assert_jq .sig.by "$PUB1"
+  assert_jq '.sig.sig | test("^[0-9a-f]{128}$")' true
+  printf '%s\n' "$output" >profile.json
+  run -0 --separate-stderr grid-key verify --by "$PUB1" profile.json
+  assert_jq .ok true
+  # Any change to the measurements breaks the signature.
+  jq -c '.mem.triad_gbps.median *= 10' profile.json >tampered.json
+  run -1 --separate-stderr grid-key verify tampered.json
+  assert_jq .ok false
+}
+
+@test "--sign without a key is a usage error (64) and measures nothing" {
+  run -64 --separate-stderr gpu-bench --device cpu --quick --sign
+  assert_output ''
+  stderr_matches '^gpu-bench: error: '
+  stderr_has --key
+  stderr_has GRID_KEY
+}
+
+@test "GRID_KEY signs, with and without --sign; --key wins over it" {
+  GRID_KEY=key2 run -0 --separate-stderr gpu-bench --device cpu --quick --only pcie --sign
+  assert_jq .sig.by "$PUB2"
+  grid-key verify <<<"$output" >/dev/null
+  GRID_KEY=key2 run -0 --separate-stderr gpu-bench --device cpu --quick --only pcie
+  assert_jq .sig.by "$PUB2"
+  GRID_KEY=key2 run -0 --separate-stderr gpu-bench --device cpu --quick --only pcie --key key1
+  assert_jq .sig.by "$PUB1"
+}
+
+@test "a missing key file is exit 66; an unsafe one is 65" {
+  GRID_KEY=no-such-key run -66 --separate-stderr gpu-bench --device cpu --quick --only pcie
+  assert_output ''
+  stderr_has no-such-key
+  chmod 644 key1
+  run -65 --separate-stderr gpu-bench --device cpu --quick --only pcie --key key1
+  assert_output ''
+  stderr_has "chmod 600"
+}
+
+@test "--only gemm leaves out mem, pcie and nccl" {
+  run -0 --separate-stderr gpu-bench --device cpu --quick --only gemm
+  assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | tostring' '[true,false,false,false]'
+  assert_jq '.summary.exact_gemm_tflops > 0' true
+  run -0 --separate-stderr gpu-bench --device cpu --quick --only mem,pcie
+  assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | tostring' '[false,true,true,false]'
+  assert_jq .summary.exact_gemm_tflops 0
+  run -0 --separate-stderr gpu-bench --device cpu --quick --only pcie --only nccl
+  assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | tostring' '[false,false,true,true]'
+}
+
+@test "--only with a bad name is a usage error (64)" {
+  run -64 --separate-stderr gpu-bench --device cpu --quick --only gemm,bogus
+  assert_output ''
+  stderr_has bogus
+  run -64 --separate-stderr gpu-bench --device cpu --quick --only memory
+  assert_output ''
+}
+
+@test "--format table prints a human table, not JSON" {
+  run -0 --separate-stderr gpu-bench --device cpu --quick --format table
+  assert_output --partial exact_f32
+  assert_output --partial fast_f32
+  assert_output --partial triad
+  assert_output --partial "faulty: no"
+  assert_line --regexp '^  exact_f32 +(256|512)\^3 +[0-9.]+ / +[0-9.]+ / +[0-9.]+ +ok$'
+  ! jq -e . <<<"$output" >/dev/null 2>&1 || fail "--format table printed JSON: $output"
+  run -0 --separate-stderr gpu-bench --device cpu --quick --only pcie --format json
+  assert_jq .kind profile
+  run -64 --separate-stderr gpu-bench --device cpu --quick --format xml
+  assert_output ''
+}
+
+@test "--threads 1 works; --threads outside 0..4096 is a usage error (64)" {
+  run -0 --separate-stderr gpu-bench --device cpu --quick --threads 1 --only gemm,mem
+  assert_jq .threads 1
+  assert_jq '.gemm.exact_f32.best.tflops.median > 0 and .mem.triad_gbps.median > 0' true
+  assert_jq '[.gemm[].sweep[].check.ok] | all' true
+  run -64 --separate-stderr gpu-bench --device cpu --quick --threads -1
+  run -64 --separate-stderr gpu-bench --device cpu --quick --threads 4097
+  run -64 --separate-stderr gpu-bench --device cpu --quick --threads many
+  assert_output ''
+}
+
+# ---- devices -----------------------------------------------------------
+
+@test "--device cuda without a usable GPU is exit 69 with the reason" {
+  if gpu_present; then skip "a GPU is present here"; fi
+  for dev in cuda cuda:0 cuda:3; do
+    run -69 --separate-stderr gpu-bench --device "$dev" --quick --only gemm
+    assert_output ''
+    stderr_matches "^gpu-bench: error: --device $dev: "
+    [[ $stderr == *"no CUDA backend"* || $stderr == *"no CUDA GPU"* ]] || fail "no reason given: $stderr"
+  done
+}
+
+@test "a --device that is not auto, cpu, cuda or cuda:N is a usage error (64)" {
+  for dev in bogus CPU "" gpu cuda:x cuda:-1 cuda:1024 cuda0; do
+    run -64 --separate-stderr gpu-bench --device "$dev" --quick --only pcie
+    assert_output ''
+    stderr_has "--device $dev"
+  done
+}
+
+@test "--device cuda: with an empty N is a usage error (64), not a request for GPU 0" {
+  run -64 --separate-stderr gpu-bench --device cuda: --quick --only pcie
+  assert_output ''
+}
+
+@test "--device auto falls back to the CPU without a GPU" {
+  if gpu_present; then skip "a GPU is present here"; fi
+  run -0 --separate-stderr gpu-bench --device auto --quick --only gemm
+  assert_jq .device cpu
+  assert_jq '.gemm.exact_f32.best.tflops.median > 0' true
+  run -0 --separate-stderr gpu-bench --quick --only pcie
+  assert_jq .device cpu
+}
+
+# ---- challenges --------------------------------------------------------
+
+@test "--challenge FILE gives a signed answer that verifies" {
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge req42.jsonl
+  assert_equal "${#lines[@]}" 1
+  assert_jq .kind challenge
+  assert_jq .v 1
+  assert_jq .request "$(grid-key id req42.jsonl | jq -r .id)"
+  assert_jq '[.seed, .n, .dtype, .deadline_ms] | tostring' '[42,64,"f32",60000]'
+  assert_jq .answer.device cpu
+  assert_jq '.answer.row_leaves | length' 64
+  assert_jq '.answer.row_leaves | map(test("^[0-9a-f]{64}$")) | all' true
+  assert_jq '.answer.row_root | test("^sha256:[0-9a-f]{64}$")' true
+  assert_jq '.answer.c_sha256 | test("^sha256:[0-9a-f]{64}$")' true
+  assert_jq '.answer.elapsed_ms >= 0 and .answer.tflops >= 0' true
+  assert_jq '.answer.within_deadline == (.answer.elapsed_ms <= .deadline_ms)' true
+  assert_jq .sig.by "$PUB1"
+  printf '%s\n' "$output" >answer.jsonl
+  run -0 --separate-stderr grid-key verify --by "$PUB1" answer.jsonl
+  assert_jq .ok true
+}
+
+@test "--challenge - reads stdin and gives the same answer hashes" {
+  from_file=$(gpu-bench --device cpu --key key1 --challenge req42.jsonl | answer_hashes)
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge - <req42.jsonl
+  assert_equal "$(answer_hashes <<<"$output")" "$from_file"
+  assert_jq .request "$(grid-key id req42.jsonl | jq -r .id)"
+  grid-key verify <<<"$output" >/dev/null
+}
+
+@test "challenge answers are bit-reproducible: across runs and thread counts" {
+  first=$(gpu-bench --device cpu --key key1 --challenge req42.jsonl | answer_hashes)
+  again=$(gpu-bench --device cpu --key key1 --challenge req42.jsonl | answer_hashes)
+  assert_equal "$again" "$first"
+  one=$(gpu-bench --device cpu --key key1 --threads 1 --challenge req42.jsonl | answer_hashes)
+  two=$(gpu-bench --device cpu --key key1 --threads 2 --challenge req42.jsonl | answer_hashes)
+  assert_equal "$one" "$first"
+  assert_equal "$two" "$first"
+  # Big enough to be split over threads, with edge tiles and two K blocks.
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":7,"n":300,"dtype":"f32","deadline_ms":60000}' >big.jsonl
+  one=$(gpu-bench --device cpu --key key1 --threads 1 --challenge big.jsonl | answer_hashes)
+  two=$(gpu-bench --device cpu --key key1 --threads 2 --challenge big.jsonl | answer_hashes)
+  assert_equal "$(jq '.row_leaves | length' <<<"$one")" 300
+  assert_equal "$two" "$one"
+}
+
+@test "a different seed gives different hashes" {
+  printf '%s\n' "$REQ43" >req43.jsonl
+  a=$(gpu-bench --device cpu --key key1 --challenge req42.jsonl)
+  b=$(gpu-bench --device cpu --key key1 --challenge req43.jsonl)
+  refute [ "$(jq -r .answer.c_sha256 <<<"$a")" = "$(jq -r .answer.c_sha256 <<<"$b")" ]
+  refute [ "$(jq -r .answer.row_root <<<"$a")" = "$(jq -r .answer.row_root <<<"$b")" ]
+  assert_equal "$(jq -n --argjson a "$a" --argjson b "$b" \
+    '[$a.answer.row_leaves, $b.answer.row_leaves] | transpose | map(.[0] == .[1]) | any')" false
+  refute [ "$(jq -r .request <<<"$a")" = "$(jq -r .request <<<"$b")" ]
+}
+
+@test "the answer matches an independent Python recomputation of the documented definition" {
+  for case in "42 4" "9007199254740992 17"; do
+    set -- $case
+    printf '{"kind":"challenge","v":1,"seed":%s,"n":%s,"dtype":"f32","deadline_ms":60000}\n' "$1" "$2" >tiny.jsonl
+    run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge tiny.jsonl
+    got=$(answer_hashes <<<"$output")
+    want=$(independent_answer "$1" "$2") || fail "the Python reimplementation failed"
+    assert_equal "$got" "$want"
+  done
+  # The example in the man page.
+  run -0 independent_answer 42 4
+  assert_jq .c_sha256 sha256:d266654f1c5217f64533332637ce9246b07b137b44972507850f650960434bd5
+  assert_jq .row_root sha256:b83232b93634e595121cd33b00a14ce8517c1ceb93df2d4b20f22d49144ed003
+}
+
+@test "several requests get one answer each, in order; an empty input gets none" {
+  printf '%s\n' "$REQ42" '' "$REQ43" >two.jsonl
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge two.jsonl
+  assert_equal "${#lines[@]}" 2
+  assert_equal "$(jq -s -c 'map(.seed)' <<<"$output")" '[42,43]'
+  : >empty.jsonl
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge empty.jsonl
+  assert_output ''
+  assert_equal "$stderr" ''
+}
+
+@test "a challenge without a key is a usage error (64)" {
+  run -64 --separate-stderr gpu-bench --device cpu --challenge req42.jsonl
+  assert_output ''
+  stderr_has --key
+  stderr_has GRID_KEY
+  GRID_KEY=key2 run -0 --separate-stderr gpu-bench --device cpu --challenge req42.jsonl
+  assert_jq .sig.by "$PUB2"
+}
+
+@test "bad challenge input is exit 65 naming the line and field" {
+  bad() {
+    printf '%s\n' "$REQ42" "$1" >bad.jsonl
+    run -65 --separate-stderr gpu-bench --device cpu --key key1 --challenge bad.jsonl
+    assert_equal "${#lines[@]}" 1
+    assert_jq .seed 42
+    stderr_matches "^gpu-bench: error: .*\\(input line 2 of bad\\.jsonl, field \\$2\\)\$"
+  }
+  bad '{"kind":"challenge","v":1,"n":64,"dtype":"f32","deadline_ms":60000}' .seed
+  bad '{"kind":"challenge","v":1,"seed":"42","n":64,"dtype":"f32","deadline_ms":60000}' .seed
+  bad '{"kind":"challenge","v":1,"seed":-1,"n":64,"dtype":"f32","deadline_ms":60000}' .seed
+  bad '{"kind":"challenge","v":1,"seed":42,"n":0,"dtype":"f32","deadline_ms":60000}' .n
+  bad '{"kind":"challenge","v":1,"seed":42,"n":20000,"dtype":"f32","deadline_ms":60000}' .n
+  bad '{"kind":"challenge","v":1,"seed":42,"n":6.5,"dtype":"f32","deadline_ms":60000}' .n
+  bad '{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"bf16","deadline_ms":60000}' .dtype
+  bad '{"kind":"challenge","v":1,"seed":42,"n":64,"deadline_ms":60000}' .dtype
+  bad '{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"f32"}' .deadline_ms
+  bad '{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"f32","deadline_ms":0}' .deadline_ms
+  bad '{"kind":"profile","v":1}' .kind
+  bad '{"v":1,"seed":42}' .kind
+  bad '{"kind":"challenge","v":2,"seed":42,"n":64,"dtype":"f32","deadline_ms":60000}' .v
+  # A challenge answer fed back as a request.
+  bad "$(gpu-bench --device cpu --key key1 --challenge req42.jsonl)" .answer
+  # Not JSON at all.
+  printf '%s\n' "$REQ42" 'not json' >bad.jsonl
+  run -65 --separate-stderr gpu-bench --device cpu --key key1 --challenge bad.jsonl
+  assert_equal "${#lines[@]}" 1
+  stderr_matches '^gpu-bench: error: malformed JSON.*\(input line 2 of bad\.jsonl\)$'
+  run -65 --separate-stderr gpu-bench --device cpu --key key1 --challenge - <<<'{"kind":"challenge"'
+  assert_output ''
+  stderr_matches '\(input line 1\)$'
+}
+
+@test "a missing challenge file is exit 66, naming it" {
+  run -66 --separate-stderr gpu-bench --device cpu --key key1 --challenge no-such.jsonl
+  assert_output ''
+  stderr_matches '^gpu-bench: error: .*no-such\.jsonl'
+}
+
+@test "--challenge with an empty file name is an error, not a profile run" {
+  run --separate-stderr gpu-bench --device cpu --quick --only pcie --key key1 --challenge ''
+  [[ $status -eq 64 || $status -eq 66 ]] || fail "exit $status, want 64 or 66; output: $output"
+  assert_output ''
+}
+
+@test "--keep-going answers the good requests, reports the bad, exits 65" {
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":42,"n":0,"dtype":"f32","deadline_ms":60000}' "$REQ42" >mixed.jsonl
+  run -65 --separate-stderr gpu-bench --device cpu --key key1 --keep-going --challenge mixed.jsonl
+  assert_equal "${#lines[@]}" 1
+  assert_jq .seed 42
+  assert_jq .request "$(grid-key id <<<"$REQ42" | jq -r .id)"
+  grid-key verify <<<"$output" >/dev/null
+  stderr_has "input line 1 of mixed.jsonl, field .n"
+  stderr_has "1 bad input line(s)"
+  # Without --keep-going the first bad line ends the run.
+  run -65 --separate-stderr gpu-bench --device cpu --key key1 --challenge mixed.jsonl
+  assert_output ''
+}
+
+@test "a closed stdout ends a challenge run quietly with 0 (EPIPE)" {
+  run -0 --separate-stderr bash -c '
+    yes "$1" | head -n 3000 | gpu-bench --device cpu --key key1 --challenge - 2>err | head -1
+    echo "status ${PIPESTATUS[2]}"' _ '{"kind":"challenge","v":1,"seed":1,"n":2,"dtype":"f32","deadline_ms":1000}'
+  assert_equal "${#lines[@]}" 2
+  assert_equal "$(jq -r .n <<<"${lines[0]}")" 2
+  assert_line -n 1 "status 0"
+  assert_equal "$(cat err)" ''
+}
+
+# ---- completion --------------------------------------------------------
+
+@test "bash completion offers devices, sections, formats and flags" {
+  complete_words() {
+    source "$ROOT/completions/bash/gpu-bench"
+    COMP_WORDS=("$@")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMPREPLY=()
+    _gpu_bench
+    printf '%s\n' "${COMPREPLY[@]}"
+  }
+  run -0 complete_words gpu-bench --device ''
+  assert_line auto
+  assert_line cpu
+  assert_line cuda
+  assert_line cuda:0
+  run -0 complete_words gpu-bench --only ''
+  assert_output "$(printf '%s\n' gemm mem pcie nccl)"
+  run -0 complete_words gpu-bench --only gemm,p
+  assert_output gemm,pcie
+  run -0 complete_words gpu-bench --format ''
+  assert_output "$(printf '%s\n' json table)"
+  run -0 complete_words gpu-bench --ch
+  assert_output --challenge
+  : >req.jsonl
+  run -0 complete_words gpu-bench --challenge req
+  assert_line req.jsonl
+  assert_line req42.jsonl
+}
