@@ -1,6 +1,7 @@
 # Shared setup for the BATS suites: bats-support, bats-assert, bats-file
 # from Debian's packages, the freshly built tools first on PATH, and a
 # private temporary folder per test.
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load '/usr/lib/bats/bats-file/load'
