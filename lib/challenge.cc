@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "error.h"
+#include "fields.h"
 #include "exact_gemm.h"
 #include "gpu_bench_cuda.h"
 #include "merkle.h"
@@ -11,18 +12,6 @@
 #include "seeded_matrix.h"
 
 namespace grid {
-namespace {
-
-int64_t require_integer(const json& m, const std::string& name, int64_t lo, int64_t hi) {
-  const json& v = require_field(m, name);
-  if (!v.is_number_integer()) throw data_error(std::string("expected an integer, got ") + v.type_name(), "." + name);
-  int64_t x = v.get<int64_t>();
-  if (x < lo || x > hi)
-    throw data_error(std::to_string(x) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi), "." + name);
-  return x;
-}
-
-}  // namespace
 
 bool is_challenge_answer(const json& message) { return message.contains("answer"); }
 
@@ -33,11 +22,11 @@ ChallengeRequest parse_challenge_request(const json& message) {
   if (is_challenge_answer(message)) throw data_error("this is a challenge answer, not a request", ".answer");
   ChallengeRequest r;
   r.id = message_id(message);
-  r.seed = static_cast<uint64_t>(require_integer(message, "seed", 0, int64_t{1} << 53));
-  r.n = static_cast<int>(require_integer(message, "n", 1, kMaxChallengeN));
+  r.seed = static_cast<uint64_t>(get_int(message, "seed", "", 0, int64_t{1} << 53));
+  r.n = static_cast<int>(get_int(message, "n", "", 1, kMaxChallengeN));
   r.dtype = require_string(message, "dtype");
   if (r.dtype != "f32") throw data_error("dtype " + r.dtype + " cannot be checked by hash; use f32", ".dtype");
-  r.deadline_ms = require_integer(message, "deadline_ms", 1, int64_t{1} << 40);
+  r.deadline_ms = get_int(message, "deadline_ms", "", 1, int64_t{1} << 40);
   return r;
 }
 
