@@ -1,0 +1,84 @@
+#include "dataset_load.h"
+
+#include <cmath>
+#include <optional>
+
+#include "csv_matrix.h"
+#include "error.h"
+#include "net.h"
+#include "npy.h"
+#include "synthetic_data.h"
+
+namespace grid {
+namespace {
+
+// The bytes of a file reference, SHA-checked when it names a hash.
+std::string read_ref(const json& ref) {
+  std::optional<Digest> expect;
+  if (ref.contains("sha256")) {
+    Digest d;
+    parse_sha256_ref(ref["sha256"].get<std::string>(), &d);
+    expect = d;
+  }
+  return read_input(ref.contains("path") ? ref["path"].get<std::string>() : ref["url"].get<std::string>(), expect);
+}
+
+Matrix read_matrix(const json& data, const std::string& which, const std::string& path) {
+  const json& ref = data[which];
+  const std::string name = ref.contains("path") ? ref["path"].get<std::string>() : ref["url"].get<std::string>();
+  std::string bytes = read_ref(ref);
+  Matrix m = data["format"] == "npy" ? parse_npy(bytes, name) : parse_csv_matrix(bytes, name);
+  if (m.shape.size() == 1) m.shape.push_back(1);
+  if (m.shape.size() != 2) throw data_error(name + " is not a matrix (rows x columns)", path + "." + which);
+  return m;
+}
+
+}  // namespace
+
+Dataset load_dataset(const json& data, const std::string& loss, int outputs, const std::string& path) {
+  if (data.contains("synthetic")) {
+    const json& s = data["synthetic"];
+    const int rows = s["rows"], features = s["features"];
+    const uint64_t seed = s["seed"];
+    if (s["kind"] == "blobs") return synthetic_blobs(seed, rows, features, s["classes"]);
+    return synthetic_teacher(seed, rows, features, s["outputs"]);
+  }
+  Matrix x = read_matrix(data, "x", path);
+  Dataset d;
+  d.rows = static_cast<int>(x.shape[0]);
+  d.features = static_cast<int>(x.shape[1]);
+  d.outputs = outputs;
+  d.x = std::move(x.data);
+  if (data.contains("rows") && data["rows"].get<int64_t>() != d.rows)
+    throw data_error("the data has " + std::to_string(d.rows) + " rows, not " + data["rows"].dump(), path + ".rows");
+  if (loss.empty()) return d;  // inference needs no labels
+  if (!data.contains("y")) throw data_error("training needs labels or targets", path + ".y");
+  Matrix y = read_matrix(data, "y", path);
+  if (static_cast<int>(y.shape[0]) != d.rows)
+    throw data_error("y has " + std::to_string(y.shape[0]) + " rows, x has " + std::to_string(d.rows), path + ".y");
+  if (loss == "softmax_xent") {
+    if (y.shape[1] != 1) throw data_error("softmax_xent needs one class label per row", path + ".y");
+    for (size_t i = 0; i < y.data.size(); ++i) {
+      float v = y.data[i];
+      if (!(v >= 0 && v < outputs && v == std::floor(v)))
+        throw data_error("row " + std::to_string(i) + ": label " + std::to_string(v) + " is not a class 0.." +
+                             std::to_string(outputs - 1), path + ".y");
+      d.labels.push_back(static_cast<int32_t>(v));
+    }
+  } else {
+    if (static_cast<int>(y.shape[1]) != outputs)
+      throw data_error("mse needs " + std::to_string(outputs) + " targets per row, y has " + std::to_string(y.shape[1]), path + ".y");
+    d.targets = std::move(y.data);
+  }
+  return d;
+}
+
+json dataset_inputs(const json& data) {
+  if (data.contains("synthetic")) return {{"synthetic", sha256_ref(sha256(canonical_json(data["synthetic"])))}};
+  json out = json::object();
+  for (const char* which : {"x", "y"})
+    if (data.contains(which)) out[which] = data[which].value("sha256", std::string("unhashed"));
+  return out;
+}
+
+}  // namespace grid

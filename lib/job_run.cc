@@ -1,0 +1,130 @@
+#include "job_run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+
+#include "error.h"
+#include "fields.h"
+#include "job_spec.h"
+#include "keyfile.h"
+#include "message.h"
+#include "store.h"
+
+namespace grid {
+namespace {
+
+// Names the code that produced a result: a verifier re-executes with the
+// same definitions (exact_gemm.h, mlp.h) or knows it cannot.
+constexpr const char* kKernelVersion = "grid-exact-1";
+
+std::string result_ref(const std::string& task_id, const std::string& mode, const std::string& signer) {
+  return "result " + task_id + " " + mode + " " + (signer.empty() ? "unsigned" : signer);
+}
+
+}  // namespace
+
+const json* task_of(const json& m) {
+  const std::string kind = m.value("kind", "");
+  if (kind == "task") return &m;
+  if (kind == "lease") {
+    if (m.contains("task") && m["task"].is_object()) return &m["task"];
+    if (m.contains("order") && m["order"].is_object() && m["order"].contains("task")) return &m["order"]["task"];
+  }
+  return nullptr;
+}
+
+int64_t resolve_task_index(const std::string& flag) {
+  std::string value = flag, from = "--task-index";
+  if (flag == "env") {
+    for (const char* name : {"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"}) {
+      const char* v = std::getenv(name);
+      if (v && *v) {
+        value = v;
+        from = name;
+        break;
+      }
+    }
+    if (value == "env") throw Error(Exit::usage, "--task-index env: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set");
+  }
+  if (value.empty() || value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos)
+    throw Error(Exit::usage, from + "=" + value + " is not a task index (0, 1, ...)");
+  return std::stoll(value);
+}
+
+int job_run_main(Tool& tool, const RunOptions& opt) {
+  if (!opt.mode.empty() && opt.mode != "exact" && opt.mode != "fast")
+    throw Error(Exit::usage, "--mode must be exact or fast");
+  const int64_t only = opt.task_index.empty() ? -1 : resolve_task_index(opt.task_index);
+  std::optional<SigningKey> key;
+  if (!tool.key_path().empty()) key = load_key(tool.key_path());
+  const std::string signer = key ? public_key_ref(key->public_key) : "";
+  Device device = select_device(opt.device);
+  Store store(opt.store.empty() ? Store::default_dir() : opt.store);
+  const bool show = !tool.common().quiet && ::isatty(2);
+
+  int64_t seen = 0;
+  bool ran_selected = false;
+  tool.each_message(opt.inputs, [&](json& m, const Position&) {
+    const json* found = task_of(m);
+    if (!found) {
+      if (opt.pass) return write_message(m);
+      throw data_error("expected a task or a lease, got kind " + m.value("kind", std::string("(none)")), ".kind");
+    }
+    if (only >= 0 && seen++ != only) return;
+    ran_selected = true;
+    const json& task = *found;
+    check_envelope(task);
+    Status id_ok = task.contains("sig") ? check_signature(task) : check_message_id(task);
+    if (!id_ok.ok()) throw data_error("task: " + id_ok.reason(), ".id");
+    const std::string type = get_string(task, "type", "");
+    const JobKind& kind = job_kind(type);
+    const std::string task_id = task["id"];
+    const std::string mode = opt.mode.empty() ? task.value("mode", "exact") : opt.mode;
+    if (!task.contains(type)) throw data_error("the task has no \"" + type + "\" part", "." + type);
+
+    const std::string ref = result_ref(task_id, mode, signer);
+    if (!opt.force) {
+      if (auto cached = store.get_ref(ref); cached && store.has(*cached)) {
+        tool.note("task " + task_id + ": result already in the store (--force recomputes it)");
+        write_stdout(store.get(*cached) + "\n");
+        return;
+      }
+    }
+    RunContext ctx;
+    ctx.device = device;
+    ctx.mode = mode;
+    ctx.threads = opt.threads;
+    ctx.resume = opt.resume;
+    ctx.store = &store;
+    ctx.task = &task;
+    ctx.progress = [&](const std::string& what) {
+      if (show) tool.note(what);
+    };
+    auto t0 = std::chrono::steady_clock::now();
+    json part = kind.run(task, ctx);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    json header = {{"task", task_id}, {"mode", mode}, {"kernel", kKernelVersion}, {"device", device.name()},
+                   {"seed", task.value("seed", json())}};
+    if (part.contains("inputs")) {
+      header["inputs"] = part["inputs"];
+      part.erase("inputs");
+    }
+    json result = {{"kind", "result"}, {"v", kMessageVersion}, {"task", task_id}, {"type", type},
+                   {"job", task.value("job", json())}, {"index", task.value("index", json())},
+                   {"header", header}, {type, part}, {"timings", {{"seconds", seconds}}}};
+    if (&task != &m) result["lease"] = m.value("id", json());
+    if (key) sign_message(result, *key);
+    else set_message_id(result);
+    const std::string line = result.dump(-1, ' ', false, json::error_handler_t::replace);
+    store.put_ref(ref, store.put(line));
+    write_stdout(line + "\n");
+  });
+  if (only >= 0 && !ran_selected)
+    throw Error(Exit::usage, "--task-index " + std::to_string(only) + ": the input has only " + std::to_string(seen) + " task(s)");
+  return 0;
+}
+
+}  // namespace grid

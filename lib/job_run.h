@@ -1,0 +1,51 @@
+// job-run: run tasks (or leases wrapping tasks) and emit signed results
+// with a proof trace (DESIGN.md sections 4-6).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto.h"
+#include "device.h"
+#include "tool.h"
+
+namespace grid {
+
+class Store;
+
+struct RunOptions {
+  std::vector<std::string> inputs;
+  std::string task_index;  // "", a number, or "env"
+  std::string mode;        // "", exact or fast: overrides the task's
+  std::string device = "auto";
+  std::string store;       // --store DIR
+  int threads = 0;
+  bool force = false;      // recompute even when the store has the result
+  bool resume = false;     // continue a killed run from its last checkpoint
+  bool pass = false;       // pass messages that are not tasks through
+};
+
+// What a kind's run function gets.
+struct RunContext {
+  Device device;
+  std::string mode;  // exact | fast
+  int threads = 0;
+  bool resume = false;
+  Store* store = nullptr;
+  const json* task = nullptr;
+  std::function<void(const std::string&)> progress;  // terminal only
+};
+
+// The task inside a message: a task itself, or a lease's "task". Returns
+// nullptr for anything else (passed through with --pass).
+const json* task_of(const json& message);
+
+// "env": SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX; Exit::usage when
+// neither is set or the value is not a number.
+int64_t resolve_task_index(const std::string& flag);
+
+int job_run_main(Tool& tool, const RunOptions& opt);
+
+}  // namespace grid

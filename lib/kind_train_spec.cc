@@ -1,0 +1,95 @@
+// The train kind's spec and split: an MLP, its loss, optimizer and data;
+// a sweep becomes one task per configuration.
+#include "data_spec.h"
+#include "error.h"
+#include "fields.h"
+#include "job_kinds.h"
+#include "train_sweep.h"
+
+namespace grid {
+namespace {
+
+constexpr int64_t kMaxWidth = 1 << 16;
+constexpr int64_t kMaxSteps = int64_t{1} << 40;
+
+// Multiply-adds of one forward pass per example: sum of l_i * l_(i+1).
+double macs_per_example(const json& layers) {
+  double macs = 0;
+  for (size_t i = 0; i + 1 < layers.size(); ++i) macs += layers[i].get<double>() * layers[i + 1].get<double>();
+  return macs;
+}
+
+// Checks one configuration (no sweep left in it).
+void validate_config(const json& spec, const std::string& path) {
+  const json& model = get_object(spec, "model", path);
+  const json& layers = get_array(model, "layers", path + ".model");
+  if (layers.size() < 2) throw data_error("need at least an input and an output width", path + ".model.layers");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const std::string f = path + ".model.layers[" + std::to_string(i) + "]";
+    if (!layers[i].is_number_integer() || layers[i].get<int64_t>() < 1 || layers[i].get<int64_t>() > kMaxWidth)
+      throw data_error("expected an integer width 1.." + std::to_string(kMaxWidth), f);
+  }
+  if (model.contains("activation")) get_choice(model, "activation", path + ".model", {"relu"});
+  std::string loss = get_choice(spec, "loss", path, {"softmax_xent", "mse"});
+  const json& opt = get_object(spec, "optimizer", path);
+  const std::string op = path + ".optimizer";
+  std::string name = get_choice(opt, "name", op, {"sgd", "momentum", "adam"});
+  get_number(opt, "lr", op, 1e-12, 100);
+  get_number_opt(opt, "momentum", op, 0, 0.999999);
+  get_number_opt(opt, "beta1", op, 0, 0.999999);
+  get_number_opt(opt, "beta2", op, 0, 0.999999999);
+  get_number_opt(opt, "eps", op, 1e-30, 1);
+  get_number_opt(opt, "weight_decay", op, 0, 1);
+  get_int(spec, "batch", path, 1, 1 << 20);
+  int64_t steps = get_int(spec, "steps", path, 1, kMaxSteps);
+  get_int(spec, "seed", path, 0, int64_t{1} << 53);
+  get_int(spec, "checkpoint_every", path, 1, steps);
+  validate_data(get_object(spec, "data", path), path + ".data");
+  const json& data = spec["data"];
+  int64_t features = data_features_declared(data), outputs = data_outputs_declared(data);
+  if (features > 0 && layers.front() != features)
+    throw data_error("the input width " + layers.front().dump() + " differs from the data's " +
+                         std::to_string(features) + " features", path + ".model.layers[0]");
+  if (outputs > 0 && layers.back() != outputs)
+    throw data_error("the output width " + layers.back().dump() + " differs from the data's " + std::to_string(outputs) +
+                         (loss == "softmax_xent" ? " classes" : " outputs"),
+                     path + ".model.layers[" + std::to_string(layers.size() - 1) + "]");
+}
+
+}  // namespace
+
+void train_validate(const json& spec, const std::string& path) {
+  if (spec.contains("sweep")) {
+    validate_sweep(spec["sweep"], path + ".sweep");
+    // Each configuration must be a valid spec on its own.
+    for (const SweepPoint& p : expand_sweep(spec, 0)) validate_config(p.spec, path);
+    return;
+  }
+  validate_config(spec, path);
+}
+
+std::vector<TaskBody> train_split(const json& spec, uint64_t job_seed, const SplitOptions& opt) {
+  std::vector<SweepPoint> points = expand_sweep(spec, job_seed);
+  std::vector<TaskBody> out;
+  for (const SweepPoint& p : points) {
+    json body = p.spec;
+    if (!p.settings.empty()) body["sweep_point"] = p.settings;
+    double flops = 6.0 * body["batch"].get<double>() * macs_per_example(body["model"]["layers"]) *
+                   body["steps"].get<double>();
+    out.push_back({body, flops, "", ""});
+  }
+  if (!opt.weights.empty()) {
+    std::vector<double> rates;
+    for (const auto& w : opt.weights) rates.push_back(w.rate);
+    auto counts = proportional_parts(static_cast<int64_t>(out.size()), rates);
+    size_t at = 0;
+    for (size_t w = 0; w < counts.size(); ++w)
+      for (int64_t c = 0; c < counts[w]; ++c, ++at) {
+        out[at].provider = opt.weights[w].provider;
+        out[at].profile = opt.weights[w].profile;
+      }
+  }
+  return out;
+}
+
+}  // namespace grid

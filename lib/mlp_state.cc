@@ -1,0 +1,189 @@
+// The state and model byte layouts documented in mlp.h.
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "error.h"
+#include "mlp.h"
+#include "mlp_layers.h"
+#include "mlp_optimizer.h"
+
+namespace grid {
+namespace {
+
+const char kStateMagic[] = "GRIDMLP1";
+const char kModelMagic[] = "GRIDMDL1";
+constexpr size_t kMagicSize = 8;
+// More sizes than any MLP has; bounds what a bad header can make us read.
+constexpr uint32_t kMaxLayerCount = 4096;
+
+class ByteWriter {
+ public:
+  void raw(const char* p, size_t n) { out_.append(p, n); }
+  void u32(uint32_t v) {
+    for (int b = 0; b < 4; ++b) out_.push_back(static_cast<char>(v >> (8 * b)));
+  }
+  void i64(int64_t v) {
+    const uint64_t u = static_cast<uint64_t>(v);
+    for (int b = 0; b < 8; ++b) out_.push_back(static_cast<char>(u >> (8 * b)));
+  }
+  void f32s(const std::vector<float>& v) {
+    for (float x : v) {
+      uint32_t bits;
+      std::memcpy(&bits, &x, 4);
+      if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) bits = 0x7fc00000u;
+      u32(bits);
+    }
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class ByteReader {
+ public:
+  ByteReader(const std::string& in, const char* what) : in_(in), what_(what) {}
+
+  void magic(const char* expected) {
+    need(kMagicSize);
+    if (in_.compare(0, kMagicSize, expected) != 0)
+      fail(std::string("does not start with ") + expected);
+    pos_ += kMagicSize;
+  }
+  uint32_t u32() {
+    need(4);
+    uint32_t v = 0;
+    for (int b = 0; b < 4; ++b) v |= uint32_t{static_cast<uint8_t>(in_[pos_ + b])} << (8 * b);
+    pos_ += 4;
+    return v;
+  }
+  int64_t i64() {
+    need(8);
+    uint64_t v = 0;
+    for (int b = 0; b < 8; ++b) v |= uint64_t{static_cast<uint8_t>(in_[pos_ + b])} << (8 * b);
+    pos_ += 8;
+    return static_cast<int64_t>(v);
+  }
+  // Fills v (already sized) from the next 4 * v.size() bytes.
+  void f32s(std::vector<float>* v) {
+    need(v->size() * 4);
+    for (float& x : *v) {
+      const uint32_t bits = u32();
+      std::memcpy(&x, &bits, 4);
+    }
+  }
+  size_t left() const { return in_.size() - pos_; }
+  void end() {
+    if (pos_ != in_.size()) fail(std::to_string(in_.size() - pos_) + " bytes follow the end");
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw Error(Exit::data, std::string(what_) + ": " + why);
+  }
+
+ private:
+  void need(size_t n) {
+    if (in_.size() - pos_ < n)
+      fail("truncated at byte " + std::to_string(pos_) + " of " + std::to_string(in_.size()));
+  }
+  const std::string& in_;
+  const char* what_;
+  size_t pos_ = 0;
+};
+
+void write_layers(ByteWriter* w, const std::vector<int>& layers) {
+  w->u32(static_cast<uint32_t>(layers.size()));
+  for (int n : layers) w->u32(static_cast<uint32_t>(n));
+}
+
+// Layer sizes from a header, checked before anything is allocated from them.
+std::vector<int> read_layers(ByteReader* r) {
+  const uint32_t n = r->u32();
+  if (n < 2 || n > kMaxLayerCount) r->fail("bad layer count " + std::to_string(n));
+  std::vector<int> layers(n);
+  int64_t params = 0;
+  for (uint32_t l = 0; l < n; ++l) {
+    const uint32_t w = r->u32();
+    if (w < 1 || w > static_cast<uint32_t>(kMlpMaxWidth))
+      r->fail("layers[" + std::to_string(l) + "] = " + std::to_string(w) + " out of range");
+    layers[l] = static_cast<int>(w);
+    if (l > 0) params += int64_t{layers[l - 1]} * layers[l] + layers[l];
+  }
+  if (params > kMlpMaxParameters || static_cast<uint64_t>(params) * 4 > r->left())
+    r->fail("too short for " + std::to_string(params) + " parameters");
+  return layers;
+}
+
+}  // namespace
+
+std::string Trainer::serialize_state() const {
+  ByteWriter w;
+  w.raw(kStateMagic, kMagicSize);
+  write_layers(&w, config_.layers);
+  w.u32(static_cast<uint32_t>(optimizer_));
+  w.i64(step_);
+  for (const auto& t : params_) w.f32s(t);
+  if (optimizer_ == MlpOptimizer::adam) w.i64(adam_t_);
+  for (const auto& t : slots_) w.f32s(t);
+  return w.take();
+}
+
+void Trainer::restore_state(const std::string& bytes) {
+  ByteReader r(bytes, "mlp state");
+  r.magic(kStateMagic);
+  if (read_layers(&r) != config_.layers) r.fail("its layers differ from the task's");
+  const uint32_t optimizer = r.u32();
+  if (optimizer != static_cast<uint32_t>(optimizer_))
+    r.fail("optimizer code " + std::to_string(optimizer) + ", the task's is " +
+           std::to_string(static_cast<uint32_t>(optimizer_)));
+  const int64_t step = r.i64();
+  if (step < 0) r.fail("negative step " + std::to_string(step));
+  mlp::Tensors params = mlp::zero_parameters(config_.layers);
+  for (auto& t : params) r.f32s(&t);
+  int64_t adam_t = 0;
+  if (optimizer_ == MlpOptimizer::adam) {
+    adam_t = r.i64();
+    if (adam_t < 0) r.fail("negative adam step count " + std::to_string(adam_t));
+  }
+  mlp::Tensors slots = mlp::optimizer_slots(optimizer_, params);
+  for (auto& t : slots) r.f32s(&t);
+  r.end();
+  // Only now, so a bad state leaves the Trainer as it was.
+  step_ = step;
+  adam_t_ = adam_t;
+  params_ = std::move(params);
+  slots_ = std::move(slots);
+  last_loss_ = std::numeric_limits<float>::quiet_NaN();
+}
+
+Digest Trainer::state_hash() const { return sha256(serialize_state()); }
+
+std::string Trainer::serialize_model() const {
+  ByteWriter w;
+  w.raw(kModelMagic, kMagicSize);
+  write_layers(&w, config_.layers);
+  w.u32(loss_ == MlpLoss::softmax_xent ? 1 : 0);
+  for (const auto& t : params_) w.f32s(t);
+  return w.take();
+}
+
+std::vector<float> mlp_predict(const std::string& model_bytes, const float* x, int rows,
+                               const GemmEngine& engine) {
+  ByteReader r(model_bytes, "mlp model");
+  r.magic(kModelMagic);
+  const std::vector<int> layers = read_layers(&r);
+  const uint32_t output = r.u32();
+  if (output > 1) r.fail("unknown output code " + std::to_string(output));
+  mlp::Tensors params = mlp::zero_parameters(layers);
+  for (auto& t : params) r.f32s(&t);
+  r.end();
+  if (rows < 0) throw std::invalid_argument("mlp_predict: negative row count");
+  return mlp::predict(engine, layers, params, output == 1 ? MlpLoss::softmax_xent : MlpLoss::mse, x,
+                      rows);
+}
+
+}  // namespace grid
