@@ -141,10 +141,13 @@ test:
 	$(MAKE) -j$(JOBS) SAN=1 CUDA=0 unit
 	./scripts/run-tests
 
-bench: all $(BENCHES)
+# Sub-makes with -j: a fresh machine builds in half the time on two cores.
+bench:
+	$(MAKE) -j$(JOBS) all $(BENCHES)
 	./scripts/run-bench $(BENCHES)
 
-demo: all
+demo:
+	$(MAKE) -j$(JOBS) all
 	./scripts/demo
 
 MAN_PAGES := $(patsubst man/%.scd,build/man/%,$(wildcard man/*.scd))
