@@ -8,4 +8,9 @@ namespace grid {
 void fast_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
                    int ldc, int threads);
 
+// The same with either operand read transposed (op(A) is m x k, op(B) is
+// k x n; lda and ldb are the stored row lengths).
+void fast_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const float* A, int lda, const float* B,
+                     int ldb, float* C, int ldc, int threads);
+
 }  // namespace grid

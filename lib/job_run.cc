@@ -17,11 +17,16 @@ namespace grid {
 namespace {
 
 // Names the code that produced a result: a verifier re-executes with the
-// same definitions (exact_gemm.h, mlp.h) or knows it cannot.
-constexpr const char* kKernelVersion = "grid-exact-1";
+// same definitions (exact_gemm.h, mlp.h) or knows it cannot. Fast mode's
+// bits depend on the BLAS and libm at hand; it is checked by tolerance.
+constexpr const char* kExactKernel = "grid-exact-1";
+constexpr const char* kFastKernel = "grid-fast-1 (OpenBLAS, libm)";
 
-std::string result_ref(const std::string& task_id, const std::string& mode, const std::string& signer) {
-  return "result " + task_id + " " + mode + " " + (signer.empty() ? "unsigned" : signer);
+// A result run for a lease names that lease, so the lease is part of the key.
+std::string result_ref(const std::string& task_id, const std::string& mode, const std::string& signer,
+                       const std::string& lease) {
+  return "result " + task_id + " " + mode + " " + (signer.empty() ? "unsigned" : signer) +
+         (lease.empty() ? "" : " lease " + lease);
 }
 
 }  // namespace
@@ -67,10 +72,10 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
 
   int64_t seen = 0;
   bool ran_selected = false;
-  tool.each_message(opt.inputs, [&](json& m, const Position&) {
+  tool.each_message(opt.inputs, [&](json& m, const Position& at) {
     const json* found = task_of(m);
     if (!found) {
-      if (opt.pass) return write_message(m);
+      if (opt.pass) return write_stdout(at.text + "\n");
       throw data_error("expected a task or a lease, got kind " + m.value("kind", std::string("(none)")), ".kind");
     }
     if (only >= 0 && seen++ != only) return;
@@ -85,7 +90,8 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     const std::string mode = opt.mode.empty() ? task.value("mode", "exact") : opt.mode;
     if (!task.contains(type)) throw data_error("the task has no \"" + type + "\" part", "." + type);
 
-    const std::string ref = result_ref(task_id, mode, signer);
+    const std::string lease_id = &task != &m ? m.value("id", std::string()) : std::string();
+    const std::string ref = result_ref(task_id, mode, signer, lease_id);
     if (!opt.force) {
       if (auto cached = store.get_ref(ref); cached && store.has(*cached)) {
         tool.note("task " + task_id + ": result already in the store (--force recomputes it)");
@@ -106,7 +112,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     auto t0 = std::chrono::steady_clock::now();
     json part = kind.run(task, ctx);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    json header = {{"task", task_id}, {"mode", mode}, {"kernel", kKernelVersion}, {"device", device.name()},
+    json header = {{"task", task_id}, {"mode", mode}, {"kernel", mode == "exact" ? kExactKernel : kFastKernel}, {"device", device.name()},
                    {"seed", task.value("seed", json())}};
     if (part.contains("inputs")) {
       header["inputs"] = part["inputs"];
@@ -115,7 +121,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     json result = {{"kind", "result"}, {"v", kMessageVersion}, {"task", task_id}, {"type", type},
                    {"job", task.value("job", json())}, {"index", task.value("index", json())},
                    {"header", header}, {type, part}, {"timings", {{"seconds", seconds}}}};
-    if (&task != &m) result["lease"] = m.value("id", json());
+    if (&task != &m) result["lease"] = lease_id.empty() ? json() : json(lease_id);
     if (key) sign_message(result, *key);
     else set_message_id(result);
     const std::string line = result.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -40,7 +40,7 @@ uint64_t task_seed(const std::string& job_id, int64_t index) {
   Digest d = sha256(job_id + ":" + std::to_string(index));
   uint64_t s = 0;
   for (int i = 0; i < 8; ++i) s = s << 8 | d[i];
-  return s & ((uint64_t{1} << 53) - 1);
+  return s >> 11;  // the first 53 bits
 }
 
 uint64_t job_seed(const json& job) {

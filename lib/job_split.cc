@@ -35,9 +35,9 @@ int job_split_main(Tool& tool, const SplitCommand& cmd) {
   std::optional<SigningKey> key;
   if (!tool.key_path().empty()) key = load_key(tool.key_path());
 
-  tool.each_message(cmd.inputs, [&](json& m, const Position&) {
+  tool.each_message(cmd.inputs, [&](json& m, const Position& at) {
     if (cmd.pass && m.value("kind", "") != "job") {
-      write_message(m);
+      write_stdout(at.text + "\n");
       return;
     }
     validate_job(m);

@@ -115,7 +115,7 @@ bool MessageReader::open_next() {
     }
   }
   reader_ = new LineReader(fd_, path);
-  pos_ = {path, 0};
+  pos_ = Position{path, 0, ""};
   return true;
 }
 
@@ -137,6 +137,7 @@ bool MessageReader::next(json* message) {
     }
     pos_.line = reader_->line_number();
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    pos_.text = line;
     try {
       *message = parse_json_text(line);
     } catch (Error& e) {

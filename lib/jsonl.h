@@ -16,6 +16,7 @@ constexpr size_t kMaxLineBytes = size_t{64} << 20;
 struct Position {
   std::string source;  // a path, or "-" for stdin
   size_t line = 0;
+  std::string text;    // the line as read, for passing it on untouched
 };
 
 // Raw lines from a descriptor. The descriptor stays the caller's.

@@ -27,7 +27,7 @@ json infer_run(const json& task, RunContext& ctx) {
   if (ctx.store->has(model_key)) {
     model = ctx.store->get(model_key);
   } else if (spec["model"].contains("url")) {
-    model = fetch_bytes(spec["model"]["url"], model_key);
+    model = fetch_bytes(spec["model"]["url"].get<std::string>(), model_key);
     ctx.store->put(model);
   } else {
     throw Error(Exit::no_input, "model " + spec["model"]["sha256"].get<std::string>() +

@@ -20,7 +20,12 @@ void infer_validate(const json& spec, const std::string& path) {
   if (!parse_sha256_ref(get_string(model, "sha256", path + ".model"), &d))
     throw data_error("expected sha256:<64 hex digits>", path + ".model.sha256");
   if (model.contains("url")) get_string(model, "url", path + ".model");
-  if (model.contains("layers")) get_array(model, "layers", path + ".model");
+  if (model.contains("layers")) {
+    const json& layers = get_array(model, "layers", path + ".model");
+    for (size_t i = 0; i < layers.size(); ++i)
+      if (!layers[i].is_number_integer() || layers[i].get<int64_t>() < 1 || layers[i].get<int64_t>() > (1 << 20))
+        throw data_error("expected an integer width 1..1048576", path + ".model.layers[" + std::to_string(i) + "]");
+  }
   validate_data(get_object(spec, "data", path), path + ".data");
   get_int(spec, "batch", path, 1, 1 << 20);
   if (spec.contains("row_begin") || spec.contains("row_end")) {

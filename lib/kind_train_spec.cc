@@ -72,6 +72,8 @@ std::vector<TaskBody> train_split(const json& spec, uint64_t job_seed, const Spl
   std::vector<SweepPoint> points = expand_sweep(spec, job_seed);
   std::vector<TaskBody> out;
   for (const SweepPoint& p : points) {
+    // Random draws depend on the job's seed: check the ones really drawn.
+    validate_config(p.spec, ".train");
     json body = p.spec;
     if (!p.settings.empty()) body["sweep_point"] = p.settings;
     double flops = 6.0 * body["batch"].get<double>() * macs_per_example(body["model"]["layers"]) *

@@ -10,9 +10,10 @@
 // DEFINITION (exact mode). All arithmetic is FP32 through exact_math.h
 // (exact_add/sub/mul/div/sqrt/exp/log/relu, round to nearest even), sums
 // start from +0 and run in the order given, and the only fused multiply-adds
-// are those inside the GEMM and inside exact_exp/exact_log. GEMM(A, B) is exact_gemm.h's C = A*B
-// (one fma chain per output, p = 0..k-1); A^T is an explicit copy, so a GEMM with a transposed
-// operand is the NN GEMM of the copy.
+// are those inside the GEMM and inside exact_exp/exact_log. GEMM(A, B) is
+// exact_gemm.h's C = A*B (one fma chain per output, p = 0..k-1); A^T is an
+// explicit copy, so a GEMM with a transposed operand is the NN GEMM of the
+// copy.
 //
 //   L = layers.size() - 1 weight layers; W_l is layers[l] x layers[l+1]
 //   (row-major, inputs by outputs), b_l has layers[l+1] entries.
@@ -74,8 +75,8 @@ constexpr uint32_t kMlpInitStream = 0x4d4c0000u;   // "ML" << 16
 constexpr uint32_t kMlpBatchStream = 0x4d4c4200u;  // "MLB" << 8
 
 // Upper bounds that keep every index in range and a state in memory: a
-// width past 2^20 or 2^28 parameters (1 GiB of FP32, 3 GiB with adam) is
-// not a job this tool is for.
+// width past 2^20, or 2^28 parameters (1 GiB of FP32, 3 GiB with adam) or
+// batch x widest-layer activations, is not a job this tool is for.
 constexpr int kMlpMaxWidth = 1 << 20;
 constexpr int64_t kMlpMaxParameters = int64_t{1} << 28;
 constexpr int kMlpMaxBatch = 1 << 20;
@@ -121,6 +122,11 @@ struct GemmEngine {
   // C = A * B, row-major, no transposes (see exact_gemm.h for the layout).
   void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
             int ldc) const;
+  // C (m x n) = A^T * B with A stored k x m, and C = A * B^T with B stored
+  // n x k. Exact mode: the NN GEMM of an explicit transposed copy, as the
+  // DEFINITION says. Fast mode: BLAS reads the operand transposed in place.
+  void gemm_tn(int m, int n, int k, const float* A, const float* B, float* C) const;
+  void gemm_nt(int m, int n, int k, const float* A, const float* B, float* C) const;
 };
 
 // Throws Error(Exit::data) when the config cannot be trained, naming the
@@ -129,10 +135,9 @@ struct GemmEngine {
 // .eps, .weight_decay), .train.batch, .train.steps.
 void validate_mlp_config(const MlpConfig& config);
 // Checks the config as above, then throws Error(Exit::data) when the
-// dataset does not fit it: field
-// .train.model.layers for a features/outputs mismatch, .train.data for a
-// dataset that is inconsistent in itself (sizes, labels out of range,
-// non-finite values).
+// dataset does not fit it: field .train.model.layers for a features/outputs
+// mismatch, .train.data for a dataset that is inconsistent in itself (sizes,
+// labels out of range, non-finite values).
 void validate_mlp_dataset(const MlpConfig& config, const Dataset& data);
 
 // Loss and parameter gradients of one batch, parameters in state order

@@ -42,15 +42,6 @@ float shifted_exps(NumericMode mode, const float* z, int n, float* e, float* max
   return s;
 }
 
-// dst (cols x rows) = src^T (rows x cols): the transposed operand of a
-// backward GEMM, so that the product is the NN GEMM of exact_gemm.h.
-std::vector<float> transpose(const float* src, int rows, int cols) {
-  std::vector<float> dst(static_cast<size_t>(rows) * cols);
-  for (Index i = 0; i < rows; ++i)
-    for (Index j = 0; j < cols; ++j) dst[j * rows + i] = src[i * cols + j];
-  return dst;
-}
-
 }  // namespace
 
 Tensors zero_parameters(const std::vector<int>& layers) {
@@ -152,8 +143,7 @@ void backward(const GemmEngine& engine, const std::vector<int>& layers, const Te
 
     std::vector<float>& gw = (*grads)[2 * l];
     gw.assign(static_cast<size_t>(n_in) * n_out, 0.0f);
-    const std::vector<float> ht = transpose(h, rows, n_in);
-    engine.gemm(n_in, n_out, rows, ht.data(), rows, dz.data(), n_out, gw.data(), n_out);
+    engine.gemm_tn(n_in, n_out, rows, h, dz.data(), gw.data());
 
     std::vector<float>& gb = (*grads)[2 * l + 1];
     gb.assign(n_out, 0.0f);
@@ -161,9 +151,8 @@ void backward(const GemmEngine& engine, const std::vector<int>& layers, const Te
       for (int j = 0; j < n_out; ++j) gb[j] = exact_add(gb[j], dz[i * n_out + j]);
 
     if (l == 0) break;  // nothing needs dX
-    const std::vector<float> wt = transpose(params[2 * l].data(), n_in, n_out);
     std::vector<float> dh(static_cast<size_t>(rows) * n_in);
-    engine.gemm(rows, n_in, n_out, dz.data(), n_out, wt.data(), n_in, dh.data(), n_in);
+    engine.gemm_nt(rows, n_in, n_out, dz.data(), params[2 * l].data(), dh.data());
     // relu'(z) from H = relu(Z): H > 0 exactly where Z > 0 (NaN in neither).
     for (Index e = 0; e < static_cast<Index>(rows) * n_in; ++e)
       if (!(h[e] > 0.0f)) dh[e] = 0.0f;

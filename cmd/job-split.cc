@@ -1,0 +1,20 @@
+// job-split: cut jobs (gemm, train with sweeps, infer) into tasks.
+#include "job_split.h"
+
+int main(int argc, char** argv) {
+  grid::Tool tool("job-split", "Cut jobs into tasks, optionally weighted by providers' measured speed");
+  grid::SplitCommand cmd;
+  CLI::App& app = tool.app();
+  app.add_option("files", cmd.inputs, "Job files of JSON Lines (default: stdin)");
+  app.add_option("--weights", cmd.weights, "Signed gpu-bench profiles: shard in proportion to their exact GEMM rate");
+  auto* rows = app.add_option("--shard-rows", cmd.shard_rows, "Rows per task for infer and gemm jobs")
+                   ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  auto* tasks = app.add_option("--tasks", cmd.tasks, "Number of tasks for infer and gemm jobs")
+                    ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  rows->excludes(tasks);
+  app.get_option("--weights")->excludes(rows)->excludes(tasks);
+  app.add_flag("--pass", cmd.pass, "Pass messages that are not jobs through untouched");
+  tool.add_key_flag(app);
+  tool.add_keep_going_flag(app);
+  return tool.run(argc, argv, [&] { return grid::job_split_main(tool, cmd); });
+}

@@ -1,0 +1,688 @@
+#!/usr/bin/env bats
+# job-run: tasks run on the CPU through the real binary, and every proof in
+# their results checked here independently: Merkle roots recomputed with
+# hashlib, store objects re-hashed, predictions read back with NumPy.
+# NumPy is in /usr/bin/python3 (not in every python3 on PATH).
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+# RFC 8032 section 7.1, TESTS 1 and 2: seeds and their public keys.
+SEED1=9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+PUB1=ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+SEED2=4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb
+PUB2=ed25519:3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c
+
+NUMPY=/usr/bin/python3
+
+setup() {
+  common_setup
+  unset SLURM_ARRAY_TASK_ID JOB_COMPLETION_INDEX
+  EX=$ROOT/examples/jobs
+  write_key key1 "$SEED1"
+  write_key key2 "$SEED2"
+  # A small GEMM cut into 4 row blocks: milliseconds a task.
+  jq -c '.gemm.m = 64 | .gemm.n = 48 | .gemm.k = 32' "$EX/gemm.json" | job-split --tasks 4 >gemm4.jsonl
+  # A short training run for the tests that do not need the example's.
+  jq -c '.train.steps = 40 | .train.checkpoint_every = 10' "$EX/train.json" | job-split >small.jsonl
+}
+
+write_key() {
+  (umask 077 && printf '%s\n' "$2" >"$1")
+}
+
+stderr_has() {
+  [[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; stderr was: $stderr"
+}
+
+stderr_matches() {
+  [[ $stderr =~ $1 ]] || fail "stderr does not match /$1/; stderr was: $stderr"
+}
+
+# assert_jq FILTER WANT: jq -r FILTER of the last run's output is WANT.
+assert_jq() {
+  local got
+  got=$(jq -r "$1" <<<"$output") || fail "jq '$1' failed on: $output"
+  [ "$got" = "$2" ] || fail "jq '$1' gave '$got', want '$2'"
+}
+
+# assert_jq_all FILTER WANT: jq -s FILTER over all lines of the output.
+assert_jq_all() {
+  local got
+  got=$(jq -s -c -r "$1" <<<"$output") || fail "jq -s '$1' failed on: $output"
+  [ "$got" = "$2" ] || fail "jq -s '$1' gave '$got', want '$2'"
+}
+
+# object STORE REF: where the store keeps the object "sha256:<hex>".
+object() {
+  local hex=${2#sha256:}
+  printf '%s/sha256/%s/%s\n' "$1" "${hex:0:2}" "${hex:2}"
+}
+
+# ref_file STORE NAME: where the store keeps reference NAME (lib/store.h).
+ref_file() {
+  python3 -c '
+import hashlib, sys
+h = hashlib.sha256(sys.argv[2].encode()).hexdigest()
+print(f"{sys.argv[1]}/refs/{h[:2]}/{h[2:]}")' "$1" "$2"
+}
+
+# merkle_root hashed|raw < JSON-LIST: the RFC 6962 tree hash, recomputed
+# with hashlib alone, of a list of hex leaves: "hashed" when the leaves are
+# data to hash as leaves first (SHA-256(0x00 || bytes)), "raw" when they are
+# already leaf hashes. Prints sha256:<hex>.
+merkle_root() {
+  python3 -c '
+import hashlib, json, sys
+def sha(b): return hashlib.sha256(b).digest()
+def mth(h):
+    if len(h) == 1: return h[0]
+    k = 1
+    while 2 * k < len(h): k *= 2
+    return sha(b"\x01" + mth(h[:k]) + mth(h[k:]))
+leaves = [bytes.fromhex(x) for x in json.load(sys.stdin)]
+if sys.argv[1] == "hashed": leaves = [sha(b"\x00" + l) for l in leaves]
+print("sha256:" + mth(leaves).hex())' "$1"
+}
+
+# sha_of FILE: sha256:<hex> of the file's bytes.
+sha_of() {
+  echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"
+}
+
+# proof_part: the parts of train results that must be reproducible (all but
+# timings, metrics, id and signature).
+proof_part() {
+  jq -cS 'del(.timings, .id, .sig, .train.metrics)'
+}
+
+# ---- flags -------------------------------------------------------------
+
+@test "--version prints the gridutils version; --help lists every flag" {
+  run -0 --separate-stderr job-run --version
+  assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
+  run -0 --separate-stderr job-run --help
+  for flag in --task-index --mode --device --store --threads --force --resume --pass --key --keep-going -q,--quiet; do
+    assert_output --partial -- "$flag"
+  done
+}
+
+@test "bad flags are usage errors (64) and run nothing" {
+  for args in "--no-such-flag" "--mode turbo" "--threads -1" "--threads 4097" "--threads many" \
+    "--device gpu" "--device cuda:x" "--task-index abc" "--task-index 1x"; do
+    run -64 --separate-stderr job-run --store S $args gemm4.jsonl
+    assert_output ''
+    stderr_matches '^job-run: error: '
+  done
+  assert_not_exist S
+}
+
+@test "--device cuda without a usable GPU is exit 69 with the reason" {
+  if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then
+    skip "a GPU is present here"
+  fi
+  for dev in cuda cuda:0; do
+    run -69 --separate-stderr job-run --store S --device "$dev" gemm4.jsonl
+    assert_output ''
+    stderr_matches "^job-run: error: --device $dev: "
+  done
+  run -0 --separate-stderr job-run --store S --device cpu --task-index 0 gemm4.jsonl
+  assert_jq .header.device cpu
+}
+
+# ---- train: the result and its proof -----------------------------------
+
+@test "a train task runs and its signed result verifies" {
+  job-split "$EX/train.json" >tasks.jsonl
+  run -0 --separate-stderr job-run --store S --key key1 tasks.jsonl
+  assert_equal "${#lines[@]}" 1
+  printf '%s\n' "$output" >result.jsonl
+  assert_jq '[.kind, .v, .type, .index] | tostring' '["result",1,"train",0]'
+  assert_jq .task "$(jq -r .id tasks.jsonl)"
+  assert_jq .job "$(jq -r .job tasks.jsonl)"
+  assert_jq '.header | [.mode, .kernel, .device] | tostring' '["exact","grid-exact-1","cpu"]'
+  assert_jq .header.task "$(jq -r .id tasks.jsonl)"
+  assert_jq .header.seed "$(jq -r .seed tasks.jsonl)"
+  assert_jq .header.inputs.spec "sha256:$(jq -jcS .train tasks.jsonl | sha256sum | cut -d' ' -f1)"
+  assert_jq .header.inputs.data.synthetic "sha256:$(jq -jcS .train.data.synthetic tasks.jsonl | sha256sum | cut -d' ' -f1)"
+  assert_jq 'has("lease")' false
+  assert_jq .sig.by "$PUB1"
+  run -0 --separate-stderr grid-key verify --by "$PUB1" result.jsonl
+  assert_jq .ok true
+  # Any change breaks the signature.
+  jq -c '.train.final.loss = 0' result.jsonl >tampered.jsonl
+  run -1 --separate-stderr grid-key verify tampered.jsonl
+}
+
+@test "the trace: steps+1 leaves, a root recomputed from them, the final state the last leaf" {
+  job-split "$EX/train.json" >tasks.jsonl
+  run -0 --separate-stderr job-run --store S tasks.jsonl
+  steps=$(jq -r .train.steps tasks.jsonl)
+  assert_jq '.train.trace.leaves | length' $((steps + 1))
+  assert_jq '.train.trace.leaves | map(test("^[0-9a-f]{64}$")) | all' true
+  assert_jq '.train.trace.leaves | unique | length' $((steps + 1))
+  assert_jq .train.trace.tree rfc6962
+  assert_jq .train.trace.checkpoint_every "$(jq -r .train.checkpoint_every tasks.jsonl)"
+  assert_jq .train.trace.root "$(jq -c .train.trace.leaves <<<"$output" | merkle_root hashed)"
+  assert_jq '.train.final.state_sha256 == "sha256:" + .train.trace.leaves[-1]' true
+  assert_jq .train.final.step "$steps"
+  assert_jq '.train.final.model_sha256 | test("^sha256:[0-9a-f]{64}$")' true
+  assert_jq '.train.metrics.resumed' false
+}
+
+@test "checkpoints and the model are in the store, named by their SHA-256" {
+  job-split "$EX/train.json" >tasks.jsonl
+  run -0 --separate-stderr job-run --store S --key key1 tasks.jsonl
+  printf '%s\n' "$output" >result.jsonl
+  # Step 0, every checkpoint_every steps, and the last.
+  assert_jq '[.train.trace.checkpoints[].step] | tostring' '[0,20,40,60,80,100,120,140,160,180,200]'
+  # Each checkpoint is the state of its step: its hash is that step's leaf.
+  assert_jq '[.train.trace as $t | $t.checkpoints[] | .sha256 == "sha256:" + $t.leaves[.step]] | all' true
+  while read -r step ref; do
+    file=$(object S "$ref")
+    assert_file_exist "$file"
+    assert_equal "$(sha_of "$file")" "$ref"
+    assert_equal "$(stat -c %a "$file")" 444
+    # The state serialization of lib/mlp.h: magic, widths, optimizer, step.
+    run -0 python3 -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"GRIDMLP1", b[:8]
+n, = struct.unpack_from("<I", b, 8)
+layers = struct.unpack_from(f"<{n}I", b, 12)
+opt, step = struct.unpack_from("<Iq", b, 12 + 4 * n)
+print(list(layers), opt, step)' "$file"
+    assert_output "[8, 32, 3] 2 $step"
+  done < <(jq -r '.train.trace.checkpoints[] | "\(.step) \(.sha256)"' result.jsonl)
+  model=$(object S "$(jq -r .train.final.model_sha256 result.jsonl)")
+  assert_equal "$(sha_of "$model")" "$(jq -r .train.final.model_sha256 result.jsonl)"
+  assert_equal "$(head -c 8 "$model")" GRIDMDL1
+  # The result itself, under "result <task> <mode> <signer>".
+  ref=$(ref_file S "result $(jq -r .id tasks.jsonl) exact $PUB1")
+  assert_file_exist "$ref"
+  assert_equal "$(head -c 8 "$(object S "$(cat "$ref")")")" '{"header'
+  assert_equal "$(cat "$(object S "$(cat "$ref")")")" "$(cat result.jsonl)"
+}
+
+@test "losses fall on the blobs example" {
+  job-split "$EX/train.json" >tasks.jsonl
+  run -0 --separate-stderr job-run --store S tasks.jsonl
+  assert_jq '[.train.losses[].step] | tostring' '[20,40,60,80,100,120,140,160,180,200]'
+  assert_jq '[.train.losses[].loss | type] | unique | tostring' '["number"]'
+  assert_jq '.train.losses[0].loss > .train.losses[-1].loss' true
+  assert_jq '.train.losses[0].loss > .train.final.loss' true
+  # Three classes: the start is near log 3; the end well below it.
+  assert_jq '.train.final.loss < 0.5' true
+}
+
+@test "exact training is bit-reproducible: --threads 1, --threads 2, --force" {
+  job-split "$EX/train.json" >tasks.jsonl
+  one=$(job-run --store S1 --threads 1 tasks.jsonl)
+  two=$(job-run --store S2 --threads 2 tasks.jsonl)
+  again=$(job-run --store S2 --threads 2 --force tasks.jsonl)
+  [ -n "$one" ] || fail "no result"
+  assert_equal "$(proof_part <<<"$two")" "$(proof_part <<<"$one")"
+  assert_equal "$(proof_part <<<"$again")" "$(proof_part <<<"$one")"
+  assert_equal "$(jq -r .train.final.state_sha256 <<<"$two")" "$(jq -r .train.final.state_sha256 <<<"$one")"
+  assert_equal "$(jq -r .train.trace.root <<<"$again")" "$(jq -r .train.trace.root <<<"$one")"
+  # The same checkpoints are in both stores.
+  for ref in $(jq -r '.train.trace.checkpoints[].sha256' <<<"$one"); do
+    cmp "$(object S1 "$ref")" "$(object S2 "$ref")"
+  done
+}
+
+@test "a task already in the store is not run again: same bytes, and a note" {
+  run -0 --separate-stderr job-run --store S --key key1 small.jsonl
+  first=$output
+  assert_equal "$stderr" ''
+  run -0 --separate-stderr job-run --store S --key key1 small.jsonl
+  assert_output "$first"
+  stderr_has "task $(jq -r .id small.jsonl): result already in the store (--force recomputes it)"
+  run -0 --separate-stderr job-run --store S --key key1 -q small.jsonl
+  assert_output "$first"
+  assert_equal "$stderr" ''
+  # --force recomputes: new timings, same proof.
+  run -0 --separate-stderr job-run --store S --key key1 --force small.jsonl
+  assert_equal "$stderr" ''
+  assert_equal "$(proof_part <<<"$output")" "$(proof_part <<<"$first")"
+  # Another signer or another mode is another result.
+  run -0 --separate-stderr job-run --store S --key key2 small.jsonl
+  assert_equal "$stderr" ''
+  assert_jq .sig.by "$PUB2"
+  run -0 --separate-stderr job-run --store S --key key1 --mode fast small.jsonl
+  assert_equal "$stderr" ''
+  assert_jq .header.mode fast
+}
+
+@test "--resume after kill -9 gives the same trace as an uninterrupted run" {
+  # A bigger MLP: a few seconds of training, checkpoints every 25 steps.
+  jq -c '.train.model.layers = [32, 128, 128, 4] | .train.batch = 128 | .train.steps = 400 |
+    .train.checkpoint_every = 25 | .train.optimizer.lr = 0.001 |
+    .train.data.synthetic = {"kind":"blobs","rows":2048,"features":32,"classes":4,"seed":3}' \
+    "$EX/train.json" | job-split >big.jsonl
+  progress=$(ref_file S "progress $(jq -r .id big.jsonl) exact")
+  job-run --store S --threads 1 big.jsonl >killed.jsonl 2>killed.err &
+  pid=$!
+  # Kill it once a checkpoint past step 0 is in the store.
+  step=0
+  for _ in $(seq 400); do
+    sleep 0.05
+    if [ -f "$progress" ]; then
+      step=$(jq -r .step "$(object S "$(cat "$progress")")" 2>/dev/null || echo 0)
+      [ "$step" -ge 50 ] && break
+    fi
+  done
+  kill -9 "$pid"
+  status=0
+  wait "$pid" || status=$?
+  assert_equal "$status" 137
+  assert_equal "$(cat killed.jsonl)" ''
+  [ "$step" -ge 50 ] && [ "$step" -lt 400 ] || fail "progress at step $step"
+  # The progress record names a checkpoint that is in the store.
+  record=$(object S "$(cat "$progress")")
+  state=$(jq -r .state "$record")
+  assert_equal "$(sha_of "$(object S "$state")")" "$state"
+  assert_equal "$(jq '.states | length' "$record")" $(($(jq -r .step "$record") + 1))
+  run -0 --separate-stderr job-run --store S --threads 1 --resume big.jsonl
+  resumed=$output
+  assert_jq .train.metrics.resumed true
+  assert_jq '.train.trace.leaves | length' 401
+  job-run --store U --threads 2 big.jsonl >whole.jsonl
+  assert_equal "$(jq -r .train.metrics.resumed whole.jsonl)" false
+  assert_equal "$(jq -r .train.final.state_sha256 whole.jsonl)" "$(jq -r .train.final.state_sha256 <<<"$resumed")"
+  assert_equal "$(jq -r .train.trace.root whole.jsonl)" "$(jq -r .train.trace.root <<<"$resumed")"
+  assert_equal "$(proof_part <whole.jsonl)" "$(proof_part <<<"$resumed")"
+}
+
+# ---- task selection and fan-out ----------------------------------------
+
+@test "--task-index N runs exactly task N" {
+  for n in 0 1 3; do
+    run -0 --separate-stderr job-run --store S --task-index "$n" gemm4.jsonl
+    assert_equal "${#lines[@]}" 1
+    assert_jq .index "$n"
+    assert_jq .task "$(sed -n "$((n + 1))p" gemm4.jsonl | jq -r .id)"
+    assert_jq .gemm.row_begin $((n * 16))
+  done
+  # Other messages are passed with --pass and are not counted.
+  { echo '{"kind":"verdict","v":1}' && cat gemm4.jsonl; } >mixed.jsonl
+  run -0 --separate-stderr job-run --store S --pass --task-index 2 mixed.jsonl
+  assert_equal "${#lines[@]}" 2
+  assert_equal "$(jq -r .kind <<<"${lines[0]}")" verdict
+  assert_equal "$(jq -r .index <<<"${lines[1]}")" 2
+}
+
+@test "--task-index env reads SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX" {
+  SLURM_ARRAY_TASK_ID=2 run -0 --separate-stderr job-run --store S --task-index env gemm4.jsonl
+  assert_equal "${#lines[@]}" 1
+  assert_jq .index 2
+  JOB_COMPLETION_INDEX=1 run -0 --separate-stderr job-run --store S --task-index env gemm4.jsonl
+  assert_equal "${#lines[@]}" 1
+  assert_jq .index 1
+  SLURM_ARRAY_TASK_ID=3 JOB_COMPLETION_INDEX=1 run -0 --separate-stderr job-run --store S --task-index env gemm4.jsonl
+  assert_jq .index 3
+  SLURM_ARRAY_TASK_ID= JOB_COMPLETION_INDEX=0 run -0 --separate-stderr job-run --store S --task-index env gemm4.jsonl
+  assert_jq .index 0
+  run -64 --separate-stderr job-run --store S --task-index env gemm4.jsonl
+  assert_output ''
+  stderr_has SLURM_ARRAY_TASK_ID
+  stderr_has JOB_COMPLETION_INDEX
+  SLURM_ARRAY_TASK_ID=x run -64 --separate-stderr job-run --store S --task-index env gemm4.jsonl
+  assert_output ''
+  stderr_has SLURM_ARRAY_TASK_ID
+}
+
+@test "--task-index past the last task is a usage error (64)" {
+  run -64 --separate-stderr job-run --store S --task-index 4 gemm4.jsonl
+  assert_output ''
+  stderr_has "only 4 task(s)"
+  SLURM_ARRAY_TASK_ID=9 run -64 --separate-stderr job-run --store S --task-index env gemm4.jsonl
+  assert_output ''
+  : >empty.jsonl
+  run -64 --separate-stderr job-run --store S --task-index 0 empty.jsonl
+  # Without --task-index an empty input is no work and no error.
+  run -0 --separate-stderr job-run --store S empty.jsonl
+  assert_output ''
+}
+
+@test "fan-out with GNU parallel gives the results of a sequential run" {
+  jq -c '.train.steps = 30 | .train.checkpoint_every = 10' "$EX/train-sweep.json" | job-split >tasks.jsonl
+  assert_equal "$(wc -l <tasks.jsonl)" 6
+  job-run --store Q tasks.jsonl >sequential.jsonl
+  parallel --will-cite -j2 job-run --store P --threads 1 --task-index {} tasks.jsonl ::: 0 1 2 3 4 5 >parallel.jsonl
+  assert_equal "$(wc -l <parallel.jsonl)" 6
+  summary='sort_by(.index) | map([.index, .task, .train.trace.root, .train.final.state_sha256, .train.sweep_point])'
+  assert_equal "$(jq -s -c "$summary" parallel.jsonl)" "$(jq -s -c "$summary" sequential.jsonl)"
+  assert_equal "$(jq -s -c '[.[].train.trace.root] | unique | length' sequential.jsonl)" 6
+  assert_equal "$(jq -r .task sequential.jsonl)" "$(jq -r .id tasks.jsonl)"
+}
+
+# ---- leases, pass-through, trust ---------------------------------------
+
+@test "a lease wrapping a task runs; the result names the lease" {
+  task=$(sed -n 2p gemm4.jsonl)
+  printf '{"kind":"lease","v":1,"price_micros":5,"task":%s}\n' "$task" | grid-key id >lease.jsonl
+  run -0 --separate-stderr job-run --store S lease.jsonl
+  assert_equal "${#lines[@]}" 1
+  assert_jq .lease "$(jq -r .id lease.jsonl)"
+  assert_jq .task "$(jq -r .id <<<"$task")"
+  assert_jq .index 1
+  bare=$(job-run --store B --task-index 1 gemm4.jsonl)
+  assert_equal "$(jq -c .gemm.row_root <<<"$output")" "$(jq -c .gemm.row_root <<<"$bare")"
+  # The task may also sit in the lease's order.
+  printf '{"kind":"lease","v":1,"order":{"kind":"order","v":1,"task":%s}}\n' "$task" | grid-key sign --key key2 >lease2.jsonl
+  run -0 --separate-stderr job-run --store S2 --key key1 lease2.jsonl
+  assert_jq .lease "$(jq -r .id lease2.jsonl)"
+  assert_jq .gemm.row_root "$(jq -r .gemm.row_root <<<"$bare")"
+  grid-key verify --by "$PUB1" <<<"$output" >/dev/null
+}
+
+@test "a result in the store is not handed out for a lease it does not name" {
+  task=$(sed -n 1p gemm4.jsonl)
+  printf '{"kind":"lease","v":1,"task":%s}\n' "$task" | grid-key id >lease.jsonl
+  # The bare task first: its result, which names no lease, goes to the store.
+  run -0 --separate-stderr job-run --store S --task-index 0 gemm4.jsonl
+  assert_jq 'has("lease")' false
+  run -0 --separate-stderr job-run --store S lease.jsonl
+  assert_jq .lease "$(jq -r .id lease.jsonl)"
+}
+
+@test "--pass passes other messages in place; without it they are 65" {
+  printf '%s\n' '{"kind":"verdict","v":1,"ok":true}' "$(sed -n 1p gemm4.jsonl)" \
+    '{"kind":"lease","v":1,"note":"no task"}' >mixed.jsonl
+  run -0 --separate-stderr job-run --store S --pass mixed.jsonl
+  assert_equal "${#lines[@]}" 3
+  assert_equal "$(jq -cS . <<<"${lines[0]}")" '{"kind":"verdict","ok":true,"v":1}'
+  assert_equal "$(jq -r .kind <<<"${lines[1]}")" result
+  assert_equal "$(jq -cS . <<<"${lines[2]}")" '{"kind":"lease","note":"no task","v":1}'
+  run -65 --separate-stderr job-run --store S mixed.jsonl
+  assert_output ''
+  stderr_matches '^job-run: error: .*\(input line 1 of mixed\.jsonl, field \.kind\)$'
+}
+
+@test "a tampered or malformed task is 65 naming the line and field" {
+  task=$(sed -n 1p gemm4.jsonl)
+  bad_task() {
+    printf '%s\n' "$1" >bad.jsonl
+    run -65 --separate-stderr job-run --store S bad.jsonl
+    assert_output ''
+    [[ $stderr == "job-run: error: "*"(input line 1 of bad.jsonl, field $2)" ]] ||
+      fail "want an error naming field $2; stderr was: $stderr"
+  }
+  # Changed after it was cut: the id no longer matches.
+  bad_task "$(jq -c '.gemm.seed = 43' <<<"$task")" .id
+  bad_task "$(jq -c '.gemm.row_end = 64' <<<"$task")" .id
+  bad_task "$(jq -c 'del(.id)' <<<"$task")" .id
+  signed=$(grid-key sign --key key2 <<<"$task")
+  bad_task "$(jq -c '.gemm.m = 128' <<<"$signed")" .id
+  bad_task "$(jq -c '.sig.sig |= .[0:127] + (if .[127:] == "0" then "1" else "0" end)' <<<"$signed")" .id
+  # Consistent ids, bad content.
+  bad_task "$(jq -c '.type = "render"' <<<"$task" | grid-key id)" .type
+  bad_task "$(jq -c 'del(.gemm)' <<<"$task" | grid-key id)" .gemm
+  bad_task "$(jq -c '.gemm.m = 0' <<<"$task" | grid-key id)" .gemm.m
+  bad_task "$(jq -c '.gemm.dtype = "bf16"' <<<"$task" | grid-key id)" .gemm.dtype
+  bad_task "$(jq -c '.v = 2' <<<"$task")" .v
+  # A lease whose task is tampered.
+  bad_task "{\"kind\":\"lease\",\"v\":1,\"task\":$(jq -c '.gemm.seed = 43' <<<"$task")}" .id
+  # Malformed JSON, after a good task.
+  printf '%s\n' "$task" '{"kind":' >bad.jsonl
+  run -65 --separate-stderr job-run --store S bad.jsonl
+  assert_equal "${#lines[@]}" 1
+  stderr_matches '^job-run: error: malformed JSON.*\(input line 2 of bad\.jsonl\)$'
+}
+
+@test "--keep-going runs the good tasks, reports the bad, exits 65" {
+  printf '%s\n' "$(sed -n 1p gemm4.jsonl | jq -c '.gemm.seed = 1')" "$(sed -n 2p gemm4.jsonl)" >mixed.jsonl
+  run -65 --separate-stderr job-run --store S --keep-going mixed.jsonl
+  assert_equal "${#lines[@]}" 1
+  assert_jq .index 1
+  stderr_has "input line 1 of mixed.jsonl, field .id"
+  stderr_has "1 bad input line(s)"
+}
+
+# ---- gemm --------------------------------------------------------------
+
+@test "gemm: c_sha256 is the stored C; row leaves and root recomputed from it" {
+  job-split --tasks 4 "$EX/gemm.json" >tasks.jsonl
+  run -0 --separate-stderr job-run --store S --task-index 1 tasks.jsonl
+  assert_jq '[.type, .gemm.row_begin, .gemm.row_end, .header.mode] | tostring' '["gemm",128,256,"exact"]'
+  assert_jq '.gemm.row_leaves | length' 128
+  c=$(object S "$(jq -r .gemm.c_sha256 <<<"$output")")
+  assert_file_exist "$c"
+  assert_equal "$(sha_of "$c")" "$(jq -r .gemm.c_sha256 <<<"$output")"
+  assert_equal "$(stat -c %s "$c")" $((128 * 512 * 4))
+  assert_jq .gemm.row_root "$(jq -c .gemm.row_leaves <<<"$output" | merkle_root raw)"
+  # Each leaf is SHA-256(0x00 || that row's bytes in the stored C).
+  leaves=$(python3 -c '
+import hashlib, json, sys
+b = open(sys.argv[1], "rb").read()
+w = 512 * 4
+print(json.dumps([hashlib.sha256(b"\x00" + b[i:i + w]).hexdigest() for i in range(0, len(b), w)]))' "$c")
+  assert_equal "$(jq -c . <<<"$leaves")" "$(jq -c .gemm.row_leaves <<<"$output")"
+}
+
+@test "gemm: the row blocks of 4 tasks are the rows of one whole task" {
+  job-split --tasks 4 "$EX/gemm.json" >four.jsonl
+  job-split "$EX/gemm.json" >one.jsonl
+  job-run --store S four.jsonl >four-results.jsonl
+  job-run --store S one.jsonl >one-result.jsonl
+  assert_equal "$(jq -s -c '[.[].gemm.row_leaves[]]' four-results.jsonl)" "$(jq -c .gemm.row_leaves one-result.jsonl)"
+  for ref in $(jq -r .gemm.c_sha256 four-results.jsonl); do cat "$(object S "$ref")"; done >joined
+  assert_equal "$(sha_of joined)" "$(jq -r .gemm.c_sha256 one-result.jsonl)"
+  # And C is the challenge's C of gpu-bench(1) for the same seed.
+  jq -c '.gemm.m = 64 | .gemm.n = 64 | .gemm.k = 64' "$EX/gemm.json" | job-split | job-run --store S >sq.jsonl
+  echo '{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"f32","deadline_ms":60000}' |
+    gpu-bench --device cpu --key key1 --challenge - >answer.jsonl
+  assert_equal "$(jq -c '.gemm | [.c_sha256, .row_root]' sq.jsonl)" "$(jq -c '.answer | [.c_sha256, .row_root]' answer.jsonl)"
+}
+
+@test "--mode fast runs, says so, and stays close to exact" {
+  job-split --tasks 4 "$EX/gemm.json" >tasks.jsonl
+  exact=$(job-run --store S --task-index 2 tasks.jsonl)
+  run -0 --separate-stderr job-run --store S --task-index 2 --mode fast tasks.jsonl
+  assert_jq .header.mode fast
+  assert_jq '.gemm.row_leaves | length' 128
+  # Both results are in the store under their own mode.
+  run -0 --separate-stderr job-run --store S --task-index 2 tasks.jsonl
+  assert_output "$exact"
+  fast=$(object S "$(job-run --store S --task-index 2 --mode fast tasks.jsonl | jq -r .gemm.c_sha256)")
+  ex=$(object S "$(jq -r .gemm.c_sha256 <<<"$exact")")
+  run -0 "$NUMPY" -c '
+import numpy as np, sys
+a = np.fromfile(sys.argv[1], "<f4"); b = np.fromfile(sys.argv[2], "<f4")
+assert a.shape == b.shape == (128 * 512,), (a.shape, b.shape)
+print(float(np.max(np.abs(a - b))))
+assert np.allclose(a, b, rtol=1e-4, atol=1e-4)' "$ex" "$fast"
+  # A fast train run, too.
+  run -0 --separate-stderr job-run --store S --mode fast small.jsonl
+  assert_jq .header.mode fast
+  assert_jq '.train.final.step' 40
+}
+
+# ---- infer -------------------------------------------------------------
+
+@test "infer: a trained model's predictions are in the store, batch by batch" {
+  run -0 --separate-stderr job-run --store S small.jsonl
+  model=$(jq -r .train.final.model_sha256 <<<"$output")
+  jq -nc --arg m "$model" '{kind:"job",v:1,type:"infer",infer:{model:{sha256:$m,layers:[8,32,3]},
+    data:{synthetic:{kind:"blobs",rows:300,features:8,classes:3,seed:6}},batch:64}}' >infer.json
+  job-split infer.json >infer-tasks.jsonl
+  run -0 --separate-stderr job-run --store S --key key1 infer-tasks.jsonl
+  printf '%s\n' "$output" >result.jsonl
+  grid-key verify --by "$PUB1" result.jsonl >/dev/null
+  assert_jq '[.type, .infer.row_begin, .infer.row_end, .infer.batch] | tostring' '["infer",0,300,64]'
+  assert_jq .header.inputs.model "$model"
+  pred=$(object S "$(jq -r .infer.predictions_sha256 result.jsonl)")
+  assert_file_exist "$pred"
+  assert_equal "$(sha_of "$pred")" "$(jq -r .infer.predictions_sha256 result.jsonl)"
+  assert_jq '.infer.trace.leaves | length' 5
+  assert_jq .infer.trace.root "$(jq -c .infer.trace.leaves result.jsonl | merkle_root hashed)"
+  # The .npy holds softmax rows; each leaf is the SHA-256 of one batch.
+  run -0 "$NUMPY" -c '
+import hashlib, json, sys
+import numpy as np
+p = np.load(sys.argv[1])
+assert p.dtype == np.dtype("<f4") and p.shape == (300, 3), (p.dtype, p.shape)
+assert np.all(p >= 0) and np.all(p <= 1) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
+leaves = [hashlib.sha256(p[b:b + 64].astype("<f4").tobytes()).hexdigest() for b in range(0, 300, 64)]
+print(json.dumps(leaves))' "$pred"
+  assert_equal "$(jq -c . <<<"$output")" "$(jq -c .infer.trace.leaves result.jsonl)"
+  # Shards predict the same rows as the whole.
+  job-split --shard-rows 128 infer.json | job-run --store S >shards.jsonl
+  assert_equal "$(jq -s -c '[.[].infer | [.row_begin, .row_end]]' shards.jsonl)" '[[0,128],[128,256],[256,300]]'
+  run -0 "$NUMPY" -c '
+import sys
+import numpy as np
+whole = np.load(sys.argv[1])
+parts = np.concatenate([np.load(f) for f in sys.argv[2:]])
+assert parts.tobytes() == whole.tobytes()' "$pred" $(for r in $(jq -r .infer.predictions_sha256 shards.jsonl); do object S "$r"; done)
+}
+
+@test "infer: a model in neither the store nor a URL is 66; by file:// URL it is fetched" {
+  job-run --store S small.jsonl >train.jsonl
+  model=$(jq -r .train.final.model_sha256 train.jsonl)
+  job=$(jq -nc --arg m "$model" '{kind:"job",v:1,type:"infer",infer:{model:{sha256:$m},
+    data:{synthetic:{kind:"blobs",rows:100,features:8,classes:3,seed:6}},batch:50}}')
+  run -66 --separate-stderr job-run --store Empty <<<"$(job-split <<<"$job")"
+  assert_output ''
+  stderr_has "$model"
+  stderr_has "field .infer.model"
+  # From a URL: checked, used, and kept in the store.
+  cp "$(object S "$model")" model.bin
+  with_url=$(jq -c --arg u "file://$PWD/model.bin" '.infer.model.url = $u' <<<"$job" | job-split)
+  run -0 --separate-stderr job-run --store Fetched <<<"$with_url"
+  assert_equal "$(jq -r .infer.predictions_sha256 <<<"$output")" \
+    "$(job-split <<<"$job" | job-run --store S | jq -r .infer.predictions_sha256)"
+  assert_file_exist "$(object Fetched "$model")"
+  # A URL whose bytes are another file's: 65.
+  cp "$(object S "$(jq -r .train.trace.checkpoints[0].sha256 train.jsonl)")" other.bin
+  run -65 --separate-stderr job-run --store Other <<<"$(jq -c --arg u "file://$PWD/other.bin" '.infer.model.url = $u' <<<"$job" | job-split)"
+  assert_output ''
+}
+
+# ---- data files --------------------------------------------------------
+
+# make_data: x.npy (64 x 4 float32), y.npy (64 int32 labels) and the same
+# numbers as x.csv and y.csv, written so that they read back exactly.
+make_data() {
+  "$NUMPY" -c '
+import numpy as np
+rng = np.random.default_rng(7)
+x = rng.standard_normal((64, 4)).astype(np.float32)
+y = (x[:, 0] + x[:, 1] > 0).astype(np.int32)
+np.save("x.npy", x); np.save("y.npy", y)
+np.savetxt("x.csv", x, delimiter=",", fmt="%.9g", header="a,b,c,d", comments="")
+np.savetxt("y.csv", y, delimiter=",", fmt="%d")'
+}
+
+# file_job DATA-JSON: a train job over 4 features and 2 classes.
+file_job() {
+  jq -nc --argjson d "$1" '{kind:"job",v:1,type:"train",train:{model:{layers:[4,8,2]},loss:"softmax_xent",
+    optimizer:{name:"sgd",lr:0.1},batch:16,steps:20,seed:1,checkpoint_every:5,data:$d}}'
+}
+
+@test "exact training on .npy files named by path and SHA-256; a wrong SHA-256 is 65" {
+  make_data
+  xs=$(sha_of x.npy)
+  ys=$(sha_of y.npy)
+  file_job "{\"format\":\"npy\",\"x\":{\"path\":\"x.npy\",\"sha256\":\"$xs\"},\"y\":{\"path\":\"y.npy\",\"sha256\":\"$ys\"},\"rows\":64}" |
+    job-split >tasks.jsonl
+  run -0 --separate-stderr job-run --store S tasks.jsonl
+  assert_jq .train.final.step 20
+  assert_jq '.train.trace.leaves | length' 21
+  assert_jq .header.inputs.data.x "$xs"
+  assert_jq .header.inputs.data.y "$ys"
+  assert_jq .train.trace.root "$(jq -c .train.trace.leaves <<<"$output" | merkle_root hashed)"
+  # x named with y's hash.
+  file_job "{\"format\":\"npy\",\"x\":{\"path\":\"x.npy\",\"sha256\":\"$ys\"},\"y\":{\"path\":\"y.npy\",\"sha256\":\"$ys\"}}" |
+    job-split >wrong.jsonl
+  run -65 --separate-stderr job-run --store S wrong.jsonl
+  assert_output ''
+  stderr_has x.npy
+  stderr_has "$ys"
+  # A missing file is 66; rows that disagree with the file are 65.
+  file_job '{"format":"npy","x":{"path":"no-such.npy"},"y":{"path":"y.npy"}}' | job-split >missing.jsonl
+  run -66 --separate-stderr job-run --store S missing.jsonl
+  stderr_has no-such.npy
+  file_job '{"format":"npy","x":{"path":"x.npy"},"y":{"path":"y.npy"},"rows":65}' | job-split >rows.jsonl
+  run -65 --separate-stderr job-run --store S rows.jsonl
+  stderr_has "field .train.data.rows"
+  # Training needs labels.
+  file_job '{"format":"npy","x":{"path":"x.npy"}}' | job-split >nolabels.jsonl
+  run -65 --separate-stderr job-run --store S nolabels.jsonl
+  stderr_has "field .train.data.y"
+}
+
+@test "CSV data works, and trains bit for bit like the same numbers in .npy" {
+  make_data
+  file_job '{"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"}}' | job-split >csv.jsonl
+  file_job '{"format":"npy","x":{"path":"x.npy"},"y":{"path":"y.npy"}}' | job-split >npy.jsonl
+  run -0 --separate-stderr job-run --store S csv.jsonl
+  assert_jq .header.inputs.data.x unhashed
+  assert_jq .train.final.step 20
+  csv_state=$(jq -r .train.final.state_sha256 <<<"$output")
+  run -0 --separate-stderr job-run --store S npy.jsonl
+  assert_jq .train.final.state_sha256 "$csv_state"
+  # CSV by a file:// URL with its SHA-256.
+  file_job "{\"format\":\"csv\",\"x\":{\"url\":\"file://$PWD/x.csv\",\"sha256\":\"$(sha_of x.csv)\"},\"y\":{\"path\":\"y.csv\"}}" |
+    job-split >url.jsonl
+  run -0 --separate-stderr job-run --store S url.jsonl
+  assert_jq .train.final.state_sha256 "$csv_state"
+}
+
+# ---- store location ----------------------------------------------------
+
+@test "the store defaults to XDG_DATA_HOME, else HOME" {
+  mkdir -p xdg home
+  XDG_DATA_HOME=$PWD/xdg HOME=$PWD/home run -0 --separate-stderr job-run --task-index 0 gemm4.jsonl
+  assert_dir_exist xdg/gridutils/store/refs
+  assert_file_exist "$(object xdg/gridutils/store "$(jq -r .gemm.c_sha256 <<<"$output")")"
+  assert_not_exist home/.local
+  # A relative XDG_DATA_HOME is ignored, as the XDG spec says.
+  XDG_DATA_HOME=relative HOME=$PWD/home run -0 --separate-stderr job-run --task-index 1 gemm4.jsonl
+  assert_dir_exist home/.local/share/gridutils/store/refs
+  assert_not_exist relative
+  env -u XDG_DATA_HOME HOME="$PWD/home" job-run --task-index 2 gemm4.jsonl >/dev/null
+  assert_equal "$(find home/.local/share/gridutils/store/refs -type f | wc -l)" 2
+  # --store wins.
+  XDG_DATA_HOME=$PWD/xdg run -0 --separate-stderr job-run --store S --task-index 3 gemm4.jsonl
+  assert_dir_exist S/refs
+  assert_equal "$(find xdg/gridutils/store/refs -type f | wc -l)" 1
+}
+
+@test "a closed stdout ends job-run quietly with 0 (EPIPE)" {
+  job-split --tasks 512 "$EX/gemm.json" | jq -c '.gemm.n = 8 | .gemm.k = 8' | grid-key id >many.jsonl
+  run -0 --separate-stderr bash -c '
+    job-run --store S many.jsonl 2>err | head -c 10 >/dev/null
+    echo "status ${PIPESTATUS[0]}"'
+  assert_line "status 0"
+  assert_equal "$(cat err)" ''
+}
+
+# ---- completion --------------------------------------------------------
+
+@test "bash completion offers modes, devices, task indexes, flags and files" {
+  complete_words() {
+    source "$ROOT/completions/bash/job-run"
+    COMP_WORDS=("$@")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMPREPLY=()
+    _job_run
+    printf '%s\n' "${COMPREPLY[@]}"
+  }
+  run -0 complete_words job-run --mode ''
+  assert_output "$(printf '%s\n' exact fast)"
+  run -0 complete_words job-run --device ''
+  assert_line auto
+  assert_line cpu
+  assert_line cuda:0
+  run -0 complete_words job-run --task-index e
+  assert_output env
+  run -0 complete_words job-run --res
+  assert_output --resume
+  mkdir -p stores/a
+  run -0 complete_words job-run --store stor
+  assert_output stores
+  run -0 complete_words job-run gemm
+  assert_output gemm4.jsonl
+}
