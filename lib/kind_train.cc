@@ -15,27 +15,10 @@
 #include "message.h"
 #include "mlp.h"
 #include "store.h"
+#include "train_config.h"
 
 namespace grid {
 namespace {
-
-MlpConfig config_of(const json& spec) {
-  MlpConfig c;
-  for (const json& w : spec["model"]["layers"]) c.layers.push_back(w.get<int>());
-  c.loss = spec["loss"];
-  const json& o = spec["optimizer"];
-  c.optimizer = o["name"];
-  c.lr = o["lr"].get<float>();
-  c.momentum = o.value("momentum", c.momentum);
-  c.beta1 = o.value("beta1", c.beta1);
-  c.beta2 = o.value("beta2", c.beta2);
-  c.eps = o.value("eps", c.eps);
-  c.weight_decay = o.value("weight_decay", c.weight_decay);
-  c.batch = spec["batch"];
-  c.steps = spec["steps"];
-  c.seed = spec["seed"];
-  return c;
-}
 
 std::string progress_ref(const std::string& task_id, const std::string& mode) {
   return "progress " + task_id + " " + mode;
@@ -65,7 +48,7 @@ std::vector<Digest> digests_of(const json& list) {
 json train_run(const json& task, RunContext& ctx) {
   const json& spec = task["train"];
   train_validate(spec, ".train");
-  const MlpConfig config = config_of(spec);
+  const MlpConfig config = train_config(spec);
   const int64_t every = spec["checkpoint_every"];
   Dataset data = load_dataset(spec["data"], config.loss, config.layers.back(), ".train.data");
   GemmEngine engine;
