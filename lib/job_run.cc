@@ -16,11 +16,6 @@
 namespace grid {
 namespace {
 
-// Names the code that produced a result: a verifier re-executes with the
-// same definitions (exact_gemm.h, mlp.h) or knows it cannot. Fast mode's
-// bits depend on the BLAS and libm at hand; it is checked by tolerance.
-constexpr const char* kExactKernel = "grid-exact-1";
-constexpr const char* kFastKernel = "grid-fast-1 (OpenBLAS, libm)";
 
 // A result run for a lease names that lease, so the lease is part of the key.
 std::string result_ref(const std::string& task_id, const std::string& mode, const std::string& signer,

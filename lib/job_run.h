@@ -15,6 +15,15 @@ namespace grid {
 
 class Store;
 
+// Names the code that produced a result (header.kernel): a verifier
+// re-executes with the same definitions (exact_gemm.h, mlp.h) or knows it
+// cannot. Fast mode's bits depend on the BLAS and libm at hand; it is
+// checked by tolerance, and any kernel name starting with kFastKernelFamily
+// is fast mode.
+constexpr const char* kExactKernel = "grid-exact-1";
+constexpr const char* kFastKernelFamily = "grid-fast-1";
+constexpr const char* kFastKernel = "grid-fast-1 (OpenBLAS, libm)";
+
 struct RunOptions {
   std::vector<std::string> inputs;
   std::string task_index;  // "", a number, or "env"

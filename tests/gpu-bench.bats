@@ -21,25 +21,6 @@ setup() {
   printf '%s\n' "$REQ42" >req42.jsonl
 }
 
-write_key() {
-  (umask 077 && printf '%s\n' "$2" >"$1")
-}
-
-stderr_has() {
-  [[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; stderr was: $stderr"
-}
-
-stderr_matches() {
-  [[ $stderr =~ $1 ]] || fail "stderr does not match /$1/; stderr was: $stderr"
-}
-
-# assert_jq FILTER WANT: jq -r FILTER of the last run's output is WANT.
-assert_jq() {
-  local got
-  got=$(jq -r "$1" <<<"$output") || fail "jq '$1' failed on: $output"
-  [ "$got" = "$2" ] || fail "jq '$1' gave '$got', want '$2'"
-}
-
 # A GPU answers here (then the no-GPU expectations do not apply).
 gpu_present() {
   command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU '

@@ -22,19 +22,7 @@ setup() {
   printf '%s\n' '{"kind":"task","v":1,"name":"a"}' '{"kind":"task","v":1,"name":"b","extra":{"x":[1,2]}}' >msgs.jsonl
 }
 
-write_key() {
-  (umask 077 && printf '%s\n' "$2" >"$1")
-}
-
 # stderr_has TEXT: the last run's stderr contains TEXT.
-stderr_has() {
-  [[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; stderr was: $stderr"
-}
-
-stderr_matches() {
-  [[ $stderr =~ $1 ]] || fail "stderr does not match /$1/; stderr was: $stderr"
-}
-
 # RFC 8785 form of a message with only strings, small integers, arrays and
 # objects, computed without grid-key; prints the sha256: id.
 independent_id() {

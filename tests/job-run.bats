@@ -27,32 +27,6 @@ setup() {
   jq -c '.train.steps = 40 | .train.checkpoint_every = 10' "$EX/train.json" | job-split >small.jsonl
 }
 
-write_key() {
-  (umask 077 && printf '%s\n' "$2" >"$1")
-}
-
-stderr_has() {
-  [[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; stderr was: $stderr"
-}
-
-stderr_matches() {
-  [[ $stderr =~ $1 ]] || fail "stderr does not match /$1/; stderr was: $stderr"
-}
-
-# assert_jq FILTER WANT: jq -r FILTER of the last run's output is WANT.
-assert_jq() {
-  local got
-  got=$(jq -r "$1" <<<"$output") || fail "jq '$1' failed on: $output"
-  [ "$got" = "$2" ] || fail "jq '$1' gave '$got', want '$2'"
-}
-
-# assert_jq_all FILTER WANT: jq -s FILTER over all lines of the output.
-assert_jq_all() {
-  local got
-  got=$(jq -s -c -r "$1" <<<"$output") || fail "jq -s '$1' failed on: $output"
-  [ "$got" = "$2" ] || fail "jq -s '$1' gave '$got', want '$2'"
-}
-
 # object STORE REF: where the store keeps the object "sha256:<hex>".
 object() {
   local hex=${2#sha256:}

@@ -25,32 +25,6 @@ setup() {
   INFER='{"kind":"job","v":1,"type":"infer","infer":{"model":{"sha256":"sha256:'$(printf '%064d' 0)'","layers":[8,32,3]},"data":{"synthetic":{"kind":"blobs","rows":300,"features":8,"classes":3,"seed":5}},"batch":64}}'
 }
 
-write_key() {
-  (umask 077 && printf '%s\n' "$2" >"$1")
-}
-
-stderr_has() {
-  [[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; stderr was: $stderr"
-}
-
-stderr_matches() {
-  [[ $stderr =~ $1 ]] || fail "stderr does not match /$1/; stderr was: $stderr"
-}
-
-# assert_jq FILTER WANT: jq -r FILTER of the last run's output is WANT.
-assert_jq() {
-  local got
-  got=$(jq -r "$1" <<<"$output") || fail "jq '$1' failed on: $output"
-  [ "$got" = "$2" ] || fail "jq '$1' gave '$got', want '$2'"
-}
-
-# assert_jq_all FILTER WANT: jq -s FILTER over all lines of the output.
-assert_jq_all() {
-  local got
-  got=$(jq -s -c -r "$1" <<<"$output") || fail "jq -s '$1' failed on: $output"
-  [ "$got" = "$2" ] || fail "jq -s '$1' gave '$got', want '$2'"
-}
-
 # job_id JSON: the job's id as DESIGN.md section 2 defines it.
 job_id() {
   grid-key id <<<"$1" | jq -r .id

@@ -13,3 +13,32 @@ common_setup() {
   cd "$BATS_TEST_TMPDIR" || return 1
   unset GRID_KEY
 }
+
+# Helpers every suite uses.
+
+# write_key FILE SEED: a key file holding a known seed, mode 0600.
+write_key() {
+  (umask 077 && printf '%s\n' "$2" >"$1")
+}
+
+stderr_has() {
+  [[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; stderr was: $stderr"
+}
+
+stderr_matches() {
+  [[ $stderr =~ $1 ]] || fail "stderr does not match /$1/; stderr was: $stderr"
+}
+
+# assert_jq FILTER WANT: jq -r FILTER of the last run's output is WANT.
+assert_jq() {
+  local got
+  got=$(jq -r "$1" <<<"$output") || fail "jq '$1' failed on: $output"
+  [ "$got" = "$2" ] || fail "jq '$1' gave '$got', want '$2'"
+}
+
+# assert_jq_all FILTER WANT: jq -s FILTER over all lines of the output.
+assert_jq_all() {
+  local got
+  got=$(jq -s -c -r "$1" <<<"$output") || fail "jq -s '$1' failed on: $output"
+  [ "$got" = "$2" ] || fail "jq -s '$1' gave '$got', want '$2'"
+}

@@ -1,0 +1,727 @@
+#!/usr/bin/env bats
+# proof-check: results made by the real job-split and job-run (and challenge
+# answers by gpu-bench), checked by the real binary; forged results made
+# with jq and Python, re-signed with grid-key sign, must be rejected with a
+# reason that names what is wrong.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+# RFC 8032 section 7.1, TESTS 1 to 3: seeds and their public keys.
+SEED1=9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+PUB1=ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+SEED2=4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb
+PUB2=ed25519:3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c
+SEED3=c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7
+PUB3=ed25519:fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025
+# The verifier's key.
+SEEDV=0101010101010101010101010101010101010101010101010101010101010101
+
+# The shared inputs, made once: a 40-step training task (4 segments of 10
+# steps) and a 64 x 48 x 32 GEMM cut in two, run by provider 1 into store S.
+setup_file() {
+  cd "$BATS_FILE_TMPDIR" || return 1
+  unset GRID_KEY
+  (umask 077 && printf '%s\n' "$SEED1" >key1)
+  jq -c '.train.steps = 40 | .train.checkpoint_every = 10' "$ROOT/examples/jobs/train.json" | job-split >train-tasks.jsonl
+  job-run --store S --key key1 train-tasks.jsonl >train.jsonl
+  jq -c '.gemm.m = 64 | .gemm.n = 48 | .gemm.k = 32' "$ROOT/examples/jobs/gemm.json" | job-split --tasks 2 >gemm-tasks.jsonl
+  job-run --store S --key key1 gemm-tasks.jsonl >gemm.jsonl
+}
+
+setup() {
+  common_setup
+  F=$BATS_FILE_TMPDIR
+  cp -r "$F/S" S
+  cp "$F"/train-tasks.jsonl "$F"/train.jsonl "$F"/gemm-tasks.jsonl "$F"/gemm.jsonl .
+  write_key key1 "$SEED1"
+  write_key key2 "$SEED2"
+  write_key key3 "$SEED3"
+  write_key vkey "$SEEDV"
+  VPUB=$(grid-key pub --key vkey)
+}
+
+# assert_reason PATTERN: the (single) verdict rejects, its reason matching PATTERN.
+assert_reason() {
+  assert_jq .status reject
+  local reason
+  reason=$(jq -r .reason <<<"$output")
+  [[ $reason =~ $1 ]] || fail "reason '$reason' does not match /$1/"
+}
+
+# check ARGS...: proof-check with the verifier's key and the shared store.
+check() {
+  proof-check --key vkey --store S "$@"
+}
+
+# object STORE REF: where the store keeps the object "sha256:<hex>".
+object() {
+  local hex=${2#sha256:}
+  printf '%s/sha256/%s/%s\n' "$1" "${hex:0:2}" "${hex:2}"
+}
+
+# py_merkle: Python's RFC 6962 helpers, for the forgeries below.
+PY_MERKLE='
+import hashlib, json, sys
+def sha(b): return hashlib.sha256(b).digest()
+def mth(h):
+    if len(h) == 1: return h[0]
+    k = 1
+    while 2 * k < len(h): k *= 2
+    return sha(b"\x01" + mth(h[:k]) + mth(h[k:]))
+def leaf(hexdigest): return sha(b"\x00" + bytes.fromhex(hexdigest))
+def dump(r): print(json.dumps(r, separators=(",", ":")))
+'
+
+# reroot: a train result with its root recomputed from its (edited) leaves
+# and its final state the last leaf: a forgery consistent in itself.
+reroot() {
+  python3 -c "$PY_MERKLE"'
+for line in sys.stdin:
+    r = json.loads(line)
+    t = r["train"]["trace"]
+    t["root"] = "sha256:" + mth([leaf(x) for x in t["leaves"]]).hex()
+    r["train"]["final"]["state_sha256"] = "sha256:" + t["leaves"][-1]
+    dump(r)'
+}
+
+# random_c STORE N: a gemm result whose C is random numbers of the right
+# shape, stored, with c_sha256, row_leaves and row_root made to match.
+random_c() {
+  python3 -c "$PY_MERKLE"'
+import os, random, struct
+store, n = sys.argv[1], int(sys.argv[2])
+r = json.loads(sys.stdin.readline())
+g = r["gemm"]
+rng = random.Random(7)
+rows = [b"".join(struct.pack("<f", rng.uniform(-8, 8)) for _ in range(n)) for _ in range(g["row_end"] - g["row_begin"])]
+c = b"".join(rows)
+h = sha(c).hex()
+os.makedirs(f"{store}/sha256/{h[:2]}", exist_ok=True)
+open(f"{store}/sha256/{h[:2]}/{h[2:]}", "wb").write(c)
+leaves = [sha(b"\x00" + row) for row in rows]
+g["c_sha256"] = "sha256:" + h
+g["row_leaves"] = [x.hex() for x in leaves]
+g["row_root"] = "sha256:" + mth(leaves).hex()
+dump(r)' "$@"
+}
+
+# ---- flags -------------------------------------------------------------
+
+@test "--version prints the gridutils version; --help lists every flag" {
+  run -0 --separate-stderr proof-check --version
+  assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
+  run -0 --separate-stderr proof-check --help
+  for flag in --mode --tasks --leases --profile --challenges --store --store-url --samples --detect \
+    --cheat-fraction --budget --k --slow-factor --device --threads --pass --key --keep-going -q,--quiet; do
+    assert_output --partial -- "$flag"
+  done
+}
+
+@test "bad flags are usage errors (64) and write nothing" {
+  for args in "--no-such-flag" "--mode turbo" "--mode sig,nope" "--samples 3 --detect 0.9" \
+    "--detect 1" "--detect 0" "--budget 0" "--detect x" "--cheat-fraction 0" "--cheat-fraction 1.5" "--budget 2" "--budget -1" \
+    "--k 0" "--slow-factor 0" "--threads -1" "--samples -2" "--device gpu"; do
+    run -64 --separate-stderr check $args train.jsonl
+    assert_output ''
+    stderr_matches '^proof-check: error: '
+  done
+}
+
+@test "a key is required (64): verdicts are signed and the draw is the verifier's signature" {
+  run -64 --separate-stderr proof-check --store S train.jsonl
+  assert_output ''
+  stderr_has --key
+  stderr_has GRID_KEY
+  GRID_KEY=vkey run -0 --separate-stderr proof-check --store S --tasks train-tasks.jsonl train.jsonl
+  assert_jq .sig.by "$VPUB"
+  GRID_KEY=no-such-key run -66 --separate-stderr proof-check --store S train.jsonl
+  chmod 644 vkey
+  run -65 --separate-stderr check train.jsonl
+}
+
+# ---- honest results ----------------------------------------------------
+
+@test "an honest training result is accepted: signed verdict, every segment re-run, exit 0" {
+  run -0 --separate-stderr check --tasks train-tasks.jsonl train.jsonl
+  assert_equal "${#lines[@]}" 1
+  assert_jq '[.kind, .v, .status, .type] | tostring' '["verdict",1,"accept","train"]'
+  assert_jq .result "$(jq -r .id train.jsonl)"
+  assert_jq .task "$(jq -r .id train-tasks.jsonl)"
+  assert_jq .provider "$PUB1"
+  assert_jq '.modes | tostring' '["sig","trace","spot"]'
+  assert_jq 'has("reason")' false
+  assert_jq '.checked.trace | [.leaves, .checkpoints, .checkpoints_verified, .checkpoints_missing] | tostring' '[41,5,5,0]'
+  # One faked segment in 4 is only caught for sure by re-running all 4.
+  assert_jq '.checked.spot | [.segments, .of, .steps, .share] | tostring' '[[0,1,2,3],4,40,1]'
+  assert_jq .detection_probability 1
+  assert_jq '.verifier_seconds > 0' true
+  assert_jq .sig.by "$VPUB"
+  grid-key verify --by "$VPUB" <<<"$output" >/dev/null
+}
+
+@test "honest results of several seeds and optimizers are accepted" {
+  for cfg in '3 sgd' '4 momentum' '5 adam'; do
+    set -- $cfg
+    jq -c --argjson s "$1" --arg o "$2" '.train.seed = $s | .train.optimizer.name = $o | .train.steps = 24 |
+      .train.checkpoint_every = 8 | .train.data.synthetic.seed = $s' "$ROOT/examples/jobs/train.json" |
+      job-split >t.jsonl
+    job-run --store S --key key2 t.jsonl >r.jsonl
+    run -0 --separate-stderr check --tasks t.jsonl --samples 2 r.jsonl
+    assert_jq .status accept
+    assert_jq .provider "$PUB2"
+    assert_jq '.checked.spot.segments | length' 2
+  done
+}
+
+@test "anyone can audit the draw: seed = SHA-256 of the signature, segments per the documented stream" {
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --samples 2 train.jsonl
+  sig=$(jq -r .draw.sig <<<"$output")
+  seed=$(jq -r .draw.seed <<<"$output")
+  assert_equal "$seed" "$(printf '%s' "$sig" | xxd -r -p | sha256sum | cut -d' ' -f1)"
+  want=$(python3 -c '
+import hashlib, sys
+seed, n, q = bytes.fromhex(sys.argv[1]), 4, 2
+counter = 0
+def word():
+    global counter
+    h = hashlib.sha256(seed + b"spot" + b"\x00" + counter.to_bytes(8, "little")).digest()
+    counter += 1
+    return int.from_bytes(h[:8], "little")
+def below(m):
+    excess = (2**64) % m
+    while True:
+        w = word()
+        if w < 2**64 - excess: return w % m
+pos = list(range(n))
+for i in range(q):
+    j = i + below(n - i)
+    pos[i], pos[j] = pos[j], pos[i]
+print(sorted(pos[:q]))' "$seed" | tr -d ' ')
+  assert_jq '.checked.spot.segments | tostring' "$want"
+  # The same verifier draws the same segments; another verifier others (or the same by chance).
+  again=$(check --tasks train-tasks.jsonl --samples 2 train.jsonl | jq -c .checked.spot.segments)
+  assert_equal "$again" "$want"
+}
+
+@test "--samples, --detect, --cheat-fraction and --budget set how much is re-run" {
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --mode spot --samples 2 train.jsonl
+  assert_jq '.checked.spot | [(.segments | length), .steps, .share] | tostring' '[2,20,0.5]'
+  # One faked segment of 4 (a fraction 0.1 rounds up to one): 2 draws catch it half the time.
+  assert_jq .detection_probability 0.5
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --mode spot --budget 0.25 train.jsonl
+  assert_jq '.checked.spot.segments | length' 1
+  assert_jq .detection_probability 0.25
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --mode spot --detect 0.7 train.jsonl
+  assert_jq '.checked.spot.segments | length' 3
+  # Half the segments faked: one draw of 4 catches it with 1/2, two with 5/6.
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --mode spot --detect 0.8 --cheat-fraction 0.5 train.jsonl
+  assert_jq '.checked.spot.segments | length' 2
+  assert_jq '.detection_probability * 1e6 | round' 833333
+  # --samples past the segments re-runs them all once.
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --mode spot --samples 99 train.jsonl
+  assert_jq '.checked.spot.segments | tostring' '[0,1,2,3]'
+}
+
+# ---- forged training results -------------------------------------------
+
+@test "a tampered leaf without a new root: trace rejects, exit 1" {
+  jq -c '.train.trace.leaves[17] = ("ab" * 32)' train.jsonl | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl forged.jsonl
+  assert_reason '^trace: the root sha256:[0-9a-f]{64} is not the root of the leaves'
+  assert_jq .provider "$PUB1"
+  grid-key verify --by "$VPUB" <<<"$output" >/dev/null
+}
+
+@test "a tampered leaf with its root forged to match: spot re-runs the segment and names the step" {
+  jq -c '.train.trace.leaves[17] = ("ab" * 32)' train.jsonl | reroot | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl forged.jsonl
+  assert_reason '^spot: segment 1 \(steps 10\.\.20\): the state after step 17 differs from leaf 17$'
+  assert_jq .checked.trace.leaves 41
+}
+
+@test "a forged root is rejected by trace" {
+  jq -c '.train.trace.root = "sha256:" + ("cd" * 32)' train.jsonl | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode sig,trace forged.jsonl
+  assert_reason '^trace: the root sha256:cdcd.* is not the root of the leaves \(sha256:[0-9a-f]{64}\)$'
+}
+
+@test "a result changed after signing fails sig; an unsigned one too" {
+  jq -c '.train.final.loss = 0' train.jsonl >tampered.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl tampered.jsonl
+  assert_reason '^sig: id does not match the content'
+  assert_jq .provider null
+  jq -c 'del(.sig)' train.jsonl | grid-key id >unsigned.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl unsigned.jsonl
+  assert_reason '^sig: unsigned'
+}
+
+@test "skipped steps (a leaf copied forward) are rejected by trace and by spot" {
+  jq -c '.train.trace.leaves[15] = .train.trace.leaves[14]' train.jsonl | reroot | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl forged.jsonl
+  assert_reason '^trace: leaf 15 repeats leaf 14'
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode sig,spot forged.jsonl
+  assert_reason '^spot: segment 1 \(steps 10\.\.20\): the state after step 15 differs from leaf 15$'
+}
+
+@test "a whole segment made up (leaves and checkpoint) is caught where it starts or ends" {
+  # Steps 21..30 never run: made-up leaves, the checkpoint at 30 naming a made-up state.
+  python3 -c '
+import json, sys, hashlib
+r = json.loads(sys.stdin.readline())
+t = r["train"]["trace"]
+for i in range(21, 31):
+    t["leaves"][i] = hashlib.sha256(b"made up %d" % i).hexdigest()
+t["checkpoints"][3]["sha256"] = "sha256:" + t["leaves"][30]
+print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.jsonl
+  # trace alone cannot tell (the checkpoint at 30 is simply not stored);
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --mode sig,trace forged.jsonl
+  assert_jq .status accept
+  assert_jq .checked.trace.checkpoints_missing 1
+  # re-running segment 2 (20..30) or 3 (30..40) catches it.
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode sig,spot forged.jsonl
+  assert_reason '^spot: segment 2 \(steps 20\.\.30\): the state after step 21 differs from leaf 21$'
+}
+
+@test "an altered byte in a stored checkpoint: trace and spot reject it" {
+  ckpt=$(object S "$(jq -r '.train.trace.checkpoints[1].sha256' train.jsonl)")
+  chmod u+w "$ckpt"
+  printf '\x01' | dd of="$ckpt" bs=1 seek=100 conv=notrunc status=none
+  run -1 --separate-stderr check --tasks train-tasks.jsonl train.jsonl
+  assert_reason "^trace: the checkpoint at step 10: the stored object .* does not hash to its leaf"
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode spot train.jsonl
+  assert_reason '^spot: segment 1 \(steps 10\.\.20\): the checkpoint at step 10 is corrupt: .*corrupt'
+}
+
+@test "a checkpoint list that does not match the leaves is rejected" {
+  jq -c '.train.trace.checkpoints[2].sha256 = "sha256:" + .train.trace.leaves[21]' train.jsonl |
+    grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl forged.jsonl
+  assert_reason '^trace: the checkpoint at step 20 names sha256:[0-9a-f]+, but leaf 20 is '
+  jq -c '.train.trace.leaves |= .[:-1]' train.jsonl | reroot | grid-key sign --key key1 >short.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl short.jsonl
+  assert_reason '^trace: 40 leaves for 40 steps: want 41'
+}
+
+@test "fast-mode training: re-run segments are held against the claimed checkpoint by distance" {
+  jq -c '.mode = "fast" | .train.steps = 30 | .train.checkpoint_every = 10' "$ROOT/examples/jobs/train.json" | job-split >fast-tasks.jsonl
+  job-run --store S --key key1 fast-tasks.jsonl >fast.jsonl
+  run -0 --separate-stderr check --tasks fast-tasks.jsonl fast.jsonl
+  assert_jq .status accept
+  assert_jq '.checked.spot | [.segments, .tolerance, .max_distance_over_update] | tostring' '[[0,1,2],0.05,0]'
+  # Other rounding (the exact kernels' states, claimed as fast): far inside the tolerance.
+  job-run --store S --key key1 --mode exact fast-tasks.jsonl |
+    jq -c '.header.mode = "fast" | .header.kernel = "grid-fast-1 (OpenBLAS, libm)"' | grid-key sign --key key1 >other.jsonl
+  run -0 --separate-stderr check --tasks fast-tasks.jsonl other.jsonl
+  assert_jq .status accept
+  assert_jq '.checked.spot.max_distance_over_update | (. > 0 and . < 1e-4)' true
+  # Trained with a learning rate 20% off, passed off as the task: rejected.
+  tid=$(jq -r .id fast-tasks.jsonl)
+  jq -c '.train.optimizer.lr = 0.012' fast-tasks.jsonl | grid-key id | job-run --store S --key key1 |
+    jq -c --arg t "$tid" '.task = $t | .header.task = $t' | grid-key sign --key key1 >cheap.jsonl
+  run -1 --separate-stderr check --tasks fast-tasks.jsonl cheap.jsonl
+  assert_reason '^spot: segment 0 \(steps 0\.\.10\): re-execution ends [0-9.]+ from the checkpoint at step 10, more than 0\.05 x the segment.s update of [0-9.]+$'
+}
+
+# ---- what is missing is inconclusive, not a reject ---------------------
+
+@test "without the task, spot is inconclusive with the reason; exit 0" {
+  run -0 --separate-stderr check train.jsonl
+  assert_jq .status inconclusive
+  assert_jq .reason "spot: task $(jq -r .id train-tasks.jsonl) is not given (--tasks or --leases): spot re-executes it"
+  assert_jq .checked.trace.leaves 41
+  assert_jq .detection_probability null
+}
+
+@test "a checkpoint in neither the store nor at --store-url: inconclusive; by file:// URL it is fetched" {
+  mkdir empty
+  run -0 --separate-stderr proof-check --key vkey --store empty --tasks train-tasks.jsonl train.jsonl
+  assert_jq .status inconclusive
+  assert_jq .reason "spot: segment 0 (steps 0..10): the checkpoint at step 0 is unavailable: $(jq -r '.train.trace.checkpoints[0].sha256' train.jsonl) is not in the store empty (give the provider's store with --store or --store-url)"
+  assert_jq .checked.trace.checkpoints_missing 5
+  run -0 --separate-stderr proof-check --key vkey --store empty --store-url "file://$PWD/S" --tasks train-tasks.jsonl train.jsonl
+  assert_jq .status accept
+  # A corrupt object behind the URL is a reject.
+  ckpt=$(object S "$(jq -r '.train.trace.checkpoints[2].sha256' train.jsonl)")
+  chmod u+w "$ckpt"
+  printf 'x' >>"$ckpt"
+  run -1 --separate-stderr proof-check --key vkey --store empty --store-url "file://$PWD/S/" --tasks train-tasks.jsonl --mode spot train.jsonl
+  assert_reason '^spot: segment 2 .*: the checkpoint at step 20 is corrupt'
+}
+
+# ---- leases -------------------------------------------------------------
+
+@test "--leases: the signer must be the lease's provider, the task the lease's task" {
+  task=$(cat train-tasks.jsonl)
+  jq -nc --argjson t "$task" --arg p "$PUB1" '{kind:"lease",v:1,provider:$p,task:$t}' | grid-key sign --key key3 >lease1.jsonl
+  jq -nc --argjson t "$task" --arg p "$PUB2" '{kind:"lease",v:1,provider:$p,task:$t}' | grid-key sign --key key3 >lease2.jsonl
+  run -0 --separate-stderr check --leases lease1.jsonl train.jsonl
+  assert_jq .status accept
+  assert_jq .checked.sig.lease "$(jq -r .id lease1.jsonl)"
+  # The lease's task serves as --tasks: spot ran.
+  assert_jq '.checked.spot.segments | length' 4
+  run -1 --separate-stderr check --leases lease2.jsonl train.jsonl
+  assert_reason "^sig: signed by $PUB1, but the lease sha256:[0-9a-f]+ was awarded to $PUB2\$"
+  # A lease for another task is no lease for this one.
+  other=$(sed -n 1p gemm-tasks.jsonl)
+  jq -nc --argjson t "$other" --arg p "$PUB1" '{kind:"lease",v:1,provider:$p,task:$t}' | grid-key id >lease3.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --leases lease3.jsonl train.jsonl
+  assert_reason "^sig: no lease in --leases is for task "
+  # A result run for a lease names it; it must be that lease.
+  job-run --store S --key key1 lease1.jsonl >leased.jsonl
+  run -0 --separate-stderr check --leases lease1.jsonl leased.jsonl
+  assert_jq .status accept
+  run -1 --separate-stderr check --leases lease2.jsonl leased.jsonl
+  assert_reason '^sig: its lease sha256:[0-9a-f]+ is not in --leases$'
+  # A lease whose content was changed is untrusted input: 65.
+  jq -c '.provider = "x"' lease1.jsonl >bad-lease.jsonl
+  run -65 --separate-stderr check --leases bad-lease.jsonl train.jsonl
+  stderr_matches 'input line 1 of bad-lease\.jsonl, field \.id'
+}
+
+# ---- gemm ----------------------------------------------------------------
+
+@test "honest gemm results pass sig, trace, rows and freivalds" {
+  run -0 --separate-stderr check --tasks gemm-tasks.jsonl --mode sig,trace,rows,freivalds gemm.jsonl
+  assert_equal "${#lines[@]}" 2
+  assert_jq_all 'map(.status) | unique | tostring' '["accept"]'
+  assert_jq_all 'map(.modes) | unique | tostring' '[["sig","trace","rows","freivalds"]]'
+  assert_jq_all '.[0].checked.rows.of' 32
+  # Exact hypergeometric: 4 faked rows of 32 (a tenth, rounded up) need 21 draws for 99%.
+  assert_jq_all '.[0].checked.rows.rows | length' 21
+  assert_jq_all '.[0].checked.freivalds | [.rounds, .rows, .max_error_over_bound < 1] | tostring' '[16,32,true]'
+  assert_jq_all '.[0].checked.trace.c_verified' true
+  # Default modes: spot re-runs rows of a gemm result.
+  run -0 --separate-stderr check --tasks gemm-tasks.jsonl gemm.jsonl
+  assert_jq_all 'map(.checked.spot.rows | length) | tostring' '[21,21]'
+}
+
+@test "a random C (consistent hashes, stored) is rejected by rows and by freivalds" {
+  head -1 gemm.jsonl | random_c S 48 | grid-key sign --key key1 >forged.jsonl
+  # Its hashes agree with each other: only recomputation tells.
+  run -0 --separate-stderr check --tasks gemm-tasks.jsonl --mode sig,trace forged.jsonl
+  assert_jq .status accept
+  run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode rows forged.jsonl
+  assert_reason '^rows: row [0-9]+ \(C row [0-9]+\): the recomputed row differs from row_leaves\[[0-9]+\]$'
+  run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode freivalds forged.jsonl
+  assert_reason '^freivalds: row 0 \(C row 0\): C r differs from A \(B r\) by .*, past the FP32 bound .* \(round 0\)$'
+}
+
+@test "one wrong entry of C past the FP32 bound is caught by freivalds" {
+  python3 -c "$PY_MERKLE"'
+import os, struct
+store = sys.argv[1]
+r = json.loads(sys.stdin.readline())
+g = r["gemm"]
+path = lambda h: f"{store}/sha256/{h[:2]}/{h[2:]}"
+c = bytearray(open(path(g["c_sha256"][7:]), "rb").read())
+x = struct.unpack_from("<f", c, 4 * (5 * 48 + 7))[0]
+struct.pack_into("<f", c, 4 * (5 * 48 + 7), x + 64.0)
+h = sha(bytes(c)).hex()
+os.makedirs(os.path.dirname(path(h)), exist_ok=True)
+open(path(h), "wb").write(c)
+rows = [bytes(c[i * 192:(i + 1) * 192]) for i in range(len(c) // 192)]
+leaves = [sha(b"\x00" + row) for row in rows]
+g["c_sha256"] = "sha256:" + h
+g["row_leaves"] = [l.hex() for l in leaves]
+g["row_root"] = "sha256:" + mth(leaves).hex()
+dump(r)' S <gemm.jsonl | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode freivalds forged.jsonl
+  assert_reason '^freivalds: row 5 \(C row 5\): C r differs'
+  # rows catches it only when it draws row 5: with every row drawn, always.
+  run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode rows --samples 32 forged.jsonl
+  assert_reason '^rows: row 5 \(C row 5\): the recomputed row differs from row_leaves\[5\]$'
+}
+
+@test "a C that does not match its row leaves, or is not stored, fails or is inconclusive" {
+  head -1 gemm.jsonl | random_c S 48 | jq -c '.gemm.row_leaves[3] = .gemm.row_leaves[4]' | python3 -c "$PY_MERKLE"'
+r = json.loads(sys.stdin.readline())
+r["gemm"]["row_root"] = "sha256:" + mth([bytes.fromhex(x) for x in r["gemm"]["row_leaves"]]).hex()
+dump(r)' | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode freivalds forged.jsonl
+  assert_reason '^freivalds: row 3 \(C row 3\) of the stored C does not match row_leaves\[3\]$'
+  mkdir empty
+  run -0 --separate-stderr proof-check --key vkey --store empty --tasks gemm-tasks.jsonl --mode freivalds gemm.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
+  assert_jq_all '.[0].reason' 'freivalds: C is unavailable: '"$(jq -r .gemm.c_sha256 <<<"$(head -1 gemm.jsonl)")"' is not in the store empty (give the provider'"'"'s store with --store or --store-url)'
+}
+
+@test "fast-mode gemm: freivalds accepts it, rows (exact hashes) is inconclusive" {
+  jq -c '.mode = "fast" | .gemm.m = 64 | .gemm.n = 48 | .gemm.k = 32' "$ROOT/examples/jobs/gemm.json" | job-split --tasks 2 >fast-tasks.jsonl
+  job-run --store S --key key1 fast-tasks.jsonl >fast.jsonl
+  run -0 --separate-stderr check --tasks fast-tasks.jsonl --mode sig,trace,freivalds fast.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["accept"]'
+  run -0 --separate-stderr check --tasks fast-tasks.jsonl --mode rows fast.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
+  assert_jq_all '.[0].reason' 'rows: rows compares exact row hashes; this result ran in fast mode (freivalds checks it)'
+  # A result computed in another mode than its task asks for is rejected.
+  job-run --store S --key key1 --mode fast gemm-tasks.jsonl >wrong-mode.jsonl
+  run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode sig wrong-mode.jsonl
+  assert_jq_all '.[0].reason' 'sig: the task asks for exact mode, the result was computed in fast mode'
+}
+
+# ---- infer ---------------------------------------------------------------
+
+@test "infer: honest predictions pass trace and spot; a forged batch is named" {
+  model=$(jq -r .train.final.model_sha256 train.jsonl)
+  jq -nc --arg m "$model" '{kind:"job",v:1,type:"infer",infer:{model:{sha256:$m},
+    data:{synthetic:{kind:"blobs",rows:300,features:8,classes:3,seed:6}},batch:64}}' | job-split --tasks 2 >infer-tasks.jsonl
+  job-run --store S --key key1 infer-tasks.jsonl >infer.jsonl
+  run -0 --separate-stderr check --tasks infer-tasks.jsonl infer.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["accept"]'
+  assert_jq_all '.[1].checked | [.trace.leaves, .trace.predictions_verified, .spot.batches, .spot.of] | tostring' '[3,true,[0,1,2],3]'
+  python3 -c "$PY_MERKLE"'
+r = json.loads(sys.stdin.readline())
+t = r["infer"]["trace"]
+t["leaves"][1] = hashlib.sha256(b"made up").hexdigest()
+t["root"] = "sha256:" + mth([leaf(x) for x in t["leaves"]]).hex()
+dump(r)' <infer.jsonl | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks infer-tasks.jsonl --mode sig,spot forged.jsonl
+  assert_reason '^spot: batch 1 \(rows 64\.\.128\): the recomputed predictions differ from leaf 1$'
+  # trace sees it too, against the stored predictions.
+  run -1 --separate-stderr check --tasks infer-tasks.jsonl --mode trace forged.jsonl
+  assert_reason '^trace: batch 1 of the stored predictions does not match leaf 1$'
+  # Without the model, spot is inconclusive.
+  mkdir empty
+  run -0 --separate-stderr proof-check --key vkey --store empty --tasks infer-tasks.jsonl --mode spot infer.jsonl
+  assert_jq_all '.[0].reason | startswith("spot: the model is unavailable: ")' true
+}
+
+# ---- pinpoint --------------------------------------------------------------
+
+# diverge FROM: the training result with every leaf from step FROM on made
+# up (checkpoints, final state and root made to match), as a provider that
+# went wrong at FROM would commit to.
+diverge() {
+  python3 -c "$PY_MERKLE"'
+frm = int(sys.argv[1])
+r = json.loads(sys.stdin.readline())
+t = r["train"]["trace"]
+for i in range(frm, len(t["leaves"])):
+    t["leaves"][i] = hashlib.sha256(b"wrong %d %d" % (frm, i)).hexdigest()
+for cp in t["checkpoints"]:
+    cp["sha256"] = "sha256:" + t["leaves"][cp["step"]]
+t["root"] = "sha256:" + mth([leaf(x) for x in t["leaves"]]).hex()
+r["train"]["final"]["state_sha256"] = "sha256:" + t["leaves"][-1]
+dump(r)' "$1"
+}
+
+@test "pinpoint: two results that part at step 17: the honest one is named, the other rejected at 17" {
+  diverge 17 <train.jsonl | grid-key sign --key key2 >wrong.jsonl
+  cat train.jsonl wrong.jsonl >both.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode sig,pinpoint both.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject"]'
+  honest=$(jq -r .id train.jsonl)
+  assert_jq_all '.[1].reason' "pinpoint: step 17: its state hash differs from re-execution; $honest ($PUB1) has the right one"
+  assert_jq_all '.[0].checked.pinpoint.disputes | map([.first_differing_step, .first_differing_checkpoint, .rerun_from, .honest, .provider]) | tostring' \
+    "[[17,20,10,\"$honest\",\"$PUB2\"]]"
+  assert_jq_all '.[1].checked.pinpoint.disputes[0].honest' "$honest"
+  # At a checkpoint step, and at step 1 (re-run from the initial checkpoint).
+  for step in 20 1; do
+    diverge "$step" <train.jsonl | grid-key sign --key key2 >wrong.jsonl
+    run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint wrong.jsonl train.jsonl
+    assert_jq_all 'map(.status) | tostring' '["reject","accept"]'
+    assert_jq_all '.[0].reason | startswith("pinpoint: step '"$step"': its state hash differs from re-execution")' true
+  done
+}
+
+@test "pinpoint: a different initial state, and both wrong" {
+  diverge 0 <train.jsonl | grid-key sign --key key2 >wrong0.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint train.jsonl wrong0.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject"]'
+  assert_jq_all '.[1].checked.pinpoint.disputes[0] | [.first_differing_step, .rerun_from] | tostring' '[0,null]'
+  # Two results that part at 25 after both went wrong at 23: each is told so.
+  python3 -c "$PY_MERKLE"'
+r = json.loads(sys.stdin.readline())
+t = r["train"]["trace"]
+t["leaves"][23] = hashlib.sha256(b"both wrong").hexdigest()
+t["root"] = "sha256:" + mth([leaf(x) for x in t["leaves"]]).hex()
+dump(r)' <train.jsonl >a.jsonl
+  diverge 25 <a.jsonl | grid-key sign --key key2 >b.jsonl
+  grid-key sign --key key1 <a.jsonl >a-signed.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint a-signed.jsonl b.jsonl
+  assert_jq_all 'map(.status) | tostring' '["reject","reject"]'
+  assert_jq_all '.[0].reason | test("^pinpoint: step 23: its state hash and that of sha256:[0-9a-f]+ \\(ed25519:[0-9a-f]+\\) both differ from re-execution$")' true
+  assert_jq_all '.[0].checked.pinpoint.disputes[0].honest' null
+}
+
+@test "pinpoint: agreeing results pass with no dispute; without the task it is inconclusive" {
+  job-run --store S --key key2 train-tasks.jsonl >again.jsonl
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint train.jsonl again.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["accept"]'
+  assert_jq_all '.[0].checked.pinpoint.disputes | length' 0
+  diverge 17 <train.jsonl | grid-key sign --key key2 >wrong.jsonl
+  run -0 --separate-stderr check --mode pinpoint train.jsonl wrong.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
+  assert_jq_all '.[0].reason' "pinpoint: task $(jq -r .id train-tasks.jsonl) is not given (--tasks or --leases): pinpoint re-executes it"
+  # The last agreed checkpoint missing: inconclusive, saying which.
+  mkdir empty
+  run -0 --separate-stderr proof-check --key vkey --store empty --tasks train-tasks.jsonl --mode pinpoint train.jsonl wrong.jsonl
+  assert_jq_all '.[0].reason | startswith("pinpoint: cannot re-run from the last agreed state: the checkpoint at step 10 is unavailable: ")' true
+}
+
+# ---- quorum --------------------------------------------------------------
+
+@test "quorum: k distinct providers agreeing make the canonical output; the others are rejected" {
+  head -1 gemm-tasks.jsonl >one.jsonl
+  job-run --store S --key key1 one.jsonl >q.jsonl
+  job-run --store S --key key2 one.jsonl >>q.jsonl
+  job-run --store S --key key3 one.jsonl | random_c S 48 | grid-key sign --key key3 >>q.jsonl
+  run -1 --separate-stderr check --mode quorum q.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","accept","reject"]'
+  assert_jq_all 'map(.provider) | tostring' "[\"$PUB1\",\"$PUB2\",\"$PUB3\"]"
+  assert_jq_all '.[2].reason | test("^quorum: its output sha256:[0-9a-f]+ differs from sha256:[0-9a-f]+, which 2 of 3 providers agree on$")' true
+  assert_jq_all '.[0].checked.quorum | [.k, .providers, .agree] | tostring' '[2,3,2]'
+  # Three needed, two agree: nobody wins.
+  run -0 --separate-stderr check --mode quorum --k 3 q.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
+  assert_jq_all '.[0].reason' "quorum: no output of task $(jq -r .id one.jsonl) has 3 distinct providers (the most is 2 of 3)"
+  # One provider twice is still one provider.
+  cat q.jsonl q.jsonl | sed -n '1p;4p' >same.jsonl
+  run -0 --separate-stderr check --mode quorum same.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
+}
+
+# ---- challenge -------------------------------------------------------------
+
+# challenge_setup: a request, gpu-bench's signed answer, and profiles of
+# provider 1 claiming a tiny rate (honest here) and a huge one (an H100 that
+# answers like a laptop).
+challenge_setup() {
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"f32","deadline_ms":60000}' >req.jsonl
+  gpu-bench --device cpu --key key1 --challenge req.jsonl >answer.jsonl
+  printf '%s\n' '{"kind":"profile","v":1,"summary":{"exact_gemm_tflops":1e-9}}' | grid-key sign --key key1 >slowbox.jsonl
+  printf '%s\n' '{"kind":"profile","v":1,"summary":{"exact_gemm_tflops":900}}' | grid-key sign --key key1 >h100.jsonl
+}
+
+@test "challenge: an honest answer is accepted against its request and profile" {
+  challenge_setup
+  run -0 --separate-stderr check --mode sig,challenge --challenges req.jsonl --profile slowbox.jsonl answer.jsonl
+  assert_jq '[.status, .type, .request, .provider] | tostring' \
+    "[\"accept\",\"challenge\",\"$(jq -r .request answer.jsonl)\",\"$PUB1\"]"
+  assert_jq '.checked.challenge | [.request, .of, (.rows | length) > 0, .claimed_tflops] | tostring' '[true,64,true,1e-09]'
+  assert_jq '.checked.challenge.tflops > 0' true
+  assert_jq '.detection_probability > 0.99' true
+  # Default modes do not check answers: inconclusive, saying which mode does.
+  run -0 --separate-stderr check answer.jsonl
+  assert_jq .status inconclusive
+  assert_jq .reason 'none of the modes asked for (trace, spot) applies to a challenge answer (use --mode challenge)'
+}
+
+@test "challenge: too slow for the profile, past the deadline, wrong rows, another request: rejected" {
+  challenge_setup
+  run -1 --separate-stderr check --mode challenge --profile h100.jsonl answer.jsonl
+  assert_reason '^challenge: it ran at .* TFLOP/s, below 0\.5 x the 900 TFLOP/s its profile sha256:[0-9a-f]+ claims$'
+  jq -c '.answer.elapsed_ms = 60001' answer.jsonl | grid-key sign --key key1 >late.jsonl
+  run -1 --separate-stderr check --mode challenge --profile slowbox.jsonl late.jsonl
+  assert_reason '^challenge: it took 60001 ms, past the deadline of 60000 ms$'
+  python3 -c "$PY_MERKLE"'
+r = json.loads(sys.stdin.readline())
+a = r["answer"]
+a["row_leaves"] = [hashlib.sha256(b"row %d" % i).hexdigest() for i in range(len(a["row_leaves"]))]
+a["row_root"] = "sha256:" + mth([bytes.fromhex(x) for x in a["row_leaves"]]).hex()
+dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
+  run -1 --separate-stderr check --mode challenge --profile slowbox.jsonl wrong.jsonl
+  assert_reason '^challenge: row [0-9]+: the recomputed row differs from row_leaves\[[0-9]+\]$'
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":43,"n":64,"dtype":"f32","deadline_ms":60000}' >other.jsonl
+  run -1 --separate-stderr check --mode challenge --challenges other.jsonl --profile slowbox.jsonl answer.jsonl
+  assert_reason '^challenge: it answers request sha256:[0-9a-f]+, which is not in --challenges$'
+  jq -c '.answer.elapsed_ms = 1' answer.jsonl >unsigned-change.jsonl
+  run -1 --separate-stderr check --mode challenge --profile slowbox.jsonl unsigned-change.jsonl
+  assert_reason '^challenge: id does not match the content'
+}
+
+@test "challenge: without a profile of the signer the speed is unchecked: inconclusive" {
+  challenge_setup
+  printf '%s\n' '{"kind":"profile","v":1,"summary":{"exact_gemm_tflops":1e-9}}' | grid-key sign --key key2 >other.jsonl
+  run -0 --separate-stderr check --mode challenge --profile other.jsonl answer.jsonl
+  assert_jq .status inconclusive
+  assert_jq .reason "challenge: no signed profile of $PUB1 in --profile to compare its speed with"
+  assert_jq .checked.challenge.request 'not given'
+  # An unsigned profile cannot be trusted: 65.
+  jq -c 'del(.sig)' slowbox.jsonl >unsigned.jsonl
+  run -65 --separate-stderr check --mode challenge --profile unsigned.jsonl answer.jsonl
+  stderr_matches 'input line 1 of unsigned\.jsonl, field \.sig'
+}
+
+# ---- input handling --------------------------------------------------------
+
+@test "verdicts come in input order; any reject makes the exit status 1" {
+  jq -c '.train.trace.leaves[3] = ("ab" * 32)' train.jsonl | reroot | grid-key sign --key key1 >forged.jsonl
+  cat train.jsonl forged.jsonl gemm.jsonl >all.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --tasks gemm-tasks.jsonl all.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject","accept","accept"]'
+  assert_jq_all 'map(.result) | tostring' "$(jq -s -c 'map(.id)' all.jsonl)"
+  assert_jq_all '.[1].reason' 'spot: segment 0 (steps 0..10): the state after step 3 differs from leaf 3'
+  # proof-check && pay-settle: the && stops here.
+  run -1 bash -c 'proof-check --key vkey --store S --tasks train-tasks.jsonl forged.jsonl >/dev/null && echo paid'
+  refute_output --partial paid
+}
+
+@test "malformed input is 65 naming the line and field; --keep-going checks the rest" {
+  bad() {
+    printf '%s\n' "$(cat train.jsonl)" "$1" >bad.jsonl
+    run -65 --separate-stderr check --tasks train-tasks.jsonl bad.jsonl
+    assert_output ''
+    stderr_matches "^proof-check: error: .*\\(input line 2 of bad\\.jsonl, field \\$2\\)\$"
+  }
+  bad "$(jq -c 'del(.train.trace.root)' train.jsonl)" .train.trace.root
+  bad "$(jq -c '.train.trace.leaves[2] = "xyz"' train.jsonl)" '.train.trace.leaves\[2\]'
+  bad "$(jq -c '.train.trace.checkpoints[1].step = "ten"' train.jsonl)" '.train.trace.checkpoints\[1\].step'
+  bad "$(jq -c 'del(.header)' train.jsonl)" .header
+  bad "$(jq -c '.gemm.row_end = 0' <<<"$(head -1 gemm.jsonl)")" .gemm.row_end
+  bad '{"kind":"result","v":2}' .v
+  bad '{"kind":"task","v":1}' .kind
+  printf '%s\n' 'not json' "$(cat train.jsonl)" >bad.jsonl
+  run -65 --separate-stderr check --tasks train-tasks.jsonl bad.jsonl
+  stderr_matches '^proof-check: error: malformed JSON.*\(input line 1 of bad\.jsonl\)$'
+  run -65 --separate-stderr check --tasks train-tasks.jsonl --keep-going bad.jsonl
+  assert_equal "${#lines[@]}" 1
+  assert_jq .status accept
+  stderr_has "1 bad input line(s)"
+  # A task whose content was changed after it was cut is untrusted: 65.
+  jq -c '.train.steps = 41' train-tasks.jsonl >bad-task.jsonl
+  run -65 --separate-stderr check --tasks bad-task.jsonl train.jsonl
+  stderr_matches 'input line 1 of bad-task\.jsonl, field \.id'
+}
+
+@test "--pass passes other messages through untouched; without it they are 65" {
+  printf '%s\n' '{"kind":"order","v":1,  "x":1}' "$(cat train.jsonl)" >mixed.jsonl
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --pass mixed.jsonl
+  assert_equal "${#lines[@]}" 2
+  assert_equal "${lines[0]}" '{"kind":"order","v":1,  "x":1}'
+  assert_equal "$(jq -r .kind <<<"${lines[1]}")" verdict
+  run -65 --separate-stderr check --tasks train-tasks.jsonl mixed.jsonl
+  stderr_matches 'input line 1 of mixed\.jsonl, field \.kind\)$'
+}
+
+@test "results on stdin; an empty input gives no verdicts" {
+  run -0 --separate-stderr bash -c 'proof-check --key vkey --store S --tasks train-tasks.jsonl <train.jsonl'
+  assert_jq .status accept
+  : >empty.jsonl
+  run -0 --separate-stderr check empty.jsonl
+  assert_output ''
+}
+
+# ---- completion --------------------------------------------------------------
+
+@test "bash completion offers modes, devices, flags and files" {
+  complete_words() {
+    source "$ROOT/completions/bash/proof-check"
+    COMP_WORDS=("$@")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMPREPLY=()
+    _proof_check
+    printf '%s\n' "${COMPREPLY[@]}"
+  }
+  run -0 complete_words proof-check --mode ''
+  assert_output "$(printf '%s\n' sig trace spot rows freivalds pinpoint quorum challenge)"
+  run -0 complete_words proof-check --mode sig,tr
+  assert_output sig,trace
+  run -0 complete_words proof-check --device ''
+  assert_line cpu
+  run -0 complete_words proof-check --cheat
+  assert_output --cheat-fraction
+  run -0 complete_words proof-check --tasks train-t
+  assert_output train-tasks.jsonl
+}

@@ -1,0 +1,111 @@
+#include "proof_check.h"
+
+#include <gtest/gtest.h>
+
+#include "error.h"
+
+namespace grid {
+namespace {
+
+std::vector<std::string> names(const std::vector<const ProofMode*>& modes) {
+  std::vector<std::string> out;
+  for (const ProofMode* m : modes) out.push_back(m->name);
+  return out;
+}
+
+TEST(ProofModes, DefaultListAndTableOrder) {
+  EXPECT_EQ(names(parse_mode_list({})), (std::vector<std::string>{"sig", "trace", "spot"}));
+  EXPECT_EQ(names(parse_mode_list({"quorum", "sig", "freivalds"})),
+            (std::vector<std::string>{"sig", "freivalds", "quorum"}));
+  try {
+    parse_mode_list({"sig", "nope"});
+    FAIL() << "an unknown mode was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::usage);
+    EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos);
+  }
+  EXPECT_EQ(names(parse_mode_list({"pinpoint"})), (std::vector<std::string>{"pinpoint"}));
+}
+
+TEST(ProofModes, EveryModeAppliesToSomethingAndSigToEverything) {
+  for (const ProofMode& m : proof_modes()) {
+    bool any = false;
+    for (const char* type : {"train", "gemm", "infer", "challenge", "render"}) any = any || mode_check_for(m, type);
+    EXPECT_TRUE(any) << m.name;
+  }
+  const ProofMode* sig = find_proof_mode("sig");
+  ASSERT_NE(sig, nullptr);
+  for (const char* type : {"train", "gemm", "infer", "challenge", "render"}) EXPECT_EQ(mode_check_for(*sig, type), check_sig);
+  // spot on a gemm result is the rows check, so both run it once.
+  EXPECT_EQ(mode_check_for(*find_proof_mode("spot"), "gemm"), mode_check_for(*find_proof_mode("rows"), "gemm"));
+  EXPECT_EQ(mode_check_for(*find_proof_mode("trace"), "challenge"), nullptr);
+}
+
+CheckEntry entry(const std::string& type) {
+  CheckEntry e;
+  e.message = {{"id", "sha256:r"}};
+  e.type = type;
+  e.task_id = "sha256:t";
+  e.signer = "ed25519:p";
+  return e;
+}
+
+TEST(ProofVerdict, StatusReasonAndDetection) {
+  const CheckEntry e = entry("train");
+  Draw draw{};
+  const ProofMode* sig = find_proof_mode("sig");
+  const ProofMode* trace = find_proof_mode("trace");
+  const ProofMode* spot = find_proof_mode("spot");
+
+  json v = make_verdict(e, {{sig, ModeReport::pass({})}, {spot, ModeReport::pass({}, 0.75)}}, {}, draw, 0.5);
+  EXPECT_EQ(v["status"], "accept");
+  EXPECT_FALSE(v.contains("reason"));
+  EXPECT_EQ(v["detection_probability"], 0.75);
+  EXPECT_EQ(v["checked"]["spot"]["detection_probability"], 0.75);
+  EXPECT_EQ(v["modes"], json({"sig", "spot"}));
+  EXPECT_EQ(v["provider"], "ed25519:p");
+  EXPECT_EQ(v["task"], "sha256:t");
+  EXPECT_EQ(v["verifier_seconds"], 0.5);
+
+  // A reject wins over an inconclusive, and names its mode.
+  v = make_verdict(e,
+                   {{sig, ModeReport::pass({})},
+                    {trace, ModeReport::inconclusive("no checkpoint")},
+                    {spot, ModeReport::fail("segment 3: bad")}},
+                   {}, draw, 0);
+  EXPECT_EQ(v["status"], "reject");
+  EXPECT_EQ(v["reason"], "spot: segment 3: bad");
+  EXPECT_TRUE(v["detection_probability"].is_null());
+
+  v = make_verdict(e, {{sig, ModeReport::pass({})}, {trace, ModeReport::inconclusive("no checkpoint")}}, {}, draw, 0);
+  EXPECT_EQ(v["status"], "inconclusive");
+  EXPECT_EQ(v["reason"], "trace: no checkpoint");
+
+  // Only sig ran though more was asked for: not an accept.
+  CheckEntry c = entry("challenge");
+  v = make_verdict(c, {{sig, ModeReport::pass({})}}, {"trace", "spot"}, draw, 0);
+  EXPECT_EQ(v["status"], "inconclusive");
+  EXPECT_EQ(v["request"], "sha256:t");
+  EXPECT_EQ(v["skipped"], json({"trace", "spot"}));
+  // Only sig asked for: an accept.
+  v = make_verdict(c, {{sig, ModeReport::pass({})}}, {}, draw, 0);
+  EXPECT_EQ(v["status"], "accept");
+}
+
+TEST(ProofSampleCount, DetectSamplesAndBudget) {
+  ProofOptions opt;
+  EXPECT_EQ(sample_count(opt, 1000000, 1000000), 44);
+  EXPECT_EQ(sample_count(opt, 10, 10), 10);
+  opt.budget = 0.5;
+  EXPECT_EQ(sample_count(opt, 10, 5), 5);
+  EXPECT_EQ(sample_count(opt, 10, 0), 1);  // at least one unit
+  opt.budget = 1;
+  opt.samples = 3;
+  EXPECT_EQ(sample_count(opt, 10, 10), 3);
+  EXPECT_EQ(sample_count(opt, 2, 2), 2);
+  EXPECT_EQ(sample_count(opt, 0, 0), 0);
+  EXPECT_DOUBLE_EQ(sample_detection(opt, 10, 3), 0.3);
+}
+
+}  // namespace
+}  // namespace grid
