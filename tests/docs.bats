@@ -152,9 +152,9 @@ report_missing() {
   for tool in $(tools); do
     for shell in bash zsh fish; do
       case $shell in
-        bash) file=$ROOT/completions/bash/$tool ;;
-        zsh) file=$ROOT/completions/zsh/_$tool ;;
-        fish) file=$ROOT/completions/fish/$tool.fish ;;
+        bash) file=$ROOT/completions/$tool.bash ;;
+        zsh) file=$ROOT/completions/$tool.zsh ;;
+        fish) file=$ROOT/completions/$tool.fish ;;
       esac
       [ -f "$file" ] || { missing+=("$tool: no $shell completion ${file#"$ROOT"/}"); continue; }
       while IFS=$'\t' read -r cmd kind name; do
@@ -175,9 +175,9 @@ report_missing() {
   missing=()
   local tool out bash_file zsh_file fish_file
   for tool in $(tools); do
-    bash_file=$ROOT/completions/bash/$tool
-    zsh_file=$ROOT/completions/zsh/_$tool
-    fish_file=$ROOT/completions/fish/$tool.fish
+    bash_file=$ROOT/completions/$tool.bash
+    zsh_file=$ROOT/completions/$tool.zsh
+    fish_file=$ROOT/completions/$tool.fish
     if [ ! -f "$bash_file" ]; then
       missing+=("$tool: no bash completion")
     elif ! out=$(bash -n "$bash_file" 2>&1); then

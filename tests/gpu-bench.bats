@@ -460,7 +460,7 @@ EOF
 
 @test "bash completion offers devices, sections, formats and flags" {
   complete_words() {
-    source "$ROOT/completions/bash/gpu-bench"
+    source "$ROOT/completions/gpu-bench.bash"
     COMP_WORDS=("$@")
     COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
     COMPREPLY=()

@@ -570,7 +570,7 @@ sign1() {
 
 @test "bash completion offers subcommands, flags and formats" {
   complete_words() {
-    source "$ROOT/completions/bash/grid-key"
+    source "$ROOT/completions/grid-key.bash"
     COMP_WORDS=("$@")
     COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
     COMPREPLY=()

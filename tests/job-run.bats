@@ -637,7 +637,7 @@ file_job() {
 
 @test "bash completion offers modes, devices, task indexes, flags and files" {
   complete_words() {
-    source "$ROOT/completions/bash/job-run"
+    source "$ROOT/completions/job-run.bash"
     COMP_WORDS=("$@")
     COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
     COMPREPLY=()

@@ -619,7 +619,7 @@ EOF
 
 @test "bash completion offers flags and files" {
   complete_words() {
-    source "$ROOT/completions/bash/job-split"
+    source "$ROOT/completions/job-split.bash"
     COMP_WORDS=("$@")
     COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
     COMPREPLY=()

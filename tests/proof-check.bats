@@ -707,7 +707,7 @@ dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
 
 @test "bash completion offers modes, devices, flags and files" {
   complete_words() {
-    source "$ROOT/completions/bash/proof-check"
+    source "$ROOT/completions/proof-check.bash"
     COMP_WORDS=("$@")
     COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
     COMPREPLY=()
