@@ -146,7 +146,9 @@ bench:
 	$(MAKE) -j$(JOBS) all $(BENCHES)
 	./scripts/run-bench $(BENCHES)
 
+# The README's first command on a fresh machine: it installs what it needs.
 demo:
+	./scripts/install-deps
 	$(MAKE) -j$(JOBS) all
 	./scripts/demo
 
