@@ -459,14 +459,7 @@ EOF
 # ---- completion --------------------------------------------------------
 
 @test "bash completion offers devices, sections, formats and flags" {
-  complete_words() {
-    source "$ROOT/completions/gpu-bench.bash"
-    COMP_WORDS=("$@")
-    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-    COMPREPLY=()
-    _gpu_bench
-    printf '%s\n' "${COMPREPLY[@]}"
-  }
+  complete_words() { bash_complete gpu-bench "$@"; }
   run -0 complete_words gpu-bench --device ''
   assert_line auto
   assert_line cpu

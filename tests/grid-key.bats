@@ -569,14 +569,7 @@ sign1() {
 # ---- completion --------------------------------------------------------
 
 @test "bash completion offers subcommands, flags and formats" {
-  complete_words() {
-    source "$ROOT/completions/grid-key.bash"
-    COMP_WORDS=("$@")
-    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-    COMPREPLY=()
-    _grid_key
-    printf '%s\n' "${COMPREPLY[@]}"
-  }
+  complete_words() { bash_complete grid-key "$@"; }
   run -0 complete_words grid-key ''
   assert_output "$(printf '%s\n' gen pub sign id verify)"
   run -0 complete_words grid-key verify --f

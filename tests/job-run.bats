@@ -636,14 +636,7 @@ file_job() {
 # ---- completion --------------------------------------------------------
 
 @test "bash completion offers modes, devices, task indexes, flags and files" {
-  complete_words() {
-    source "$ROOT/completions/job-run.bash"
-    COMP_WORDS=("$@")
-    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-    COMPREPLY=()
-    _job_run
-    printf '%s\n' "${COMPREPLY[@]}"
-  }
+  complete_words() { bash_complete job-run "$@"; }
   run -0 complete_words job-run --mode ''
   assert_output "$(printf '%s\n' exact fast)"
   run -0 complete_words job-run --device ''

@@ -618,14 +618,7 @@ EOF
 # ---- completion --------------------------------------------------------
 
 @test "bash completion offers flags and files" {
-  complete_words() {
-    source "$ROOT/completions/job-split.bash"
-    COMP_WORDS=("$@")
-    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-    COMPREPLY=()
-    _job_split
-    printf '%s\n' "${COMPREPLY[@]}"
-  }
+  complete_words() { bash_complete job-split "$@"; }
   run -0 complete_words job-split --sh
   assert_output --shard-rows
   run -0 complete_words job-split --we

@@ -706,14 +706,7 @@ dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
 # ---- completion --------------------------------------------------------------
 
 @test "bash completion offers modes, devices, flags and files" {
-  complete_words() {
-    source "$ROOT/completions/proof-check.bash"
-    COMP_WORDS=("$@")
-    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-    COMPREPLY=()
-    _proof_check
-    printf '%s\n' "${COMPREPLY[@]}"
-  }
+  complete_words() { bash_complete proof-check "$@"; }
   run -0 complete_words proof-check --mode ''
   assert_output "$(printf '%s\n' sig trace spot rows freivalds pinpoint quorum challenge)"
   run -0 complete_words proof-check --mode sig,tr

@@ -42,3 +42,16 @@ assert_jq_all() {
   got=$(jq -s -c -r "$1" <<<"$output") || fail "jq -s '$1' failed on: $output"
   [ "$got" = "$2" ] || fail "jq -s '$1' gave '$got', want '$2'"
 }
+
+# bash_complete TOOL WORD...: what TOOL's bash completion offers for the
+# command line WORD... (the last word is the one being completed).
+bash_complete() {
+  local tool=$1
+  shift
+  source "$ROOT/completions/$tool.bash"
+  COMP_WORDS=("$@")
+  COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+  COMPREPLY=()
+  "_${tool//-/_}"
+  printf '%s\n' "${COMPREPLY[@]}"
+}
