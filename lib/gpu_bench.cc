@@ -15,16 +15,10 @@
 #include "host_facts.h"
 #include "keyfile.h"
 #include "message.h"
+#include "timestamp.h"
 
 namespace grid {
 namespace {
-
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 json gpu_facts_json(int dev) {
   CudaFacts f = cuda_facts(dev);
@@ -78,7 +72,7 @@ json measure_profile(const BenchOptions& opt, const Device& device,
   json profile = {{"kind", "profile"},
                   {"v", kMessageVersion},
                   {"tool", std::string("gpu-bench ") + GRID_VERSION},
-                  {"measured_at", utc_now()},
+                  {"measured_at", format_rfc3339(now_seconds())},
                   {"quick", opt.quick},
                   {"device", device.name()},
                   {"host", host_facts()}};

@@ -93,6 +93,8 @@ json make_verdict(const CheckEntry& entry, const std::vector<ModeRun>& runs, con
             {"detection_probability", detection ? json(*detection) : json(nullptr)},
             {"draw", {{"sig", hex(draw.sig)}, {"seed", hex(draw.seed)}}},
             {"verifier_seconds", seconds}};
+  // The lease the work was done under, so settlement finds the hold.
+  if (entry.message.contains("lease") && entry.message["lease"].is_string()) v["lease"] = entry.message["lease"];
   if (!skipped.empty()) v["skipped"] = skipped;
   if (status != "accept") v["reason"] = reason;
   return v;

@@ -1,0 +1,87 @@
+#include "timestamp.h"
+
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <random>
+
+#include "error.h"
+
+namespace grid {
+namespace {
+
+TEST(Timestamp, KnownInstants) {
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(951782400), "2000-02-29T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(parse_rfc3339("2026-11-28T20:00:00Z"), 1795896000);
+  EXPECT_EQ(parse_rfc3339("2026-11-28T21:30:00+01:30"), 1795896000);
+  EXPECT_EQ(parse_rfc3339("2026-11-28t20:00:00.999z"), 1795896000);
+  EXPECT_EQ(parse_rfc3339("2026-11-28 18:00:00-02:00"), 1795896000);
+}
+
+// Against libc's timegm/gmtime_r on random instants across four centuries.
+TEST(Timestamp, AgreesWithLibcOnRandomInstants) {
+  std::mt19937_64 rng(20261128);
+  std::uniform_int_distribution<int64_t> when(-2208988800, 7258118400);  // 1900..2200
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t t = when(rng);
+    const time_t tt = static_cast<time_t>(t);
+    struct tm tm {};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ASSERT_EQ(format_rfc3339(t), buf) << "t=" << t;
+    ASSERT_EQ(parse_rfc3339(buf), t) << buf;
+  }
+}
+
+TEST(Timestamp, RejectsMalformed) {
+  for (const char* bad : {"", "2026-11-28", "2026-11-28T20:00:00", "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z",
+                          "2026-11-28T24:00:00Z", "2026-11-28T20:00:00+2:00", "2026-11-28T20:00:00Zjunk",
+                          "2026-11-28T20:00:00.Z", "26-11-28T20:00:00Z"})
+    EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
+}
+
+TEST(Timestamp, Durations) {
+  EXPECT_EQ(parse_duration("90s"), 90);
+  EXPECT_EQ(parse_duration("1h30m"), 5400);
+  EXPECT_EQ(parse_duration("2d"), 172800);
+  EXPECT_EQ(parse_duration("1w"), 604800);
+  for (const char* bad : {"", "0s", "10", "h", "5x", "1h30", "-5m", "99999999999999999999s", "200000w"})
+    EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+}
+
+TEST(Timestamp, FlagValues) {
+  EXPECT_EQ(resolve_now("1795896000"), 1795896000);
+  EXPECT_EQ(resolve_now("2026-11-28T20:00:00Z"), 1795896000);
+  EXPECT_GT(resolve_now(""), 1700000000);
+  EXPECT_EQ(resolve_time("2h", 1000, "--deadline"), 1000 + 7200);
+  EXPECT_EQ(resolve_time("+30m", 1000, "--deadline"), 1000 + 1800);
+  EXPECT_EQ(resolve_time("2026-11-28T20:00:00Z", 1000, "--deadline"), 1795896000);
+  try {
+    resolve_time("soon", 0, "--deadline");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::usage);
+    EXPECT_NE(std::string(e.what()).find("--deadline soon"), std::string::npos);
+  }
+  EXPECT_THROW(resolve_now("yesterday"), Error);
+}
+
+TEST(Timestamp, MessageField) {
+  const json m = {{"deadline", "2026-11-28T20:00:00Z"}, {"bad", "noon"}, {"num", 5}};
+  EXPECT_EQ(get_time(m, "deadline", ""), 1795896000);
+  try {
+    get_time(m, "bad", ".order");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::data);
+    EXPECT_EQ(e.field(), ".order.bad");
+  }
+  EXPECT_THROW(get_time(m, "num", ""), Error);
+  EXPECT_THROW(get_time(m, "missing", ""), Error);
+}
+
+}  // namespace
+}  // namespace grid
