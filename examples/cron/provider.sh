@@ -1,0 +1,76 @@
+#!/bin/sh
+# One provider's market chores, one step per cron line (see ./crontab):
+#   provider.sh bench       measure this machine: a signed gpu-bench profile
+#   provider.sh bid         bid on the open orders with the price policy
+#   provider.sh run         run the leases won, publish the results
+#   provider.sh statement   the night's ledger statement for this provider
+# Settings come from the environment (./provider.env). Each step holds its
+# own lock, so cron never stacks two runs of one step: a run that finds the
+# lock taken exits 75 (EX_TEMPFAIL) at once, and the next tick retries.
+# Messages go to stderr as "gridutils-provider: STEP: text", ready for
+# logger(1).
+set -eu
+
+step=${1:-}
+case $step in
+bench | bid | run | statement) ;;
+*)
+    echo "usage: provider.sh bench|bid|run|statement" >&2
+    exit 64
+    ;;
+esac
+
+: "${GRID_KEY:?set GRID_KEY to the provider key file}"
+: "${GRID_STATE:?set GRID_STATE to a folder for the provider state}"
+mkdir -p "$GRID_STATE"
+cd "$GRID_STATE"
+
+log() { echo "gridutils-provider: $step: $*" >&2; }
+
+exec 9>"$GRID_STATE/$step.lock"
+if ! flock -n 9; then
+    log "another $step run holds $GRID_STATE/$step.lock; exiting 75, cron retries"
+    exit 75
+fi
+
+# write_new FILE CMD...: CMD's stdout replaces FILE only when CMD succeeds,
+# so a failed run never leaves a half-written file behind.
+write_new() {
+    out=$1
+    shift
+    "$@" >"$out.new" && mv "$out.new" "$out"
+}
+
+publish() {
+    [ -n "${GRID_PUBLISH:-}" ] && curl -fsS --retry 3 -T "$1" "$GRID_PUBLISH" >/dev/null || true
+}
+
+case $step in
+bench)
+    write_new profile.json gpu-bench ${GRID_BENCH_FLAGS:-} --key "$GRID_KEY"
+    log "profile $(jq -r .id profile.json): exact GEMM $(jq -r .summary.exact_gemm_tflops profile.json) TFLOP/s"
+    ;;
+bid)
+    [ -s profile.json ] || { log "no profile yet: run the bench step first"; exit 75; }
+    touch leases.jsonl
+    write_new bids.jsonl lease-bid bid --profile profile.json --key "$GRID_KEY" --policy "$GRID_POLICY" \
+        --leases leases.jsonl --max-leases "${GRID_MAX_LEASES:-4}" --explain "$GRID_ORDERS"
+    log "$(grep -c '"kind":"bid"' bids.jsonl || true) bid(s)"
+    publish bids.jsonl
+    ;;
+run)
+    me=$(grid-key pub --key "$GRID_KEY")
+    # The leases awarded to this provider; job-run keeps each result in its
+    # store under the lease, so leases already run cost nothing again.
+    write_new leases.jsonl sh -c 'curl -fsS "$1" 2>/dev/null || cat "$1"' sh "$GRID_LEASES"
+    jq -c --arg me "$me" 'select(.kind == "lease" and .provider == $me)' leases.jsonl >mine.jsonl
+    write_new results.jsonl job-run --key "$GRID_KEY" mine.jsonl
+    log "$(wc -l <results.jsonl) result(s)"
+    publish results.jsonl
+    ;;
+statement)
+    me=$(grid-key pub --key "$GRID_KEY")
+    write_new "statement-$(date -u +%F).jsonl" pay-settle statement --ledger "${GRID_LEDGER:?}" --account "$me" --since 1d
+    log "statement-$(date -u +%F).jsonl written"
+    ;;
+esac
