@@ -114,7 +114,7 @@ dump(r)' "$@"
   run -0 --separate-stderr proof-check --version
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr proof-check --help
-  for flag in --mode --tasks --leases --profile --challenges --store --store-url --samples --detect \
+  for flag in --mode --tasks --leases --seals --profile --challenges --store --store-url --samples --detect \
     --cheat-fraction --budget --k --slow-factor --device --threads --pass --key --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done

@@ -31,7 +31,8 @@ setup() {
 @test "a provider that fakes 10% of segments is caught exactly when a faked segment is drawn, at the computed rate" {
   # Segments 4 (steps 20..25) and 13 (65..70) never run: their inner steps
   # made up, the checkpoints and root consistent, re-signed.
-  forge fake-segments 4 13 <train.jsonl | sign key1 >forged.jsonl
+  # (Its run time and speed pinned: the same result id, and so the same draws, on every run.)
+  forge fake-segments 4 13 <train.jsonl | pin_timing | sign key1 >forged.jsonl
   run -0 --separate-stderr check --tasks tasks.jsonl --mode sig,trace forged.jsonl
   assert_jq .status accept
   # Four draws of 20 with 2 faked: 1 - C(18,4)/C(20,4) = 0.3684...
