@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--tasks", opt.tasks, "Task messages the results answer (needed to re-execute)")->allow_extra_args(false);
   app.add_option("--leases", opt.leases, "Lease messages: the signer must be the lease's provider (their tasks count as --tasks)")->allow_extra_args(false);
+  app.add_option("--seals", opt.seals, "quorum: seal messages committed before the results were revealed")->allow_extra_args(false);
   app.add_option("--profile", opt.profiles, "Signed gpu-bench profiles to hold challenge answers' speed against")->allow_extra_args(false);
   app.add_option("--challenges", opt.challenges, "The challenge requests the answers must answer")->allow_extra_args(false);
   app.add_option("--store", opt.store, "Content store with the provider's checkpoints and outputs "

@@ -4,12 +4,12 @@
 _proof_check() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local flags="-h --help --version -q --quiet --mode --tasks --leases --profile
+    local flags="-h --help --version -q --quiet --mode --tasks --leases --seals --profile
         --challenges --store --store-url --samples --detect --cheat-fraction --budget
         --k --slow-factor --device --threads --pass --key --keep-going"
 
     case $prev in
-        --key | --tasks | --leases | --profile | --challenges)
+        --key | --tasks | --leases | --seals | --profile | --challenges)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))
             return

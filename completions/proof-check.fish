@@ -26,6 +26,7 @@ complete -c proof-check -s q -l quiet -d 'Print nothing for humans on stderr, er
 complete -c proof-check -l mode -x -a '(__proof_check_modes)' -d 'Modes to run (default sig,trace,spot)'
 complete -c proof-check -l tasks -r -F -d 'Task messages the results answer'
 complete -c proof-check -l leases -r -F -d 'Lease messages: the signer must be the lease\'s provider'
+complete -c proof-check -l seals -r -F -d 'quorum: seals committed before results were revealed'
 complete -c proof-check -l profile -r -F -d 'Signed gpu-bench profiles for challenge speed'
 complete -c proof-check -l challenges -r -F -d 'The challenge requests answers must answer'
 complete -c proof-check -l store -x -a '(__fish_complete_directories)' -d 'Content store with the provider\'s checkpoints'

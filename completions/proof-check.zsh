@@ -25,6 +25,7 @@ _proof-check() {
     '*--mode=[modes to run (default sig,trace,spot)]:modes:_values -s , mode sig trace spot rows freivalds pinpoint quorum challenge' \
     '*--tasks=[task messages the results answer]:task file:_files' \
     '*--leases=[lease messages: the signer must be the lease'"'"'s provider]:lease file:_files' \
+    '*--seals=[quorum: seal messages committed before results were revealed]:seal file:_files' \
     '*--profile=[signed gpu-bench profiles for challenge speed]:profile file:_files' \
     '*--challenges=[the challenge requests answers must answer]:request file:_files' \
     '--store=[content store with the provider'"'"'s checkpoints and outputs]:store folder:_directories' \

@@ -26,6 +26,22 @@ std::string result_ref(const std::string& task_id, const std::string& mode, cons
 
 }  // namespace
 
+std::string result_output(const json& r) {
+  static const std::pair<const char*, const char*> kOutputs[] = {
+      {"train", "/train/final/state_sha256"}, {"gemm", "/gemm/c_sha256"}, {"infer", "/infer/predictions_sha256"}};
+  const std::string type = r.value("type", "");
+  for (const auto& [t, pointer] : kOutputs) {
+    if (type != t) continue;
+    const json::json_pointer ptr(pointer);
+    if (r.contains(ptr) && r[ptr].is_string()) return r[ptr];
+  }
+  return "";
+}
+
+std::string result_seal(const std::string& provider, const std::string& task_id, const std::string& output) {
+  return sha256_ref(sha256("gridutils seal v1\n" + provider + "\n" + task_id + "\n" + output));
+}
+
 const json* task_of(const json& m) {
   const std::string kind = m.value("kind", "");
   if (kind == "task") return &m;
@@ -117,7 +133,10 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
                    {"job", task.value("job", json())}, {"index", task.value("index", json())},
                    {"header", header}, {type, part}, {"timings", {{"seconds", seconds}}}};
     if (&task != &m) result["lease"] = lease_id.empty() ? json() : json(lease_id);
-    if (key) sign_message(result, *key);
+    if (key) {
+      if (const std::string out = result_output(result); !out.empty()) result["seal"] = result_seal(signer, task_id, out);
+      sign_message(result, *key);
+    }
     else set_message_id(result);
     const std::string line = result.dump(-1, ' ', false, json::error_handler_t::replace);
     store.put_ref(ref, store.put(line));

@@ -55,6 +55,17 @@ const json* task_of(const json& message);
 // neither is set or the value is not a number.
 int64_t resolve_task_index(const std::string& flag);
 
+// The output a result commits to (train: final.state_sha256, gemm:
+// c_sha256, infer: predictions_sha256); "" when it has none.
+std::string result_output(const json& result);
+
+// A result's seal: "sha256:" + SHA-256 of "gridutils seal v1\n" provider
+// "\n" task "\n" output. Bound to the provider's key, it is what a provider
+// publishes before anyone reveals a result, so that a provider who copies
+// another's published output cannot show a seal committed before it saw it
+// (proof-check --mode quorum --seals).
+std::string result_seal(const std::string& provider, const std::string& task_id, const std::string& output);
+
 int job_run_main(Tool& tool, const RunOptions& opt);
 
 }  // namespace grid

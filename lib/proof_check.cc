@@ -114,6 +114,7 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
   ProofInputs in;
   read_tasks(tool, opt.tasks, &in);
   read_leases(tool, opt.leases, &in);
+  read_seals(tool, opt.seals, &in);
   read_profiles(tool, opt.profiles, &in);
   read_challenges(tool, opt.challenges, &in);
 

@@ -167,6 +167,19 @@ void read_profiles(Tool& tool, const std::vector<std::string>& files, ProofInput
     });
 }
 
+void read_seals(Tool& tool, const std::vector<std::string>& files, ProofInputs* in) {
+  for (const std::string& f : files)
+    tool.each_message({f}, [&](json& m, const Position&) {
+      check_envelope(m);
+      if (m["kind"] != "seal") throw data_error("expected a seal, got kind " + m["kind"].get<std::string>(), ".kind");
+      const std::string task = get_string(m, "task", "");
+      require_ref(m, "seal", "");
+      std::string signer;
+      if (Status s = check_signature(m, &signer); !s.ok()) throw data_error("seal: " + s.reason(), ".sig");
+      in->seals.insert(signer + " " + task + " " + m["seal"].get<std::string>());
+    });
+}
+
 void read_challenges(Tool& tool, const std::vector<std::string>& files, ProofInputs* in) {
   for (const std::string& f : files)
     tool.each_message({f}, [&](json& m, const Position&) {

@@ -29,6 +29,9 @@ CheckEntry make_entry(json message, const Position& at);
 void read_tasks(Tool& tool, const std::vector<std::string>& files, ProofInputs* in);
 void read_leases(Tool& tool, const std::vector<std::string>& files, ProofInputs* in);
 void read_profiles(Tool& tool, const std::vector<std::string>& files, ProofInputs* in);
+// Seal messages {"kind":"seal","task":ID,"seal":"sha256:..."} signed by
+// the provider who committed them; unsigned or badly signed is Exit::data.
+void read_seals(Tool& tool, const std::vector<std::string>& files, ProofInputs* in);
 void read_challenges(Tool& tool, const std::vector<std::string>& files, ProofInputs* in);
 
 }  // namespace grid

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct ProofOptions {
   std::vector<std::string> inputs;
   std::vector<std::string> modes;  // empty: kDefaultModes
   std::vector<std::string> tasks, leases, profiles, challenges;
+  std::vector<std::string> seals;  // --seals: seal messages committed before results were revealed
   std::string store;      // --store DIR; "" = the default store
   std::string store_url;  // --store-url URL: the provider's store over HTTP
   int64_t samples = 0;    // --samples q; 0 = from --detect
@@ -59,6 +61,7 @@ struct ProofInputs {
   std::vector<json> leases;                            // --leases
   std::map<std::string, std::vector<json>> profiles;   // by signer (--profile), signatures checked
   std::map<std::string, json> challenges;              // requests by id (--challenges)
+  std::set<std::string> seals;                         // "signer task seal" of each --seals message
 };
 
 // One message under check: a result or a challenge answer.

@@ -3,19 +3,38 @@
 // canonical when at least --k distinct providers signed it; a result with
 // another output is rejected; with no such output (or two) the verdict is
 // inconclusive.
+//
+// A provider can copy another's published result and sign it as its own.
+// Against that, results carry a seal (job_run.h, result_seal) binding the
+// output to the signer's key, and providers publish the seal before any
+// result is revealed. With --seals (the seals committed before the reveal),
+// a result counts only when its seal is there: a copier saw the output only
+// after the commit deadline, so it has no committed seal and counts for
+// nothing. Without --seals a seal only has to match its own signer, task
+// and output, which a copier can recompute: copies then count.
 #include <map>
 #include <set>
 
+#include "job_run.h"
 #include "proof_modes.h"
 
 namespace grid {
 namespace {
 
-std::string output_of(const CheckEntry& e) {
+// Why a result does not count towards a quorum; "" when it does.
+std::string not_counted(const CheckContext& c, const CheckEntry& e) {
+  if (e.signer.empty()) return "an unsigned result does not count towards a quorum";
   const json& m = e.message;
-  if (e.type == "train") return m["train"]["final"]["state_sha256"];
-  if (e.type == "gemm") return m["gemm"]["c_sha256"];
-  return m["infer"]["predictions_sha256"];
+  const bool sealed = m.contains("seal") && m["seal"].is_string();
+  if (sealed && m["seal"] != result_seal(e.signer, e.task_id, result_output(m)))
+    return "its seal " + m["seal"].get<std::string>() + " is not the seal of its signer, task and output";
+  if (c.opt->seals.empty()) return "";
+  if (!sealed) return "it carries no seal; with --seals only results sealed before the reveal count";
+  if (!c.in->seals.count(e.signer + " " + e.task_id + " " + m["seal"].get<std::string>()))
+    return "its seal " + m["seal"].get<std::string>() +
+           " is not in --seals: not committed before the results were revealed, it does not count (a copy of "
+           "another provider's result looks like this)";
+  return "";
 }
 
 }  // namespace
@@ -25,14 +44,16 @@ ModeReport check_quorum(CheckContext& c) {
   std::map<std::string, std::set<std::string>> signers;  // output -> distinct providers
   std::set<std::string> providers;
   for (const CheckEntry* e : c.group) {
-    if (e->signer.empty() || e->type != c.entry->type) continue;
-    signers[output_of(*e)].insert(e->signer);
+    if (e->type != c.entry->type || !not_counted(c, *e).empty()) continue;
+    signers[result_output(e->message)].insert(e->signer);
     providers.insert(e->signer);
   }
-  const std::string mine = output_of(*c.entry);
+  const std::string mine = result_output(c.message());
   json checked = {{"k", k}, {"providers", providers.size()}, {"output", mine}};
-  if (c.entry->signer.empty())
-    return ModeReport::inconclusive("an unsigned result does not count towards a quorum", checked);
+  if (const std::string why = not_counted(c, *c.entry); !why.empty()) {
+    if (c.entry->signer.empty()) return ModeReport::inconclusive(why, checked);
+    return ModeReport::fail(why, checked);
+  }
   std::vector<std::string> canonical;
   size_t best = 0;
   for (const auto& [out, who] : signers) {

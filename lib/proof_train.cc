@@ -205,6 +205,12 @@ ModeReport check_spot_train(CheckContext& c) {
   if (!made) return ModeReport::inconclusive(why, checked);
   Trainer& trainer = *made;
   if (fast) return spot_train_fast(c, t, trainer, drawn, checked);
+  // The initial state follows from the task alone (seed, layers,
+  // optimizer), so leaf 0 is checked whatever is drawn and without the
+  // store: a trace made up from the start is rejected even when its
+  // checkpoints are withheld.
+  if (trainer.state_hash() != t.states[0])
+    return ModeReport::fail("leaf 0 is not the task's initial state " + hex(trainer.state_hash()), checked);
 
   const json& part = c.message()["train"];
   int64_t steps_run = 0;

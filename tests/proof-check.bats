@@ -103,6 +103,8 @@ leaves = [sha(b"\x00" + row) for row in rows]
 g["c_sha256"] = "sha256:" + h
 g["row_leaves"] = [x.hex() for x in leaves]
 g["row_root"] = "sha256:" + mth(leaves).hex()
+if "seal" in r:  # job-run seals its output for its signer; so does a consistent forger
+    r["seal"] = "sha256:" + sha(("gridutils seal v1\n%s\n%s\n%s" % (r["sig"]["by"], r["task"], g["c_sha256"])).encode()).hex()
 dump(r)' "$@"
 }
 
@@ -112,7 +114,7 @@ dump(r)' "$@"
   run -0 --separate-stderr proof-check --version
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr proof-check --help
-  for flag in --mode --tasks --leases --profile --challenges --store --store-url --samples --detect \
+  for flag in --mode --tasks --leases --seals --profile --challenges --store --store-url --samples --detect \
     --cheat-fraction --budget --k --slow-factor --device --threads --pass --key --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done

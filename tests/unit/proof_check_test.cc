@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "error.h"
+#include "merkle.h"
 
 namespace grid {
 namespace {
@@ -109,3 +110,21 @@ TEST(ProofSampleCount, DetectSamplesAndBudget) {
 
 }  // namespace
 }  // namespace grid
+
+// check_inclusion reads audit paths off levels built once; every leaf of
+// every tree size must still prove against merkle_root (RFC 6962), and
+// none against another root.
+TEST(ProofInclusion, EveryLeafOfEverySizeProves) {
+  for (size_t n = 1; n <= 70; ++n) {
+    std::vector<grid::Digest> leaves;
+    for (size_t i = 0; i < n; ++i) leaves.push_back(grid::merkle_leaf_hash("leaf " + std::to_string(i)));
+    std::vector<int64_t> all;
+    for (size_t i = 0; i < n; ++i) all.push_back(static_cast<int64_t>(i));
+    const grid::Digest root = grid::merkle_root(leaves);
+    EXPECT_TRUE(grid::check_inclusion(leaves, all, root).ok()) << n;
+    grid::Digest other = root;
+    other[0] ^= 1;
+    EXPECT_FALSE(grid::check_inclusion(leaves, {static_cast<int64_t>(n - 1)}, other).ok()) << n;
+    EXPECT_FALSE(grid::check_inclusion(leaves, {static_cast<int64_t>(n)}, root).ok()) << n;
+  }
+}

@@ -1,0 +1,87 @@
+# Shared by the adversarial suites (sourced after load ../test_helper):
+# honest inputs made by the real job-split and job-run, forgers that bend
+# them, and the checks' assertions. Python forgers are in forge.py.
+
+# RFC 8032 section 7.1, TESTS 1 to 3: the providers' seeds and public keys.
+SEED1=9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+PUB1=ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+SEED2=4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb
+PUB2=ed25519:3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c
+SEED3=c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7
+PUB3=ed25519:fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025
+# The verifier's key.
+SEEDV=0101010101010101010101010101010101010101010101010101010101010101
+
+FORGE_PY="$BATS_TEST_DIRNAME/forge.py"
+PY=/usr/bin/python3
+
+# forge CMD ARGS...: forge.py on stdin (see its usage).
+forge() {
+  "$PY" "$FORGE_PY" "$@"
+}
+
+# keys: the providers' and the verifier's key files in the current folder.
+keys() {
+  write_key key1 "$SEED1"
+  write_key key2 "$SEED2"
+  write_key key3 "$SEED3"
+  write_key vkey "$SEEDV"
+}
+
+# train_tasks STEPS EVERY [JQ-EDIT]: tasks of the train example with STEPS
+# steps, a checkpoint every EVERY, and JQ-EDIT applied to the job.
+train_tasks() {
+  jq -c --argjson s "$1" --argjson e "$2" ".train.steps = \$s | .train.checkpoint_every = \$e | ${3:-.}" \
+    "$ROOT/examples/jobs/train.json" | job-split
+}
+
+# pin_timing: a result with its run time and speed (the only fields that
+# vary from run to run) fixed, so its id, and a verifier's draw, are too.
+pin_timing() {
+  jq -c '.timings.seconds = 1 | if .train.metrics then .train.metrics.steps_per_s = 1 else . end'
+}
+
+# sign KEY: re-sign a forged message as provider KEY.
+sign() {
+  grid-key sign --key "$1"
+}
+
+# check ARGS...: proof-check as the verifier, on store S.
+check() {
+  proof-check --key vkey --store S "$@"
+}
+
+# object STORE REF: the path of object "sha256:<hex>" in STORE.
+object() {
+  local hex=${2#sha256:}
+  printf '%s/sha256/%s/%s\n' "$1" "${hex:0:2}" "${hex:2}"
+}
+
+# assert_reason PATTERN: the single verdict rejects, its reason matching PATTERN.
+assert_reason() {
+  assert_jq .status reject
+  local reason
+  reason=$(jq -r .reason <<<"$output")
+  [[ $reason =~ $1 ]] || fail "reason '$reason' does not match /$1/"
+}
+
+# hypergeometric N F Q: the chance that Q of N units drawn without
+# replacement include one of F faked ones (printed to 12 digits).
+hypergeometric() {
+  "$PY" -c 'import sys; from math import comb
+n, f, q = map(int, sys.argv[1:])
+print("%.12f" % (1 - comb(n - f, q) / comb(n, q)))' "$@"
+}
+
+# binomial_interval N P: the central 99.9% interval "lo hi" of a
+# binomial(N, P) count: P(X < lo) <= 0.0005 and P(X > hi) <= 0.0005.
+binomial_interval() {
+  "$PY" -c 'import sys; from math import comb
+n, p = int(sys.argv[1]), float(sys.argv[2])
+pmf = [comb(n, k) * p**k * (1 - p)**(n - k) for k in range(n + 1)]
+lo, acc = 0, 0.0
+while acc + pmf[lo] <= 0.0005: acc += pmf[lo]; lo += 1
+hi, acc = n, 0.0
+while acc + pmf[hi] <= 0.0005: acc += pmf[hi]; hi -= 1
+print(lo, hi)' "$@"
+}
