@@ -1,0 +1,280 @@
+#include "lease_award.h"
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <thread>
+#include <unordered_map>
+
+#include "error.h"
+#include "fields.h"
+#include "keyfile.h"
+#include "lease_io.h"
+#include "message.h"
+#include "timestamp.h"
+
+namespace grid {
+
+namespace {
+
+// The outcome of checking one message's id and signature.
+struct Signed {
+  bool ok = false;
+  std::string signer, why;
+};
+
+// Checks every message on `threads` threads: Ed25519 verification is most
+// of an award's time, and each check is independent.
+std::vector<Signed> check_all(const std::vector<const json*>& msgs, int threads) {
+  std::vector<Signed> out(msgs.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    constexpr size_t kChunk = 64;  // few atomic steps, even shares
+    for (size_t b; (b = next.fetch_add(kChunk)) < msgs.size();)
+      for (size_t i = b; i < std::min(b + kChunk, msgs.size()); ++i) {
+        Status s = check_signature(*msgs[i], &out[i].signer);
+        out[i].ok = s.ok();
+        if (!s.ok()) out[i].why = s.reason();
+      }
+  };
+  size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  n = std::min(n, msgs.size() / 256 + 1);  // threads only pay off on many messages
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return out;
+}
+
+struct ProfileCheck {
+  const json* msg = nullptr;
+  Signed sig;
+};
+
+struct Contender {
+  const json* bid;
+  std::string id, provider;
+  int64_t price;
+  double reputation;
+};
+
+// Lowest price first, then higher reputation, then lower bid id.
+bool better(const Contender& a, const Contender& b) {
+  if (a.price != b.price) return a.price < b.price;
+  if (a.reputation != b.reputation) return a.reputation > b.reputation;
+  return a.id < b.id;
+}
+
+std::string short_id(const std::string& id) { return id.size() > 19 ? id.substr(0, 19) + "..." : id; }
+
+}  // namespace
+
+void Auction::add(json m) {
+  check_envelope(m);
+  const std::string& kind = m["kind"].get_ref<const std::string&>();
+  if (kind == "order") {
+    orders_msg_.push_back(std::move(m));
+    orders_.emplace_back();
+    try {
+      read_order(orders_msg_.back(), &orders_.back());
+    } catch (...) {
+      orders_.pop_back();
+      orders_msg_.pop_back();
+      throw;
+    }
+  } else if (kind == "bid") {
+    bids_.push_back(std::move(m));
+  } else if (kind == "profile") {
+    profiles_.push_back(std::move(m));
+  } else if (kind == "reputation") {
+    reputations_.push_back(std::move(m));
+  } else {
+    throw data_error("expected an order, bid, profile or reputation message, got a " + kind, ".kind");
+  }
+}
+
+std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
+  std::vector<const json*> all;
+  for (auto* d : {&orders_msg_, &bids_, &profiles_, &reputations_})
+    for (const json& m : *d) all.push_back(&m);
+  const std::vector<Signed> sig = check_all(all, cfg.threads);
+  size_t k = 0;
+  const Signed* order_sig = sig.data() + k;
+  const Signed* bid_sig = sig.data() + (k += orders_msg_.size());
+  const Signed* profile_sig = sig.data() + (k += bids_.size());
+  const Signed* rep_sig = sig.data() + (k += profiles_.size());
+
+  std::unordered_map<std::string, ProfileCheck> profiles;
+  for (size_t i = 0; i < profiles_.size(); ++i) {
+    auto id = profiles_[i].find("id");
+    if (id == profiles_[i].end() || !id->is_string()) continue;
+    ProfileCheck& p = profiles[id->get<std::string>()];
+    if (!p.msg || (!p.sig.ok && profile_sig[i].ok)) p = {&profiles_[i], profile_sig[i]};
+  }
+
+  // The newest trusted score of each provider.
+  std::set<std::string> trusted = cfg.reputation_by;
+  if (trusted.empty()) trusted.insert(cfg.buyer);
+  std::unordered_map<std::string, std::pair<int64_t, double>> reputation;
+  for (size_t i = 0; i < reputations_.size(); ++i) {
+    const json& r = reputations_[i];
+    if (!rep_sig[i].ok || !trusted.count(rep_sig[i].signer)) continue;
+    try {
+      const std::string provider = get_string(r, "provider", "");
+      const double score = get_number(r, "score", "", 0, 1);
+      const int64_t as_of = get_time(r, "as_of", "");
+      auto it = reputation.find(provider);
+      if (it == reputation.end() || as_of > it->second.first) reputation[provider] = {as_of, score};
+    } catch (const Error&) {
+      // A trusted but malformed score counts as none.
+    }
+  }
+  auto score_of = [&](const std::string& provider) {
+    auto it = reputation.find(provider);
+    return it == reputation.end() ? kPriorReputation : it->second.second;
+  };
+
+  std::unordered_map<std::string, std::vector<size_t>> bids_by_order;
+  for (size_t i = 0; i < bids_.size(); ++i) {
+    auto o = bids_[i].find("order");
+    if (o != bids_[i].end() && o->is_string()) bids_by_order[o->get<std::string>()].push_back(i);
+  }
+
+  std::vector<AwardOutcome> out;
+  foreign_ = 0;
+  for (size_t oi = 0; oi < orders_.size(); ++oi) {
+    const Order& order = orders_[oi];
+    if (!order_sig[oi].ok || order_sig[oi].signer != cfg.buyer || order.buyer != cfg.buyer) {
+      ++foreign_;
+      continue;
+    }
+    AwardOutcome r;
+    r.order = &order;
+    if (order.deadline <= cfg.now) {
+      r.reasons.push_back("its deadline " + format_rfc3339(order.deadline) + " has passed");
+      out.push_back(std::move(r));
+      continue;
+    }
+    std::vector<Contender> valid;
+    auto found = bids_by_order.find(order.id);
+    if (found != bids_by_order.end())
+      for (size_t bi : found->second) {
+        const json& b = bids_[bi];
+        std::string why;
+        Contender c{&b, b.value("id", std::string()), "", 0, 0};
+        try {
+          c.provider = get_string(b, "provider", "");
+          c.price = get_int(b, "price_micros", "", 1, int64_t{1} << 53);
+          const std::string task = get_string(b, "task", "");
+          const std::string profile_id = get_string(b, "profile", "");
+          const int64_t expires = get_time(b, "expires", "");
+          const int64_t deposit = get_int_opt(b, "deposit_micros", "", 0, int64_t{1} << 53).value_or(0);
+          c.reputation = score_of(c.provider);
+          auto p = profiles.find(profile_id);
+          std::string unmet;
+          if (!bid_sig[bi].ok) why = "signature: " + bid_sig[bi].why;
+          else if (bid_sig[bi].signer != c.provider) why = "signed by " + bid_sig[bi].signer + ", not its provider";
+          else if (task != order.task_id) why = "it is for task " + task + ", the order for " + order.task_id;
+          else if (expires <= cfg.now) why = "it expired at " + format_rfc3339(expires);
+          else if (p == profiles.end()) why = "its profile " + profile_id + " is not among the inputs";
+          else if (!p->second.sig.ok) why = "its profile is not trusted: " + p->second.sig.why;
+          else if (p->second.sig.signer != c.provider)
+            why = "its profile is signed by " + p->second.sig.signer + ", another key than the bidder's";
+          else if (!order.need.eval(*p->second.msg, &unmet)) why = "the requirement is not met: " + unmet;
+          else if (c.price > order.max_price)
+            why = "price " + std::to_string(c.price) + " is above max_price_micros " + std::to_string(order.max_price);
+          else if (deposit < order.bid_deposit)
+            why = "deposit " + std::to_string(deposit) + " is below the order's " + std::to_string(order.bid_deposit);
+          else if (c.reputation < order.min_reputation)
+            why = "reputation " + std::to_string(c.reputation) + " is below min_reputation " +
+                  std::to_string(order.min_reputation);
+        } catch (const Error& e) {
+          why = "malformed: " + e.describe();
+        }
+        if (why.empty()) valid.push_back(std::move(c));
+        else r.reasons.push_back("bid " + short_id(c.id) + ": " + why);
+      }
+    r.valid_bids = valid.size();
+    if (valid.empty()) {
+      if (r.reasons.empty()) r.reasons.push_back("no bids");
+      out.push_back(std::move(r));
+      continue;
+    }
+    const Contender& win = *std::min_element(valid.begin(), valid.end(), better);
+    r.bid = win.bid;
+    r.reputation = win.reputation;
+    r.price = win.price;
+    if (cfg.second_price) {
+      // The lowest price of another provider: a winner's own second bid
+      // must not raise what it is paid.
+      const Contender* second = nullptr;
+      for (const Contender& c : valid)
+        if (c.provider != win.provider && (!second || c.price < second->price)) second = &c;
+      if (second) r.price = second->price;
+    }
+    r.reasons.clear();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+json make_lease(const AwardOutcome& won, const AwardConfig& cfg, const SigningKey& key) {
+  json lease = {{"kind", "lease"},
+                {"v", kMessageVersion},
+                {"order", *won.order->msg},
+                {"bid", *won.bid},
+                {"buyer", won.order->buyer},
+                {"provider", (*won.bid)["provider"]},
+                {"task", won.order->task_id},
+                {"price_micros", won.price},
+                {"rule", cfg.second_price ? "second-price" : "first-price"},
+                {"deadline", (*won.order->msg)["deadline"]},
+                {"awarded", format_rfc3339(cfg.now)}};
+  sign_message(lease, key);
+  return lease;
+}
+
+int lease_award_main(Tool& tool, const LeaseOptions& opt) {
+  if (opt.rule != "first-price" && opt.rule != "second-price")
+    throw Error(Exit::usage, "--rule must be first-price or second-price");
+  AwardConfig cfg;
+  cfg.now = resolve_now(opt.now);
+  cfg.second_price = opt.rule == "second-price";
+  for (const std::string& by : opt.reputation_by) {
+    std::array<uint8_t, 32> pub;
+    if (!parse_public_key_ref(by, &pub)) throw Error(Exit::usage, "--reputation-by " + by + ": expected ed25519:<64 hex digits>");
+    cfg.reputation_by.insert(by);
+  }
+  if (tool.key_path().empty()) throw Error(Exit::usage, "leases are signed by the buyer: give --key or set GRID_KEY");
+  const SigningKey key = load_key(tool.key_path());
+  cfg.buyer = public_key_ref(key.public_key);
+
+  Auction auction;
+  for (const std::string& p : opt.profiles)
+    each_lease_input(tool, {p}, [&](json& m, const Position&) {
+      check_envelope(m);
+      if (m["kind"] != "profile") throw data_error("--profiles holds a " + m["kind"].get<std::string>() + ", not a profile", ".kind");
+      auction.add(std::move(m));
+    });
+  each_lease_input(tool, opt.inputs, [&](json& m, const Position&) { auction.add(std::move(m)); });
+  const std::vector<AwardOutcome> outcomes = auction.run(cfg);
+  if (auction.foreign_orders() > 0)
+    tool.note(std::to_string(auction.foreign_orders()) + " order(s) not signed by the --key " + cfg.buyer + " skipped");
+
+  LeaseOutput out(opt.publish);
+  size_t unfilled = 0;
+  for (const AwardOutcome& r : outcomes) {
+    if (r.filled()) {
+      out.write(make_lease(r, cfg, key));
+      continue;
+    }
+    ++unfilled;
+    std::cerr << tool.name() << ": order " << r.order->id << " (task " << r.order->task_id << ") unfilled:";
+    for (const std::string& why : r.reasons) std::cerr << "\n  " << why;
+    std::cerr << std::endl;
+  }
+  out.finish();
+  return unfilled > 0 ? static_cast<int>(Exit::negative) : 0;
+}
+
+}  // namespace grid
