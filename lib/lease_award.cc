@@ -104,13 +104,21 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
   const Signed* profile_sig = sig.data() + (k += bids_.size());
   const Signed* rep_sig = sig.data() + (k += profiles_.size());
 
-  std::unordered_map<std::string, ProfileCheck> profiles;
+  // By id; two machines may measure alike, so one id can have several signers.
+  std::unordered_map<std::string, std::vector<ProfileCheck>> profiles;
   for (size_t i = 0; i < profiles_.size(); ++i) {
     auto id = profiles_[i].find("id");
-    if (id == profiles_[i].end() || !id->is_string()) continue;
-    ProfileCheck& p = profiles[id->get<std::string>()];
-    if (!p.msg || (!p.sig.ok && profile_sig[i].ok)) p = {&profiles_[i], profile_sig[i]};
+    if (id != profiles_[i].end() && id->is_string())
+      profiles[id->get<std::string>()].push_back({&profiles_[i], profile_sig[i]});
   }
+  // The profile with that id signed by `provider`, else the first one (to name what is wrong with it).
+  auto profile_for = [&](const std::string& id, const std::string& provider) -> const ProfileCheck* {
+    auto it = profiles.find(id);
+    if (it == profiles.end()) return nullptr;
+    for (const ProfileCheck& p : it->second)
+      if (p.sig.ok && p.sig.signer == provider) return &p;
+    return &it->second.front();
+  };
 
   // The newest trusted score of each provider.
   std::set<std::string> trusted = cfg.reputation_by;
@@ -170,17 +178,17 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
           const int64_t expires = get_time(b, "expires", "");
           const int64_t deposit = get_int_opt(b, "deposit_micros", "", 0, int64_t{1} << 53).value_or(0);
           c.reputation = score_of(c.provider);
-          auto p = profiles.find(profile_id);
+          const ProfileCheck* p = profile_for(profile_id, c.provider);
           std::string unmet;
           if (!bid_sig[bi].ok) why = "signature: " + bid_sig[bi].why;
           else if (bid_sig[bi].signer != c.provider) why = "signed by " + bid_sig[bi].signer + ", not its provider";
           else if (task != order.task_id) why = "it is for task " + task + ", the order for " + order.task_id;
           else if (expires <= cfg.now) why = "it expired at " + format_rfc3339(expires);
-          else if (p == profiles.end()) why = "its profile " + profile_id + " is not among the inputs";
-          else if (!p->second.sig.ok) why = "its profile is not trusted: " + p->second.sig.why;
-          else if (p->second.sig.signer != c.provider)
-            why = "its profile is signed by " + p->second.sig.signer + ", another key than the bidder's";
-          else if (!order.need.eval(*p->second.msg, &unmet)) why = "the requirement is not met: " + unmet;
+          else if (!p) why = "its profile " + profile_id + " is not among the inputs";
+          else if (!p->sig.ok) why = "its profile is not trusted: " + p->sig.why;
+          else if (p->sig.signer != c.provider)
+            why = "its profile is signed by " + p->sig.signer + ", another key than the bidder's";
+          else if (!order.need.eval(*p->msg, &unmet)) why = "the requirement is not met: " + unmet;
           else if (c.price > order.max_price)
             why = "price " + std::to_string(c.price) + " is above max_price_micros " + std::to_string(order.max_price);
           else if (deposit < order.bid_deposit)

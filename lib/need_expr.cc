@@ -1,6 +1,7 @@
 #include "need_expr.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 
 #include "error.h"
@@ -182,7 +183,11 @@ class Parser {
       char* e = nullptr;
       double d = std::strtod(b, &e);
       if (e == b || (e < s_.c_str() + s_.size() && name_char(*e))) fail("malformed number");
+      const std::string written(b, static_cast<size_t>(e - b));
       i_ += e - b;
+      // Integers stay integers, so reasons show them as written.
+      if (written.find_first_of(".eE") == std::string::npos && std::abs(d) < 9007199254740992.0)
+        return static_cast<int64_t>(d);
       return d;
     }
     if (word("true")) return true;
