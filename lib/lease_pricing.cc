@@ -10,6 +10,7 @@ namespace grid {
 
 namespace {
 constexpr double kMaxMicros = 9007199254740992.0;  // 2^53: what JSON carries exactly
+constexpr double kRoundingSlack = 1e-6;
 }
 
 json Hardware::to_json() const {
@@ -67,8 +68,11 @@ std::optional<int64_t> policy_price(const PricePolicy& p, const Order& order, co
   const double units = p.basis == "tflop_hour"
                            ? order.flops / 1e12 / 3600.0
                            : seconds / 3600.0 * static_cast<double>(std::max<int64_t>(hw.gpu_count, 1));
-  // Round up: a provider never quotes below its own rate.
-  const double raw = std::ceil(static_cast<double>(p.start_fee) + static_cast<double>(rate->second) * units);
+  // Round up: a provider never quotes below its own rate. Less than
+  // kRoundingSlack of a micro-unit over is binary rounding noise (0.02 h
+  // is not exact), not a reason to charge one more.
+  const double raw =
+      std::ceil(static_cast<double>(p.start_fee) + static_cast<double>(rate->second) * units - kRoundingSlack);
   double price = raw;
   std::string clamped;
   if (price < static_cast<double>(p.floor)) price = static_cast<double>(p.floor), clamped = "floor";
