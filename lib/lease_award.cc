@@ -1,9 +1,7 @@
 #include "lease_award.h"
 
 #include <algorithm>
-#include <atomic>
 #include <iostream>
-#include <thread>
 #include <unordered_map>
 
 #include "error.h"
@@ -17,38 +15,9 @@ namespace grid {
 
 namespace {
 
-// The outcome of checking one message's id and signature.
-struct Signed {
-  bool ok = false;
-  std::string signer, why;
-};
-
-// Checks every message on `threads` threads: Ed25519 verification is most
-// of an award's time, and each check is independent.
-std::vector<Signed> check_all(const std::vector<const json*>& msgs, int threads) {
-  std::vector<Signed> out(msgs.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    constexpr size_t kChunk = 64;  // few atomic steps, even shares
-    for (size_t b; (b = next.fetch_add(kChunk)) < msgs.size();)
-      for (size_t i = b; i < std::min(b + kChunk, msgs.size()); ++i) {
-        Status s = check_signature(*msgs[i], &out[i].signer);
-        out[i].ok = s.ok();
-        if (!s.ok()) out[i].why = s.reason();
-      }
-  };
-  size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
-  n = std::min(n, msgs.size() / 256 + 1);  // threads only pay off on many messages
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  return out;
-}
-
 struct ProfileCheck {
   const json* msg = nullptr;
-  Signed sig;
+  SignatureCheck sig;
 };
 
 struct Contender {
@@ -72,6 +41,8 @@ std::string short_id(const std::string& id) { return id.size() > 19 ? id.substr(
 void Auction::add(json m) {
   check_envelope(m);
   const std::string& kind = m["kind"].get_ref<const std::string&>();
+  std::deque<json>* to;
+  std::deque<SignatureCheck>* sig;
   if (kind == "order") {
     orders_msg_.push_back(std::move(m));
     orders_.emplace_back();
@@ -82,27 +53,27 @@ void Auction::add(json m) {
       orders_msg_.pop_back();
       throw;
     }
+    pool_.submit(&orders_msg_.back(), &orders_sig_.emplace_back());
+    return;
   } else if (kind == "bid") {
-    bids_.push_back(std::move(m));
+    to = &bids_, sig = &bids_sig_;
   } else if (kind == "profile") {
-    profiles_.push_back(std::move(m));
+    to = &profiles_, sig = &profiles_sig_;
   } else if (kind == "reputation") {
-    reputations_.push_back(std::move(m));
+    to = &reputations_, sig = &reputations_sig_;
   } else {
     throw data_error("expected an order, bid, profile or reputation message, got a " + kind, ".kind");
   }
+  to->push_back(std::move(m));
+  pool_.submit(&to->back(), &sig->emplace_back());
 }
 
 std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
-  std::vector<const json*> all;
-  for (auto* d : {&orders_msg_, &bids_, &profiles_, &reputations_})
-    for (const json& m : *d) all.push_back(&m);
-  const std::vector<Signed> sig = check_all(all, cfg.threads);
-  size_t k = 0;
-  const Signed* order_sig = sig.data() + k;
-  const Signed* bid_sig = sig.data() + (k += orders_msg_.size());
-  const Signed* profile_sig = sig.data() + (k += bids_.size());
-  const Signed* rep_sig = sig.data() + (k += profiles_.size());
+  pool_.finish();
+  const std::deque<SignatureCheck>& order_sig = orders_sig_;
+  const std::deque<SignatureCheck>& bid_sig = bids_sig_;
+  const std::deque<SignatureCheck>& profile_sig = profiles_sig_;
+  const std::deque<SignatureCheck>& rep_sig = reputations_sig_;
 
   // By id; two machines may measure alike, so one id can have several signers.
   std::unordered_map<std::string, std::vector<ProfileCheck>> profiles;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lease_order.h"
+#include "lease_sig_pool.h"
 
 namespace grid {
 
@@ -20,7 +21,6 @@ struct AwardConfig {
   bool second_price = false;
   // Signers whose reputation messages count; empty: the buyer alone.
   std::set<std::string> reputation_by;
-  int threads = 0;  // signature checks; <= 0: every core
 };
 
 // A reputation score when a provider has none (Beta(1,1) prior mean).
@@ -39,10 +39,13 @@ struct AwardOutcome {
 };
 
 // The messages of one award run. add() keeps them (orders are checked for
-// shape at once, so an error names the input line); run() checks every
-// signature, on a few threads, and decides.
+// shape at once, so an error names the input line) and queues their
+// signature checks on a pool of threads, so checking overlaps reading;
+// run() waits for the checks and decides.
 class Auction {
  public:
+  // threads: signature checkers; <= 0: one per core.
+  explicit Auction(int threads = 0) : pool_(threads) {}
   // Takes an order, bid, profile or reputation message; any other kind is
   // Exit::data. A malformed order is Exit::data naming the field.
   void add(json message);
@@ -53,7 +56,9 @@ class Auction {
  private:
   std::deque<json> orders_msg_, bids_, profiles_, reputations_;
   std::deque<Order> orders_;
+  std::deque<SignatureCheck> orders_sig_, bids_sig_, profiles_sig_, reputations_sig_;
   size_t foreign_ = 0;
+  SignaturePool pool_;  // last: its threads stop before the messages go
 };
 
 // The signed lease for a filled outcome.

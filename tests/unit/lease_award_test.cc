@@ -175,13 +175,12 @@ std::vector<Expect> reference(const World& w, bool second_price, std::vector<int
 void check_seed(uint32_t seed, bool second_price) {
   SCOPED_TRACE("seed " + std::to_string(seed) + (second_price ? " second-price" : " first-price"));
   World w = generate(seed);
-  Auction a;
+  Auction a(2);
   for (json& m : w.messages) a.add(m);
   AwardConfig cfg;
   cfg.buyer = public_key_ref(key_of(1).public_key);
   cfg.now = kNow;
   cfg.second_price = second_price;
-  cfg.threads = 2;
   std::vector<AwardOutcome> got = a.run(cfg);
   std::vector<int> index;
   std::vector<Expect> want = reference(w, second_price, &index);
