@@ -34,6 +34,21 @@ bool better(const Contender& a, const Contender& b) {
   return a.id < b.id;
 }
 
+// What the bid says it offers must be what its profile measured: a lease
+// consumer reads bid.hardware, the requirement was checked on the profile.
+std::string hardware_mismatch(const json& bid, const json& profile) {
+  auto hw = bid.find("hardware");
+  if (hw == bid.end() || !hw->is_object()) return "";
+  const json summary = profile.value("summary", json::object());
+  const std::pair<const char*, json> have[] = {{"device", profile.value("device", json())},
+                                               {"gpu_model", summary.value("gpu_model", json())},
+                                               {"gpu_count", summary.value("gpu_count", json())}};
+  for (const auto& [name, value] : have)
+    if (hw->contains(name) && (*hw)[name] != value)
+      return std::string("its hardware.") + name + " " + (*hw)[name].dump() + " is not its profile's " + value.dump();
+  return "";
+}
+
 std::string short_id(const std::string& id) { return id.size() > 19 ? id.substr(0, 19) + "..." : id; }
 
 }  // namespace
@@ -159,6 +174,7 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
           else if (!p->sig.ok) why = "its profile is not trusted: " + p->sig.why;
           else if (p->sig.signer != c.provider)
             why = "its profile is signed by " + p->sig.signer + ", another key than the bidder's";
+          else if (std::string bad = hardware_mismatch(b, *p->msg); !bad.empty()) why = bad;
           else if (!order.need.eval(*p->msg, &unmet)) why = "the requirement is not met: " + unmet;
           else if (c.price > order.max_price)
             why = "price " + std::to_string(c.price) + " is above max_price_micros " + std::to_string(order.max_price);

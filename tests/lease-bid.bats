@@ -238,6 +238,17 @@ script() {
   stderr_has "expected an order message"
 }
 
+@test "bid --keep-going: a bad order line is reported, the others still get bids, exit 65" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  { echo '{"kind":"order","v":1}'; cat orders.jsonl; } >mixed.jsonl
+  run -65 --separate-stderr bid prov p2.json --policy policy.json mixed.jsonl
+  assert_output ''
+  run -65 --separate-stderr bid prov p2.json --policy policy.json --keep-going mixed.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+  stderr_has "(input line 1 of mixed.jsonl, field .id)"
+  stderr_has "1 bad input line(s) skipped"
+}
+
 @test "bid: a malformed need inside an order is bad input (65) naming the position and .need" {
   order --max-price 100000 --deadline 2h <big-task.jsonl | jq -c '.need = "summary.gpu_count >= "' |
     grid-key sign --key buyer >orders.jsonl
@@ -465,6 +476,10 @@ CASES
   jq -c --arg p "$(jq -r .id theirs.json)" '.profile = $p' <<<"$b2" | grid-key sign --key prov >other.jsonl
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl theirs.json other.jsonl rep.jsonl
   stderr_has "its profile is signed by $PUB3, another key than the bidder's"
+  # A bid that claims other hardware than its profile measured.
+  jq -c '.hardware.gpu_count = 8' <<<"$b2" | grid-key sign --key prov >claims.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json claims.jsonl rep.jsonl
+  stderr_has "its hardware.gpu_count 8 is not its profile's 1"
   # No profile at all; then the profile through --profiles.
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl <(tail -1 bids.jsonl) rep.jsonl
   stderr_has "is not among the inputs"
@@ -472,8 +487,8 @@ CASES
   assert_jq .provider "$PUB2"
   # The requirement: an A100 profile.
   profile prov A100 50 >a100.json
-  bid prov a100.json --policy policy.json --explain orders.jsonl 2>/dev/null >/dev/null
-  jq -c --arg p "$(jq -r .id a100.json)" '.profile = $p' <<<"$b2" | grid-key sign --key prov >a100-bid.jsonl
+  jq -c --arg p "$(jq -r .id a100.json)" '.profile = $p | .hardware.gpu_model = "A100"' <<<"$b2" |
+    grid-key sign --key prov >a100-bid.jsonl
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl a100.json a100-bid.jsonl rep.jsonl
   stderr_has 'the requirement is not met: summary.gpu_model is "A100", not == "H100"'
   # Reputation: without a score the prior 0.5 is below 0.6.
