@@ -262,7 +262,6 @@ bool eval_node(const NeedNode& n, const json& p, std::string* why) {
         if (!eval_node(*k, p, why)) return false;
       return true;
     case NeedNode::kNot: {
-      std::string ignored;
       if (!eval_node(*n.kids[0], p, nullptr)) return true;
       if (why) *why = "a 'not' condition holds (its inner condition is true)";
       return false;
