@@ -53,7 +53,7 @@ std::string short_id(const std::string& id) { return id.size() > 19 ? id.substr(
 
 }  // namespace
 
-void Auction::add(json m) {
+void Auction::add(json m, const SignatureCheck* checked) {
   check_envelope(m);
   const std::string& kind = m["kind"].get_ref<const std::string&>();
   std::deque<json>* to;
@@ -68,23 +68,29 @@ void Auction::add(json m) {
       orders_msg_.pop_back();
       throw;
     }
-    pool_.submit(&orders_msg_.back(), &orders_sig_.emplace_back());
-    return;
+    to = &orders_msg_, sig = &orders_sig_;
   } else if (kind == "bid") {
     to = &bids_, sig = &bids_sig_;
+    to->push_back(std::move(m));
   } else if (kind == "profile") {
     to = &profiles_, sig = &profiles_sig_;
+    to->push_back(std::move(m));
   } else if (kind == "reputation") {
     to = &reputations_, sig = &reputations_sig_;
+    to->push_back(std::move(m));
   } else {
     throw data_error("expected an order, bid, profile or reputation message, got a " + kind, ".kind");
   }
-  to->push_back(std::move(m));
-  pool_.submit(&to->back(), &sig->emplace_back());
+  // Deques keep their elements in place as they grow: the pointers hold.
+  SignatureCheck& c = sig->emplace_back();
+  if (checked) c = *checked;
+  else unchecked_.emplace_back(&to->back(), &c);
 }
 
 std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
-  pool_.finish();
+  parallel_for(unchecked_.size(), threads_,
+               [&](size_t i) { *unchecked_[i].second = check_message(*unchecked_[i].first); });
+  unchecked_.clear();
   const std::deque<SignatureCheck>& order_sig = orders_sig_;
   const std::deque<SignatureCheck>& bid_sig = bids_sig_;
   const std::deque<SignatureCheck>& profile_sig = profiles_sig_;
@@ -245,13 +251,16 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
   cfg.buyer = public_key_ref(key.public_key);
 
   Auction auction;
+  size_t bad_lines = 0;
   for (const std::string& p : opt.profiles)
-    each_lease_input(tool, {p}, [&](json& m, const Position&) {
+    each_checked_message(tool, {p}, 0, [&](json& m, SignatureCheck& c, const Position&) {
       check_envelope(m);
       if (m["kind"] != "profile") throw data_error("--profiles holds a " + m["kind"].get<std::string>() + ", not a profile", ".kind");
-      auction.add(std::move(m));
-    });
-  each_lease_input(tool, opt.inputs, [&](json& m, const Position&) { auction.add(std::move(m)); });
+      auction.add(std::move(m), &c);
+    }, &bad_lines);
+  each_checked_message(tool, opt.inputs, 0, [&](json& m, SignatureCheck& c, const Position&) {
+    auction.add(std::move(m), &c);
+  }, &bad_lines);
   const std::vector<AwardOutcome> outcomes = auction.run(cfg);
   if (auction.foreign_orders() > 0)
     tool.note(std::to_string(auction.foreign_orders()) + " order(s) not signed by the --key " + cfg.buyer + " skipped");
@@ -269,6 +278,11 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
     std::cerr << std::endl;
   }
   out.finish();
+  if (bad_lines > 0) {
+    // As Tool::each_message with --keep-going: each bad line was reported; the run fails.
+    tool.report(Error(Exit::data, std::to_string(bad_lines) + " bad input line(s) skipped"));
+    return static_cast<int>(Exit::data);
+  }
   return unfilled > 0 ? static_cast<int>(Exit::negative) : 0;
 }
 

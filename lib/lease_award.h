@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "lease_order.h"
-#include "lease_sig_pool.h"
+#include "lease_read.h"
 
 namespace grid {
 
@@ -39,26 +39,27 @@ struct AwardOutcome {
 };
 
 // The messages of one award run. add() keeps them (orders are checked for
-// shape at once, so an error names the input line) and queues their
-// signature checks on a pool of threads, so checking overlaps reading;
-// run() waits for the checks and decides.
+// shape at once, so an error names the input line); run() checks the
+// signatures not checked yet, on a few threads, and decides.
 class Auction {
  public:
-  // threads: signature checkers; <= 0: one per core.
-  explicit Auction(int threads = 0) : pool_(threads) {}
-  // Takes an order, bid, profile or reputation message; any other kind is
+  // threads: signature checkers for run(); <= 0: one per core.
+  explicit Auction(int threads = 0) : threads_(threads) {}
+  // Takes an order, bid, profile or reputation message, with its
+  // signature check when the reader made it already; any other kind is
   // Exit::data. A malformed order is Exit::data naming the field.
-  void add(json message);
+  void add(json message, const SignatureCheck* checked = nullptr);
   std::vector<AwardOutcome> run(const AwardConfig& config);
   // Orders not signed by the buyer, skipped by the last run().
   size_t foreign_orders() const { return foreign_; }
 
  private:
+  int threads_;
   std::deque<json> orders_msg_, bids_, profiles_, reputations_;
   std::deque<Order> orders_;
   std::deque<SignatureCheck> orders_sig_, bids_sig_, profiles_sig_, reputations_sig_;
+  std::vector<std::pair<const json*, SignatureCheck*>> unchecked_;
   size_t foreign_ = 0;
-  SignaturePool pool_;  // last: its threads stop before the messages go
 };
 
 // The signed lease for a filled outcome.
