@@ -76,45 +76,119 @@ json script_request(const Order& o, const Hardware& hw) {
   return r;
 }
 
-int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
+namespace {
+
+// What one run knows before it reads any order.
+struct Bidder {
+  SigningKey key;
+  std::string me;  // the provider, ed25519:<hex>
+  json profile;
+  Hardware hw;
+  PricePolicy policy;
+  int64_t now = 0, expires = 0;
+  int64_t room = -1;  // bids this run may make; -1: no limit
+  double script_timeout_s = 0;
+};
+
+Bidder prepare(Tool& tool, const LeaseOptions& opt) {
   if (opt.policy.empty() == opt.price_script.empty())
     throw Error(Exit::usage, "give exactly one of --policy FILE and --price-script CMD");
   if (opt.script_jobs < 1) throw Error(Exit::usage, "--script-jobs must be at least 1");
   if (opt.max_leases < 0) throw Error(Exit::usage, "--max-leases must not be negative");
+  Bidder b;
   const auto timeout = parse_duration(opt.script_timeout);
   if (!timeout) throw Error(Exit::usage, "--script-timeout " + opt.script_timeout + ": expected a duration (1s, 30s, 2m)");
-  const int64_t now = resolve_now(opt.now);
-  const int64_t expires = resolve_time(opt.expires, now, "--expires");
-  if (expires <= now) throw Error(Exit::usage, "--expires " + opt.expires + " is not after --now");
+  b.script_timeout_s = static_cast<double>(*timeout);
+  b.now = resolve_now(opt.now);
+  b.expires = resolve_time(opt.expires, b.now, "--expires");
+  if (b.expires <= b.now) throw Error(Exit::usage, "--expires " + opt.expires + " is not after --now");
   if (tool.key_path().empty()) throw Error(Exit::usage, "bids are signed: give --key or set GRID_KEY");
-  const SigningKey key = load_key(tool.key_path());
-  std::string me;
-  const json profile = load_profile(opt.profile, key, &me);
-  Hardware hw;
+  b.key = load_key(tool.key_path());
+  b.profile = load_profile(opt.profile, b.key, &b.me);
   try {
-    hw = read_hardware(profile, me);
+    b.hw = read_hardware(b.profile, b.me);
   } catch (Error& e) {
     e.at_line(1, opt.profile);
     throw;
   }
-  PricePolicy policy;
   if (!opt.policy.empty()) {
-    const std::string text = read_input(opt.policy, std::nullopt);
     json pj;
     try {
-      pj = json::parse(text);
+      pj = json::parse(read_input(opt.policy, std::nullopt));
     } catch (const json::exception& e) {
       throw Error(Exit::data, "--policy " + opt.policy + ": not JSON: " + e.what());
     }
-    policy = parse_policy(pj, opt.policy);
+    b.policy = parse_policy(pj, opt.policy);
   }
-  int64_t room = -1;  // bids this run may make; -1: no limit
   if (opt.max_leases > 0) {
-    int64_t open = opt.leases.empty() ? 0 : count_open_leases(tool, opt.leases, me, now);
-    room = std::max<int64_t>(0, opt.max_leases - open);
+    const int64_t open = opt.leases.empty() ? 0 : count_open_leases(tool, opt.leases, b.me, b.now);
+    b.room = std::max<int64_t>(0, opt.max_leases - open);
   }
+  return b;
+}
 
-  // Read and check every order first: the price script runs on them as a batch.
+// Why this machine cannot serve the order whatever the price, or "".
+std::string screen(Candidate& c, const Bidder& b) {
+  std::string signer, why;
+  Status s = check_signature(c.msg, &signer);
+  c.seconds = estimated_seconds(c.order, b.hw);
+  if (!s.ok()) return "the order's signature does not hold: " + s.reason();
+  if (signer != c.order.buyer) return "the order is signed by " + signer + ", not its buyer " + c.order.buyer;
+  if (c.order.deadline <= b.now) return "its deadline " + format_rfc3339(c.order.deadline) + " has passed";
+  if (!c.order.need.eval(b.profile, &why)) return "the requirement is not met: " + why;
+  if (static_cast<double>(b.now) + c.seconds > static_cast<double>(c.order.deadline))
+    return "the deadline is too short: about " + std::to_string(static_cast<int64_t>(std::ceil(c.seconds))) + " s at " +
+           std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, " + std::to_string(c.order.deadline - b.now) +
+           " s left";
+  return "";
+}
+
+// Prices the candidates at `which`, by the script (as one batch) or the policy.
+void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, const Bidder& b, const LeaseOptions& opt) {
+  if (opt.price_script.empty()) {
+    for (size_t i : which) {
+      Candidate& c = cands[i];
+      std::string why;
+      auto p = policy_price(b.policy, c.order, b.hw, &c.pricing, &why);
+      if (!p) c.why = why;
+      c.price = p.value_or(0);
+    }
+    return;
+  }
+  std::vector<std::string> requests;
+  for (size_t i : which) requests.push_back(script_request(cands[i].order, b.hw).dump() + "\n");
+  auto outcomes = run_price_script(opt.price_script, requests, b.script_timeout_s, opt.script_jobs);
+  for (size_t k = 0; k < which.size(); ++k) {
+    Candidate& c = cands[which[k]];
+    if (!outcomes[k].bid) c.why = outcomes[k].why;
+    c.price = outcomes[k].price;
+    c.pricing = {{"method", "script"}, {"script", opt.price_script}, {"output", outcomes[k].output}};
+  }
+}
+
+json make_bid(const Candidate& c, const Bidder& b) {
+  json bid = {{"kind", "bid"},
+              {"v", kMessageVersion},
+              {"order", c.order.id},
+              {"task", c.order.task_id},
+              {"provider", b.me},
+              {"profile", b.hw.profile_id},
+              {"hardware", b.hw.to_json()},
+              {"price_micros", c.price},
+              {"pricing", c.pricing},
+              {"estimated_seconds", c.seconds},
+              {"deposit_micros", c.order.bid_deposit},
+              {"expires", format_rfc3339(b.expires)},
+              {"created", format_rfc3339(b.now)}};
+  sign_message(bid, b.key);
+  return bid;
+}
+
+}  // namespace
+
+int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
+  Bidder b = prepare(tool, opt);
+  // Read every order first: the price script runs on them as a batch.
   std::vector<Candidate> cands;
   each_lease_input(tool, opt.inputs, [&](json& m, const Position&) {
     check_envelope(m);
@@ -124,80 +198,35 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
     read_order(c.msg, &c.order);
     cands.push_back(std::move(c));
   });
-  std::vector<size_t> to_price;
+  std::vector<size_t> servable;
   for (size_t i = 0; i < cands.size(); ++i) {
-    Candidate& c = cands[i];
-    c.order.msg = &c.msg;  // the vector moved the messages
-    std::string signer, why;
-    Status s = check_signature(c.msg, &signer);
-    c.seconds = estimated_seconds(c.order, hw);
-    if (!s.ok()) c.why = "the order's signature does not hold: " + s.reason();
-    else if (signer != c.order.buyer) c.why = "the order is signed by " + signer + ", not its buyer " + c.order.buyer;
-    else if (c.order.deadline <= now) c.why = "its deadline " + format_rfc3339(c.order.deadline) + " has passed";
-    else if (!c.order.need.eval(profile, &why)) c.why = "the requirement is not met: " + why;
-    else if (now + c.seconds > static_cast<double>(c.order.deadline))
-      c.why = "the deadline is too short: about " + std::to_string(static_cast<int64_t>(std::ceil(c.seconds))) +
-              " s at " + std::to_string(hw.exact_tflops) + " exact TFLOP/s, " +
-              std::to_string(c.order.deadline - now) + " s left";
-    else to_price.push_back(i);
+    cands[i].order.msg = &cands[i].msg;  // the vector moved the messages
+    cands[i].why = screen(cands[i], b);
+    if (cands[i].why.empty()) servable.push_back(i);
   }
-  if (!opt.price_script.empty()) {
-    std::vector<std::string> requests;
-    for (size_t i : to_price) requests.push_back(script_request(cands[i].order, hw).dump() + "\n");
-    auto outcomes = run_price_script(opt.price_script, requests, static_cast<double>(*timeout), opt.script_jobs);
-    for (size_t k = 0; k < to_price.size(); ++k) {
-      Candidate& c = cands[to_price[k]];
-      if (!outcomes[k].bid) c.why = outcomes[k].why;
-      c.price = outcomes[k].price;
-      c.pricing = {{"method", "script"}, {"script", opt.price_script}, {"output", outcomes[k].output}};
-    }
-  } else {
-    for (size_t i : to_price) {
-      Candidate& c = cands[i];
-      std::string why;
-      auto p = policy_price(policy, c.order, hw, &c.pricing, &why);
-      if (!p) c.why = why;
-      c.price = p.value_or(0);
-    }
-  }
-  for (size_t i : to_price) {
+  price(cands, servable, b, opt);
+  // Capacity last, in input order, so --explain names the real limit.
+  for (size_t i : servable) {
     Candidate& c = cands[i];
     if (!c.why.empty()) continue;
     if (c.price > c.order.max_price)
       c.why = "our price " + std::to_string(c.price) + " is above the order's max_price_micros " +
               std::to_string(c.order.max_price);
-    else if (room == 0)
+    else if (b.room == 0)
       c.why = "no capacity: --max-leases " + std::to_string(opt.max_leases) + " reached with open leases and this run's bids";
     else {
       c.ok = true;
-      if (room > 0) --room;
+      if (b.room > 0) --b.room;
     }
   }
 
   LeaseOutput out(opt.publish);
-  out.write(profile);
-  for (Candidate& c : cands) {
-    if (!c.ok) {
-      if (opt.explain)
-        std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id
-                  << "): no bid: " << c.why << std::endl;
-      continue;
-    }
-    json bid = {{"kind", "bid"},
-                {"v", kMessageVersion},
-                {"order", c.order.id},
-                {"task", c.order.task_id},
-                {"provider", me},
-                {"profile", hw.profile_id},
-                {"hardware", hw.to_json()},
-                {"price_micros", c.price},
-                {"pricing", c.pricing},
-                {"estimated_seconds", c.seconds},
-                {"deposit_micros", c.order.bid_deposit},
-                {"expires", format_rfc3339(expires)},
-                {"created", format_rfc3339(now)}};
-    sign_message(bid, key);
-    out.write(bid);
+  out.write(b.profile);
+  for (const Candidate& c : cands) {
+    if (c.ok) out.write(make_bid(c, b));
+    else if (opt.explain)
+      std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id << "): no bid: " << c.why
+                << std::endl;
   }
   out.finish();
   return 0;
