@@ -59,7 +59,7 @@ class Batches {
       try {
         e.message = parse_json_text(e.at.text);
         if (!e.message.is_object()) throw Error(Exit::data, "line is not a JSON object");
-        if (e.message.contains("sig")) e.check = check_message(e.message);
+        e.check = check_message(e.message);
       } catch (const Error& err) {
         e.bad = true;
         e.error = err.what();

@@ -467,6 +467,10 @@ CASES
   jq -c '.price_micros = 1' <<<"$b2" >forged.jsonl
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json forged.jsonl rep.jsonl
   stderr_has "signature: id does not match the content"
+  # Unsigned.
+  jq -c 'del(.sig)' <<<"$b2" >unsigned.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json unsigned.jsonl rep.jsonl
+  stderr_has "signature: unsigned"
   # Forged: re-signed by a stranger in the provider's name.
   jq -c '.price_micros = 1' <<<"$b2" | grid-key sign --key stranger >forged.jsonl
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json forged.jsonl rep.jsonl
