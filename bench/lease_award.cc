@@ -1,0 +1,223 @@
+// lease-bid award against jq, on the same market file in the same run.
+//
+//   lease_award [ORDERS [BIDS [--keep]]]   defaults: 10 000 orders, 100 000 bids;
+//                                          --keep leaves the market file for profiling
+//
+// Makes a market (signed orders, provider profiles and bids, seed printed)
+// in a temporary folder, then times, alternately, `lease-bid award` (every
+// id and signature checked, requirements evaluated, the full tie rule) and
+// `jq -s` doing only the plain group-by-order minimum price, both as child
+// processes. Prints both median times and the ratio; the target is
+// lease-bid at least 5x faster than jq. Both must find the same minimum
+// price for every order, or the run fails. It also prints the floor that
+// the Ed25519 verifications alone set on this machine's cores: when that
+// floor is above jq's time / 5, no tool checking every signature meets
+// the target here.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "file_io.h"
+#include "keyfile.h"
+#include "lease_order.h"
+#include "message.h"
+#include "timestamp.h"
+
+extern char** environ;
+
+namespace {
+
+using grid::json;
+
+constexpr uint32_t kSeed = 20261128;
+constexpr int kProviders = 64;
+constexpr int kRuns = 3;  // each side; the median is reported
+constexpr int64_t kNow = 1800000000;
+
+grid::SigningKey key_of(uint32_t n) {
+  std::array<uint8_t, 32> seed{};
+  for (int i = 0; i < 4; ++i) seed[i] = static_cast<uint8_t>(n >> (8 * i));
+  seed[31] = 0x5a;
+  return grid::signing_key_from_seed(seed);
+}
+
+std::string line(const json& m) { return m.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+// Runs argv with stdout to `out`; returns seconds, exits on failure.
+double run_timed(const std::vector<std::string>& argv, const std::string& out) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t pid;
+  if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) {
+    std::fprintf(stderr, "lease_award: cannot run %s\n", args[0]);
+    std::exit(2);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  posix_spawn_file_actions_destroy(&fa);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "lease_award: %s failed (status %d)\n", args[0], status);
+    std::exit(2);
+  }
+  return s;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::string lease_bid_path(const char* argv0) {
+  std::string self(argv0);
+  size_t slash = self.rfind('/');
+  std::string guess = (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/../bin/lease-bid";
+  return access(guess.c_str(), X_OK) == 0 ? guess : "lease-bid";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int orders = argc > 1 ? std::atoi(argv[1]) : 10000;
+  const int bids = argc > 2 ? std::atoi(argv[2]) : 100000;
+  char tmpl[] = "/tmp/lease_award.XXXXXX";
+  if (!mkdtemp(tmpl)) return 2;
+  const std::string dir = tmpl, market = dir + "/market.jsonl", keyfile = dir + "/buyer.key";
+  std::printf("seed %u: %d orders, %d bids from %d providers, in %s\n", kSeed, orders, bids, kProviders, dir.c_str());
+
+  const grid::SigningKey buyer = key_of(1);
+  grid::write_file_atomic(keyfile, grid::key_file_text(buyer), 0600);
+  std::mt19937 rng(kSeed);
+  std::vector<std::string> out_orders(orders), out_bids(bids), out_profiles(kProviders);
+  std::vector<std::string> order_ids(orders), task_ids(orders), profile_ids(kProviders), provider_refs(kProviders);
+  std::vector<grid::SigningKey> pk;
+  for (int p = 0; p < kProviders; ++p) {
+    pk.push_back(key_of(100 + p));
+    provider_refs[p] = grid::public_key_ref(pk[p].public_key);
+    json prof = {{"kind", "profile"}, {"v", 1}, {"device", "cuda"}, {"host", {{"n", p}}},
+                 {"summary", {{"gpu_model", p % 2 ? "H100" : "A100"}, {"gpu_count", 1},
+                              {"exact_gemm_tflops", 20 + p}, {"gpu_memory_bytes", int64_t{80} << 30}}}};
+    grid::sign_message(prof, pk[p]);
+    profile_ids[p] = prof["id"];
+    out_profiles[p] = line(prof);
+  }
+  grid::LeaseOptions opt;
+  opt.max_price = 1000000;
+  grid::NeedExpr need;
+  std::string err;
+  grid::NeedExpr::parse("summary.exact_gemm_tflops >= 10 and summary.gpu_model in [\"A100\", \"H100\"]", &need, &err);
+  std::vector<uint32_t> bid_order(bids), bid_provider(bids), bid_price(bids);
+  for (int b = 0; b < bids; ++b) {
+    bid_order[b] = rng() % static_cast<uint32_t>(orders);
+    bid_provider[b] = rng() % kProviders;
+    bid_price[b] = 1000 + rng() % 900000;
+  }
+  // Signing 110 000 messages takes a while on one core: share it out.
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  auto parallel = [&](int n, auto fn) {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        for (int i = static_cast<int>(t); i < n; i += static_cast<int>(threads)) fn(i);
+      });
+    for (auto& th : pool) th.join();
+  };
+  parallel(orders, [&](int o) {
+    json task = {{"kind", "task"}, {"v", 1}, {"type", "gemm"}, {"flops", 1e12 * (1 + o % 7)}, {"index", o},
+                 {"gemm", {{"m", 1024}, {"n", 1024}, {"k", 1024}, {"seed", o}}}};
+    grid::set_message_id(task);
+    json order = grid::make_order(task, opt, need, kNow, kNow + 7200, buyer);
+    order_ids[o] = order["id"];
+    task_ids[o] = task["id"];
+    out_orders[o] = line(order);
+  });
+  parallel(bids, [&](int b) {
+    const int p = static_cast<int>(bid_provider[b]);
+    json bid = {{"kind", "bid"}, {"v", 1}, {"order", order_ids[bid_order[b]]}, {"task", task_ids[bid_order[b]]},
+                {"provider", provider_refs[p]}, {"profile", profile_ids[p]},
+                {"hardware", {{"device", "cuda"}, {"gpu_model", p % 2 ? "H100" : "A100"}, {"gpu_count", 1}}},
+                {"price_micros", bid_price[b]},
+                {"pricing", {{"method", "policy"}, {"basis", "gpu_hour"}, {"rate_micros", 2500000}}},
+                {"estimated_seconds", 1.5}, {"deposit_micros", 0},
+                {"expires", grid::format_rfc3339(kNow + 3600)}, {"created", grid::format_rfc3339(kNow)}};
+    grid::sign_message(bid, pk[p]);
+    out_bids[b] = line(bid);
+  });
+  {
+    std::ofstream f(market);
+    for (auto& s : out_orders) f << s;
+    for (auto& s : out_profiles) f << s;
+    for (auto& s : out_bids) f << s;
+  }
+  std::printf("market file: %.1f MB\n", static_cast<double>(std::ifstream(market, std::ios::ate).tellg()) / 1e6);
+
+  const std::vector<std::string> award = {lease_bid_path(argv[0]), "award", "--key", keyfile, "--now",
+                                          std::to_string(kNow), market};
+  const std::vector<std::string> jq = {
+      "jq", "-s", "-c", "map(select(.kind == \"bid\")) | group_by(.order) | map(min_by(.price_micros))[]", market};
+  std::vector<double> t_award, t_jq;
+  for (int r = 0; r < kRuns; ++r) {
+    t_award.push_back(run_timed(award, dir + "/leases.jsonl"));
+    t_jq.push_back(run_timed(jq, dir + "/jq.jsonl"));
+  }
+
+  // Same minimum price per order from both (ties may pick different bids).
+  std::map<std::string, int64_t> by_award, by_jq;
+  {
+    std::ifstream f(dir + "/leases.jsonl");
+    for (std::string l; std::getline(f, l);) {
+      json m = json::parse(l);
+      by_award[m["order"]["id"]] = m["price_micros"];
+    }
+    std::ifstream g(dir + "/jq.jsonl");
+    for (std::string l; std::getline(g, l);) {
+      json m = json::parse(l);
+      by_jq[m["order"]] = m["price_micros"];
+    }
+  }
+  const bool same = by_award == by_jq && !by_award.empty();
+  // The floor for any tool that checks every signature on this machine:
+  // the Ed25519 verifications alone, spread over every core.
+  double verify_us;
+  {
+    const std::string id = order_ids[0];
+    const auto sig = grid::ed25519_sign(buyer, id);
+    constexpr int kVerifies = 2000;
+    const auto t0 = std::chrono::steady_clock::now();
+    int good = 0;
+    for (int i = 0; i < kVerifies; ++i) good += grid::ed25519_verify(buyer.public_key, id, sig);
+    verify_us = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / kVerifies * 1e6;
+    if (good != kVerifies) return 2;
+  }
+  const double floor_s = verify_us * 1e-6 * (orders + bids + kProviders) / threads;
+  const double a = median(t_award), j = median(t_jq);
+  std::printf("%-44s %8s\n", "median of 3 runs", "seconds");
+  std::printf("%-44s %8.2f\n", "lease-bid award (all signatures checked)", a);
+  std::printf("%-44s %8.2f\n", "jq -s group_by(.order) | min_by(.price)", j);
+  std::printf("%-44s %8.2f  (%.0f us each, %u cores)\n", "floor: Ed25519 verifications alone", floor_s, verify_us,
+              threads);
+  std::printf("ratio jq / lease-bid: %.2fx (target >= 5x: %s); %zu leases, minima %s\n", j / a,
+              j / a >= 5 ? "met" : "NOT met", by_award.size(), same ? "agree" : "DISAGREE");
+  std::error_code ec;
+  if (argc > 3 && std::string(argv[3]) == "--keep") std::printf("kept %s\n", dir.c_str());
+  else std::filesystem::remove_all(dir, ec);
+  return same ? 0 : 1;
+}

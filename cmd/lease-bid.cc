@@ -1,0 +1,51 @@
+// lease-bid: orders, provider bids and the buyer's reverse auction.
+#include "lease_award.h"
+#include "lease_bid.h"
+
+int main(int argc, char** argv) {
+  grid::Tool tool("lease-bid", "Post orders for tasks, bid on them as a provider, award them as the buyer");
+  grid::LeaseOptions opt;
+  CLI::App& app = tool.app();
+  app.require_subcommand(1);
+
+  CLI::App* order = app.add_subcommand("order", "Turn tasks (from job-split) into signed orders");
+  order->add_option("--max-price", opt.max_price, "Most the buyer pays for the whole task, in micro-units")->required();
+  order->add_option("--need", opt.need, "Requirement on the provider's profile, e.g. 'summary.gpu_count >= 1'");
+  order->add_option("--deadline", opt.deadline, "When the work must be done: RFC 3339 time or a duration after now")
+      ->required();
+  order->add_option("--min-reputation", opt.min_reputation, "Lowest provider reputation score accepted (0 to 1)");
+  order->add_option("--bid-deposit", opt.bid_deposit, "Micro-units a bidder must stake (refunded to losers)");
+
+  CLI::App* bid = app.add_subcommand("bid", "Bid on orders as a provider (from cron)");
+  bid->add_option("--profile", opt.profile, "The provider's own signed gpu-bench profile (file or URL)")->required();
+  auto* policy = bid->add_option("--policy", opt.policy, "Price policy JSON file (see examples/pricing/policy.json)");
+  auto* script = bid->add_option("--price-script", opt.price_script, "Command that reads an order's resources as JSON and prints a price");
+  policy->excludes(script);
+  bid->add_option("--script-timeout", opt.script_timeout, "Kill a price script after this long (default 10s)");
+  bid->add_option("--script-jobs", opt.script_jobs, "Price scripts run at once (default 8)");
+  bid->add_option("--max-leases", opt.max_leases, "Leases this machine holds at once; 0: no limit");
+  bid->add_option("--leases", opt.leases, "Leases already awarded (counted against --max-leases while open)");
+  bid->add_option("--expires", opt.expires, "How long bids stay valid: a duration or RFC 3339 time (default 1h)");
+  bid->add_flag("--explain", opt.explain, "Say on stderr why each skipped order got no bid");
+
+  CLI::App* award = app.add_subcommand("award", "Award each order to its best valid bid; exit 1 if any is unfilled");
+  award->add_option("--rule", opt.rule, "first-price (default) or second-price (Vickrey)")
+      ->check(CLI::IsMember({"first-price", "second-price"}));
+  award->add_option("--profiles", opt.profiles, "More gpu-bench profiles (files or URLs)")->allow_extra_args(false);
+  award->add_option("--reputation-by", opt.reputation_by, "Trust reputation signed by this key (default: the --key's)")
+      ->allow_extra_args(false);
+
+  for (CLI::App* sub : {order, bid, award}) {
+    sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)");
+    sub->add_option("--now", opt.now, "The time to act at: RFC 3339 or epoch seconds (default: the clock)");
+    sub->add_option("--publish", opt.publish, "Also PUT the output to this URL (WebDAV, S3 pre-signed, file://)");
+    tool.add_key_flag(*sub);
+    tool.add_keep_going_flag(*sub);
+  }
+
+  return tool.run(argc, argv, [&] {
+    if (*order) return grid::lease_order_main(tool, opt);
+    if (*bid) return grid::lease_bid_main(tool, opt);
+    return grid::lease_award_main(tool, opt);
+  });
+}

@@ -1,0 +1,30 @@
+// A provider's own price script, run under Akash's contract: the order's
+// resources as JSON on its stdin, one decimal price (micro-units) on its
+// stdout. A non-zero exit, a signal, empty or unreadable output, zero or a
+// negative price mean "no bid"; a script still running after the timeout
+// is killed with its whole process group.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace grid {
+
+struct ScriptOutcome {
+  bool bid = false;
+  int64_t price = 0;   // micro-units, when bid
+  std::string output;  // what the script printed (trimmed, at most kMaxScriptOutput bytes)
+  std::string why;     // when !bid: "exited with status 1", "timed out after 1 s", ...
+};
+
+// Bytes of a script's stdout kept; a price needs a few dozen.
+constexpr size_t kMaxScriptOutput = 4096;
+
+// Runs `command` through /bin/sh -c once per input, at most `jobs` at a
+// time, each killed after `timeout_s` seconds. Results in input order.
+// The script's stderr is ours, so its complaints reach the cron log.
+std::vector<ScriptOutcome> run_price_script(const std::string& command, const std::vector<std::string>& inputs,
+                                            double timeout_s, int jobs);
+
+}  // namespace grid

@@ -1,0 +1,163 @@
+#include "lease_read.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "error.h"
+#include "file_io.h"
+#include "jsonl.h"
+#include "message.h"
+#include "net.h"
+
+namespace grid {
+
+namespace {
+
+// Lines parsed and checked together: large enough to keep every thread
+// busy, small enough that raw text and parsed messages stay bounded.
+constexpr size_t kBatchLines = 8192;
+// Indices a thread takes at once from the shared counter.
+constexpr size_t kChunk = 64;
+
+struct Entry {
+  Position at;
+  json message;
+  SignatureCheck check;
+  bool bad = false;  // at.text did not parse into an object
+  std::string error;
+};
+
+class Batches {
+ public:
+  Batches(Tool& tool, int threads,
+          const std::function<void(json&, SignatureCheck&, const Position&)>& fn, size_t* bad)
+      : tool_(tool), threads_(threads), fn_(fn), bad_(bad) {}
+
+  void add(const std::string& source, size_t line, std::string text) {
+    if (text.find_first_not_of(" \t\r") == std::string::npos) return;
+    Entry& e = batch_.emplace_back();
+    e.at = Position{source, line, std::move(text)};
+    if (batch_.size() >= kBatchLines) flush();
+  }
+
+  // A line that could not even be read (longer than the limit).
+  void add_bad(const Error& error, const std::string& source, size_t line) {
+    flush();
+    Error e = error;
+    fail(e.at_line(line, source));
+  }
+
+  void flush() {
+    parallel_for(batch_.size(), threads_, [&](size_t i) {
+      Entry& e = batch_[i];
+      try {
+        e.message = parse_json_text(e.at.text);
+        if (!e.message.is_object()) throw Error(Exit::data, "line is not a JSON object");
+        e.check = check_message(e.message);
+      } catch (const Error& err) {
+        e.bad = true;
+        e.error = err.what();
+      }
+    });
+    for (Entry& e : batch_) {
+      try {
+        if (e.bad) throw Error(Exit::data, e.error);
+        fn_(e.message, e.check, e.at);
+      } catch (Error& err) {
+        if (err.code() != Exit::data) throw;
+        fail(err.at_line(e.at.line, e.at.source));
+      }
+    }
+    batch_.clear();
+  }
+
+ private:
+  void fail(Error& e) {
+    if (!tool_.common().keep_going) throw e;
+    tool_.report(e);
+    ++*bad_;
+  }
+
+  Tool& tool_;
+  int threads_;
+  const std::function<void(json&, SignatureCheck&, const Position&)>& fn_;
+  size_t* bad_;
+  std::vector<Entry> batch_;
+};
+
+void read_fd(int fd, const std::string& source, Batches* b) {
+  LineReader reader(fd, source);
+  std::string line;
+  for (;;) {
+    try {
+      if (!reader.next(&line)) return;
+    } catch (const Error& e) {
+      b->add_bad(e, source, reader.line_number());
+      continue;
+    }
+    b->add(source, reader.line_number(), std::move(line));
+  }
+}
+
+}  // namespace
+
+SignatureCheck check_message(const json& m) {
+  SignatureCheck c;
+  Status s = check_signature(m, &c.signer);
+  c.ok = s.ok();
+  if (!s.ok()) c.why = s.reason();
+  return c;
+}
+
+void parallel_for(size_t n, int threads, const std::function<void(size_t)>& fn) {
+  size_t t = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  t = std::min(t, (n + kChunk - 1) / kChunk);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t b; (b = next.fetch_add(kChunk)) < n;)
+      for (size_t i = b; i < std::min(b + kChunk, n); ++i) fn(i);
+  };
+  std::vector<std::thread> pool;
+  for (size_t k = 1; k < t; ++k) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+}
+
+void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, int threads,
+                          const std::function<void(json&, SignatureCheck&, const Position&)>& fn,
+                          size_t* bad_lines) {
+  Batches batches(tool, threads, fn, bad_lines);
+  const std::vector<std::string> paths = inputs.empty() ? std::vector<std::string>{"-"} : inputs;
+  for (const std::string& path : paths) {
+    if (is_url(path)) {
+      const std::string body = fetch_bytes(path, std::nullopt);
+      const std::string source = redact_url(path);
+      size_t begin = 0, line = 0;
+      while (begin < body.size()) {
+        size_t end = body.find('\n', begin);
+        if (end == std::string::npos) end = body.size();
+        batches.add(source, ++line, body.substr(begin, end - begin));
+        begin = end + 1;
+      }
+    } else if (path == "-") {
+      read_fd(0, "-", &batches);
+    } else {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        const int err = errno;
+        throw Error(err == ENOENT ? Exit::no_input : Exit::io, "cannot open " + path + ": " + std::strerror(err));
+      }
+      FdCloser closer(fd);
+      read_fd(fd, path, &batches);
+    }
+  }
+  batches.flush();
+}
+
+}  // namespace grid

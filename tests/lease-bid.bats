@@ -1,0 +1,568 @@
+#!/usr/bin/env bats
+# lease-bid: orders, bids and awards through the real binary. Profiles come
+# from gpu-bench --quick on the CPU (edited and re-signed with grid-key sign
+# to fake a GPU), tasks from job-split on examples/jobs, reputation messages
+# are written by hand in pay-settle's form and signed with grid-key sign.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+# RFC 8032 section 7.1, TESTS 1 to 3: seeds and their public keys.
+SEED1=9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+PUB1=ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+SEED2=4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb
+PUB2=ed25519:3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c
+SEED3=c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7
+PUB3=ed25519:fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025
+# A stranger: neither buyer nor provider.
+SEED4=0404040404040404040404040404040404040404040404040404040404040404
+
+# Every run acts at this time, so nothing races the clock.
+NOW=2026-11-28T20:00:00Z
+# 3.6e15 flops: one TFLOP-hour of work; 72 s at 50 exact TFLOP/s.
+BIG=3600000000000000
+
+setup_file() {
+  cd "$BATS_FILE_TMPDIR" || return 1
+  gpu-bench --device cpu --quick >measured.json
+  job-split "$ROOT/examples/jobs/gemm.json" >gemm-task.jsonl
+}
+
+setup() {
+  common_setup
+  F=$BATS_FILE_TMPDIR
+  write_key buyer "$SEED1"
+  write_key prov "$SEED2"
+  write_key prov2 "$SEED3"
+  write_key stranger "$SEED4"
+  cp "$F/gemm-task.jsonl" .
+  # A task of one TFLOP-hour (its id filled in again after the edit).
+  jq -c --argjson f "$BIG" '.flops = $f' gemm-task.jsonl | grid-key id >big-task.jsonl
+  cat >policy.json <<'P'
+{"basis":"gpu_hour","rates_micros":{"H100":3000000,"*":500000},"start_fee_micros":1000}
+P
+  profile prov H100 50 >p2.json
+  profile prov2 H100 50 >p3.json
+}
+
+# profile KEY MODEL TFLOPS: the measured CPU profile as if it had one GPU
+# of MODEL doing TFLOPS exact TFLOP/s, signed with KEY.
+profile() {
+  jq -c --arg m "$2" --argjson r "$3" \
+    '.summary.gpu_model = $m | .summary.exact_gemm_tflops = $r | .summary.gpu_count = 1 | .device = "cuda"' \
+    "$F/measured.json" | grid-key sign --key "$1"
+}
+
+# order ARGS... < tasks: orders by the buyer at $NOW.
+order() {
+  lease-bid order --key buyer --now "$NOW" "$@"
+}
+
+# bid KEY PROFILE ARGS... < orders: bids at $NOW.
+bid() {
+  local key=$1 prof=$2
+  shift 2
+  lease-bid bid --key "$key" --profile "$prof" --now "$NOW" "$@"
+}
+
+# reputation PROVIDER SCORE AS_OF SIGNER: pay-settle's reputation message.
+reputation() {
+  jq -nc --arg p "$1" --argjson s "$2" --arg t "$3" \
+    '{kind:"reputation",v:1,provider:$p,accepted:3,rejected:1,score:$s,as_of:$t,ledger:"sha256:00"}' |
+    grid-key sign --key "$4"
+}
+
+# script BODY: an executable price script holding BODY.
+script() {
+  printf '#!/bin/sh\n%s\n' "$1" >price.sh
+  chmod +x price.sh
+}
+
+# ---------------------------------------------------------------- order
+
+@test "order: one signed order per task, with every field of the contract" {
+  job-split --tasks 3 "$ROOT/examples/jobs/gemm.json" >tasks.jsonl
+  run -0 --separate-stderr order --max-price 5000 --deadline 2h --need 'summary.gpu_count >= 1' \
+    --min-reputation 0.6 --bid-deposit 250 tasks.jsonl
+  [ "${#lines[@]}" -eq 3 ]
+  assert_jq_all '[.[].kind] | unique' '["order"]'
+  assert_jq_all '[.[].buyer] | unique' "[\"$PUB1\"]"
+  assert_jq_all '[.[].sig.by] | unique' "[\"$PUB1\"]"
+  assert_jq_all '[.[].deadline] | unique' '["2026-11-28T22:00:00Z"]'
+  assert_jq_all '[.[].created] | unique' "[\"$NOW\"]"
+  assert_jq_all '[.[] | [.max_price_micros, .bid_deposit_micros, .min_reputation, .need]] | unique' \
+    '[[5000,250,0.6,"summary.gpu_count >= 1"]]'
+  assert_jq_all '[.[] | .flops == .task.flops] | all' true
+  diff <(jq -c .task <<<"$output") <(jq -c . tasks.jsonl)
+  grid-key verify <<<"$output" >/dev/null
+}
+
+@test "order: defaults leave need and min_reputation out; deadline as RFC 3339; GRID_KEY" {
+  GRID_KEY=buyer run -0 --separate-stderr lease-bid order --now "$NOW" --max-price 10 --deadline 2026-11-29T00:00:00Z gemm-task.jsonl
+  assert_jq '.deadline' 2026-11-29T00:00:00Z
+  assert_jq 'has("need") or has("min_reputation")' false
+  assert_jq .bid_deposit_micros 0
+}
+
+@test "order: bad flags exit 64" {
+  run -64 --separate-stderr order --deadline 2h <gemm-task.jsonl
+  stderr_has "--max-price"
+  run -64 --separate-stderr order --max-price 0 --deadline 2h <gemm-task.jsonl
+  stderr_has "--max-price must be a positive"
+  run -64 --separate-stderr order --max-price 10 --deadline 2026-11-28T19:00:00Z <gemm-task.jsonl
+  stderr_has "is not after --now"
+  run -64 --separate-stderr order --max-price 10 --deadline soon <gemm-task.jsonl
+  stderr_has "--deadline soon"
+  run -64 --separate-stderr order --max-price 10 --deadline 2h --min-reputation 2 <gemm-task.jsonl
+  stderr_has "--min-reputation"
+  run -64 --separate-stderr order --max-price 10 --deadline 2h --bid-deposit -1 <gemm-task.jsonl
+  run -64 --separate-stderr lease-bid order --max-price 10 --deadline 2h <gemm-task.jsonl
+  stderr_has "give --key"
+  run -64 --separate-stderr lease-bid
+}
+
+@test "order: a malformed --need exits 64 naming the position" {
+  run -64 --separate-stderr order --max-price 10 --deadline 2h --need 'summary.gpu_count >' <gemm-task.jsonl
+  assert_output ''
+  stderr_has "at position 20: expression ends where a value should come"
+  run -64 --separate-stderr order --max-price 10 --deadline 2h --need 'device = "cuda"' <gemm-task.jsonl
+  stderr_has "at position 8: '=' is not an operator"
+  run -64 --separate-stderr order --max-price 10 --deadline 2h --need '(a == 1 or b' <gemm-task.jsonl
+  stderr_has "at position 13: expected ')'"
+}
+
+@test "order: a task with a wrong id, or another kind, is bad input (65); --keep-going goes on" {
+  jq -c '.flops = 1' gemm-task.jsonl >forged.jsonl
+  run -65 --separate-stderr order --max-price 10 --deadline 2h forged.jsonl
+  stderr_matches "task: id does not match.*input line 1 of forged.jsonl, field .id"
+  run -65 --separate-stderr order --max-price 10 --deadline 2h "$F/measured.json"
+  stderr_has "expected a task message"
+  run -65 --separate-stderr order --keep-going --max-price 10 --deadline 2h forged.jsonl gemm-task.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+}
+
+# ---------------------------------------------------------------- bid: policy
+
+@test "bid: the profile first, then one signed bid per order, priced by the policy per GPU-hour" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  run -0 --separate-stderr bid prov p2.json --policy policy.json orders.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+  diff <(head -1 <<<"$output") p2.json
+  local b
+  b=$(sed -n 2p <<<"$output")
+  grid-key verify --by "$PUB2" <<<"$b" >/dev/null
+  output=$b
+  assert_jq .kind bid
+  assert_jq .order "$(jq -r .id orders.jsonl)"
+  assert_jq .task "$(jq -r .id big-task.jsonl)"
+  assert_jq .provider "$PUB2"
+  assert_jq .profile "$(jq -r .id p2.json)"
+  assert_jq '.hardware | [.device, .gpu_model, .gpu_count, .exact_gemm_tflops] | tojson' '["cuda","H100",1,50]'
+  # 72 s = 0.02 GPU-hours at 3 000 000 a GPU-hour, plus the 1000 start fee.
+  assert_jq .price_micros 61000
+  assert_jq .estimated_seconds 72
+  assert_jq '.pricing | [.method, .basis, .rate_key, .rate_micros, .start_fee_micros, .clamped] | tojson' \
+    '["policy","gpu_hour","H100",3000000,1000,null]'
+  assert_jq .expires 2026-11-28T21:00:00Z
+  assert_jq .created "$NOW"
+  assert_jq .deposit_micros 0
+}
+
+@test "bid: per TFLOP-hour, the * rate, floor and ceiling" {
+  order --max-price 100000000 --deadline 2h <big-task.jsonl >orders.jsonl
+  profile prov A100 10 >a100.json
+  echo '{"basis":"tflop_hour","rates_micros":{"H100":9,"*":700000},"start_fee_micros":5}' >p.json
+  run -0 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 700005
+  assert_jq .pricing.rate_key '*'
+  echo '{"basis":"tflop_hour","rates_micros":{"*":700000},"floor_micros":900000}' >p.json
+  run -0 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 900000
+  assert_jq .pricing.clamped floor
+  echo '{"basis":"tflop_hour","rates_micros":{"*":700000},"ceiling_micros":1234}' >p.json
+  run -0 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 1234
+  assert_jq .pricing.clamped ceiling
+  echo '{"basis":"tflop_hour","rates_micros":{"H100":1}}' >p.json
+  run -0 --separate-stderr bid prov a100.json --policy p.json --explain orders.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_has 'no rate for GPU model A100'
+  echo '{"basis":"per_second","rates_micros":{"*":1}}' >p.json
+  run -65 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
+  stderr_has '.basis'
+}
+
+@test "bid --explain: why each skipped order got no bid" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >o-ok.jsonl
+  order --max-price 100000 --deadline 2h --need 'summary.gpu_model == "A100"' <big-task.jsonl >o-model.jsonl
+  order --max-price 100000 --deadline 2h --need 'gemm.bf16.tflops >= 500' <big-task.jsonl >o-missing.jsonl
+  order --max-price 100 --deadline 2h <big-task.jsonl >o-cheap.jsonl
+  order --max-price 100000 --deadline 1m <big-task.jsonl >o-short.jsonl
+  jq -c '.max_price_micros = 99999999' o-ok.jsonl >o-forged.jsonl
+  lease-bid order --key buyer --max-price 100000 --deadline 2h --now 2026-11-28T17:00:00Z <big-task.jsonl >o-past.jsonl
+  cat o-ok.jsonl o-model.jsonl o-missing.jsonl o-cheap.jsonl o-short.jsonl o-forged.jsonl o-past.jsonl >orders.jsonl
+  run -0 --separate-stderr bid prov p2.json --policy policy.json --explain orders.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+  output=$(tail -1 <<<"$output")
+  assert_jq .order "$(jq -r .id o-ok.jsonl)"
+  stderr_has "$(jq -r .id o-model.jsonl) (task $(jq -r .id big-task.jsonl)): no bid: the requirement is not met: summary.gpu_model is \"H100\", not == \"A100\""
+  stderr_has "$(jq -r .id o-missing.jsonl) (task $(jq -r .id big-task.jsonl)): no bid: the requirement is not met: gemm.bf16.tflops is missing from the profile"
+  stderr_has "our price 61000 is above the order's max_price_micros 100"
+  stderr_has "the deadline is too short: about 72 s"
+  stderr_has "the order's signature does not hold"
+  stderr_has "its deadline 2026-11-28T19:00:00Z has passed"
+  # Without --explain: the same bids, nothing on stderr.
+  run -0 --separate-stderr bid prov p2.json --policy policy.json orders.jsonl
+  [ -z "$stderr" ]
+  [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "bid: the profile must be --key's, trusted, and the pricing flags exclusive" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  run -64 --separate-stderr bid prov p3.json --policy policy.json orders.jsonl
+  stderr_has "is signed by $PUB3, not by the --key $PUB2"
+  jq -c '.summary.exact_gemm_tflops = 9999' p2.json >tampered.json
+  run -65 --separate-stderr bid prov tampered.json --policy policy.json orders.jsonl
+  stderr_has "profile not trusted"
+  run -64 --separate-stderr bid prov p2.json orders.jsonl
+  stderr_has "exactly one of --policy FILE and --price-script CMD"
+  run -64 --separate-stderr bid prov p2.json --policy policy.json --price-script ./x orders.jsonl
+  run -64 --separate-stderr bid prov p2.json --policy policy.json --expires 0s orders.jsonl
+  run -64 --separate-stderr bid prov p2.json --policy policy.json --script-jobs 0 orders.jsonl
+  run -64 --separate-stderr bid prov p2.json --policy policy.json --script-timeout soon orders.jsonl
+  run -66 --separate-stderr bid prov missing.json --policy policy.json orders.jsonl
+  run -65 --separate-stderr bid prov p2.json --policy policy.json big-task.jsonl
+  stderr_has "expected an order message"
+}
+
+@test "bid --keep-going: a bad order line is reported, the others still get bids, exit 65" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  { echo '{"kind":"order","v":1}'; cat orders.jsonl; } >mixed.jsonl
+  run -65 --separate-stderr bid prov p2.json --policy policy.json mixed.jsonl
+  assert_output ''
+  run -65 --separate-stderr bid prov p2.json --policy policy.json --keep-going mixed.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+  stderr_has "(input line 1 of mixed.jsonl, field .id)"
+  stderr_has "1 bad input line(s) skipped"
+}
+
+@test "bid: a malformed need inside an order is bad input (65) naming the position and .need" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl | jq -c '.need = "summary.gpu_count >= "' |
+    grid-key sign --key buyer >orders.jsonl
+  run -65 --separate-stderr bid prov p2.json --policy policy.json orders.jsonl
+  stderr_has "at position 22: expression ends where a value should come (input line 1 of orders.jsonl, field .need)"
+}
+
+@test "bid --expires and --max-leases with --leases: capacity counts open leases" {
+  job-split --tasks 3 "$ROOT/examples/jobs/gemm.json" >tasks.jsonl
+  order --max-price 100000 --deadline 2h <tasks.jsonl >orders.jsonl
+  run -0 --separate-stderr bid prov p2.json --policy policy.json --expires 10m orders.jsonl
+  [ "${#lines[@]}" -eq 4 ]
+  assert_jq_all '[.[1:][].expires] | unique' '["2026-11-28T20:10:00Z"]'
+  # One lease already awarded to this provider and open; room for one more.
+  head -2 <<<"$output" >bids.jsonl
+  lease-bid award --key buyer --now "$NOW" orders.jsonl bids.jsonl >leases.jsonl 2>/dev/null || true
+  [ "$(wc -l <leases.jsonl)" -eq 1 ]
+  run -0 --separate-stderr bid prov p2.json --policy policy.json --max-leases 2 --leases leases.jsonl --explain orders.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+  stderr_has "no capacity: --max-leases 2"
+  run -0 --separate-stderr bid prov p2.json --policy policy.json --max-leases 1 --leases leases.jsonl orders.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  # Another provider's lease does not count; neither does a closed one.
+  run -0 --separate-stderr bid prov2 p3.json --policy policy.json --max-leases 1 --leases leases.jsonl orders.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+  run -0 --separate-stderr lease-bid bid --key prov --profile p2.json --policy policy.json --max-leases 1 \
+    --leases leases.jsonl --now 2026-11-28T22:30:00Z orders.jsonl
+  stderr_has ""
+  run -0 --separate-stderr bid prov p2.json --policy policy.json --max-leases 0 --leases leases.jsonl orders.jsonl
+  [ "${#lines[@]}" -eq 4 ]
+}
+
+# ---------------------------------------------------------------- bid: price script
+
+@test "price script: reads the order's resources as JSON, its price becomes the bid" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  script 'cat >request.json; echo 4321.2'
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 4322
+  assert_jq '.pricing | tojson' '{"method":"script","output":"4321.2","script":"./price.sh"}'
+  output=$(cat request.json)
+  assert_jq .order "$(jq -r .id orders.jsonl)"
+  assert_jq .flops "$BIG"
+  assert_jq .max_price_micros 100000
+  assert_jq .estimated_seconds 72
+  assert_jq .hardware.gpu_model H100
+  assert_jq .spec.m 512
+}
+
+@test "price script: exit 1, empty, zero, negative, garbage and a timeout mean no bid" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  local body want
+  while IFS='|' read -r body want; do
+    script "$body"
+    run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --explain orders.jsonl
+    [ "${#lines[@]}" -eq 1 ] || fail "script '$body' made a bid: $output"
+    stderr_has "$want"
+  done <<'CASES'
+echo 100; exit 1|the price script exited with status 1
+true|the price script printed no price
+echo 0|printed '0', not a positive decimal price
+echo -5|printed '-5', not a positive decimal price
+echo cheap|printed 'cheap', not a positive decimal price
+CASES
+  # A script killed by a signal: sh reports it as status 128+9, or we see the signal.
+  script 'kill -9 $$'
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --explain orders.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_matches "killed by signal 9|exited with status 137"
+  script 'sleep 30; echo 10'
+  SECONDS=0
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-timeout 1s --explain orders.jsonl
+  [ "$SECONDS" -le 3 ] || fail "the timeout took $SECONDS s"
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_has "the price script timed out after 1 s and was killed"
+}
+
+@test "price script: a timeout kills the script's whole process group" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  # The child holds stdout open: without the group kill this would hang.
+  script 'sleep 47.25 & sleep 47.25; echo 10'
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-timeout 1s orders.jsonl
+  sleep 0.2
+  run pgrep -f 'sleep 47.25'
+  [ "$status" -eq 1 ] || fail "left running: $output"
+}
+
+@test "price script: --script-jobs runs scripts side by side, at most that many" {
+  job-split --tasks 4 "$ROOT/examples/jobs/gemm.json" >tasks.jsonl
+  order --max-price 100000 --deadline 2h <tasks.jsonl >orders.jsonl
+  script 'sleep 0.6; echo 7'
+  SECONDS=0
+  local t0 t1
+  t0=$(date +%s%N)
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-jobs 4 orders.jsonl
+  t1=$(date +%s%N)
+  [ "${#lines[@]}" -eq 5 ]
+  [ $(((t1 - t0) / 1000000)) -lt 1500 ] || fail "4 jobs at once took $(((t1 - t0) / 1000000)) ms"
+  t0=$(date +%s%N)
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-jobs 1 orders.jsonl
+  t1=$(date +%s%N)
+  [ $(((t1 - t0) / 1000000)) -ge 2400 ] || fail "one at a time took only $(((t1 - t0) / 1000000)) ms"
+  # The default (8) runs all four at once.
+  t0=$(date +%s%N)
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh orders.jsonl
+  t1=$(date +%s%N)
+  [ $(((t1 - t0) / 1000000)) -lt 1500 ]
+}
+
+@test "price script: the example in examples/pricing" {
+  order --max-price 100000 --deadline 2h <gemm-task.jsonl >orders.jsonl
+  run -0 --separate-stderr bid prov p2.json --price-script "$ROOT/examples/pricing/price.sh" orders.jsonl
+  output=$(tail -1 <<<"$output")
+  # 500 + 1.2 micro-units per GFLOP of 0.268 GFLOP.
+  assert_jq .price_micros 500
+  run -0 --separate-stderr bid prov p2.json --policy "$ROOT/examples/pricing/policy.json" orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .pricing.rate_key H100
+}
+
+# ---------------------------------------------------------------- award
+
+@test "award: the cheapest valid bid wins; the lease is signed and job-run and proof-check accept it" {
+  order --max-price 100000 --deadline 2h <gemm-task.jsonl >orders.jsonl
+  echo '{"basis":"gpu_hour","rates_micros":{"*":1},"start_fee_micros":900}' >cheap.json
+  echo '{"basis":"gpu_hour","rates_micros":{"*":1},"start_fee_micros":700}' >cheaper.json
+  bid prov p2.json --policy cheap.json orders.jsonl >bids2.jsonl
+  bid prov2 p3.json --policy cheaper.json orders.jsonl >bids3.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl bids2.jsonl bids3.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  grid-key verify --by "$PUB1" <<<"$output" >/dev/null
+  assert_jq .kind lease
+  assert_jq .provider "$PUB3"
+  assert_jq .buyer "$PUB1"
+  assert_jq .price_micros 700
+  assert_jq .rule first-price
+  assert_jq .task "$(jq -r .id gemm-task.jsonl)"
+  assert_jq .deadline 2026-11-28T22:00:00Z
+  assert_jq .awarded "$NOW"
+  diff <(jq -c .order <<<"$output") <(jq -c . orders.jsonl)
+  diff <(jq -c .bid <<<"$output") <(tail -1 bids3.jsonl | jq -c .)
+  echo "$output" >leases.jsonl
+  run -0 --separate-stderr job-run --device cpu --key prov2 leases.jsonl
+  assert_jq .lease "$(jq -r .id leases.jsonl)"
+  echo "$output" >results.jsonl
+  run -0 --separate-stderr proof-check --key stranger --mode sig --leases leases.jsonl results.jsonl
+  assert_jq .status accept
+  # The lease's task run by the loser is rejected.
+  job-run --device cpu --key prov leases.jsonl >wrong.jsonl
+  run -1 --separate-stderr proof-check --key stranger --mode sig --leases leases.jsonl wrong.jsonl
+  assert_jq .status reject
+}
+
+@test "award --rule second-price: the winner is paid the lowest price of another provider" {
+  job-split --tasks 2 "$ROOT/examples/jobs/gemm.json" >tasks.jsonl
+  order --max-price 100000 --deadline 2h <tasks.jsonl >orders.jsonl
+  echo '{"basis":"gpu_hour","rates_micros":{"*":1},"start_fee_micros":900}' >a.json
+  echo '{"basis":"gpu_hour","rates_micros":{"*":1},"start_fee_micros":700}' >b.json
+  echo '{"basis":"gpu_hour","rates_micros":{"*":1},"start_fee_micros":800}' >c.json
+  bid prov p2.json --policy a.json orders.jsonl >bids.jsonl
+  bid prov2 p3.json --policy b.json orders.jsonl >>bids.jsonl
+  # The winner's own second, dearer bid for the first order does not raise its pay.
+  head -1 orders.jsonl | bid prov2 p3.json --policy c.json --expires 2h >>bids.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" --rule second-price orders.jsonl bids.jsonl
+  assert_jq_all '[.[] | [.provider, .price_micros, .rule, .bid.price_micros]]' \
+    "[[\"$PUB3\",900,\"second-price\",700],[\"$PUB3\",900,\"second-price\",700]]"
+  # With one valid bid, its own price.
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" --rule second-price orders.jsonl <(bid prov p2.json --policy a.json orders.jsonl)
+  assert_jq_all '[.[].price_micros]' '[900,900]'
+  run -64 --separate-stderr lease-bid award --key buyer --rule third-price orders.jsonl
+}
+
+@test "award: ties go to the higher reputation, then to the lower bid id" {
+  order --max-price 100000 --deadline 2h <gemm-task.jsonl >orders.jsonl
+  bid prov p2.json --policy policy.json orders.jsonl >bids.jsonl
+  bid prov2 p3.json --policy policy.json orders.jsonl >>bids.jsonl
+  local lower higher lower_pub
+  lower=$(jq -rs '[.[] | select(.kind == "bid")] | min_by(.id) | .id' bids.jsonl)
+  lower_pub=$(jq -rs '[.[] | select(.kind == "bid")] | min_by(.id) | .provider' bids.jsonl)
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl bids.jsonl
+  assert_jq .bid.id "$lower"
+  # The other provider has the better trusted reputation: it wins the tie.
+  local other
+  other=$([ "$lower_pub" = "$PUB2" ] && echo "$PUB3" || echo "$PUB2")
+  reputation "$other" 0.9 2026-11-28T19:00:00Z buyer >rep.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl bids.jsonl rep.jsonl
+  assert_jq .provider "$other"
+  # A newer, lower score replaces it.
+  reputation "$other" 0.2 2026-11-28T19:30:00Z buyer >>rep.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl bids.jsonl rep.jsonl
+  assert_jq .provider "$lower_pub"
+  # A score signed by a stranger does not count, unless --reputation-by trusts it.
+  reputation "$other" 0.9 2026-11-28T19:00:00Z stranger >rep2.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl bids.jsonl rep2.jsonl
+  assert_jq .provider "$lower_pub"
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" --reputation-by "$(grid-key pub --key stranger)" \
+    orders.jsonl bids.jsonl rep2.jsonl
+  assert_jq .provider "$other"
+  run -64 --separate-stderr lease-bid award --key buyer --reputation-by nobody orders.jsonl
+}
+
+@test "award: expired, forged, foreign-profile, unmet and low-reputation bids leave the order unfilled (exit 1), with reasons" {
+  order --max-price 100000 --deadline 2h --min-reputation 0.6 --need 'summary.gpu_model == "H100"' \
+    <gemm-task.jsonl >orders.jsonl
+  reputation "$PUB2" 0.9 2026-11-28T19:00:00Z buyer >rep.jsonl
+  local b2
+  bid prov p2.json --policy policy.json --expires 10m orders.jsonl >bids.jsonl
+  b2=$(tail -1 bids.jsonl)
+  # Expired: awarded an hour later.
+  run -1 --separate-stderr lease-bid award --key buyer --now 2026-11-28T21:00:00Z orders.jsonl bids.jsonl rep.jsonl
+  assert_output ''
+  stderr_has "order $(jq -r .id orders.jsonl) (task $(jq -r .id gemm-task.jsonl)) unfilled:"
+  stderr_has "it expired at 2026-11-28T20:10:00Z"
+  # Forged: the price lowered after signing.
+  jq -c '.price_micros = 1' <<<"$b2" >forged.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json forged.jsonl rep.jsonl
+  stderr_has "signature: id does not match the content"
+  # Unsigned.
+  jq -c 'del(.sig)' <<<"$b2" >unsigned.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json unsigned.jsonl rep.jsonl
+  stderr_has "signature: unsigned"
+  # Forged: re-signed by a stranger in the provider's name.
+  jq -c '.price_micros = 1' <<<"$b2" | grid-key sign --key stranger >forged.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json forged.jsonl rep.jsonl
+  stderr_has "not its provider"
+  # A bid naming a profile that another key signed.
+  profile prov2 H100 99 >theirs.json
+  jq -c --arg p "$(jq -r .id theirs.json)" '.profile = $p' <<<"$b2" | grid-key sign --key prov >other.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl theirs.json other.jsonl rep.jsonl
+  stderr_has "its profile is signed by $PUB3, another key than the bidder's"
+  # A bid that claims other hardware than its profile measured.
+  jq -c '.hardware.gpu_count = 8' <<<"$b2" | grid-key sign --key prov >claims.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json claims.jsonl rep.jsonl
+  stderr_has "its hardware.gpu_count 8 is not its profile's 1"
+  # No profile at all; then the profile through --profiles.
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl <(tail -1 bids.jsonl) rep.jsonl
+  stderr_has "is not among the inputs"
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" --profiles p2.json orders.jsonl <(tail -1 bids.jsonl) rep.jsonl
+  assert_jq .provider "$PUB2"
+  # The requirement: an A100 profile.
+  profile prov A100 50 >a100.json
+  jq -c --arg p "$(jq -r .id a100.json)" '.profile = $p | .hardware.gpu_model = "A100"' <<<"$b2" |
+    grid-key sign --key prov >a100-bid.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl a100.json a100-bid.jsonl rep.jsonl
+  stderr_has 'the requirement is not met: summary.gpu_model is "A100", not == "H100"'
+  # Reputation: without a score the prior 0.5 is below 0.6.
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl bids.jsonl
+  stderr_has "reputation 0.500000 is below min_reputation 0.600000"
+  # Price above the max, a deposit too small.
+  jq -c '.price_micros = 100001' <<<"$b2" | grid-key sign --key prov >dear.jsonl
+  jq -c '.deposit_micros = 0' <<<"$b2" | grid-key sign --key prov >nodep.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json dear.jsonl rep.jsonl
+  stderr_has "price 100001 is above max_price_micros 100000"
+  # No bids at all.
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl
+  stderr_has "no bids"
+}
+
+@test "award: the bid deposit must be staked; an order past its deadline is unfilled" {
+  order --max-price 100000 --deadline 2h --bid-deposit 300 <gemm-task.jsonl >orders.jsonl
+  bid prov p2.json --policy policy.json orders.jsonl >bids.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl bids.jsonl
+  assert_jq .bid.deposit_micros 300
+  jq -c 'if .kind == "bid" then .deposit_micros = 10 else . end' bids.jsonl | grid-key sign --key prov >low.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl low.jsonl
+  stderr_has "deposit 10 is below the order's 300"
+  run -1 --separate-stderr lease-bid award --key buyer --now 2026-11-28T23:00:00Z orders.jsonl bids.jsonl
+  stderr_has "its deadline 2026-11-28T22:00:00Z has passed"
+}
+
+@test "award: only the --key's orders are awarded; bad input exits 65" {
+  order --max-price 100000 --deadline 2h <gemm-task.jsonl >orders.jsonl
+  bid prov p2.json --policy policy.json orders.jsonl >bids.jsonl
+  run -0 --separate-stderr lease-bid award --key stranger --now "$NOW" orders.jsonl bids.jsonl
+  assert_output ''
+  stderr_has "1 order(s) not signed by the --key"
+  run -0 --separate-stderr lease-bid award --quiet --key stranger --now "$NOW" orders.jsonl bids.jsonl
+  [ -z "$stderr" ]
+  run -65 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl gemm-task.jsonl
+  stderr_has "expected an order, bid, profile or reputation message, got a task (input line 1 of gemm-task.jsonl, field .kind)"
+  jq -c '.need = "a in [1"' orders.jsonl | grid-key sign --key buyer >bad.jsonl
+  run -65 --separate-stderr lease-bid award --key buyer --now "$NOW" bad.jsonl bids.jsonl
+  stderr_has "at position 8: expected ',' or ']' (input line 1 of bad.jsonl, field .need)"
+  printf '{"kind":"bid"\n' >broken.jsonl
+  run -65 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl broken.jsonl
+  run -65 --separate-stderr lease-bid award --keep-going --key buyer --now "$NOW" orders.jsonl broken.jsonl bids.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  run -64 --separate-stderr lease-bid award --now "$NOW" orders.jsonl bids.jsonl
+  stderr_has "give --key"
+}
+
+@test "inputs from file:// URLs and --publish to a file:// URL, for each subcommand" {
+  run -0 --separate-stderr order --max-price 100000 --deadline 2h --publish "file://$PWD/orders.jsonl" \
+    "file://$PWD/gemm-task.jsonl"
+  diff <(echo "$output") orders.jsonl
+  run -0 --separate-stderr bid prov "file://$PWD/p2.json" --policy policy.json --publish "file://$PWD/bids.jsonl" \
+    "file://$PWD/orders.jsonl"
+  diff <(echo "$output") bids.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" --publish "file://$PWD/leases.jsonl" \
+    "file://$PWD/orders.jsonl" "file://$PWD/bids.jsonl"
+  diff <(echo "$output") leases.jsonl
+  run -66 --separate-stderr lease-bid award --key buyer --now "$NOW" "file://$PWD/nothing.jsonl"
+}
+
+@test "bash completion offers subcommands, their flags and values" {
+  run -0 bash_complete lease-bid lease-bid ''
+  assert_output $'order\nbid\naward'
+  run -0 bash_complete lease-bid lease-bid bid --p
+  assert_output $'--profile\n--policy\n--price-script\n--publish'
+  run -0 bash_complete lease-bid lease-bid award --rule ''
+  assert_output $'first-price\nsecond-price'
+  run -0 bash_complete lease-bid lease-bid order --m
+  assert_output $'--max-price\n--min-reputation'
+  run -0 bash_complete lease-bid lease-bid bid --ex
+  assert_output $'--expires\n--explain'
+}
