@@ -116,8 +116,8 @@ int settle_apply(Tool& tool, const SettleOptions& opt) {
   std::map<Outcome, size_t> counts;
   applier.on_report = [&](const ApplyReport& r) {
     ++counts[r.outcome];
-    write_message({{"kind", "settlement"}, {"input", r.id}, {"input_kind", r.kind}, {"outcome", outcome_name(r.outcome)},
-                   {"line", r.at.line}});
+    write_message({{"source", r.at.source}, {"line", r.at.line}, {"id", r.id}, {"input", r.kind},
+                   {"outcome", outcome_name(r.outcome)}});
   };
   if (tool.common().keep_going) applier.on_refused = [&](const Error& e) { tool.report(e); };
   tool.each_message(opt.inputs, [&](json& m, const Position& at) { applier.add(std::move(m), at); });

@@ -88,14 +88,8 @@ sqlite3* open_handle(const std::string& path, int flags, int busy_timeout_ms) {
 }
 
 void exec_on(sqlite3* db, const char* sql) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string text = err ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    Error e = sqlite_error(rc, "ledger");
-    throw Error(e.code(), std::string("ledger: ") + text);
-  }
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) throw sqlite_error(rc, "ledger", db);
 }
 
 void set_durability(sqlite3* db) {
@@ -293,5 +287,13 @@ void Transaction::commit() {
   db_.exec("COMMIT");
   open_ = false;
 }
+
+ReadSnapshot::ReadSnapshot(Database& db) : db_(db) {
+  db_.exec("BEGIN DEFERRED");
+  // The snapshot starts at the first read, so read now.
+  Statement(db_.handle(), "SELECT COUNT(*) FROM meta").step();
+}
+
+ReadSnapshot::~ReadSnapshot() { sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr); }
 
 }  // namespace grid

@@ -98,4 +98,17 @@ class Transaction {
   bool open_ = false;
 };
 
+// A read transaction: every query inside sees the same committed state,
+// while other runs go on writing (WAL).
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Database& db);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Database& db_;
+};
+
 }  // namespace grid

@@ -82,6 +82,8 @@ json reputation_message(const LedgerInfo& info, const ProviderRecord& r, int64_t
 
 std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen) {
   std::vector<std::string> bad;
+  // One snapshot for every query below, however many runs write meanwhile.
+  ReadSnapshot snapshot(db);
   {
     Statement q(db.handle(), "PRAGMA integrity_check");
     while (q.step())
@@ -143,25 +145,34 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen) {
   }
 
   // Holds: each taken once, resolved at most once, and fully when resolved.
+  // One pass over the transfers (no index on hold), then over the holds.
+  struct Moves {
+    int64_t taken = 0, resolutions = 0, released = 0;
+  };
+  std::map<std::string, Moves> moves;
   {
     Statement q(db.handle(),
-                "SELECT h.lease, h.state, h.amount, "
-                " (SELECT COUNT(*) FROM transfers t WHERE t.hold = h.lease AND t.type = 'hold'), "
-                " (SELECT COUNT(DISTINCT t.cause) FROM transfers t WHERE t.hold = h.lease "
-                "    AND t.type IN ('post', 'void', 'expire')), "
-                " (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t WHERE t.hold = h.lease "
-                "    AND t.debit_bucket = 'held') "
-                "FROM holds h ORDER BY h.lease");
+                "SELECT hold, SUM(type = 'hold'), "
+                " COUNT(DISTINCT CASE WHEN type IN ('post', 'void', 'expire') THEN cause END), "
+                " SUM(CASE WHEN debit_bucket = 'held' THEN amount ELSE 0 END) "
+                "FROM transfers WHERE hold IS NOT NULL GROUP BY hold");
+    while (q.step()) moves[q.text(0)] = {q.int64(1), q.int64(2), q.int64(3)};
+  }
+  {
+    Statement q(db.handle(), "SELECT lease, state, amount FROM holds ORDER BY lease");
     while (q.step()) {
       const std::string lease = q.text(0), state = q.text(1);
-      const int64_t amount = q.int64(2), taken = q.int64(3), resolutions = q.int64(4), released = q.int64(5);
-      if (taken != 1) bad.push_back("hold " + lease + " was taken " + std::to_string(taken) + " times");
-      if (resolutions > 1) bad.push_back("hold " + lease + " was resolved " + std::to_string(resolutions) + " times");
+      const int64_t amount = q.int64(2);
+      const Moves m = moves.count(lease) ? moves[lease] : Moves{};
+      if (m.taken != 1) bad.push_back("hold " + lease + " was taken " + std::to_string(m.taken) + " times");
+      if (m.resolutions > 1)
+        bad.push_back("hold " + lease + " was resolved " + std::to_string(m.resolutions) + " times");
       const bool open = state == "open";
-      if (open != (resolutions == 0))
-        bad.push_back("hold " + lease + " is " + state + " but has " + std::to_string(resolutions) + " resolution(s)");
-      if (released != (open ? 0 : amount))
-        bad.push_back("hold " + lease + " of " + std::to_string(amount) + " released " + std::to_string(released));
+      if (open != (m.resolutions == 0))
+        bad.push_back("hold " + lease + " is " + state + " but has " + std::to_string(m.resolutions) +
+                      " resolution(s)");
+      if (m.released != (open ? 0 : amount))
+        bad.push_back("hold " + lease + " of " + std::to_string(amount) + " released " + std::to_string(m.released));
     }
   }
   return bad;
