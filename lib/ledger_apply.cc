@@ -41,6 +41,9 @@ void LedgerApplier::flush() {
   reports.reserve(entries.size());
   book_.begin();
   try {
+    // Holds of earlier runs now past their deadline; within a run a lease
+    // past its deadline is returned as it is applied.
+    expired_ += rules_.expire_due();
     for (size_t i = 0; i < entries.size(); ++i) {
       const LedgerEntry& e = entries[i];
       try {
@@ -53,7 +56,6 @@ void LedgerApplier::flush() {
         ++refused_;
       }
     }
-    expired_ += rules_.expire_due();
     book_.commit();
   } catch (...) {
     book_.rollback();

@@ -1,7 +1,7 @@
 // apply: messages in, one write transaction per batch. Each batch is
-// checked first (ids, signatures, trust) on a few threads, then applied in
-// input order under BEGIN IMMEDIATE, holds past their deadline are
-// expired, and the batch commits whole or not at all.
+// checked first (ids, signatures, trust) on a few threads, then, under
+// BEGIN IMMEDIATE, holds past their deadline are expired and the batch is
+// applied in input order; it commits whole or not at all.
 #pragma once
 
 #include <cstddef>

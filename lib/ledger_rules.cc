@@ -128,6 +128,15 @@ Outcome Settlement::lease(const LedgerEntry& e) {
   book_.post({hold});
   insert_hold_.bind(1, e.id).bind(2, e.order).bind(3, e.task).bind(4, e.buyer).bind(5, e.provider);
   insert_hold_.bind(6, e.amount).bind(7, e.deadline).run();
+  // A lease already past its deadline is returned at once, not at the end
+  // of the batch: a later lease of the same buyer must see the same funds
+  // however the input is batched.
+  if (e.deadline <= terms_.now) {
+    by_lease_.bind(1, e.id);
+    load_hold(by_lease_, &h);
+    expire(h);
+    return Outcome::expired;
+  }
   return Outcome::applied;
 }
 

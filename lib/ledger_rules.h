@@ -7,6 +7,7 @@
 //   reject    buyer held -> buyer available, and the provider's stake is
 //             slashed by slash_multiple x price, split buyer / verifier
 //   expiry    a hold past its deadline with no verdict -> buyer available
+//             (a lease already past it is held and returned at once)
 #pragma once
 
 #include <cstdint>

@@ -356,7 +356,7 @@ funded() {
   lease 1 1000000 2026-11-30T00:00:00Z >l2.jsonl
   verdict "$(cat l2.jsonl)" accept >v2.jsonl
   run -0 --separate-stderr pay-settle apply --ledger L.db --trust trust.txt --now "$LATER" l2.jsonl v2.jsonl
-  assert_jq_all '[.[] | .outcome] | join(",")' "applied,expired"
+  assert_jq_all '[.[] | .outcome] | join(",")' "expired,resolved"
   assert_balance "$B" available 10000000
   assert_check_ok
 }
