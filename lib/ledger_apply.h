@@ -1,11 +1,14 @@
 // apply: messages in, one write transaction per batch. Each batch is
-// checked first (ids, signatures, trust) on a few threads, then, under
-// BEGIN IMMEDIATE, holds past their deadline are expired and the batch is
-// applied in input order; it commits whole or not at all.
+// checked first (ids, signatures, trust) on a few threads, while the batch
+// before it is written; then, under BEGIN IMMEDIATE, holds past their
+// deadline are expired and the batch is applied in input order; it
+// commits whole or not at all.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <future>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -44,8 +47,16 @@ class LedgerApplier {
   size_t expired() const { return expired_; }
 
  private:
-  void flush();
-  std::vector<LedgerEntry> check_all();
+  // A batch being checked on the pool while the one before it is written.
+  struct Batch {
+    std::vector<std::pair<json, Position>> messages;
+    std::vector<LedgerEntry> entries;
+    std::future<void> checked;  // last: waited for before the rest goes
+  };
+  // Hands the pending messages to the pool, then writes the batch before.
+  void seal();
+  void write(Batch& batch);
+  std::vector<LedgerEntry> check_all(const std::vector<std::pair<json, Position>>& messages) const;
 
   Database& db_;
   std::set<std::string> trust_;
@@ -55,6 +66,7 @@ class LedgerApplier {
   Settlement rules_;
   std::vector<std::pair<json, Position>> pending_;
   size_t refused_ = 0, expired_ = 0;
+  std::unique_ptr<Batch> checking_;  // last: destroyed (and waited for) first
 };
 
 }  // namespace grid

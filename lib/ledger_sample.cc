@@ -76,7 +76,7 @@ std::vector<std::string> sample_market(const LedgerInfo& ledger, const SampleKey
     json task = {{"kind", "task"}, {"v", kMessageVersion}, {"type", "gemm"}, {"index", i}, {"flops", 1e9},
                  {"job", "sample " + std::to_string(m.seed)}};
     set_message_id(task);
-    const int64_t price = uniform(10000, m.awkward ? 400000 : 1000);
+    const int64_t price = m.awkward ? uniform(10000, 400000) : uniform(100, 1000);
     // Awkward runs put a tenth of the deadlines before now: those expire.
     const int64_t deadline = m.now + (m.awkward && chance(0.1) ? -uniform(1, 86400) : uniform(1, 86400));
     json order = {{"kind", "order"}, {"v", kMessageVersion}, {"buyer", pub(buyer)}, {"task", task},
