@@ -1,0 +1,187 @@
+// The ledger library: transfer ids and the hash chain, refusing files that
+// are not ledgers, and the property that matters most: however a stream of
+// deposits, leases and verdicts is cut into batches, the final balances
+// and the set of transfers are the same, and check finds nothing.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "ledger_apply.h"
+#include "ledger_query.h"
+#include "ledger_sample.h"
+
+namespace grid {
+namespace {
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/grid-ledger-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    int rc = std::system(("rm -rf '" + dir_ + "'").c_str());
+    (void)rc;
+  }
+
+  // A fresh ledger run by the sample operator.
+  std::string make_ledger(const std::string& name) {
+    const std::string path = dir_ + "/" + name;
+    const std::string message = sample_ledger_message(&info_);
+    Database::create(path, message, info_);
+    return path;
+  }
+
+  struct LedgerState {
+    std::map<std::string, std::tuple<int64_t, int64_t, int64_t>> balances;
+    std::vector<std::string> transfer_ids;
+    size_t refused = 0;
+    std::vector<std::string> outcomes;  // per input line; "refused" when it was
+    std::vector<std::string> violations;
+  };
+
+  // Applies `lines`, committing at each of `cuts` (indexes into lines).
+  LedgerState apply(const std::string& path, const std::vector<std::string>& lines, const std::vector<size_t>& cuts,
+                int64_t now) {
+    Database db = Database::open(path, kDefaultBusyTimeoutMs);
+    SettleTerms terms;
+    terms.now = now;
+    LedgerState out;
+    {
+      LedgerApplier applier(db, {public_key_ref(sample_keys().verifier.public_key)}, terms, lines.size() + 1, 2);
+      out.outcomes.assign(lines.size(), "refused");
+      applier.on_refused = [&](const Error&) { ++out.refused; };
+      applier.on_report = [&](const ApplyReport& r) { out.outcomes[r.at.line - 1] = outcome_name(r.outcome); };
+      size_t next_cut = 0;
+      for (size_t i = 0; i < lines.size(); ++i) {
+        Position at{"sample", i + 1, ""};
+        applier.add(parse_json_text(lines[i]), at);
+        if (next_cut < cuts.size() && cuts[next_cut] == i) {
+          applier.finish();
+          ++next_cut;
+        }
+      }
+      applier.finish();
+    }
+    for (const AccountBalance& b : ledger_balances(db))
+      out.balances[b.account] = {b.balances.available, b.balances.held, b.balances.stake};
+    Statement q(db.handle(), "SELECT id FROM transfers ORDER BY id");
+    while (q.step()) out.transfer_ids.push_back(q.text(0));
+    out.violations = ledger_check(db);
+    return out;
+  }
+
+  std::string dir_;
+  LedgerInfo info_;
+};
+
+TEST_F(LedgerTest, TransferIdsAreDeterministicAndTheHashCoversEveryField) {
+  EXPECT_EQ(transfer_id("sha256:aa", "post"), transfer_id("sha256:aa", "post"));
+  EXPECT_NE(transfer_id("sha256:aa", "post"), transfer_id("sha256:aa", "void"));
+  Transfer t;
+  t.id = "x";
+  t.type = "post";
+  t.debit = "a";
+  t.credit = "b";
+  t.amount = 5;
+  t.cause = "c";
+  const std::string h = transfer_hash(kChainStart, t);
+  std::vector<std::function<void(Transfer&)>> edits = {
+      [](Transfer& x) { x.amount = 6; },           [](Transfer& x) { x.debit = "z"; },
+      [](Transfer& x) { x.credit = "z"; },         [](Transfer& x) { x.cause = "z"; },
+      [](Transfer& x) { x.hold = "z"; },           [](Transfer& x) { x.detail = "{}"; },
+      [](Transfer& x) { x.at = 1; },               [](Transfer& x) { x.debit_bucket = Bucket::held; },
+      [](Transfer& x) { x.credit_bucket = Bucket::stake; }, [](Transfer& x) { x.type = "void"; }};
+  for (auto& edit : edits) {
+    Transfer u = t;
+    edit(u);
+    EXPECT_NE(transfer_hash(kChainStart, u), h);
+  }
+  EXPECT_NE(transfer_hash("sha256:1", t), h);
+}
+
+TEST_F(LedgerTest, OpenRefusesWhatIsNotALedgerWithoutTouchingIt) {
+  EXPECT_EQ([&] {
+    try {
+      Database::open(dir_ + "/missing.db", 0);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return Exit::ok;
+  }(), Exit::no_input);
+  const std::string text = dir_ + "/text.db";
+  std::ofstream(text) << std::string(200, 'x');
+  try {
+    Database::open(text, 0);
+    FAIL() << "opened a text file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::data);
+  }
+  std::ifstream in(text);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), std::string(200, 'x'));
+  EXPECT_NE(::access((text + "-wal").c_str(), F_OK), 0);
+}
+
+// Applying again what was applied moves nothing. (What was refused, as a
+// verdict before its lease, may apply on a later run: that is the retry.)
+TEST_F(LedgerTest, ReapplyingWhatWasAppliedChangesNothing) {
+  const std::string path = make_ledger("again.db");
+  SampleMarket m;
+  m.seed = 7;
+  const std::vector<std::string> lines = sample_market(info_, sample_keys(), m);
+  const LedgerState first = apply(path, lines, {}, m.now);
+  ASSERT_GT(first.refused, 0u);
+  std::vector<std::string> applied;
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (first.outcomes[i] != "refused") applied.push_back(lines[i]);
+  const LedgerState second = apply(path, applied, {}, m.now);
+  EXPECT_EQ(first.balances, second.balances);
+  EXPECT_EQ(first.transfer_ids, second.transfer_ids);
+  EXPECT_EQ(second.refused, 0u);
+  for (const std::string& o : second.outcomes) EXPECT_NE(o, "applied");
+  EXPECT_TRUE(second.violations.empty());
+}
+
+// Random streams, cut into random batches: the same end every time.
+TEST_F(LedgerTest, RandomBatchSplitsGiveTheSameLedger) {
+  for (uint64_t seed : {1, 2, 3, 20261128, 4242}) {
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (SampleMarket.seed and the cut generator)");
+    SampleMarket m;
+    m.seed = seed;
+    m.leases = 150;
+    const std::string base = make_ledger("base-" + std::to_string(seed) + ".db");
+    const std::vector<std::string> lines = sample_market(info_, sample_keys(), m);
+    const LedgerState whole = apply(base, lines, {}, m.now);
+    ASSERT_TRUE(whole.violations.empty()) << whole.violations.front();
+    // The stream must exercise the rules, not just pass through them.
+    ASSERT_GT(whole.refused, 0u);
+    ASSERT_GT(whole.transfer_ids.size(), m.leases);
+
+    std::mt19937_64 rng(seed);
+    for (int split = 0; split < 4; ++split) {
+      SCOPED_TRACE("split " + std::to_string(split));
+      std::vector<size_t> cuts;
+      const size_t every = split == 0 ? 1 : std::uniform_int_distribution<size_t>(2, 60)(rng);
+      for (size_t i = 0; i < lines.size(); ++i)
+        if (split == 0 || std::uniform_int_distribution<size_t>(0, every)(rng) == 0) cuts.push_back(i);
+      const std::string path = make_ledger("split-" + std::to_string(seed) + "-" + std::to_string(split) + ".db");
+      const LedgerState o = apply(path, lines, cuts, m.now);
+      EXPECT_EQ(o.balances, whole.balances);
+      EXPECT_EQ(o.transfer_ids, whole.transfer_ids);
+      EXPECT_EQ(o.refused, whole.refused);
+      EXPECT_EQ(o.outcomes, whole.outcomes);
+      EXPECT_TRUE(o.violations.empty()) << o.violations.front();
+      int64_t total = 0;
+      for (const auto& [account, b] : o.balances) total += std::get<0>(b) + std::get<1>(b) + std::get<2>(b);
+      EXPECT_EQ(total, 0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace grid
