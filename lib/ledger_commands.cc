@@ -156,7 +156,7 @@ int settle_balance(Tool& tool, const SettleOptions& opt) {
 int settle_statement(Tool&, const SettleOptions& opt) {
   Database db = open_ledger(opt);
   const std::string account = account_flag(opt.account);
-  const int64_t since = opt.since.empty() ? INT64_MIN : resolve_now(opt.since, "--since");
+  const int64_t since = opt.since.empty() ? INT64_MIN : resolve_since(opt.since, now_seconds(), "--since");
   const bool csv = opt.statement_format == "csv";
   if (csv) write_stdout("seq,at,transfer,type,debit,debit_bucket,credit,credit_bucket,amount_micros,currency,cause,hold\n");
   ledger_statement(db, account, since, [&](int64_t seq, const Transfer& t) {

@@ -151,6 +151,14 @@ int64_t resolve_time(const std::string& value, int64_t now, const std::string& f
   throw Error(Exit::usage, flag + " " + value + ": expected an RFC 3339 time (2026-11-28T20:00:00Z) or a duration (90s, 30m, 2h, 1d)");
 }
 
+int64_t resolve_since(const std::string& value, int64_t now, const std::string& flag) {
+  if (all_digits(value)) return std::stoll(value);
+  if (auto t = parse_rfc3339(value)) return *t;
+  if (auto secs = parse_duration(value)) return now - *secs;
+  throw Error(Exit::usage, flag + " " + value +
+                               ": expected an RFC 3339 time, seconds since the epoch, or a duration ago (1d, 12h)");
+}
+
 int64_t get_time(const json& obj, const std::string& name, const std::string& path) {
   const std::string field = path + "." + name;
   if (!obj.is_object() || !obj.contains(name)) throw data_error("missing field " + name, field);

@@ -34,6 +34,11 @@ int64_t resolve_now(const std::string& value, const std::string& flag = "--now")
 // ("2h", "+2h"). Throws Error(Exit::usage) naming `flag` otherwise.
 int64_t resolve_time(const std::string& value, int64_t now, const std::string& flag);
 
+// A point in the past, as --since takes it: an RFC 3339 time, seconds
+// since the epoch, or a duration before `now` ("1d": a day ago). Throws
+// Error(Exit::usage) naming `flag` otherwise.
+int64_t resolve_since(const std::string& value, int64_t now, const std::string& flag);
+
 // A timestamp field of a message: an RFC 3339 string. Throws
 // Error(Exit::data) naming the field (path + "." + name) otherwise.
 int64_t get_time(const json& obj, const std::string& name, const std::string& path);

@@ -82,3 +82,54 @@ held_by_other() {
   assert_failure
   assert_equal "$(jq -r .id state/profile.json)" "$good"
 }
+
+# market: a buyer with one small gemm task posted as an order, a ledger
+# holding its money, and the provider's settings pointing at them.
+market() {
+  (umask 077 && grid-key gen >buyer.key && grid-key gen >operator.key && grid-key gen >verifier.key)
+  jq -c '.gemm.m = 32 | .gemm.n = 16 | .gemm.k = 8' "$ROOT/examples/jobs/gemm.json" | grid-key sign --key buyer.key |
+    job-split --key buyer.key >tasks.jsonl
+  lease-bid order --key buyer.key --max-price 100000 --deadline 2h tasks.jsonl >orders.jsonl
+  export GRID_ORDERS=$PWD/orders.jsonl GRID_LEASES=file://$PWD/leases.jsonl
+  export GRID_POLICY=$ROOT/examples/pricing/policy.json GRID_LEDGER=$PWD/ledger.db
+  grid-key pub --key verifier.key >trust.txt
+  pay-settle init --ledger ledger.db --currency USD --key operator.key >/dev/null
+  pay-settle deposit --ledger ledger.db --key operator.key --account "$(grid-key pub --key buyer.key)" --amount 1000000 |
+    pay-settle apply --ledger ledger.db --trust trust.txt
+}
+
+@test "bid, run, statement: a provider's cron steps take an order to a paid, verified result" {
+  market
+  run -0 --separate-stderr "$SCRIPT" bench
+  run -0 --separate-stderr "$SCRIPT" bid
+  stderr_has "gridutils-provider: bid: 1 bid(s)"
+  assert_equal "$(jq -r 'select(.kind == "bid") | .provider' state/bids.jsonl)" "$(grid-key pub --key provider.key)"
+  lease-bid award --key buyer.key orders.jsonl state/bids.jsonl >leases.jsonl
+  pay-settle apply --ledger ledger.db --trust trust.txt leases.jsonl
+  run -0 --separate-stderr "$SCRIPT" run
+  stderr_has "1 result(s), 0 lease(s) open"
+  run -0 --separate-stderr proof-check --key verifier.key --leases leases.jsonl --store state/store state/results.jsonl
+  assert_jq .status accept
+  echo "$output" | pay-settle apply --ledger ledger.db --trust trust.txt --verifier-fee-bp 0
+  run -0 --separate-stderr "$SCRIPT" statement
+  paid=$(jq -s 'map(select(.type == "post") | .amount_micros) | add' state/statement-*.jsonl)
+  assert_equal "$paid" "$(jq .price_micros leases.jsonl)"
+  # A second run step reuses the stored result: nothing is computed again.
+  before=$(cat state/results.jsonl)
+  run -0 --separate-stderr "$SCRIPT" run
+  assert_equal "$(cat state/results.jsonl)" "$before"
+}
+
+@test "a lease not yet run counts against GRID_MAX_LEASES in the next bid" {
+  market
+  run -0 --separate-stderr "$SCRIPT" bench
+  run -0 --separate-stderr "$SCRIPT" bid
+  lease-bid award --key buyer.key orders.jsonl state/bids.jsonl >leases.jsonl
+  # The run step is busy elsewhere: the lease is open, and with room for one
+  # lease only, a new order gets no bid.
+  jq -c '.' leases.jsonl >state/open-leases.jsonl
+  lease-bid order --key buyer.key --max-price 100000 --deadline 2h tasks.jsonl >orders.jsonl
+  GRID_MAX_LEASES=1 run -0 --separate-stderr "$SCRIPT" bid
+  stderr_has "0 bid(s)"
+  stderr_has "no capacity"
+}

@@ -52,20 +52,29 @@ bench)
     ;;
 bid)
     [ -s profile.json ] || { log "no profile yet: run the bench step first"; exit 75; }
-    touch leases.jsonl
+    # open-leases.jsonl (kept by the run step): leases won and not yet
+    # done, which count against GRID_MAX_LEASES.
+    touch open-leases.jsonl
     write_new bids.jsonl lease-bid bid --profile profile.json --key "$GRID_KEY" --policy "$GRID_POLICY" \
-        --leases leases.jsonl --max-leases "${GRID_MAX_LEASES:-4}" --explain "$GRID_ORDERS"
+        --leases open-leases.jsonl --max-leases "${GRID_MAX_LEASES:-4}" --explain "$GRID_ORDERS"
     log "$(grep -c '"kind":"bid"' bids.jsonl || true) bid(s)"
     publish bids.jsonl
     ;;
 run)
     me=$(grid-key pub --key "$GRID_KEY")
-    # The leases awarded to this provider; job-run keeps each result in its
-    # store under the lease, so leases already run cost nothing again.
-    write_new leases.jsonl sh -c 'curl -fsS "$1" 2>/dev/null || cat "$1"' sh "$GRID_LEASES"
+    # The leases awarded to this provider. job-run keeps each result in the
+    # store under its lease, so leases already run cost nothing again.
+    write_new leases.jsonl curl -fsS --retry 3 "$GRID_LEASES"
     jq -c --arg me "$me" 'select(.kind == "lease" and .provider == $me)' leases.jsonl >mine.jsonl
-    write_new results.jsonl job-run --key "$GRID_KEY" mine.jsonl
-    log "$(wc -l <results.jsonl) result(s)"
+    touch results.jsonl
+    not_done() {
+        jq -c 'select(.kind == "result") | .lease' results.jsonl >done.jsonl
+        jq -c --slurpfile done done.jsonl 'select(.id as $i | $done | index($i) | not)' mine.jsonl
+    }
+    write_new open-leases.jsonl not_done
+    write_new results.jsonl job-run --key "$GRID_KEY" --store "$GRID_STATE/store" mine.jsonl
+    write_new open-leases.jsonl not_done
+    log "$(wc -l <results.jsonl) result(s), $(wc -l <open-leases.jsonl) lease(s) open"
     publish results.jsonl
     ;;
 statement)

@@ -67,6 +67,10 @@ TEST(Timestamp, FlagValues) {
     EXPECT_NE(std::string(e.what()).find("--deadline soon"), std::string::npos);
   }
   EXPECT_THROW(resolve_now("yesterday"), Error);
+  EXPECT_EQ(resolve_since("1d", 100000, "--since"), 100000 - 86400);
+  EXPECT_EQ(resolve_since("1795896000", 0, "--since"), 1795896000);
+  EXPECT_EQ(resolve_since("2026-11-28T20:00:00Z", 0, "--since"), 1795896000);
+  EXPECT_THROW(resolve_since("+1d", 0, "--since"), Error);
 }
 
 TEST(Timestamp, MessageField) {
