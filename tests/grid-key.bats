@@ -4,12 +4,6 @@
 bats_require_minimum_version 1.5.0
 load test_helper
 
-# RFC 8032 section 7.1, TEST 1 and TEST 2: seeds and their public keys.
-SEED1=9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
-PUB1=ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
-SEED2=4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb
-PUB2=ed25519:3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c
-
 # A message with a non-ASCII string, nested members and members out of
 # order, and the id RFC 8785 gives it (checked independently below).
 KNOWN='{"v":1,"kind":"task","name":"héllo ✓","n":42,"tags":["b","a"],"spec":{"z":"1","a":2}}'

@@ -14,6 +14,15 @@ common_setup() {
   unset GRID_KEY
 }
 
+# RFC 8032 section 7.1, TESTS 1 to 3: seeds and their public keys, the
+# participants every suite can name without generating keys.
+SEED1=9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+PUB1=ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+SEED2=4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb
+PUB2=ed25519:3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c
+SEED3=c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7
+PUB3=ed25519:fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025
+
 # Helpers every suite uses.
 
 # write_key FILE SEED: a key file holding a known seed, mode 0600.
