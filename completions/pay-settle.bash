@@ -62,7 +62,7 @@ _pay_settle() {
         init) flags="--ledger --currency --key" ;;
         deposit) flags="--ledger --key --account --amount --now" ;;
         stake) flags="--ledger --key --amount --now" ;;
-        apply) flags="--ledger --trust --batch --now --slash-multiple --verifier-fee-bp --fee-bp --busy-timeout --threads --keep-going" ;;
+        apply) flags="--ledger --trust --batch --now --slash-multiple --verifier-fee-bp --fee-bp --busy-timeout --threads --pass --keep-going" ;;
         balance) flags="--ledger --account --format" ;;
         statement) flags="--ledger --account --since --format" ;;
         reputation) flags="--ledger --key --now" ;;

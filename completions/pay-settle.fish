@@ -35,6 +35,7 @@ complete -c pay-settle -n '__fish_seen_subcommand_from apply' -l verifier-fee-bp
 complete -c pay-settle -n '__fish_seen_subcommand_from apply' -l fee-bp -x -d "Operator's fee on an accepted price, in 1/10000, to system:fees"
 complete -c pay-settle -n '__fish_seen_subcommand_from apply' -l busy-timeout -x -d "Milliseconds to wait for another run's lock; then exit 75"
 complete -c pay-settle -n '__fish_seen_subcommand_from apply' -l threads -x -d 'Threads checking signatures'
+complete -c pay-settle -n '__fish_seen_subcommand_from apply' -l pass -d 'Pass messages that are not leases, verdicts or transfers through untouched'
 complete -c pay-settle -n '__fish_seen_subcommand_from apply' -l keep-going -d 'Report each bad input line and carry on; exit 65 at the end'
 complete -c pay-settle -n '__fish_seen_subcommand_from apply' -F
 

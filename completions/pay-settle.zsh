@@ -58,6 +58,7 @@ _pay-settle() {
             '--fee-bp=[operator'\''s fee on an accepted price, in 1/10000]:basis points:' \
             '--busy-timeout=[milliseconds to wait for another run'\''s lock]:milliseconds:' \
             '--threads=[threads checking signatures]:threads:' \
+            '--pass[pass messages of other kinds through untouched]' \
             '--keep-going[report each bad input line and carry on; exit 65 at the end]' \
             '*:input file (JSON Lines):_files' && ret=0
           ;;

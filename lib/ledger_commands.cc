@@ -121,7 +121,15 @@ int settle_apply(Tool& tool, const SettleOptions& opt) {
                    {"outcome", outcome_name(r.outcome)}});
   };
   if (tool.common().keep_going) applier.on_refused = [&](const Error& e) { tool.report(e); };
-  tool.each_message(opt.inputs, [&](json& m, const Position& at) { applier.add(std::move(m), at); });
+  tool.each_message(opt.inputs, [&](json& m, const Position& at) {
+    // What settlement does not consume travels on, as DESIGN.md section 1
+    // asks of every tool (a pipeline's results, profiles, bids).
+    if (opt.pass && m.is_object() && m.contains("kind") && m["kind"].is_string()) {
+      const std::string& kind = m["kind"].get_ref<const std::string&>();
+      if (kind != "lease" && kind != "verdict" && kind != "transfer") return write_stdout(at.text + "\n");
+    }
+    applier.add(std::move(m), at);
+  });
   applier.finish();
   std::string summary = "applied " + std::to_string(applier.transfers()) + " transfer(s)";
   for (const auto& [o, n] : counts) summary += ", " + std::to_string(n) + " " + outcome_name(o);

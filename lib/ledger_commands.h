@@ -25,6 +25,7 @@ struct SettleOptions {
   double slash_multiple = 2.0;
   int64_t verifier_fee_bp = 100;
   int64_t fee_bp = 0;
+  bool pass = false;     // apply: other kinds go to stdout untouched
   std::vector<std::string> inputs;
 };
 

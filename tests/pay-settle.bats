@@ -226,6 +226,21 @@ funded() {
   assert_check_ok
 }
 
+@test "--pass: other kinds go to stdout untouched; without it they are 65" {
+  funded
+  lease 0 1000000 >leases.jsonl
+  job-run --device cpu --key prov --store store leases.jsonl >results.jsonl
+  cat results.jsonl leases.jsonl >mixed.jsonl
+  run -65 --separate-stderr apply mixed.jsonl
+  stderr_has "not kind result"
+  assert_balance "$B" held 0
+  run -0 --separate-stderr apply --pass mixed.jsonl
+  # The result passes byte for byte; the lease is applied and reported.
+  assert_equal "$(head -1 <<<"$output")" "$(cat results.jsonl)"
+  assert_equal "$(sed -n 2p <<<"$output" | jq -r .input)" lease
+  assert_balance "$B" held 1000000
+}
+
 @test "fees: --verifier-fee-bp to the verifier, --fee-bp to system:fees" {
   funded
   lease 0 1000000 >l.jsonl
