@@ -1,6 +1,7 @@
 #include "lease_award.h"
 
 #include <algorithm>
+#include <exception>
 #include <iostream>
 #include <unordered_map>
 
@@ -39,13 +40,25 @@ bool better(const Contender& a, const Contender& b) {
 std::string hardware_mismatch(const json& bid, const json& profile) {
   auto hw = bid.find("hardware");
   if (hw == bid.end() || !hw->is_object()) return "";
-  const json summary = profile.value("summary", json::object());
-  const std::pair<const char*, json> have[] = {{"device", profile.value("device", json())},
-                                               {"gpu_model", summary.value("gpu_model", json())},
-                                               {"gpu_count", summary.value("gpu_count", json())}};
-  for (const auto& [name, value] : have)
-    if (hw->contains(name) && (*hw)[name] != value)
-      return std::string("its hardware.") + name + " " + (*hw)[name].dump() + " is not its profile's " + value.dump();
+  // Looked up in place: copying the profile's summary for every bid was a
+  // measurable part of an award.
+  static const json none, no_summary = json::object();
+  auto member = [](const json& o, const char* name) -> const json& {
+    auto it = o.find(name);
+    return it == o.end() ? none : *it;
+  };
+  auto s = profile.find("summary");
+  const json& summary = s == profile.end() ? no_summary : *s;
+  // A summary that is not an object throws json::type_error, as value() did.
+  if (!summary.is_object()) (void)summary.value("gpu_model", json());
+  const std::pair<const char*, const json*> have[] = {{"device", &member(profile, "device")},
+                                                      {"gpu_model", &member(summary, "gpu_model")},
+                                                      {"gpu_count", &member(summary, "gpu_count")}};
+  for (const auto& [name, value] : have) {
+    auto h = hw->find(name);
+    if (h != hw->end() && *h != *value)
+      return std::string("its hardware.") + name + " " + h->dump() + " is not its profile's " + value->dump();
+  }
   return "";
 }
 
@@ -140,20 +153,21 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
     if (o != bids_[i].end() && o->is_string()) bids_by_order[o->get<std::string>()].push_back(i);
   }
 
-  std::vector<AwardOutcome> out;
-  foreign_ = 0;
-  for (size_t oi = 0; oi < orders_.size(); ++oi) {
+  // Orders are decided independently of one another, so on a few threads;
+  // the outcomes keep input order.
+  std::vector<AwardOutcome> all(orders_.size());
+  std::vector<char> foreign(orders_.size(), 0);
+  parallel_for(orders_.size(), threads_, [&](size_t oi) {
     const Order& order = orders_[oi];
     if (!order_sig[oi].ok || order_sig[oi].signer != cfg.buyer || order.buyer != cfg.buyer) {
-      ++foreign_;
-      continue;
+      foreign[oi] = 1;
+      return;
     }
-    AwardOutcome r;
+    AwardOutcome& r = all[oi];
     r.order = &order;
     if (order.deadline <= cfg.now) {
       r.reasons.push_back("its deadline " + format_rfc3339(order.deadline) + " has passed");
-      out.push_back(std::move(r));
-      continue;
+      return;
     }
     std::vector<Contender> valid;
     auto found = bids_by_order.find(order.id);
@@ -198,8 +212,7 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
     r.valid_bids = valid.size();
     if (valid.empty()) {
       if (r.reasons.empty()) r.reasons.push_back("no bids");
-      out.push_back(std::move(r));
-      continue;
+      return;
     }
     const Contender& win = *std::min_element(valid.begin(), valid.end(), better);
     r.bid = win.bid;
@@ -214,7 +227,13 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
       if (second) r.price = second->price;
     }
     r.reasons.clear();
-    out.push_back(std::move(r));
+  });
+  std::vector<AwardOutcome> out;
+  out.reserve(all.size());
+  foreign_ = 0;
+  for (size_t oi = 0; oi < all.size(); ++oi) {
+    if (foreign[oi]) ++foreign_;
+    else out.push_back(std::move(all[oi]));
   }
   return out;
 }
@@ -265,11 +284,26 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
   if (auction.foreign_orders() > 0)
     tool.note(std::to_string(auction.foreign_orders()) + " order(s) not signed by the --key " + cfg.buyer + " skipped");
 
+  // Leases are made and signed on a few threads (signing is deterministic),
+  // then written in order; a failure shows where the serial loop met it.
+  std::vector<std::string> lines(outcomes.size());
+  std::vector<std::exception_ptr> failed(outcomes.size());
+  parallel_for(outcomes.size(), 0, [&](size_t i) {
+    if (!outcomes[i].filled()) return;
+    try {
+      lines[i] = make_lease(outcomes[i], cfg, key).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    } catch (...) {
+      failed[i] = std::current_exception();
+    }
+  });
   LeaseOutput out(opt.publish);
   size_t unfilled = 0;
-  for (const AwardOutcome& r : outcomes) {
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const AwardOutcome& r = outcomes[i];
+    if (failed[i]) std::rethrow_exception(failed[i]);
     if (r.filled()) {
-      out.write(make_lease(r, cfg, key));
+      out.write_line(lines[i]);
+      std::string().swap(lines[i]);
       continue;
     }
     ++unfilled;
