@@ -11,6 +11,7 @@
 #include "lease_io.h"
 #include "message.h"
 #include "timestamp.h"
+#include "zz_phase.h"
 
 namespace grid {
 
@@ -67,6 +68,14 @@ std::string short_id(const std::string& id) { return id.size() > 19 ? id.substr(
 }  // namespace
 
 void Auction::add(json m, const SignatureCheck* checked) {
+  auto [msg, sig] = store(std::move(m));
+  if (checked) *sig = *checked;
+  else unchecked_.emplace_back(msg, sig);
+}
+
+void Auction::add(json m, SignatureCheck&& checked) { *store(std::move(m)).second = std::move(checked); }
+
+std::pair<const json*, SignatureCheck*> Auction::store(json m) {
   check_envelope(m);
   const std::string& kind = m["kind"].get_ref<const std::string&>();
   std::deque<json>* to;
@@ -95,12 +104,11 @@ void Auction::add(json m, const SignatureCheck* checked) {
     throw data_error("expected an order, bid, profile or reputation message, got a " + kind, ".kind");
   }
   // Deques keep their elements in place as they grow: the pointers hold.
-  SignatureCheck& c = sig->emplace_back();
-  if (checked) c = *checked;
-  else unchecked_.emplace_back(&to->back(), &c);
+  return {&to->back(), &sig->emplace_back()};
 }
 
 std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
+  double T0 = PhaseClock::now();
   parallel_for(unchecked_.size(), threads_,
                [&](size_t i) { *unchecked_[i].second = check_message(*unchecked_[i].first); });
   unchecked_.clear();
@@ -153,6 +161,7 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
     if (o != bids_[i].end() && o->is_string()) bids_by_order[o->get<std::string>()].push_back(i);
   }
 
+  phase_acc(4) = PhaseClock::now() - T0; T0 = PhaseClock::now();
   // Orders are decided independently of one another, so on a few threads;
   // the outcomes keep input order.
   std::vector<AwardOutcome> all(orders_.size());
@@ -228,6 +237,7 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
     }
     r.reasons.clear();
   });
+  phase_acc(5) = PhaseClock::now() - T0;
   std::vector<AwardOutcome> out;
   out.reserve(all.size());
   foreign_ = 0;
@@ -269,18 +279,27 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
   const SigningKey key = load_key(tool.key_path());
   cfg.buyer = public_key_ref(key.public_key);
 
-  Auction auction;
+  double T0 = PhaseClock::now();
+  // Not freed: the process ends right after the award, and freeing a
+  // hundred thousand parsed messages one by one took ~0.4 s (freeing them
+  // on several threads was slower still). Kept reachable for leak checkers.
+  static Auction* kept = nullptr;
+  kept = new Auction;
+  Auction& auction = *kept;
   size_t bad_lines = 0;
   for (const std::string& p : opt.profiles)
     each_checked_message(tool, {p}, 0, [&](json& m, SignatureCheck& c, const Position&) {
       check_envelope(m);
       if (m["kind"] != "profile") throw data_error("--profiles holds a " + m["kind"].get<std::string>() + ", not a profile", ".kind");
-      auction.add(std::move(m), &c);
+      auction.add(std::move(m), std::move(c));
     }, &bad_lines);
   each_checked_message(tool, opt.inputs, 0, [&](json& m, SignatureCheck& c, const Position&) {
-    auction.add(std::move(m), &c);
+    auction.add(std::move(m), std::move(c));
   }, &bad_lines);
+  phase_acc(0) = PhaseClock::now() - T0;
+  T0 = PhaseClock::now();
   const std::vector<AwardOutcome> outcomes = auction.run(cfg);
+  phase_acc(9) = PhaseClock::now() - T0; T0 = PhaseClock::now();
   if (auction.foreign_orders() > 0)
     tool.note(std::to_string(auction.foreign_orders()) + " order(s) not signed by the --key " + cfg.buyer + " skipped");
 
@@ -296,6 +315,7 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
       failed[i] = std::current_exception();
     }
   });
+  phase_acc(6) = PhaseClock::now() - T0; T0 = PhaseClock::now();
   LeaseOutput out(opt.publish);
   size_t unfilled = 0;
   for (size_t i = 0; i < outcomes.size(); ++i) {
@@ -312,6 +332,8 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
     std::cerr << std::endl;
   }
   out.finish();
+  phase_acc(7) = PhaseClock::now() - T0; T0 = PhaseClock::now();
+  phase_acc(8) = PhaseClock::now() - T0; phase_dump();
   if (bad_lines > 0) {
     // As Tool::each_message with --keep-going: each bad line was reported; the run fails.
     tool.report(Error(Exit::data, std::to_string(bad_lines) + " bad input line(s) skipped"));

@@ -10,10 +10,9 @@ std::string message_id(const json& message) {
 }
 
 const json& require_field(const json& object, const std::string& name, const std::string& path) {
-  const std::string field = path + "." + name;
   if (!object.is_object()) throw data_error("expected an object", path.empty() ? "." : path);
   auto it = object.find(name);
-  if (it == object.end()) throw data_error("missing field", field);
+  if (it == object.end()) throw data_error("missing field", path + "." + name);
   return *it;
 }
 
