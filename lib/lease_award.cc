@@ -11,7 +11,6 @@
 #include "lease_io.h"
 #include "message.h"
 #include "timestamp.h"
-#include "zz_phase.h"
 
 namespace grid {
 
@@ -108,7 +107,6 @@ std::pair<const json*, SignatureCheck*> Auction::store(json m) {
 }
 
 std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
-  double T0 = PhaseClock::now();
   parallel_for(unchecked_.size(), threads_,
                [&](size_t i) { *unchecked_[i].second = check_message(*unchecked_[i].first); });
   unchecked_.clear();
@@ -161,7 +159,6 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
     if (o != bids_[i].end() && o->is_string()) bids_by_order[o->get<std::string>()].push_back(i);
   }
 
-  phase_acc(4) = PhaseClock::now() - T0; T0 = PhaseClock::now();
   // Orders are decided independently of one another, so on a few threads;
   // the outcomes keep input order.
   std::vector<AwardOutcome> all(orders_.size());
@@ -237,7 +234,6 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
     }
     r.reasons.clear();
   });
-  phase_acc(5) = PhaseClock::now() - T0;
   std::vector<AwardOutcome> out;
   out.reserve(all.size());
   foreign_ = 0;
@@ -279,7 +275,6 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
   const SigningKey key = load_key(tool.key_path());
   cfg.buyer = public_key_ref(key.public_key);
 
-  double T0 = PhaseClock::now();
   // Not freed: the process ends right after the award, and freeing a
   // hundred thousand parsed messages one by one took ~0.4 s (freeing them
   // on several threads was slower still). Kept reachable for leak checkers.
@@ -296,10 +291,7 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
   each_checked_message(tool, opt.inputs, 0, [&](json& m, SignatureCheck& c, const Position&) {
     auction.add(std::move(m), std::move(c));
   }, &bad_lines);
-  phase_acc(0) = PhaseClock::now() - T0;
-  T0 = PhaseClock::now();
   const std::vector<AwardOutcome> outcomes = auction.run(cfg);
-  phase_acc(9) = PhaseClock::now() - T0; T0 = PhaseClock::now();
   if (auction.foreign_orders() > 0)
     tool.note(std::to_string(auction.foreign_orders()) + " order(s) not signed by the --key " + cfg.buyer + " skipped");
 
@@ -315,7 +307,6 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
       failed[i] = std::current_exception();
     }
   });
-  phase_acc(6) = PhaseClock::now() - T0; T0 = PhaseClock::now();
   LeaseOutput out(opt.publish);
   size_t unfilled = 0;
   for (size_t i = 0; i < outcomes.size(); ++i) {
@@ -332,8 +323,6 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
     std::cerr << std::endl;
   }
   out.finish();
-  phase_acc(7) = PhaseClock::now() - T0; T0 = PhaseClock::now();
-  phase_acc(8) = PhaseClock::now() - T0; phase_dump();
   if (bad_lines > 0) {
     // As Tool::each_message with --keep-going: each bad line was reported; the run fails.
     tool.report(Error(Exit::data, std::to_string(bad_lines) + " bad input line(s) skipped"));
