@@ -43,7 +43,8 @@ Status check_message_id(const json& message) {
   if (it == message.end()) return Status::Fail("no id");
   if (!it->is_string()) return Status::Fail("id is not a string");
   std::string want = message_id(message);
-  if (it->get_ref<const std::string&>() != want) return Status::Fail("id does not match the content (content hashes to " + want + ")");
+  if (it->get_ref<const std::string&>() != want)
+    return Status::Fail("id does not match the content (content hashes to " + want + ")");
   return Status::Ok();
 }
 
