@@ -2,7 +2,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 namespace grid {
 
@@ -14,6 +16,11 @@ using json = nlohmann::json;
 // number JSON cannot carry exactly: an integer beyond +-2^53 (money must
 // never be rounded silently) or a non-finite float.
 std::string canonical_json(const json& value);
+
+// canonical_json of the object `value` less its top-level members named in
+// `skip`: what a message id covers (all but "id" and "sig") without
+// copying the message to drop them.
+std::string canonical_json_without(const json& value, std::initializer_list<std::string_view> skip);
 
 // ECMAScript Number.prototype.toString of a finite double (RFC 8785
 // section 3.2.2.3). Throws Error(Exit::data) for NaN and infinities.

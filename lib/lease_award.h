@@ -45,10 +45,14 @@ class Auction {
  public:
   // threads: signature checkers for run(); <= 0: one per core.
   explicit Auction(int threads = 0) : threads_(threads) {}
+  Auction(const Auction&) = delete;
+  Auction& operator=(const Auction&) = delete;
   // Takes an order, bid, profile or reputation message, with its
   // signature check when the reader made it already; any other kind is
   // Exit::data. A malformed order is Exit::data naming the field.
   void add(json message, const SignatureCheck* checked = nullptr);
+  // The same, taking over the reader's check.
+  void add(json message, SignatureCheck&& checked);
   std::vector<AwardOutcome> run(const AwardConfig& config);
   // Orders not signed by the buyer, skipped by the last run().
   size_t foreign_orders() const { return foreign_; }
@@ -59,6 +63,8 @@ class Auction {
   std::deque<Order> orders_;
   std::deque<SignatureCheck> orders_sig_, bids_sig_, profiles_sig_, reputations_sig_;
   std::vector<std::pair<const json*, SignatureCheck*>> unchecked_;
+  // Where add() put the message and its check, for the overloads.
+  std::pair<const json*, SignatureCheck*> store(json m);
   size_t foreign_ = 0;
 };
 

@@ -58,6 +58,12 @@ void LeaseOutput::write(const json& message) {
   if (!url_.empty()) body_ += message.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+void LeaseOutput::write_line(const std::string& line) {
+  write_stdout(line);
+  ++count_;
+  if (!url_.empty()) body_ += line;
+}
+
 void LeaseOutput::finish() {
   if (!url_.empty()) publish(url_, body_);
 }

@@ -22,6 +22,8 @@ class LeaseOutput {
  public:
   explicit LeaseOutput(std::string publish_url) : url_(std::move(publish_url)) {}
   void write(const json& message);
+  // A message already dumped to one line, ending in "\n".
+  void write_line(const std::string& line);
   void finish();
   size_t count() const { return count_; }
 

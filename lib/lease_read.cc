@@ -7,11 +7,15 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <thread>
+#include <utility>
 
 #include "error.h"
 #include "file_io.h"
 #include "jsonl.h"
+#include "lease_json.h"
 #include "message.h"
 #include "net.h"
 
@@ -33,17 +37,27 @@ struct Entry {
   std::string error;
 };
 
+// Lines go through three stages, so that reading and the caller's work
+// overlap with the checks: the batch being read, the batch the checker
+// threads parse and verify, and the checked batch handed to the caller,
+// in input order.
 class Batches {
  public:
   Batches(Tool& tool, int threads,
           const std::function<void(json&, SignatureCheck&, const Position&)>& fn, size_t* bad)
       : tool_(tool), threads_(threads), fn_(fn), bad_(bad) {}
+  // A run that ends early (an error thrown to the caller) still joins the checker.
+  ~Batches() {
+    if (checker_.joinable()) checker_.join();
+  }
+  Batches(const Batches&) = delete;
+  Batches& operator=(const Batches&) = delete;
 
   void add(const std::string& source, size_t line, std::string text) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) return;
-    Entry& e = batch_.emplace_back();
+    Entry& e = reading_.emplace_back();
     e.at = Position{source, line, std::move(text)};
-    if (batch_.size() >= kBatchLines) flush();
+    if (reading_.size() >= kBatchLines) cycle();
   }
 
   // A line that could not even be read (longer than the limit).
@@ -53,19 +67,53 @@ class Batches {
     fail(e.at_line(line, source));
   }
 
+  // Hands every line read so far to the caller.
   void flush() {
-    parallel_for(batch_.size(), threads_, [&](size_t i) {
-      Entry& e = batch_[i];
-      try {
-        e.message = parse_json_text(e.at.text);
-        if (!e.message.is_object()) throw Error(Exit::data, "line is not a JSON object");
-        e.check = check_message(e.message);
-      } catch (const Error& err) {
-        e.bad = true;
-        e.error = err.what();
-      }
-    });
-    for (Entry& e : batch_) {
+    cycle();
+    wait();
+    std::vector<Entry> done = std::move(checking_);
+    checking_.clear();
+    deliver(done);
+  }
+
+ private:
+  // The batch read goes to the checkers; the one they finished, to the caller.
+  void cycle() {
+    wait();
+    std::vector<Entry> done = std::move(checking_);
+    checking_ = std::move(reading_);
+    reading_.clear();
+    reading_.reserve(kBatchLines);
+    if (!checking_.empty()) {
+      checker_ = std::thread([this] {
+        try {
+          parallel_for(checking_.size(), threads_, [&](size_t i) { check(checking_[i]); });
+        } catch (...) {
+          checker_error_ = std::current_exception();
+        }
+      });
+    }
+    deliver(done);
+  }
+
+  void wait() {
+    if (checker_.joinable()) checker_.join();
+    if (checker_error_) std::rethrow_exception(std::exchange(checker_error_, nullptr));
+  }
+
+  static void check(Entry& e) {
+    try {
+      e.message = parse_json_line(e.at.text);
+      if (!e.message.is_object()) throw Error(Exit::data, "line is not a JSON object");
+      e.check = check_message(e.message);
+    } catch (const Error& err) {
+      e.bad = true;
+      e.error = err.what();
+    }
+  }
+
+  void deliver(std::vector<Entry>& batch) {
+    for (Entry& e : batch) {
       try {
         if (e.bad) throw Error(Exit::data, e.error);
         fn_(e.message, e.check, e.at);
@@ -74,10 +122,8 @@ class Batches {
         fail(err.at_line(e.at.line, e.at.source));
       }
     }
-    batch_.clear();
   }
 
- private:
   void fail(Error& e) {
     if (!tool_.common().keep_going) throw e;
     tool_.report(e);
@@ -88,7 +134,9 @@ class Batches {
   int threads_;
   const std::function<void(json&, SignatureCheck&, const Position&)>& fn_;
   size_t* bad_;
-  std::vector<Entry> batch_;
+  std::vector<Entry> reading_, checking_;
+  std::thread checker_;
+  std::exception_ptr checker_error_;
 };
 
 void read_fd(int fd, const std::string& source, Batches* b) {
@@ -119,14 +167,27 @@ void parallel_for(size_t n, int threads, const std::function<void(size_t)>& fn) 
   size_t t = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
   t = std::min(t, (n + kChunk - 1) / kChunk);
   std::atomic<size_t> next{0};
+  // An exception must not escape a thread (that ends the process): the one
+  // of the lowest index is rethrown here, as a plain loop would have.
+  std::mutex failed_mu;
+  size_t failed_at = n;
+  std::exception_ptr failed;
   auto work = [&] {
     for (size_t b; (b = next.fetch_add(kChunk)) < n;)
-      for (size_t i = b; i < std::min(b + kChunk, n); ++i) fn(i);
+      for (size_t i = b; i < std::min(b + kChunk, n); ++i) {
+        try {
+          fn(i);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(failed_mu);
+          if (i < failed_at) failed_at = i, failed = std::current_exception();
+        }
+      }
   };
   std::vector<std::thread> pool;
   for (size_t k = 1; k < t; ++k) pool.emplace_back(work);
   work();
   for (auto& th : pool) th.join();
+  if (failed) std::rethrow_exception(failed);
 }
 
 void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, int threads,

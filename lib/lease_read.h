@@ -31,6 +31,7 @@ void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, in
                           size_t* bad_lines);
 
 // Runs fn(i) for i in [0, n) on `threads` threads (<= 0: one per core).
+// Every i runs; if any threw, the exception of the lowest i is rethrown.
 void parallel_for(size_t n, int threads, const std::function<void(size_t)>& fn);
 
 }  // namespace grid

@@ -6,17 +6,13 @@ namespace grid {
 
 std::string message_id(const json& message) {
   if (!message.is_object()) throw data_error("message is not a JSON object", ".");
-  json body = message;
-  body.erase("id");
-  body.erase("sig");
-  return sha256_ref(sha256(canonical_json(body)));
+  return sha256_ref(sha256(canonical_json_without(message, {"id", "sig"})));
 }
 
 const json& require_field(const json& object, const std::string& name, const std::string& path) {
-  const std::string field = path + "." + name;
   if (!object.is_object()) throw data_error("expected an object", path.empty() ? "." : path);
   auto it = object.find(name);
-  if (it == object.end()) throw data_error("missing field", field);
+  if (it == object.end()) throw data_error("missing field", path + "." + name);
   return *it;
 }
 
@@ -47,7 +43,8 @@ Status check_message_id(const json& message) {
   if (it == message.end()) return Status::Fail("no id");
   if (!it->is_string()) return Status::Fail("id is not a string");
   std::string want = message_id(message);
-  if (*it != want) return Status::Fail("id does not match the content (content hashes to " + want + ")");
+  if (it->get_ref<const std::string&>() != want)
+    return Status::Fail("id does not match the content (content hashes to " + want + ")");
   return Status::Ok();
 }
 
