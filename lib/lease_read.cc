@@ -15,7 +15,6 @@
 #include "error.h"
 #include "file_io.h"
 #include "jsonl.h"
-#include "lease_json.h"
 #include "message.h"
 #include "net.h"
 
@@ -103,7 +102,7 @@ class Batches {
 
   static void check(Entry& e) {
     try {
-      e.message = parse_json_line(e.at.text);
+      e.message = parse_json_text(e.at.text);
       if (!e.message.is_object()) throw Error(Exit::data, "line is not a JSON object");
       e.check = check_message(e.message);
     } catch (const Error& err) {
