@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)");
     sub->add_option("--now", opt.now, "The time to act at: RFC 3339 or epoch seconds (default: the clock)");
     sub->add_option("--publish", opt.publish, "Also PUT the output to this URL (WebDAV, S3 pre-signed, file://)");
+    sub->add_flag("--pass", opt.pass, "Pass messages of kinds this subcommand does not take through untouched");
     tool.add_key_flag(*sub);
     tool.add_keep_going_flag(*sub);
   }

@@ -5,7 +5,7 @@ _lease_bid() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
     local global_flags="-h --help --version -q --quiet"
-    local common="--key --now --publish --keep-going"
+    local common="--key --now --publish --pass --keep-going"
     local sub="" i
 
     # The subcommand is the first word that is neither a flag nor a flag's value.

@@ -20,6 +20,7 @@ complete -c lease-bid -n "__fish_seen_subcommand_from $subcommands" -F
 complete -c lease-bid -n "__fish_seen_subcommand_from $subcommands" -l key -r -F -d 'Ed25519 key file made by grid-key gen (default $GRID_KEY)'
 complete -c lease-bid -n "__fish_seen_subcommand_from $subcommands" -l now -x -d 'Act as if it were this time (RFC 3339 or epoch seconds)'
 complete -c lease-bid -n "__fish_seen_subcommand_from $subcommands" -l publish -x -d 'Also PUT the output to this URL'
+complete -c lease-bid -n "__fish_seen_subcommand_from $subcommands" -l pass -d 'Pass messages of other kinds through untouched'
 complete -c lease-bid -n "__fish_seen_subcommand_from $subcommands" -l keep-going -d 'Report each bad input line and carry on; exit 65 at the end'
 
 # order

@@ -33,6 +33,7 @@ _lease-bid() {
         '--key=[Ed25519 key file made by grid-key gen (default $GRID_KEY)]:key file:_files'
         '--now=[act as if it were this time (RFC 3339 or epoch seconds)]:time:'
         '--publish=[also PUT the output to this URL]:URL:_urls'
+        '--pass[pass messages of other kinds through untouched]'
         '--keep-going[report each bad input line and carry on; exit 65 at the end]'
         '*:input file or URL (JSON Lines):_files'
       )

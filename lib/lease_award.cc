@@ -73,6 +73,12 @@ void Auction::add(json m, const SignatureCheck* checked) {
   else unchecked_.emplace_back(msg, sig);
 }
 
+bool Auction::takes(const json& m) {
+  if (!m.is_object() || !m.contains("kind") || !m["kind"].is_string()) return true;  // add() names what is wrong
+  const std::string& kind = m["kind"].get_ref<const std::string&>();
+  return kind == "order" || kind == "bid" || kind == "profile" || kind == "reputation";
+}
+
 void Auction::add(json m, SignatureCheck&& checked) { *store(std::move(m)).second = std::move(checked); }
 
 std::pair<const json*, SignatureCheck*> Auction::store(json m) {
@@ -293,7 +299,9 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
       if (m["kind"] != "profile") throw data_error("--profiles holds a " + m["kind"].get<std::string>() + ", not a profile", ".kind");
       auction.add(std::move(m), std::move(c));
     }, &bad_lines);
-  each_checked_message(tool, opt.inputs, 0, [&](json& m, SignatureCheck& c, const Position&) {
+  LeaseOutput out(opt.publish);
+  each_checked_message(tool, opt.inputs, 0, [&](json& m, SignatureCheck& c, const Position& at) {
+    if (opt.pass && !Auction::takes(m)) return out.write_line(at.text + "\n");
     auction.add(std::move(m), std::move(c));
   }, &bad_lines);
   const std::vector<AwardOutcome> outcomes = auction.run(cfg);
@@ -312,7 +320,6 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
       failed[i] = std::current_exception();
     }
   });
-  LeaseOutput out(opt.publish);
   size_t unfilled = 0;
   for (size_t i = 0; i < outcomes.size(); ++i) {
     const AwardOutcome& r = outcomes[i];

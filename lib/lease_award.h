@@ -54,6 +54,9 @@ class Auction {
   // The same, taking over the reader's check.
   void add(json message, SignatureCheck&& checked);
   std::vector<AwardOutcome> run(const AwardConfig& config);
+  // Whether add() takes a message of this kind (award --pass sends the
+  // others on).
+  static bool takes(const json& message);
   // Orders not signed by the buyer, skipped by the last run().
   size_t foreign_orders() const { return foreign_; }
 

@@ -190,9 +190,13 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
   Bidder b = prepare(tool, opt);
   // Read every order first: the price script runs on them as a batch.
   std::vector<Candidate> cands;
-  each_lease_input(tool, opt.inputs, [&](json& m, const Position&) {
+  LeaseOutput out(opt.publish);
+  each_lease_input(tool, opt.inputs, [&](json& m, const Position& at) {
     check_envelope(m);
-    if (m["kind"] != "order") throw data_error("expected an order message", ".kind");
+    if (m["kind"] != "order") {
+      if (opt.pass) return out.write_line(at.text + "\n");
+      throw data_error("expected an order message", ".kind");
+    }
     Candidate c;
     c.msg = std::move(m);
     read_order(c.msg, &c.order);
@@ -220,7 +224,6 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
     }
   }
 
-  LeaseOutput out(opt.publish);
   out.write(b.profile);
   for (const Candidate& c : cands) {
     if (c.ok) out.write(make_bid(c, b));

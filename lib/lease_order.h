@@ -19,6 +19,7 @@ struct LeaseOptions {
   std::vector<std::string> inputs;
   std::string now;      // --now
   std::string publish;  // --publish URL
+  bool pass = false;    // --pass: kinds a subcommand does not take go on untouched
   // order
   int64_t max_price = 0;
   std::string need, deadline;

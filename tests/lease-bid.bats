@@ -534,6 +534,26 @@ CASES
   stderr_has "give --key"
 }
 
+@test "--pass: each subcommand sends the kinds it does not take on untouched; without it they are 65" {
+  other='{"kind":"result","v":1,"note":"passes  as is"}'
+  { echo "$other"; cat gemm-task.jsonl; } >mixed-tasks.jsonl
+  run -65 --separate-stderr order --max-price 100000 --deadline 2h mixed-tasks.jsonl
+  run -0 --separate-stderr order --max-price 100000 --deadline 2h --pass mixed-tasks.jsonl
+  assert_equal "${lines[0]}" "$other"
+  assert_equal "$(jq -r .kind <<<"${lines[1]}")" order
+  printf '%s\n' "${lines[1]}" >orders.jsonl
+  { echo "$other"; cat orders.jsonl; } >mixed-orders.jsonl
+  run -65 --separate-stderr bid prov p2.json --policy policy.json mixed-orders.jsonl
+  run -0 --separate-stderr bid prov p2.json --policy policy.json --pass mixed-orders.jsonl
+  assert_equal "${lines[0]}" "$other"
+  assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r .kind | sort | uniq -c | tr -s ' ' | paste -sd,)" " 1 bid, 1 profile, 1 result"
+  printf '%s\n' "${lines[@]:1}" >bids.jsonl
+  run -65 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl mixed-orders.jsonl bids.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" --pass orders.jsonl mixed-orders.jsonl bids.jsonl
+  assert_equal "${lines[0]}" "$other"
+  assert_equal "$(jq -r .kind <<<"${lines[1]}")" lease
+}
+
 @test "inputs from file:// URLs and --publish to a file:// URL, for each subcommand" {
   run -0 --separate-stderr order --max-price 100000 --deadline 2h --publish "file://$PWD/orders.jsonl" \
     "file://$PWD/gemm-task.jsonl"
