@@ -571,7 +571,7 @@ CASES
   run -0 bash_complete lease-bid lease-bid ''
   assert_output $'order\nbid\naward'
   run -0 bash_complete lease-bid lease-bid bid --p
-  assert_output $'--profile\n--policy\n--price-script\n--publish'
+  assert_output $'--profile\n--policy\n--price-script\n--publish\n--pass'
   run -0 bash_complete lease-bid lease-bid award --rule ''
   assert_output $'first-price\nsecond-price'
   run -0 bash_complete lease-bid lease-bid order --m
