@@ -100,6 +100,20 @@ proof_part() {
 
 # ---- train: the result and its proof -----------------------------------
 
+@test "exact bits are pinned: the examples' train and gemm tasks give the recorded hashes" {
+  # Recorded from the CPU build; a compiler flag, kernel or library change
+  # that moves one bit of exact mode fails here, on 1 thread and on 2.
+  job-split "$ROOT/examples/jobs/train.json" >train-task.jsonl
+  job-split "$ROOT/examples/jobs/gemm.json" | head -1 >gemm-task.jsonl
+  for t in 1 2; do
+    run -0 --separate-stderr job-run --device cpu --threads "$t" --store "S$t" train-task.jsonl
+    assert_jq .train.trace.root sha256:69e4e15f3196aa0859da9fc6896f0e34885abcaf02c60ab855ee9db603dde9eb
+    run -0 --separate-stderr job-run --device cpu --threads "$t" --store "S$t" gemm-task.jsonl
+    assert_jq .gemm.c_sha256 sha256:811665397642451bf52bc3e2a1522e8ee6876348bf1fc4942298715c11a7607f
+    assert_jq .gemm.row_root sha256:b0ffecab4c110bdb9cc20e29240c796009f8f3bd34ffa42ca1e2926528838323
+  done
+}
+
 @test "a train task runs and its signed result verifies" {
   job-split "$EX/train.json" >tasks.jsonl
   run -0 --separate-stderr job-run --store S --key key1 tasks.jsonl
