@@ -6,7 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <sys/mman.h>
+
 #include "error.h"
+#include "net.h"
 
 namespace grid {
 namespace {
@@ -21,6 +24,37 @@ std::string strip_exception_prefix(const std::string& what) {
 }
 
 }  // namespace
+
+int open_input(const std::string& path, std::string* source) {
+  *source = path;
+  if (path == "-") return 0;
+  if (is_url(path)) {
+    *source = redact_url(path);
+    const std::string body = fetch_bytes(path, std::nullopt);
+    // A memfd gives the bytes a descriptor, so URL inputs flow through
+    // the same line reader (and its 64 MiB line cap) as files.
+    const int fd = ::memfd_create("gridutils-input", MFD_CLOEXEC);
+    if (fd < 0) throw Error(Exit::io, "cannot hold " + *source + " in memory: " + std::strerror(errno));
+    for (size_t done = 0; done < body.size();) {
+      const ssize_t n = ::write(fd, body.data() + done, body.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = errno;
+        ::close(fd);
+        throw Error(Exit::io, "cannot hold " + *source + " in memory: " + std::strerror(err));
+      }
+      done += static_cast<size_t>(n);
+    }
+    ::lseek(fd, 0, SEEK_SET);
+    return fd;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    throw Error(err == ENOENT ? Exit::no_input : Exit::io, "cannot open " + path + ": " + std::strerror(err));
+  }
+  return fd;
+}
 
 LineReader::LineReader(int fd, std::string source) : fd_(fd), source_(std::move(source)), buf_(kReadChunk) {}
 
@@ -104,18 +138,10 @@ bool MessageReader::open_next() {
   if (fd_ > 0) ::close(fd_);
   fd_ = -1;
   if (next_path_ >= paths_.size()) return false;
-  const std::string& path = paths_[next_path_++];
-  if (path == "-") {
-    fd_ = 0;
-  } else {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) {
-      int err = errno;
-      throw Error(err == ENOENT ? Exit::no_input : Exit::io, "cannot open " + path + ": " + std::strerror(err));
-    }
-  }
-  reader_ = new LineReader(fd_, path);
-  pos_ = Position{path, 0, ""};
+  std::string source;
+  fd_ = open_input(paths_[next_path_++], &source);
+  reader_ = new LineReader(fd_, source);
+  pos_ = Position{source, 0, ""};
   return true;
 }
 

@@ -19,6 +19,14 @@ struct Position {
   std::string text;    // the line as read, for passing it on untouched
 };
 
+// Opens an input for reading (DESIGN.md section 6): "-" is stdin (fd 0,
+// not to be closed); an http(s):// or file:// URL is fetched through
+// lib/net (retries, Exit::temp_fail when they run out, Exit::no_input when
+// it does not exist) into an anonymous in-memory file; anything else is a
+// path (Exit::no_input when missing). *source names it for messages, with
+// any password in a URL hidden.
+int open_input(const std::string& path_or_url, std::string* source);
+
 // Raw lines from a descriptor. The descriptor stays the caller's.
 class LineReader {
  public:

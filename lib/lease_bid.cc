@@ -51,7 +51,7 @@ json load_profile(const std::string& path, const SigningKey& key, std::string* s
 
 int64_t count_open_leases(Tool& tool, const std::string& path, const std::string& provider, int64_t now) {
   int64_t open = 0;
-  each_lease_input(tool, {path}, [&](json& m, const Position&) {
+  tool.each_message({path}, [&](json& m, const Position&) {
     check_envelope(m);
     if (m["kind"] != "lease") throw data_error("--leases holds a " + m["kind"].get<std::string>() + ", not a lease", ".kind");
     if (m.value("provider", std::string()) == provider && get_time(m, "deadline", "") > now) ++open;
@@ -191,7 +191,7 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
   // Read every order first: the price script runs on them as a batch.
   std::vector<Candidate> cands;
   LeaseOutput out(opt.publish);
-  each_lease_input(tool, opt.inputs, [&](json& m, const Position& at) {
+  tool.each_message(opt.inputs, [&](json& m, const Position& at) {
     check_envelope(m);
     if (m["kind"] != "order") {
       if (opt.pass) return out.write_line(at.text + "\n");

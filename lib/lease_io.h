@@ -1,5 +1,6 @@
-// Where lease-bid's messages come from and go to: files, stdin or URLs in
-// (DESIGN.md section 6), stdout and optionally a --publish URL out.
+// Where lease-bid's messages go: stdout, and optionally a --publish URL
+// (DESIGN.md section 6). (They come in through Tool::each_message, which
+// reads files, stdin and URLs.)
 #pragma once
 
 #include <functional>
@@ -9,12 +10,6 @@
 #include "tool.h"
 
 namespace grid {
-
-// Like Tool::each_message, but an input that is an http(s):// or file://
-// URL is fetched through lib/net first (a missing one is Exit::no_input,
-// an unreachable one Exit::temp_fail).
-void each_lease_input(Tool& tool, const std::vector<std::string>& inputs,
-                      const std::function<void(json& message, const Position& at)>& fn);
 
 // Messages written to stdout as they come, and kept to be PUT to `url` as
 // one JSON Lines body by finish() when a URL is given.

@@ -58,7 +58,7 @@ int lease_order_main(Tool& tool, const LeaseOptions& opt) {
   const SigningKey key = load_key(tool.key_path());
 
   LeaseOutput out(opt.publish);
-  each_lease_input(tool, opt.inputs, [&](json& m, const Position& at) {
+  tool.each_message(opt.inputs, [&](json& m, const Position& at) {
     check_envelope(m);
     if (m["kind"] != "task") {
       if (opt.pass) return out.write_line(at.text + "\n");

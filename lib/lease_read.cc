@@ -195,27 +195,10 @@ void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, in
   Batches batches(tool, threads, fn, bad_lines);
   const std::vector<std::string> paths = inputs.empty() ? std::vector<std::string>{"-"} : inputs;
   for (const std::string& path : paths) {
-    if (is_url(path)) {
-      const std::string body = fetch_bytes(path, std::nullopt);
-      const std::string source = redact_url(path);
-      size_t begin = 0, line = 0;
-      while (begin < body.size()) {
-        size_t end = body.find('\n', begin);
-        if (end == std::string::npos) end = body.size();
-        batches.add(source, ++line, body.substr(begin, end - begin));
-        begin = end + 1;
-      }
-    } else if (path == "-") {
-      read_fd(0, "-", &batches);
-    } else {
-      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        const int err = errno;
-        throw Error(err == ENOENT ? Exit::no_input : Exit::io, "cannot open " + path + ": " + std::strerror(err));
-      }
-      FdCloser closer(fd);
-      read_fd(fd, path, &batches);
-    }
+    std::string source;
+    const int fd = open_input(path, &source);
+    FdCloser closer(fd == 0 ? -1 : fd);
+    read_fd(fd, source, &batches);
   }
   batches.flush();
 }

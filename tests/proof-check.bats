@@ -690,6 +690,13 @@ dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
   stderr_matches 'input line 1 of mixed\.jsonl, field \.kind\)$'
 }
 
+@test "results and side files by file:// URL; a missing one is 66" {
+  run -0 --separate-stderr check --tasks "file://$PWD/train-tasks.jsonl" "file://$PWD/train.jsonl"
+  assert_jq .status accept
+  run -66 --separate-stderr check --tasks "file://$PWD/nowhere.jsonl" train.jsonl
+  stderr_has "nowhere.jsonl"
+}
+
 @test "results on stdin; an empty input gives no verdicts" {
   run -0 --separate-stderr bash -c 'proof-check --key vkey --store S --tasks train-tasks.jsonl <train.jsonl'
   assert_jq .status accept
