@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   tool.add_format_flag(*verify);
   for (CLI::App* sub : {sign, id, verify}) {
-    sub->add_option("files", opt.inputs, "Input files of JSON Lines (default: stdin)");
+    sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)");
     tool.add_keep_going_flag(*sub);
   }
 

@@ -6,7 +6,7 @@ int main(int argc, char** argv) {
   grid::Tool tool("job-run", "Run tasks (or leases wrapping tasks) and emit signed results with proof traces");
   grid::RunOptions opt;
   CLI::App& app = tool.app();
-  app.add_option("files", opt.inputs, "Task or lease files of JSON Lines (default: stdin)");
+  app.add_option("files", opt.inputs, "Task or lease files or URLs of JSON Lines (default: stdin)");
   app.add_option("--task-index", opt.task_index,
                  "Run only task N (0-based) of the input; 'env' reads SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX");
   app.add_option("--mode", opt.mode, "exact (bit-reproducible) or fast (checked by tolerance); default: the task's")

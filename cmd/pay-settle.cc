@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::Range(int64_t{1}, (int64_t{1} << 53) - 1));
 
-  apply->add_option("files", opt.inputs, "Input files of JSON Lines (default: stdin)");
+  apply->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)");
   apply->add_flag("--pass", opt.pass, "Pass messages that are not leases, verdicts or transfers through untouched");
   apply->add_option("--trust", opt.trust, "File of trusted verifier keys, one ed25519:<hex> a line")->required();
   apply->add_option("--batch", opt.batch, "Messages per transaction")->check(CLI::Range(size_t{1}, size_t{1} << 20));

@@ -7,7 +7,7 @@ int main(int argc, char** argv) {
                                  "write signed verdicts");
   grid::ProofOptions opt;
   CLI::App& app = tool.app();
-  app.add_option("files", opt.inputs, "Result or challenge answer files of JSON Lines (default: stdin)");
+  app.add_option("files", opt.inputs, "Result or challenge answer files or URLs of JSON Lines (default: stdin)");
   app.add_option("--mode", opt.modes, "Modes to run: sig, trace, spot, rows, freivalds, pinpoint, quorum, challenge "
                                       "(default sig,trace,spot)")
       ->delimiter(',')
