@@ -212,11 +212,20 @@ std::vector<int32_t> Trainer::batch_rows(int64_t step) const {
 }
 
 MlpGradients Trainer::batch_gradients(const std::vector<int32_t>& rows) const {
+  MlpStepBuffers buf;
+  MlpGradients out;
+  gradients_into(rows, &buf, &out);
+  return out;
+}
+
+void Trainer::gradients_into(const std::vector<int32_t>& rows, MlpStepBuffers* buf, MlpGradients* out) const {
   const int B = static_cast<int>(rows.size());
   const int F = data_.features, n = data_.outputs;
   if (B == 0) throw std::invalid_argument("batch_gradients: no rows");
-  std::vector<float> x(static_cast<size_t>(B) * F), targets;
-  std::vector<int32_t> labels;
+  std::vector<float>& x = buf->x;
+  x.resize(static_cast<size_t>(B) * F);
+  buf->labels.clear();
+  buf->targets.clear();
   for (int i = 0; i < B; ++i) {
     const int32_t r = rows[i];
     if (r < 0 || r >= data_.rows)
@@ -224,30 +233,27 @@ MlpGradients Trainer::batch_gradients(const std::vector<int32_t>& rows) const {
     std::copy_n(data_.x.begin() + static_cast<Index>(r) * F, F,
                 x.begin() + static_cast<Index>(i) * F);
     if (loss_ == MlpLoss::softmax_xent)
-      labels.push_back(data_.labels[r]);
+      buf->labels.push_back(data_.labels[r]);
     else
-      targets.insert(targets.end(), data_.targets.begin() + static_cast<Index>(r) * n,
-                     data_.targets.begin() + static_cast<Index>(r + 1) * n);
+      buf->targets.insert(buf->targets.end(), data_.targets.begin() + static_cast<Index>(r) * n,
+                          data_.targets.begin() + static_cast<Index>(r + 1) * n);
   }
 
-  mlp::Tensors acts;
-  mlp::forward(engine_, config_.layers, params_, x.data(), B, &acts);
-  const std::vector<float>& z = acts.back();
-  MlpGradients out;
+  mlp::forward(engine_, config_.layers, params_, x.data(), B, &buf->acts);
+  const std::vector<float>& z = buf->acts.back();
   float sum = 0.0f;
-  mlp::accumulate_loss(loss_, engine_.mode, z.data(), B, n, labels.data(), targets.data(), &sum);
-  out.loss = exact_div(sum, mlp::loss_divisor(loss_, B, n));
-  std::vector<float> dz(z.size());
-  mlp::loss_gradient(loss_, engine_.mode, z.data(), B, n, labels.data(), targets.data(), dz.data());
-  mlp::backward(engine_, config_.layers, params_, x.data(), acts, B, std::move(dz), &out.grads);
-  return out;
+  mlp::accumulate_loss(loss_, engine_.mode, z.data(), B, n, buf->labels.data(), buf->targets.data(), &sum);
+  out->loss = exact_div(sum, mlp::loss_divisor(loss_, B, n));
+  buf->dz.resize(z.size());
+  mlp::loss_gradient(loss_, engine_.mode, z.data(), B, n, buf->labels.data(), buf->targets.data(), buf->dz.data());
+  mlp::backward(engine_, config_.layers, params_, x.data(), buf->acts, B, &buf->dz, &buf->spare, &out->grads);
 }
 
 void Trainer::step() {
-  MlpGradients g = batch_gradients(batch_rows(step_));
+  gradients_into(batch_rows(step_), &buffers_, &grads_);
   if (optimizer_ == MlpOptimizer::adam) ++adam_t_;
-  mlp::optimizer_update(config_, optimizer_, adam_t_, &params_, &g.grads, &slots_);
-  last_loss_ = g.loss;
+  mlp::optimizer_update(config_, optimizer_, adam_t_, &params_, &grads_.grads, &slots_);
+  last_loss_ = grads_.loss;
   ++step_;
 }
 

@@ -133,8 +133,9 @@ void softmax_rows(NumericMode mode, const float* z, int rows, int n, float* p) {
 }
 
 void backward(const GemmEngine& engine, const std::vector<int>& layers, const Tensors& params,
-              const float* x, const Tensors& acts, int rows, std::vector<float> dz,
-              Tensors* grads) {
+              const float* x, const Tensors& acts, int rows, std::vector<float>* dz_buf,
+              std::vector<float>* spare, Tensors* grads) {
+  std::vector<float>& dz = *dz_buf;
   const int L = static_cast<int>(layers.size()) - 1;
   grads->resize(2 * L);
   for (int l = L - 1; l >= 0; --l) {
@@ -151,12 +152,13 @@ void backward(const GemmEngine& engine, const std::vector<int>& layers, const Te
       for (int j = 0; j < n_out; ++j) gb[j] = exact_add(gb[j], dz[i * n_out + j]);
 
     if (l == 0) break;  // nothing needs dX
-    std::vector<float> dh(static_cast<size_t>(rows) * n_in);
+    std::vector<float>& dh = *spare;
+    dh.assign(static_cast<size_t>(rows) * n_in, 0.0f);
     engine.gemm_nt(rows, n_in, n_out, dz.data(), params[2 * l].data(), dh.data());
     // relu'(z) from H = relu(Z): H > 0 exactly where Z > 0 (NaN in neither).
     for (Index e = 0; e < static_cast<Index>(rows) * n_in; ++e)
       if (!(h[e] > 0.0f)) dh[e] = 0.0f;
-    dz = std::move(dh);
+    dz.swap(dh);
   }
 }
 

@@ -38,9 +38,12 @@ void loss_gradient(MlpLoss loss, NumericMode mode, const float* z, int rows, int
 void softmax_rows(NumericMode mode, const float* z, int rows, int n, float* p);
 
 // Gradients of all parameters into *grads (shaped like params), from the
-// inputs x, the forward activations and dZ_L (consumed as scratch).
+// inputs x, the forward activations and dZ_L in *dz. *dz and *spare are
+// working space, left holding garbage; a caller that keeps them (and
+// *grads) from step to step allocates nothing once they have grown.
 void backward(const GemmEngine& engine, const std::vector<int>& layers, const Tensors& params,
-              const float* x, const Tensors& acts, int rows, std::vector<float> dz, Tensors* grads);
+              const float* x, const Tensors& acts, int rows, std::vector<float>* dz, std::vector<float>* spare,
+              Tensors* grads);
 
 // rows x layers.back() outputs: softmax probabilities for softmax_xent, Z_L
 // for mse. Runs kBlockRows inputs at a time to bound the activations' memory;
