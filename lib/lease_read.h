@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "parallel_for.h"
 #include "tool.h"
 
 namespace grid {
@@ -29,9 +30,5 @@ SignatureCheck check_message(const json& m);
 void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, int threads,
                           const std::function<void(json& message, SignatureCheck& check, const Position& at)>& fn,
                           size_t* bad_lines);
-
-// Runs fn(i) for i in [0, n) on `threads` threads (<= 0: one per core).
-// Every i runs; if any threw, the exception of the lowest i is rethrown.
-void parallel_for(size_t n, int threads, const std::function<void(size_t)>& fn);
 
 }  // namespace grid

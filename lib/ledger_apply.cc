@@ -1,7 +1,9 @@
 #include "ledger_apply.h"
 
-#include <atomic>
-#include <thread>
+#include <algorithm>
+#include <future>
+
+#include "parallel_for.h"
 
 namespace grid {
 
@@ -42,17 +44,11 @@ void LedgerApplier::seal() {
 
 std::vector<LedgerEntry> LedgerApplier::check_all(const std::vector<std::pair<json, Position>>& messages) const {
   std::vector<LedgerEntry> entries(messages.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < messages.size();)
-      entries[i] = check_ledger_entry(messages[i].first, messages[i].second, db_.info(), trust_);
-  };
   // Threads only pay for themselves on a batch of some size.
   const unsigned n = messages.size() < 64 ? 1 : std::min<unsigned>(threads_, messages.size() / 32);
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  parallel_for(messages.size(), static_cast<int>(n), [&](size_t i) {
+    entries[i] = check_ledger_entry(messages[i].first, messages[i].second, db_.info(), trust_);
+  });
   return entries;
 }
 
