@@ -50,14 +50,15 @@ else
 endif
 CXXFLAGS  ?= $(OPT)
 CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -pthread -MMD -MP
-LDLIBS    += -lsodium -lcurl -lsqlite3 -lopenblas -pthread
+LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lopenblas -pthread
 
 # The training loops (bias, relu, loss, optimizer) vectorize at -O3: a
 # quarter more fast-mode steps/s. Exact bits do not move: with
 # -ffp-contract=off and no -fassociative-math GCC keeps every FP operation
 # and reduction in source order (tests/job-run.bats pins the hashes).
+# -fno-math-errno lets sqrt vectorize: it drops errno, never a result bit.
 ifneq ($(SAN),1)
-  $(O)/lib/mlp.o $(O)/lib/mlp_layers.o $(O)/lib/mlp_optimizer.o: CXXFLAGS += -O3
+  $(O)/lib/mlp.o $(O)/lib/mlp_layers.o $(O)/lib/mlp_optimizer.o $(O)/lib/mlp_state.o: CXXFLAGS += -O3 -fno-math-errno
 endif
 
 ifeq ($(SAN),1)

@@ -1,4 +1,4 @@
-// SHA-256 and Ed25519 (RFC 8032) through libsodium, and hex coding.
+// SHA-256 (OpenSSL libcrypto), Ed25519 (RFC 8032, libsodium) and hex coding.
 #pragma once
 
 #include <array>
@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, without its headers
 
 namespace grid {
 
@@ -19,12 +21,15 @@ Digest sha256(const void* data, size_t size);
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   Sha256& update(const void* data, size_t size);
   Sha256& update(std::string_view bytes) { return update(bytes.data(), bytes.size()); }
   Digest final();
 
  private:
-  alignas(64) unsigned char state_[128];
+  ::evp_md_ctx_st* ctx_;
 };
 
 std::string hex(const void* data, size_t size);
