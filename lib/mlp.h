@@ -179,6 +179,8 @@ struct MlpStepBuffers {
 //   u32       n, u32 x n layers (as above)
 //   u32       output: 0 raw (trained with mse), 1 softmax (softmax_xent)
 //   then W_l, b_l for l = 0..L-1 as above
+class ByteWriter;  // mlp_state.cc
+
 class Trainer {
  public:
   // Validates config and data (see validate_mlp_*) and initializes the
@@ -219,6 +221,8 @@ class Trainer {
   const MlpConfig& config() const { return config_; }
 
  private:
+  // serialize_state's bytes, into a string or through a hash.
+  void write_state(ByteWriter* w) const;
   MlpConfig config_;
   const Dataset& data_;
   GemmEngine engine_;

@@ -1,4 +1,5 @@
 // The state and model byte layouts documented in mlp.h.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -13,6 +14,61 @@
 #include "mlp_optimizer.h"
 
 namespace grid {
+
+// Little-endian bytes into a string, or, with a sink, through SHA-256 in
+// 64 KiB pieces: the state hash after every step never holds the whole
+// state's bytes at once.
+class ByteWriter {
+ public:
+  explicit ByteWriter(Sha256* sink = nullptr) : sink_(sink) {}
+
+  void raw(const char* p, size_t n) { out_.append(p, n); }
+  void u32(uint32_t v) {
+    char b[4];
+    put_u32(b, v);
+    out_.append(b, 4);
+  }
+  void i64(int64_t v) {
+    const uint64_t u = static_cast<uint64_t>(v);
+    for (int b = 0; b < 8; ++b) out_.push_back(static_cast<char>(u >> (8 * b)));
+  }
+  void f32s(const std::vector<float>& v) {
+    for (size_t i = 0; i < v.size(); i += kPieceFloats) {
+      const size_t n = std::min(kPieceFloats, v.size() - i);
+      const size_t at = out_.size();
+      out_.resize(at + 4 * n);
+      char* p = &out_[at];
+      for (size_t e = 0; e < n; ++e) {
+        uint32_t bits;
+        std::memcpy(&bits, &v[i + e], 4);
+        if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) bits = 0x7fc00000u;
+        put_u32(p + 4 * e, bits);
+      }
+      spill();
+    }
+  }
+  std::string take() { return std::move(out_); }
+  Digest digest() {
+    sink_->update(out_);
+    out_.clear();
+    return sink_->final();
+  }
+
+ private:
+  static constexpr size_t kPieceFloats = 16384;
+  static void put_u32(char* p, uint32_t v) {
+    for (int b = 0; b < 4; ++b) p[b] = static_cast<char>(v >> (8 * b));
+  }
+  void spill() {
+    if (!sink_ || out_.size() < 4 * kPieceFloats) return;
+    sink_->update(out_);
+    out_.clear();
+  }
+
+  Sha256* sink_;
+  std::string out_;
+};
+
 namespace {
 
 const char kStateMagic[] = "GRIDMLP1";
@@ -20,30 +76,6 @@ const char kModelMagic[] = "GRIDMDL1";
 constexpr size_t kMagicSize = 8;
 // More sizes than any MLP has; bounds what a bad header can make us read.
 constexpr uint32_t kMaxLayerCount = 4096;
-
-class ByteWriter {
- public:
-  void raw(const char* p, size_t n) { out_.append(p, n); }
-  void u32(uint32_t v) {
-    for (int b = 0; b < 4; ++b) out_.push_back(static_cast<char>(v >> (8 * b)));
-  }
-  void i64(int64_t v) {
-    const uint64_t u = static_cast<uint64_t>(v);
-    for (int b = 0; b < 8; ++b) out_.push_back(static_cast<char>(u >> (8 * b)));
-  }
-  void f32s(const std::vector<float>& v) {
-    for (float x : v) {
-      uint32_t bits;
-      std::memcpy(&bits, &x, 4);
-      if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) bits = 0x7fc00000u;
-      u32(bits);
-    }
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
 
 class ByteReader {
  public:
@@ -120,8 +152,8 @@ std::vector<int> read_layers(ByteReader* r) {
 
 }  // namespace
 
-std::string Trainer::serialize_state() const {
-  ByteWriter w;
+void Trainer::write_state(ByteWriter* writer) const {
+  ByteWriter& w = *writer;
   w.raw(kStateMagic, kMagicSize);
   write_layers(&w, config_.layers);
   w.u32(static_cast<uint32_t>(optimizer_));
@@ -129,6 +161,11 @@ std::string Trainer::serialize_state() const {
   for (const auto& t : params_) w.f32s(t);
   if (optimizer_ == MlpOptimizer::adam) w.i64(adam_t_);
   for (const auto& t : slots_) w.f32s(t);
+}
+
+std::string Trainer::serialize_state() const {
+  ByteWriter w;
+  write_state(&w);
   return w.take();
 }
 
@@ -160,7 +197,12 @@ void Trainer::restore_state(const std::string& bytes) {
   last_loss_ = std::numeric_limits<float>::quiet_NaN();
 }
 
-Digest Trainer::state_hash() const { return sha256(serialize_state()); }
+Digest Trainer::state_hash() const {
+  Sha256 h;
+  ByteWriter w(&h);
+  write_state(&w);
+  return w.digest();
+}
 
 std::string Trainer::serialize_model() const {
   ByteWriter w;
