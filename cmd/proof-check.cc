@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N for re-execution (default auto)");
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--pass", opt.pass, "Pass messages that are not results or challenge answers through untouched");
+  tool.add_format_flag(app);
   tool.add_key_flag(app);
   tool.add_keep_going_flag(app);
   return tool.run(argc, argv, [&] { return grid::proof_check_main(tool, opt); });

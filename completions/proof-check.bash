@@ -6,7 +6,7 @@ _proof_check() {
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
     local flags="-h --help --version -q --quiet --mode --tasks --leases --seals --profile
         --challenges --store --store-url --samples --detect --cheat-fraction --budget
-        --k --slow-factor --device --threads --pass --key --keep-going"
+        --k --slow-factor --device --threads --pass --format --key --keep-going"
 
     case $prev in
         --key | --tasks | --leases | --seals | --profile | --challenges)
@@ -59,6 +59,10 @@ _proof_check() {
             ;;
         --k)
             COMPREPLY=($(compgen -W "2 3 5" -- "$cur"))
+            return
+            ;;
+        --format)
+            COMPREPLY=($(compgen -W "json table" -- "$cur"))
             return
             ;;
         --threads)

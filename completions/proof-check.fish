@@ -40,5 +40,6 @@ complete -c proof-check -l slow-factor -x -d 'challenge: least share of the prof
 complete -c proof-check -l device -x -a '(__proof_check_devices)' -d 'Backend for re-execution (default auto)'
 complete -c proof-check -l threads -x -d 'CPU threads (default 0: every core)'
 complete -c proof-check -l pass -d 'Pass messages that are not results or answers through untouched'
+complete -c proof-check -l format -x -a 'json table' -d 'Output form of the verdicts: json or table'
 complete -c proof-check -l key -r -F -d 'Ed25519 key file made by grid-key gen (default $GRID_KEY)'
 complete -c proof-check -l keep-going -d 'Report each bad input line and carry on; exit 65 at the end'

@@ -39,6 +39,7 @@ _proof-check() {
     '--device=[backend for re-execution: auto, cpu, cuda or cuda:N (default auto)]:device:_proof-check_devices' \
     '--threads=[CPU threads (default 0: every core)]:threads:' \
     '--pass[pass messages that are not results or challenge answers through untouched]' \
+    '--format=[output form of the verdicts]:format:(json table)' \
     '--key=[Ed25519 key file made by grid-key gen (default $GRID_KEY)]:key file:_files' \
     '--keep-going[report each bad input line and carry on; exit 65 at the end]' \
     '*:result or challenge answer file (JSON Lines):_files'

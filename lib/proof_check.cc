@@ -11,6 +11,7 @@
 #include "keyfile.h"
 #include "message.h"
 #include "proof_input.h"
+#include "proof_table.h"
 #include "store.h"
 
 namespace grid {
@@ -118,6 +119,9 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
   read_profiles(tool, opt.profiles, &in);
   read_challenges(tool, opt.challenges, &in);
 
+  // A table holds verdicts only: what --pass would copy is counted instead.
+  const bool table = tool.table_format();
+  size_t passed = 0;
   std::vector<CheckEntry> entries;
   tool.each_message(opt.inputs, [&](json& m, const Position& at) {
     check_envelope(m);
@@ -126,9 +130,18 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
       entries.push_back(make_entry(std::move(m), at));
       return;
     }
-    if (opt.pass) return write_stdout(at.text + "\n");
+    if (opt.pass) {
+      if (table) ++passed;
+      else write_stdout(at.text + "\n");
+      return;
+    }
     throw data_error("expected a result or a challenge answer, got kind " + kind, ".kind");
   });
+  if (passed > 0)
+    tool.note(std::to_string(passed) + " passed-through message(s) (not results or answers) left out of the table; "
+              "--format json copies them to stdout");
+  const VerdictTable verdict_table(modes);
+  if (table) write_stdout(verdict_table.header());
 
   std::map<std::string, std::vector<const CheckEntry*>> groups;  // by task (or request)
   for (const CheckEntry& e : entries) groups[e.type + " " + e.task_id].push_back(&e);
@@ -177,7 +190,8 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
     json verdict = make_verdict(e, runs, skipped, ctx.draw, seconds);
     any_reject = any_reject || verdict["status"] == "reject";
     sign_message(verdict, key);
-    write_message(verdict);
+    if (table) write_stdout(verdict_table.row(verdict));
+    else write_message(verdict);
   }
   return any_reject ? static_cast<int>(Exit::negative) : 0;
 }

@@ -108,7 +108,7 @@ dump(r)' "$@"
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr proof-check --help
   for flag in --mode --tasks --leases --seals --profile --challenges --store --store-url --samples --detect \
-    --cheat-fraction --budget --k --slow-factor --device --threads --pass --key --keep-going -q,--quiet; do
+    --cheat-fraction --budget --k --slow-factor --device --threads --pass --format --key --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done
 }
@@ -116,7 +116,7 @@ dump(r)' "$@"
 @test "bad flags are usage errors (64) and write nothing" {
   for args in "--no-such-flag" "--mode turbo" "--mode sig,nope" "--samples 3 --detect 0.9" \
     "--detect 1" "--detect 0" "--budget 0" "--detect x" "--cheat-fraction 0" "--cheat-fraction 1.5" "--budget 2" "--budget -1" \
-    "--k 0" "--slow-factor 0" "--threads -1" "--samples -2" "--device gpu"; do
+    "--k 0" "--slow-factor 0" "--threads -1" "--samples -2" "--device gpu" "--format xml" "--format"; do
     run -64 --separate-stderr check $args train.jsonl
     assert_output ''
     stderr_matches '^proof-check: error: '
@@ -705,6 +705,117 @@ dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
   assert_output ''
 }
 
+# ---- --format ---------------------------------------------------------------
+
+# table_row LINE: the columns of a table row before the reason, one per line,
+# then the reason (which may hold spaces) whole.
+table_row() {
+  [[ $1 =~ ^([^ ]+)\ +([^ ]+)\ +([^ ]+)\ +([^ ]+)\ +([^ ]+)\ +([^ ]+)\ +([^ ]+)(\ \ (.*))?$ ]] ||
+    fail "not a table row: '$1'"
+  printf '%s\n' "${BASH_REMATCH[@]:1:7}" "${BASH_REMATCH[9]}"
+}
+
+# starts_under LINE HEADER COLUMN: in LINE, COLUMN's value starts where its
+# heading does in HEADER (left-aligned columns).
+starts_under() {
+  local head=${2%%"$3"*}
+  local at=${#head}
+  [[ ${1:at:1} != ' ' && ( $at -eq 0 || ${1:at-2:2} == '  ' ) ]] || fail "column $3 does not start under its heading: '$1'"
+}
+
+# ends_under LINE HEADER COLUMN: the same for right-aligned columns' ends.
+ends_under() {
+  local head=${2%%"$3"*}
+  local at=$((${#head} + ${#3}))
+  [[ ${1:at-1:1} != ' ' && ( ${1:at:1} == ' ' || $at -eq ${#1} ) ]] || fail "column $3 does not end under its heading: '$1'"
+}
+
+@test "--format table: a header, one aligned row per verdict, the reason of a reject whole; exit 1" {
+  jq -c '.train.trace.leaves[3] = ("ab" * 32)' train.jsonl | reroot | grid-key sign --key key1 >forged.jsonl
+  cat train.jsonl forged.jsonl >both.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl both.jsonl
+  local verdicts=$output
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --format table both.jsonl
+  assert_equal "$stderr" ''
+  assert_equal "${#lines[@]}" 3
+  local header=${lines[0]}
+  assert_equal "$(tr -s ' ' <<<"$header")" 'result provider task status modes detect seconds reason'
+  local i row want col
+  for i in 0 1; do
+    mapfile -t row < <(table_row "${lines[i + 1]}")
+    assert_equal "${#row[@]}" 8
+    # result, provider, task, status, modes and reason: those of the JSON verdict.
+    want=$(jq -s -r ".[$i]"' | .result[7:23], .provider[8:24], .task[7:23], .status, (.modes | join(",")),
+      (.reason // "")' <<<"$verdicts")
+    assert_equal "$(printf '%s\n' "${row[@]:0:5}" "${row[7]}")" "$want"
+    [[ ${row[5]} =~ ^(-|0|1|0\.[0-9]{1,6})$ ]] || fail "detect '${row[5]}' is not a probability"
+    [[ ${row[6]} =~ ^[0-9]+\.[0-9]{3}$ ]] || fail "seconds '${row[6]}' is not a number of seconds"
+    for col in result provider task status modes; do starts_under "${lines[i + 1]}" "$header" "$col"; done
+    for col in detect seconds; do ends_under "${lines[i + 1]}" "$header" "$col"; done
+  done
+  starts_under "${lines[2]}" "$header" reason
+  assert_equal "$(table_row "${lines[1]}" | sed -n 4p)" accept
+  assert_equal "$(table_row "${lines[2]}" | sed -n 4p)" reject
+  assert_equal "$(table_row "${lines[2]}" | sed -n 8p)" 'spot: segment 0 (steps 0..10): the state after step 3 differs from leaf 3'
+  assert_equal "$(table_row "${lines[1]}" | sed -n 2p)" "${PUB1:8:16}"
+  # Every segment re-run: caught for sure.
+  assert_equal "$(table_row "${lines[1]}" | sed -n 6p)" 1
+  # An accept has no reason, and no row ends in spaces.
+  refute_output --regexp ' $'
+  refute_output --partial $'  \n'
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --format table train.jsonl
+  assert_equal "${#lines[@]}" 2
+}
+
+@test "--format json is the default output when stdout is not a terminal, byte for byte" {
+  jq -c '.train.trace.leaves[3] = ("ab" * 32)' train.jsonl | reroot | grid-key sign --key key1 >forged.jsonl
+  printf '%s\n' '{"kind":"order","v":1,  "x":1}' "$(cat train.jsonl)" "$(cat forged.jsonl)" >mixed.jsonl
+  local rc=0
+  check --tasks train-tasks.jsonl --pass mixed.jsonl >default.out || rc=$?
+  assert_equal "$rc" 1
+  rc=0
+  check --tasks train-tasks.jsonl --pass --format json mixed.jsonl >json.out || rc=$?
+  assert_equal "$rc" 1
+  # The verifier's seconds differ from run to run, and with them the id and
+  # signature: those are masked, after checking the signatures; every other
+  # byte must be the same, the passed-through line first, untouched.
+  tail -n +2 default.out | grid-key verify --by "$VPUB" >/dev/null
+  tail -n +2 json.out | grid-key verify --by "$VPUB" >/dev/null
+  mask() {
+    sed -E 's/"verifier_seconds":[-+.0-9eE]+/"verifier_seconds":S/; s/"id":"sha256:[0-9a-f]{64}"/"id":I/; s/"sig":\{"by[^}]*\}/"sig":G/' "$1"
+  }
+  assert_equal "$(wc -l <json.out)" 3
+  assert_equal "$(mask json.out | grep -c '"verifier_seconds":S.*' )" 2
+  cmp <(mask json.out) <(mask default.out)
+  cmp <(head -1 json.out) <(head -1 mixed.jsonl)
+  assert_equal "$(tail -n +2 json.out | jq -r .status | tr '\n' ' ')" 'accept reject '
+}
+
+@test "--format table with --pass: passed messages are left out of stdout and counted on stderr" {
+  printf '%s\n' '{"kind":"order","v":1}' '{"kind":"bid","v":1}' "$(cat train.jsonl)" >mixed.jsonl
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --pass --format table mixed.jsonl
+  assert_equal "${#lines[@]}" 2
+  assert_equal "$(table_row "${lines[1]}" | sed -n 4p)" accept
+  stderr_has '2 passed-through message(s)'
+  stderr_has '--format json'
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --pass --format table --quiet mixed.jsonl
+  assert_equal "$stderr" ''
+}
+
+@test "a bad --format is a usage error (64) and writes nothing" {
+  run -64 --separate-stderr check --format xml --tasks train-tasks.jsonl train.jsonl
+  assert_output ''
+  stderr_matches '^proof-check: error: .*xml'
+}
+
+@test "--format table is the default when stdout is a terminal" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  # --quiet: stderr is the terminal too, and would show progress.
+  run -0 script -qec "proof-check --quiet --key vkey --store S --tasks train-tasks.jsonl train.jsonl" /dev/null
+  assert_line --index 0 --regexp '^result +provider +task +status +modes +detect +seconds +reason'
+  assert_line --index 1 --regexp '^[0-9a-f]{16}  [0-9a-f]{16}  [0-9a-f]{16}  accept '
+}
+
 # ---- completion --------------------------------------------------------------
 
 @test "bash completion offers modes, devices, flags and files" {
@@ -717,6 +828,10 @@ dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
   assert_line cpu
   run -0 complete_words proof-check --cheat
   assert_output --cheat-fraction
+  run -0 complete_words proof-check --format ''
+  assert_output "$(printf '%s\n' json table)"
+  run -0 complete_words proof-check --form
+  assert_output --format
   run -0 complete_words proof-check --tasks train-t
   assert_output train-tasks.jsonl
 }
