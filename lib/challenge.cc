@@ -32,8 +32,8 @@ ChallengeRequest parse_challenge_request(const json& message) {
 
 json answer_challenge(const ChallengeRequest& r, const Device& device, int threads) {
   const int n = r.n;
-  std::vector<float> A = seeded_matrix(r.seed, kStreamA, n, n);
-  std::vector<float> B = seeded_matrix(r.seed, kStreamB, n, n);
+  std::vector<float> A = seeded_matrix(r.seed, kStreamA, n, n, threads);
+  std::vector<float> B = seeded_matrix(r.seed, kStreamB, n, n, threads);
   std::vector<float> C(static_cast<size_t>(n) * n);
   double seconds;
   if (device.backend == Backend::cuda) {

@@ -61,8 +61,8 @@ json gemm_run(const json& task, RunContext& ctx) {
   const uint64_t seed = spec["seed"];
   ctx.progress("gemm rows " + std::to_string(begin) + ".." + std::to_string(end) + " of " + std::to_string(m) + "x" +
                std::to_string(n) + "x" + std::to_string(k) + " on " + ctx.device.name());
-  std::vector<float> A = seeded_rows(seed, kStreamA, begin, end, k);
-  std::vector<float> B = seeded_matrix(seed, kStreamB, k, n);
+  std::vector<float> A = seeded_rows(seed, kStreamA, begin, end, k, ctx.threads);
+  std::vector<float> B = seeded_matrix(seed, kStreamB, k, n, ctx.threads);
   std::vector<float> C(static_cast<size_t>(rows) * n);
   auto t0 = std::chrono::steady_clock::now();
   if (ctx.mode == "fast") fast_gemm_cpu(rows, n, k, A.data(), k, B.data(), n, C.data(), n, ctx.threads);

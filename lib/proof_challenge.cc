@@ -72,7 +72,7 @@ ModeReport check_challenge(CheckContext& c) {
     std::vector<float> row = seeded_rows(seed, kStreamA, static_cast<int>(i), static_cast<int>(i) + 1, n);
     A.insert(A.end(), row.begin(), row.end());
   }
-  const std::vector<float> B = seeded_matrix(seed, kStreamB, n, n);
+  const std::vector<float> B = seeded_matrix(seed, kStreamB, n, n, c.opt->threads);
   std::vector<float> C(drawn.size() * static_cast<size_t>(n));
   GemmEngine engine;
   engine.cuda = c.device.backend == Backend::cuda;

@@ -3,14 +3,15 @@
 // recomputes sampled rows with the exact kernel and compares their leaf
 // hashes; freivalds checks the whole stored C in O(n^2) per round against
 // an FP32 error bound, which holds for exact and fast mode alike.
-#include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "freivalds.h"
 #include "merkle.h"
 #include "mlp.h"
+#include "parallel_for.h"
 #include "proof_modes.h"
 #include "seeded_matrix.h"
 #include "store.h"
@@ -68,17 +69,55 @@ std::string row_name(const GemmClaim& g, int64_t i) {
 
 // C's bytes: one row per leaf, each hashing to its leaf. The row length is
 // the task's n, else what the size implies.
-Status check_stored_rows(const GemmClaim& g, const std::string& bytes) {
+Status check_stored_rows(const GemmClaim& g, const std::string& bytes, int threads) {
   const size_t rows = static_cast<size_t>(g.end - g.begin);
   if (g.n > 0 ? bytes.size() != rows * static_cast<size_t>(g.n) * 4 : bytes.size() % (rows * 4) != 0)
     return Status::Fail("the stored C has " + std::to_string(bytes.size()) + " bytes, not " + std::to_string(rows) +
                         " rows of " + (g.n > 0 ? std::to_string(g.n) : std::string("equal")) + " floats");
   const size_t row_size = bytes.size() / rows;
+  std::vector<char> differs(rows, 0);
+  parallel_for(rows, threads, [&](size_t i) {
+    differs[i] = merkle_leaf_hash(std::string_view(bytes.data() + i * row_size, row_size)) != g.leaves[i];
+  });
   for (size_t i = 0; i < rows; ++i)
-    if (merkle_leaf_hash(std::string_view(bytes.data() + i * row_size, row_size)) != g.leaves[i])
+    if (differs[i])
       return Status::Fail(row_name(g, static_cast<int64_t>(i)) + " of the stored C does not match row_leaves[" +
                           std::to_string(i) + "]");
   return Status::Ok();
+}
+
+// The stored C's FP32 little-endian bytes as floats.
+std::vector<float> little_endian_floats(const std::string& bytes) {
+  std::vector<float> out(bytes.size() / 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  std::memcpy(out.data(), bytes.data(), out.size() * 4);
+#else
+  for (size_t e = 0; e < out.size(); ++e) {
+    uint32_t bits = 0;
+    for (int b = 0; b < 4; ++b) bits |= uint32_t{static_cast<uint8_t>(bytes[e * 4 + b])} << (8 * b);
+    std::memcpy(&out[e], &bits, 4);
+  }
+#endif
+  return out;
+}
+
+// The index of the first Inf or NaN, or v.size(). An exponent test OR-ed
+// over pieces first: it vectorizes, and a C is almost always all finite.
+size_t first_non_finite(const std::vector<float>& v) {
+  constexpr size_t kPiece = 4096;
+  for (size_t at = 0; at < v.size(); at += kPiece) {
+    const size_t end = std::min(at + kPiece, v.size());
+    uint32_t any = 0;
+    for (size_t e = at; e < end; ++e) {
+      uint32_t bits;
+      std::memcpy(&bits, &v[e], 4);
+      any |= (bits & 0x7f800000u) == 0x7f800000u;
+    }
+    if (any)
+      for (size_t e = at; e < end; ++e)
+        if (!std::isfinite(v[e])) return e;
+  }
+  return v.size();
 }
 
 }  // namespace
@@ -100,7 +139,7 @@ ModeReport check_trace_gemm(CheckContext& c) {
   if (c.store && c.store->has(g.c_sha)) {
     if (!c.store->intact(g.c_sha))
       return ModeReport::fail("the stored C " + c.store->path(g.c_sha) + " does not hash to c_sha256", checked);
-    if (Status s = check_stored_rows(g, c.store->get(g.c_sha)); !s.ok()) return ModeReport::fail(s.reason(), checked);
+    if (Status s = check_stored_rows(g, c.store->get(g.c_sha), c.opt->threads); !s.ok()) return ModeReport::fail(s.reason(), checked);
     checked["c_verified"] = true;
   }
   return ModeReport::pass(checked);
@@ -123,7 +162,7 @@ ModeReport check_rows_gemm(CheckContext& c) {
   checked["of"] = rows;
 
   const int n = static_cast<int>(g.n), k = static_cast<int>(g.k);
-  std::vector<float> B = seeded_matrix(g.seed, kStreamB, k, n);
+  std::vector<float> B = seeded_matrix(g.seed, kStreamB, k, n, c.opt->threads);
   std::vector<float> A;
   A.reserve(drawn.size() * static_cast<size_t>(k));
   for (int64_t i : drawn) {
@@ -158,38 +197,29 @@ ModeReport check_freivalds_gemm(CheckContext& c) {
   if (f.state == Fetched::State::absent) return ModeReport::inconclusive("C is unavailable: " + f.problem, checked);
   const int64_t rows = g.end - g.begin, n = g.n, k = g.k;
   // c_sha256 and row_root must commit to the same rows.
-  if (Status s = check_stored_rows(g, f.bytes); !s.ok()) return ModeReport::fail(s.reason(), checked);
-  std::vector<float> C(static_cast<size_t>(rows * n));
-  for (size_t e = 0; e < C.size(); ++e) {
-    uint32_t bits = 0;
-    for (int b = 0; b < 4; ++b) bits |= uint32_t{static_cast<uint8_t>(f.bytes[e * 4 + b])} << (8 * b);
-    std::memcpy(&C[e], &bits, 4);
-    if (!std::isfinite(C[e]))
-      return ModeReport::fail(row_name(g, static_cast<int64_t>(e) / n) + " holds a non-finite value; A and B are in [-1, 1)",
-                              checked);
-  }
+  if (Status s = check_stored_rows(g, f.bytes, c.opt->threads); !s.ok()) return ModeReport::fail(s.reason(), checked);
+  std::vector<float> C = little_endian_floats(f.bytes);
+  if (const size_t e = first_non_finite(C); e < C.size())
+    return ModeReport::fail(row_name(g, static_cast<int64_t>(e) / n) + " holds a non-finite value; A and B are in [-1, 1)",
+                            checked);
 
   const std::vector<float> A = seeded_rows(g.seed, kStreamA, static_cast<int>(g.begin), static_cast<int>(g.end),
-                                           static_cast<int>(k));
-  const std::vector<float> B = seeded_matrix(g.seed, kStreamB, static_cast<int>(k), static_cast<int>(n));
+                                           static_cast<int>(k), c.opt->threads);
+  const std::vector<float> B = seeded_matrix(g.seed, kStreamB, static_cast<int>(k), static_cast<int>(n), c.opt->threads);
   // |C~ - C| <= gamma_k |A| |B| entrywise for any order of the k FP32
   // multiply-adds, gamma_k = k u / (1 - k u), u = 2^-24; with r in {-1, 1}^n
   // the row sums bound (C~ r - A B r)_i by gamma_k (|A| |B| 1)_i. Twice
   // that covers the double rounding of the check itself.
   const double u = std::ldexp(1.0, -24), ku = static_cast<double>(k) * u;
   const double gamma = ku / (1.0 - ku);
-  std::vector<double> abs_b_rows(static_cast<size_t>(k), 0.0);
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j) abs_b_rows[p] += std::fabs(static_cast<double>(B[p * n + j]));
-  std::vector<double> bound(static_cast<size_t>(rows), 0.0);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t p = 0; p < k; ++p) bound[i] += std::fabs(static_cast<double>(A[i * k + p])) * abs_b_rows[p];
 
   // All rounds at once: R (n x rounds) holds each round's vector as a
   // column, drawn round by round as documented; B R, A (B R) and C R are
-  // then three double GEMMs (OpenBLAS) instead of scalar loops. Summation
-  // order in double does not matter at the FP32 bound's scale.
+  // then one pass each over B, A and C, which also sum |B| 1 and
+  // |A| (|B| 1) for the bound. Summation order in double does not matter at
+  // the FP32 bound's scale.
   constexpr int R = kFreivaldsRounds;
+  static_assert(R == kFreivaldsProbes, "one pass computes every round");
   DrawStream stream(c.draw.seed, "freivalds");
   std::vector<double> r(static_cast<size_t>(n * R));
   for (int round = 0; round < R; ++round) {
@@ -199,28 +229,12 @@ ModeReport check_freivalds_gemm(CheckContext& c) {
       r[j * R + round] = (word >> (j % 64)) & 1 ? 1.0 : -1.0;
     }
   }
-  const auto widen = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
-  std::vector<double> br(static_cast<size_t>(k * R)), abr(static_cast<size_t>(rows * R)), cr(static_cast<size_t>(rows * R));
-  {
-    const std::vector<double> b = widen(B);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(k), R, static_cast<int>(n), 1.0, b.data(),
-                static_cast<int>(n), r.data(), R, 0.0, br.data(), R);
-  }
-  {
-    const std::vector<double> a = widen(A);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), R, static_cast<int>(k), 1.0, a.data(),
-                static_cast<int>(k), br.data(), R, 0.0, abr.data(), R);
-  }
-  {
-    const std::vector<double> cd = widen(C);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), R, static_cast<int>(n), 1.0, cd.data(),
-                static_cast<int>(n), r.data(), R, 0.0, cr.data(), R);
-  }
+  const FreivaldsSums sums = freivalds_sums(A.data(), B.data(), C.data(), rows, n, k, r, c.opt->threads);
   double worst = 0;
   for (int round = 0; round < R; ++round) {
     for (int64_t i = 0; i < rows; ++i) {
-      const double tol = 2.0 * gamma * bound[i] + 1e-30;
-      const double err = std::fabs(cr[i * R + round] - abr[i * R + round]);
+      const double tol = 2.0 * gamma * sums.bound[i] + 1e-30;
+      const double err = std::fabs(sums.cr[i * R + round] - sums.abr[i * R + round]);
       worst = std::max(worst, err / tol);
       if (err > tol) {
         checked["max_error_over_bound"] = worst;

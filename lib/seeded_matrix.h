@@ -15,9 +15,11 @@ constexpr uint32_t kStreamB = 2;
 
 // rows x cols row-major, entry (r, c) = philox_uniform_pm1(philox_word(
 // seed, stream, r * cols + c)): any row block can be made on its own.
-std::vector<float> seeded_matrix(uint64_t seed, uint32_t stream, int rows, int cols);
+// Rows are made on `threads` threads (<= 0: every core); the bits do not
+// depend on it.
+std::vector<float> seeded_matrix(uint64_t seed, uint32_t stream, int rows, int cols, int threads = 0);
 // Rows [row_begin, row_end) of the same matrix.
-std::vector<float> seeded_rows(uint64_t seed, uint32_t stream, int row_begin, int row_end, int cols);
+std::vector<float> seeded_rows(uint64_t seed, uint32_t stream, int row_begin, int row_end, int cols, int threads = 0);
 
 // The bytes a matrix is hashed as: FP32 little-endian, row-major, every NaN
 // as 0x7fc00000 (which NaN a device returns is not part of any contract).

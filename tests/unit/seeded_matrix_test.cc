@@ -52,6 +52,27 @@ TEST(SeededMatrix, RowBlocksMatchTheWhole) {
   EXPECT_NE(seeded_matrix(8, kStreamA, 37, 29), whole);
 }
 
+// The batched generator against its definition, entry by entry: shapes
+// whose rows start and end inside a batch of 64 words, on 1 and 2 threads,
+// and a seed and row offset with high bits set.
+TEST(SeededMatrix, EveryEntryIsItsDefinition) {
+  struct Case {
+    uint64_t seed;
+    int row_begin, row_end, cols;
+  } cases[] = {{7, 0, 37, 29}, {0xfedcba9876543210ull, 3, 70, 64}, {42, 1000, 1003, 1031}, {5, 0, 1, 1},
+               {0x8000000000000001ull, 65535, 65540, 257}};
+  for (const Case& c : cases)
+    for (int threads : {1, 2}) {
+      const std::vector<float> got = seeded_rows(c.seed, kStreamB, c.row_begin, c.row_end, c.cols, threads);
+      ASSERT_EQ(got.size(), static_cast<size_t>(c.row_end - c.row_begin) * c.cols);
+      for (size_t e = 0; e < got.size(); ++e) {
+        const uint64_t index = static_cast<uint64_t>(c.row_begin) * c.cols + e;
+        ASSERT_EQ(got[e], philox_uniform_pm1(philox_word(c.seed, kStreamB, index)))
+            << "seed " << c.seed << " entry " << index << " threads " << threads;
+      }
+    }
+}
+
 TEST(SeededMatrix, HashesCanonicaliseNaN) {
   float a[2] = {1.0f, std::numeric_limits<float>::quiet_NaN()};
   float b[2] = {1.0f, -std::numeric_limits<float>::quiet_NaN()};
