@@ -1,4 +1,5 @@
-// Host-callable entry points of the CUDA backend (exact mode).
+// Host-callable entry points of the CUDA backend: exact mode's kernels and
+// fast mode's cuBLAS GEMM.
 //
 // Plain C++: any translation unit may include this, with or without CUDA.
 // In a build without CUDA (GRID_CUDA=0) cuda_device_count() returns 0 and
@@ -33,6 +34,12 @@ void exact_gemm_cuda(int m, int n, int k, const float* A, int lda, const float* 
 void exact_gemm_cuda_host(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
                           float* C, int ldc);
 
+// Fast mode: row-major C = op(A) op(B) by cuBLAS FP32 (op = transpose when
+// asked; A is stored k x m when trans_a, B n x k when trans_b) on host
+// arrays, copied in and out. Not reproducible bit for bit across cards.
+void fast_gemm_cuda_host(bool trans_a, bool trans_b, int m, int n, int k, const float* A, int lda, const float* B,
+                         int ldb, float* C, int ldc);
+
 // out[i] = exact_unary(op, in[i]) computed on the device, host arrays in and
 // out, so tests can compare device and CPU bits for each op.
 void exact_unary_cuda_host(ExactUnary op, const float* in, float* out, std::size_t n);
@@ -48,6 +55,10 @@ inline void exact_gemm_cuda(int, int, int, const float*, int, const float*, int,
 inline void exact_gemm_cuda_host(int, int, int, const float*, int, const float*, int, float*,
                                  int) {
   throw DeviceError("exact_gemm_cuda_host: this build has no CUDA backend (built with CUDA=0)");
+}
+
+inline void fast_gemm_cuda_host(bool, bool, int, int, int, const float*, int, const float*, int, float*, int) {
+  throw DeviceError("fast_gemm_cuda_host: this build has no CUDA backend (built with CUDA=0)");
 }
 
 inline void exact_unary_cuda_host(ExactUnary, const float*, float*, std::size_t) {

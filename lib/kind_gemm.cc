@@ -65,8 +65,10 @@ json gemm_run(const json& task, RunContext& ctx) {
   std::vector<float> B = seeded_matrix(seed, kStreamB, k, n, ctx.threads);
   std::vector<float> C(static_cast<size_t>(rows) * n);
   auto t0 = std::chrono::steady_clock::now();
-  if (ctx.mode == "fast") fast_gemm_cpu(rows, n, k, A.data(), k, B.data(), n, C.data(), n, ctx.threads);
-  else if (ctx.device.backend == Backend::cuda) exact_gemm_cuda_host(rows, n, k, A.data(), k, B.data(), n, C.data(), n);
+  const bool on_gpu = ctx.device.backend == Backend::cuda;
+  if (ctx.mode == "fast" && on_gpu) fast_gemm_cuda_host(false, false, rows, n, k, A.data(), k, B.data(), n, C.data(), n);
+  else if (ctx.mode == "fast") fast_gemm_cpu(rows, n, k, A.data(), k, B.data(), n, C.data(), n, ctx.threads);
+  else if (on_gpu) exact_gemm_cuda_host(rows, n, k, A.data(), k, B.data(), n, C.data(), n);
   else exact_gemm_cpu(rows, n, k, A.data(), k, B.data(), n, C.data(), n, ctx.threads);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -112,8 +112,8 @@ enum class MlpOptimizer { sgd, momentum, adam };  // values are the state's opti
 
 // Where the matrix products run. exact: exact_gemm_cpu on `threads` threads
 // (<= 0: all cores), or exact_gemm_cuda_host when `cuda` (same bits; throws
-// DeviceError without a GPU). fast: OpenBLAS; with `cuda` it runs the exact
-// CUDA kernel, there being no host-array cuBLAS entry point yet.
+// DeviceError without a GPU). fast: OpenBLAS, or cuBLAS FP32 when `cuda`
+// (fast_gemm_cuda_host).
 struct GemmEngine {
   NumericMode mode = NumericMode::exact;
   bool cuda = false;

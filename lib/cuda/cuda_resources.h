@@ -109,6 +109,20 @@ std::vector<double> time_reps(cudaStream_t stream, int warmup, int reps, Enqueue
   return seconds;
 }
 
+// Bytes of a rows x cols row-major matrix with leading dimension ld, up to
+// its last element (the padding after the last row is not there).
+inline std::size_t matrix_bytes(int rows, int cols, int ld) {
+  return rows == 0 || cols == 0 ? 0 : (static_cast<std::size_t>(rows - 1) * ld + cols) * sizeof(float);
+}
+
+// Copies a rows x cols float matrix with leading dimension ld (the same on
+// both sides), host to device or back.
+inline void copy_matrix(float* dst, const float* src, int rows, int cols, int ld, cudaMemcpyKind kind) {
+  if (rows == 0 || cols == 0) return;
+  const std::size_t pitch = static_cast<std::size_t>(ld) * sizeof(float);
+  GRID_CUDA_CHECK(cudaMemcpy2D(dst, pitch, src, pitch, cols * sizeof(float), rows, kind));
+}
+
 }  // namespace grid
 
 #endif  // GRID_CUDA_RESOURCES_H

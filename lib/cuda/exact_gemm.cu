@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cuda/cuda_check.h"
+#include "cuda/cuda_resources.h"
 #include "device_cuda.h"
 #include "exact_gemm.h"
 #include "exact_math.h"
@@ -118,33 +119,6 @@ __global__ void exact_unary_kernel(ExactUnary op, const float* __restrict__ in,
     out[i] = exact_unary(op, in[i]);
 }
 
-// Device memory that frees itself, so a throw between cudaMalloc and the end
-// of a host wrapper leaks nothing.
-class DeviceBuffer {
- public:
-  explicit DeviceBuffer(std::size_t count) {
-    if (count > 0) GRID_CUDA_CHECK(cudaMalloc(&ptr_, count * sizeof(float)));
-  }
-  ~DeviceBuffer() { cudaFree(ptr_); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  float* get() const { return ptr_; }
-
- private:
-  float* ptr_ = nullptr;
-};
-
-// Copies a rows x cols matrix with leading dimension ld (same on both sides).
-void copy_matrix(float* dst, const float* src, int rows, int cols, int ld, cudaMemcpyKind kind) {
-  if (rows == 0 || cols == 0) return;
-  const std::size_t pitch = static_cast<std::size_t>(ld) * sizeof(float);
-  GRID_CUDA_CHECK(cudaMemcpy2D(dst, pitch, src, pitch, cols * sizeof(float), rows, kind));
-}
-
-std::size_t matrix_span(int rows, int cols, int ld) {
-  return rows == 0 || cols == 0 ? 0 : static_cast<std::size_t>(rows - 1) * ld + cols;
-}
-
 }  // namespace
 
 int cuda_device_count() {
@@ -174,11 +148,11 @@ void exact_gemm_cuda_host(int m, int n, int k, const float* A, int lda, const fl
                           float* C, int ldc) {
   exact_gemm_check_args(m, n, k, lda, ldb, ldc);
   if (m == 0 || n == 0) return;
-  DeviceBuffer dA(matrix_span(m, k, lda)), dB(matrix_span(k, n, ldb)), dC(matrix_span(m, n, ldc));
-  copy_matrix(dA.get(), A, m, k, lda, cudaMemcpyHostToDevice);
-  copy_matrix(dB.get(), B, k, n, ldb, cudaMemcpyHostToDevice);
-  exact_gemm_cuda(m, n, k, dA.get(), lda, dB.get(), ldb, dC.get(), ldc, nullptr);
-  copy_matrix(C, dC.get(), m, n, ldc, cudaMemcpyDeviceToHost);
+  CudaMemory dA(matrix_bytes(m, k, lda)), dB(matrix_bytes(k, n, ldb)), dC(matrix_bytes(m, n, ldc));
+  copy_matrix(dA.as<float>(), A, m, k, lda, cudaMemcpyHostToDevice);
+  copy_matrix(dB.as<float>(), B, k, n, ldb, cudaMemcpyHostToDevice);
+  exact_gemm_cuda(m, n, k, dA.as<float>(), lda, dB.as<float>(), ldb, dC.as<float>(), ldc, nullptr);
+  copy_matrix(C, dC.as<float>(), m, n, ldc, cudaMemcpyDeviceToHost);
   GRID_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
@@ -188,9 +162,9 @@ void exact_unary_cuda_host(ExactUnary op, const float* in, float* out, std::size
   constexpr int kThreads = 256, kMaxBlocks = 4096;
   const int blocks = static_cast<int>(
       std::min<std::size_t>(kMaxBlocks, (n + kThreads - 1) / kThreads));
-  DeviceBuffer d_in(n), d_out(n);
+  CudaMemory d_in(n * sizeof(float)), d_out(n * sizeof(float));
   GRID_CUDA_CHECK(cudaMemcpy(d_in.get(), in, n * sizeof(float), cudaMemcpyHostToDevice));
-  exact_unary_kernel<<<blocks, kThreads>>>(op, d_in.get(), d_out.get(), n);
+  exact_unary_kernel<<<blocks, kThreads>>>(op, d_in.as<float>(), d_out.as<float>(), n);
   GRID_CUDA_CHECK(cudaGetLastError());
   GRID_CUDA_CHECK(cudaMemcpy(out, d_out.get(), n * sizeof(float), cudaMemcpyDeviceToHost));
 }
