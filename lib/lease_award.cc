@@ -50,8 +50,9 @@ std::string hardware_mismatch(const json& bid, const json& profile) {
   };
   auto s = profile.find("summary");
   const json& summary = s == profile.end() ? no_summary : *s;
-  // A summary that is not an object throws json::type_error, as value() did.
-  if (!summary.is_object()) (void)summary.value("gpu_model", json());
+  // The bid is invalid, not the whole award: a provider's own bad profile
+  // must not stop every other order.
+  if (!summary.is_object()) return "its profile's summary is " + summary.dump() + ", not an object";
   const std::pair<const char*, const json*> have[] = {{"device", &member(profile, "device")},
                                                       {"gpu_model", &member(summary, "gpu_model")},
                                                       {"gpu_count", &member(summary, "gpu_count")}};
@@ -222,6 +223,9 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
                   std::to_string(order.min_reputation);
         } catch (const Error& e) {
           why = "malformed: " + e.describe();
+        } catch (const json::exception& e) {
+          // A profile's field of an unexpected type, met while reading it.
+          why = std::string("malformed: ") + e.what();
         }
         if (why.empty()) valid.push_back(std::move(c));
         else r.reasons.push_back("bid " + short_id(c.id) + ": " + why);

@@ -477,6 +477,14 @@ CASES
   jq -c '.hardware.gpu_count = 8' <<<"$b2" | grid-key sign --key prov >claims.jsonl
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json claims.jsonl rep.jsonl
   stderr_has "its hardware.gpu_count 8 is not its profile's 1"
+  # A profile whose summary is no object spoils its bid, not the award.
+  jq -c '.summary = 5' p2.json | grid-key sign --key prov >odd.json
+  jq -c --arg p "$(jq -r .id odd.json)" '.profile = $p' <<<"$b2" | grid-key sign --key prov >odd-bid.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl odd.json odd-bid.jsonl rep.jsonl
+  stderr_has "its profile's summary is 5, not an object"
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl odd.json odd-bid.jsonl p2.json \
+    bids.jsonl rep.jsonl
+  assert_jq .bid.id "$(jq -r .id <<<"$b2")"
   # No profile at all; then the profile through --profiles.
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl <(tail -1 bids.jsonl) rep.jsonl
   stderr_has "is not among the inputs"
