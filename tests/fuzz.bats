@@ -27,7 +27,7 @@ setup_file() {
   jq -c '.train.steps = 20 | .train.checkpoint_every = 10' "$ROOT/examples/jobs/train.json" >train-job.json
   job-split --tasks 2 gemm-job.json | head -1 >gemm-task.jsonl
   job-split train-job.json >train-task.jsonl
-  job-run --device cpu --store S --key prov gemm-task.jsonl >results.jsonl
+  job-run --device cpu --store S --key prov gemm-task.jsonl train-task.jsonl >results.jsonl
   # A profile as if the CPU were one H100, signed by the provider.
   gpu-bench --device cpu --quick |
     jq -c '.summary.gpu_model = "H100" | .summary.exact_gemm_tflops = 50 | .summary.gpu_count = 1 | .device = "cuda"' |
@@ -45,9 +45,11 @@ setup_file() {
     status:"accept",modes:["sig"],lease:.id}' leases.jsonl | grid-key sign --key ver >verdicts.jsonl
   pay-settle init --ledger L.db --currency USD --key op >/dev/null
   pay-settle deposit --ledger L.db --key op --account "$PUB1" --amount 10000000 >transfers.jsonl
+  pay-settle deposit --ledger L.db --key op --account "$PUB2" --amount 5000000 >>transfers.jsonl
   pay-settle apply --ledger L.db --trust /dev/null --now "$NOW" transfers.jsonl >/dev/null
+  pay-settle stake --ledger L.db --key prov --amount 1000000 >stake.jsonl
   printf '%s\n' "$PUB3" >trust.txt
-  for f in gemm-task.jsonl results.jsonl profile.json orders.jsonl bids.jsonl reputations.jsonl leases.jsonl \
+  for f in gemm-task.jsonl train-task.jsonl results.jsonl stake.jsonl profile.json orders.jsonl bids.jsonl reputations.jsonl leases.jsonl \
     verdicts.jsonl transfers.jsonl; do
     [ -s "$f" ] || { echo "fixture $f is empty" >&2; return 1; }
   done
@@ -114,10 +116,12 @@ fuzz_verdict() {
   [ -z "$BROKEN" ] || fail "$(printf 'mutants that broke the contract:\n%s' "$BROKEN")"
 }
 
-@test "job-split: job specs" {
+@test "job-split: job specs and --weights profiles" {
   jq -c . "$F/gemm-job.json" "$F/train-job.json" "$ROOT"/examples/jobs/train-sweep.json >jobs.jsonl
   mutants jobs jobs.jsonl
   fuzz job-split jobs job-split @M
+  mutants weights "$F/profile.json" --sign prov
+  fuzz job-split weights job-split --weights @M "$F/gemm-job.json"
   fuzz_verdict
 }
 
@@ -134,10 +138,16 @@ fuzz_verdict() {
   fuzz_verdict
 }
 
-@test "proof-check: results with --tasks" {
+@test "proof-check: results with --tasks, under every mode that reads them" {
   cp -r "$F/S" S
   mutants results "$F/results.jsonl" --sign prov
-  fuzz proof-check results proof-check --device cpu --key ver --store S --tasks "$F/gemm-task.jsonl" @M
+  local mode
+  for mode in sig,trace,spot freivalds rows quorum pinpoint; do
+    fuzz proof-check results proof-check --device cpu --key ver --store S --mode "$mode" \
+      --tasks "$F/gemm-task.jsonl" --tasks "$F/train-task.jsonl" @M
+  done
+  mutants tasks "$F/gemm-task.jsonl" --id
+  fuzz proof-check tasks proof-check --device cpu --key ver --store S --tasks @M "$F/results.jsonl"
   fuzz_verdict
 }
 
@@ -147,11 +157,14 @@ fuzz_verdict() {
   fuzz_verdict
 }
 
-@test "lease-bid bid: orders and profiles" {
+@test "lease-bid bid: orders, profiles and --leases" {
   mutants orders "$F/orders.jsonl" --inner .task=buyer --sign buyer
   fuzz lease-bid orders lease-bid bid --key prov --profile "$F/profile.json" --policy "$F/policy.json" --now "$NOW" @M
   mutants profiles "$F/profile.json" --sign prov
   fuzz lease-bid profiles lease-bid bid --key prov --profile @M --policy "$F/policy.json" --now "$NOW" "$F/orders.jsonl"
+  mutants leases "$F/leases.jsonl" --inner .order=buyer --inner .bid=prov --sign buyer
+  fuzz lease-bid leases lease-bid bid --key prov --profile "$F/profile.json" --policy "$F/policy.json" --now "$NOW" \
+    --max-leases 2 --leases @M "$F/orders.jsonl"
   fuzz_verdict
 }
 
@@ -177,12 +190,35 @@ fuzz_verdict() {
   fuzz pay-settle verdicts "${ap[@]}" "$F/leases.jsonl" @M
   mutants transfers "$F/transfers.jsonl" --sign op
   fuzz pay-settle transfers "${ap[@]}" @M
+  mutants stakes "$F/stake.jsonl" --sign prov
+  fuzz pay-settle stakes "${ap[@]}" @M
   fuzz_verdict
 }
 
 @test "grid-key verify: any message, unsigned mutants" {
-  cat "$F"/{gemm-task,results,orders,bids,reputations,leases,verdicts,transfers}.jsonl "$F/profile.json" >all.jsonl
+  cat "$F"/{gemm-task,train-task,results,stake,orders,bids,reputations,leases,verdicts,transfers}.jsonl "$F/profile.json" >all.jsonl
   mutants all all.jsonl
   fuzz grid-key all grid-key verify @M
   fuzz_verdict
+}
+
+@test "the harness catches a crash, an escaped exception and a 65 without the tool's error line" {
+  echo '{"kind":"x","v":1,"a":1}' >m.jsonl
+  FUZZ_MAX=0 mutants m m.jsonl
+  cat >crashy <<'S'
+#!/bin/sh
+case $(cat "$1") in
+  *'"a":5}'*) exit 134 ;;
+  *'"a":"x"}'*) echo 'crashy: error: [json.exception.type_error.302] type must be number' >&2; exit 65 ;;
+  *'"a":null}'*) echo 'something went wrong' >&2; exit 65 ;;
+esac
+echo 'crashy: error: bad input (input line 1, field .a)' >&2
+exit 65
+S
+  chmod +x crashy
+  fuzz crashy m ./crashy @M
+  [ "$(grep -c . <<<"$BROKEN")" -eq 3 ] || fail "want 3 mutants caught, got: $BROKEN"
+  [[ $BROKEN == *'.a = 5: exit 134'* ]] || fail "exit 134 not caught: $BROKEN"
+  [[ $BROKEN == *'.a = "x": exit 65: crashy: error: [json.exception'* ]] || fail "exception not caught: $BROKEN"
+  [[ $BROKEN == *".a = null: exit 65 without 'crashy: error:'"* ]] || fail "unnamed 65 not caught: $BROKEN"
 }
