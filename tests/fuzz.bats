@@ -133,7 +133,7 @@ fuzz_verdict() {
 }
 
 @test "job-run: leases" {
-  mutants leases "$F/leases.jsonl" --inner .order=buyer --inner .bid=prov --sign buyer
+  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
   fuzz job-run leases job-run --device cpu --store S --key prov @M
   fuzz_verdict
 }
@@ -162,7 +162,7 @@ fuzz_verdict() {
   fuzz lease-bid orders lease-bid bid --key prov --profile "$F/profile.json" --policy "$F/policy.json" --now "$NOW" @M
   mutants profiles "$F/profile.json" --sign prov
   fuzz lease-bid profiles lease-bid bid --key prov --profile @M --policy "$F/policy.json" --now "$NOW" "$F/orders.jsonl"
-  mutants leases "$F/leases.jsonl" --inner .order=buyer --inner .bid=prov --sign buyer
+  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
   fuzz lease-bid leases lease-bid bid --key prov --profile "$F/profile.json" --policy "$F/policy.json" --now "$NOW" \
     --max-leases 2 --leases @M "$F/orders.jsonl"
   fuzz_verdict
@@ -184,7 +184,7 @@ fuzz_verdict() {
 @test "pay-settle apply: leases, verdicts and transfers" {
   FUZZ_RESET='cp "$F/L.db" L.db'
   local ap=(pay-settle apply --ledger L.db --trust "$F/trust.txt" --now "$NOW")
-  mutants leases "$F/leases.jsonl" --inner .order=buyer --inner .bid=prov --sign buyer
+  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
   fuzz pay-settle leases "${ap[@]}" @M
   mutants verdicts "$F/verdicts.jsonl" --sign ver
   fuzz pay-settle verdicts "${ap[@]}" "$F/leases.jsonl" @M

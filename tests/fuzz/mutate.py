@@ -10,7 +10,9 @@ Signatures are checked before anything else, so an unsigned mutant only
 reaches the signature check. --sign KEY re-signs each mutant (and --id
 fills in its id) through the real `grid-key`, and --inner PATH=KEY first
 re-signs a nested signed message (a lease's .order, .bid), so mutants get
-as far as the code that reads the field. A mutant grid-key refuses to sign
+as far as the code that reads the field; --link DST=SRC then copies a
+re-signed message's new id into the field that points at it (a lease's
+.bid.order) before DST's message is signed, unless the mutant changed DST. A mutant grid-key refuses to sign
 (a wrong .kind or .v) goes out unsigned: that field is checked first anyway.
 
 --labels FILE gets one line per mutant naming the message and the change.
@@ -130,6 +132,8 @@ def main():
     ap.add_argument("--id", action="store_true", help="fill in each mutant's id (unsigned messages)")
     ap.add_argument("--inner", action="append", default=[], metavar="PATH=KEY",
                     help="re-sign the nested message at PATH with KEY first")
+    ap.add_argument("--link", action="append", default=[], metavar="DST=SRC",
+                    help="copy SRC to DST before DST's message is re-signed")
     ap.add_argument("--labels", metavar="FILE", help="write what each mutant changed here")
     a = ap.parse_args()
 
@@ -156,9 +160,25 @@ def main():
         chosen = [full[i] for i in sorted(random.Random(a.seed).sample(range(len(full)), a.max))]
 
     mutants = [replaced(msg, p, v) for _, msg, p, v in chosen]
-    # Innermost first, so an outer signature covers the re-signed inner one.
+    links = [tuple(parse_path(x) for x in s.split("=", 1)) for s in a.link]
+
+    def relink(under):
+        for dst, src in links:
+            if dst[:len(under)] != under:
+                continue
+            for i, (_, _, p, _) in enumerate(chosen):
+                if dst[:len(p)] == p or p[:len(dst)] == dst:
+                    continue  # the mutant changed DST itself: keep it
+                parent, value = get(mutants[i], dst[:-1]), get(mutants[i], src)
+                if isinstance(parent, dict) and dst[-1] in parent and isinstance(value, str):
+                    parent[dst[-1]] = value
+
+    # Innermost first (then in the order given), so an outer signature
+    # covers the re-signed inner one.
     for p, key in sorted(inner, key=lambda x: -len(x[0])):
+        relink(p)
         resign(mutants, p, ["sign", "--key", key])
+    relink(())
     if a.sign:
         resign(mutants, (), ["sign", "--key", a.sign])
     elif a.id:
