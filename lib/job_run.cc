@@ -29,7 +29,7 @@ std::string result_ref(const std::string& task_id, const std::string& mode, cons
 std::string result_output(const json& r) {
   static const std::pair<const char*, const char*> kOutputs[] = {
       {"train", "/train/final/state_sha256"}, {"gemm", "/gemm/c_sha256"}, {"infer", "/infer/predictions_sha256"}};
-  const std::string type = r.value("type", "");
+  const std::string type = r.contains("type") && r["type"].is_string() ? r["type"].get<std::string>() : "";
   for (const auto& [t, pointer] : kOutputs) {
     if (type != t) continue;
     const json::json_pointer ptr(pointer);
@@ -43,7 +43,8 @@ std::string result_seal(const std::string& provider, const std::string& task_id,
 }
 
 const json* task_of(const json& m) {
-  const std::string kind = m.value("kind", "");
+  // A kind of the wrong type is no task: the caller's check_envelope names it.
+  const std::string kind = m.contains("kind") && m["kind"].is_string() ? m["kind"].get<std::string>() : "";
   if (kind == "task") return &m;
   if (kind == "lease") {
     if (m.contains("task") && m["task"].is_object()) return &m["task"];
@@ -87,7 +88,8 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     const json* found = task_of(m);
     if (!found) {
       if (opt.pass) return write_stdout(at.text + "\n");
-      throw data_error("expected a task or a lease, got kind " + m.value("kind", std::string("(none)")), ".kind");
+      check_envelope(m);
+      throw data_error("expected a task or a lease, got kind " + m["kind"].get<std::string>(), ".kind");
     }
     if (only >= 0 && seen++ != only) return;
     ran_selected = true;
@@ -98,10 +100,10 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     const std::string type = get_string(task, "type", "");
     const JobKind& kind = job_kind(type);
     const std::string task_id = task["id"];
-    const std::string mode = opt.mode.empty() ? task.value("mode", "exact") : opt.mode;
+    const std::string mode = opt.mode.empty() ? (task.contains("mode") ? get_choice(task, "mode", "", {"exact", "fast"}) : "exact") : opt.mode;
     if (!task.contains(type)) throw data_error("the task has no \"" + type + "\" part", "." + type);
 
-    const std::string lease_id = &task != &m ? m.value("id", std::string()) : std::string();
+    const std::string lease_id = &task != &m && m.contains("id") ? get_string(m, "id", "") : std::string();
     const std::string ref = result_ref(task_id, mode, signer, lease_id);
     if (!opt.force) {
       if (auto cached = store.get_ref(ref); cached && store.has(*cached)) {

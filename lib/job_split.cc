@@ -16,6 +16,8 @@ std::vector<SplitOptions::Share> read_weights(Tool& tool, const std::string& pat
     std::string signer;
     Status s = check_signature(m, &signer);
     if (!s.ok()) throw data_error("profile not trusted: " + s.reason(), ".sig");
+    if (m.contains("faulty") && !m["faulty"].is_boolean())
+      throw data_error(std::string("expected a boolean, got ") + m["faulty"].type_name(), ".faulty");
     if (m.value("faulty", false)) throw data_error("profile marks the machine faulty", ".faulty");
     const json* rate = nullptr;
     if (m.contains("summary") && m["summary"].contains("exact_gemm_tflops")) rate = &m["summary"]["exact_gemm_tflops"];
@@ -36,7 +38,7 @@ int job_split_main(Tool& tool, const SplitCommand& cmd) {
   if (!tool.key_path().empty()) key = load_key(tool.key_path());
 
   tool.each_message(cmd.inputs, [&](json& m, const Position& at) {
-    if (cmd.pass && m.value("kind", "") != "job") {
+    if (cmd.pass && !(m.contains("kind") && m["kind"] == "job")) {
       write_stdout(at.text + "\n");
       return;
     }

@@ -36,6 +36,8 @@ json load_profile(const std::string& path, const SigningKey& key, std::string* s
     if (p["kind"] != "profile") throw data_error("expected a gpu-bench profile", ".kind");
     Status s = check_signature(p, signer);
     if (!s.ok()) throw data_error("profile not trusted: " + s.reason(), ".sig");
+    if (p.contains("faulty") && !p["faulty"].is_boolean())
+      throw data_error(std::string("expected a boolean, got ") + p["faulty"].type_name(), ".faulty");
     if (p.value("faulty", false)) throw data_error("the profile marks this machine faulty", ".faulty");
   } catch (Error& e) {
     e.at_line(1, path);
@@ -54,7 +56,7 @@ int64_t count_open_leases(Tool& tool, const std::string& path, const std::string
   tool.each_message({path}, [&](json& m, const Position&) {
     check_envelope(m);
     if (m["kind"] != "lease") throw data_error("--leases holds a " + m["kind"].get<std::string>() + ", not a lease", ".kind");
-    if (m.value("provider", std::string()) == provider && get_time(m, "deadline", "") > now) ++open;
+    if (m.contains("provider") && m["provider"] == provider && get_time(m, "deadline", "") > now) ++open;
   });
   return open;
 }

@@ -17,7 +17,7 @@ void read_order(const json& m, Order* out) {
   out->buyer = require_string(m, "buyer");
   const json& task = get_object(m, "task", "");
   out->task_id = require_string(task, "id", ".task");
-  out->type = task.value("type", std::string());
+  out->type = task.contains("type") ? get_string(task, "type", ".task") : std::string();
   out->flops = get_number(m, "flops", "", 0, 1e30);
   out->max_price = get_int(m, "max_price_micros", "", 1, int64_t{1} << 53);
   out->bid_deposit = get_int_opt(m, "bid_deposit_micros", "", 0, int64_t{1} << 53).value_or(0);

@@ -26,9 +26,9 @@ Hardware read_hardware(const json& profile, const std::string& signer) {
   const json& s = get_object(profile, "summary", "");
   hw.exact_tflops = get_number(s, "exact_gemm_tflops", ".summary", 0, 1e9);
   if (!(hw.exact_tflops > 0)) throw data_error("no positive exact GEMM rate", ".summary.exact_gemm_tflops");
-  hw.device = profile.value("device", std::string("cpu"));
-  hw.gpu_model = s.value("gpu_model", std::string("none"));
-  hw.cpu_model = s.value("cpu_model", std::string());
+  hw.device = profile.contains("device") ? get_string(profile, "device", "") : "cpu";
+  hw.gpu_model = s.contains("gpu_model") ? get_string(s, "gpu_model", ".summary") : "none";
+  hw.cpu_model = s.contains("cpu_model") ? get_string(s, "cpu_model", ".summary") : "";
   hw.gpu_count = get_int_opt(s, "gpu_count", ".summary", 0, 1 << 20).value_or(0);
   hw.gpu_memory_bytes = get_int_opt(s, "gpu_memory_bytes", ".summary", 0, int64_t{1} << 53).value_or(0);
   return hw;

@@ -180,7 +180,9 @@ ModeReport check_spot_train(CheckContext& c) {
   const bool fast = header["mode"] == "fast";
   if (!fast && header["mode"] != "exact")
     return ModeReport::inconclusive("mode " + header["mode"].dump() + " is neither exact nor fast", checked);
-  const std::string kernel = header.value("kernel", "(none)");
+  // A kernel that is not a string names no kernel this verifier knows.
+  const json* k = header.contains("kernel") ? &header["kernel"] : nullptr;
+  const std::string kernel = !k ? "(none)" : k->is_string() ? k->get<std::string>() : std::string("(a ") + k->type_name() + ")";
   const bool known = fast ? kernel.rfind(kFastKernelFamily, 0) == 0 : kernel == kExactKernel;
   if (!known)
     return ModeReport::inconclusive("kernel " + kernel + ": this verifier re-executes " +

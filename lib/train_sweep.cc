@@ -29,7 +29,15 @@ SweepPoint make_point(const json& spec, const json& settings) {
   p.settings = settings;
   p.spec = spec;
   p.spec.erase("sweep");
-  for (auto it = settings.begin(); it != settings.end(); ++it) p.spec[pointer_of(it.key())] = it.value();
+  for (auto it = settings.begin(); it != settings.end(); ++it) {
+    // A setting below a field that is not an object ("optimizer.lr" with
+    // optimizer a number) has nowhere to go.
+    try {
+      p.spec[pointer_of(it.key())] = it.value();
+    } catch (const json::exception&) {
+      throw data_error("the sweep sets " + it.key() + ", inside a value that is not an object", ".train." + it.key());
+    }
+  }
   return p;
 }
 

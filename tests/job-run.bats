@@ -404,6 +404,9 @@ print(list(layers), opt, step)' "$file"
   bad_task "$(jq -c '.gemm.m = 0' <<<"$task" | grid-key id)" .gemm.m
   bad_task "$(jq -c '.gemm.dtype = "bf16"' <<<"$task" | grid-key id)" .gemm.dtype
   bad_task "$(jq -c '.v = 2' <<<"$task")" .v
+  # Fields of the wrong type (found by tests/fuzz.bats) are named, not escaped json exceptions.
+  bad_task "$(jq -c '.kind = []' <<<"$task")" .kind
+  bad_task "$(jq -c '.mode = 5' <<<"$task" | grid-key id)" .mode
   # A lease whose task is tampered.
   bad_task "{\"kind\":\"lease\",\"v\":1,\"task\":$(jq -c '.gemm.seed = 43' <<<"$task")}" .id
   # Malformed JSON, after a good task.

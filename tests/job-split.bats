@@ -597,6 +597,11 @@ EOF
   bad_job "$(jq -c '.infer.model.layers = [8, 0.5, 3]' <<<"$INFER")" '.infer.model.layers[1]'
 }
 
+@test "a sweep setting below a field that is not an object is 65 naming it" {
+  bad_job "$(jq -c '.train.optimizer = 5' "$EX/train-sweep.json")" '.train.optimizer.lr'
+  bad_job "$(jq -c '.train.optimizer = [1, 2]' "$EX/train-sweep.json")" '.train.optimizer.lr'
+}
+
 @test "a closed stdout ends job-split quietly with 0 (EPIPE)" {
   run -0 --separate-stderr bash -c '
     jq -c ".gemm.m = 20000 | .gemm.n = 16 | .gemm.k = 16" "$1" | job-split --tasks 20000 2>err | head -1

@@ -231,6 +231,19 @@ script() {
   stderr_has "expected an order message"
 }
 
+@test "bid: order and profile fields of the wrong type are 65 naming the field" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  jq -c '.task.type = 5' orders.jsonl | grid-key sign --key buyer >typed.jsonl
+  run -65 --separate-stderr bid prov p2.json --policy policy.json typed.jsonl
+  stderr_has "expected a string, got number (input line 1 of typed.jsonl, field .task.type)"
+  jq -c '.summary.gpu_model = 5' p2.json | grid-key sign --key prov >model.json
+  run -65 --separate-stderr bid prov model.json --policy policy.json orders.jsonl
+  stderr_has "field .summary.gpu_model)"
+  jq -c '.faulty = "no"' p2.json | grid-key sign --key prov >faulty.json
+  run -65 --separate-stderr bid prov faulty.json --policy policy.json orders.jsonl
+  stderr_has "expected a boolean, got string (input line 1 of faulty.json, field .faulty)"
+}
+
 @test "bid --keep-going: a bad order line is reported, the others still get bids, exit 65" {
   order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
   { echo '{"kind":"order","v":1}'; cat orders.jsonl; } >mixed.jsonl

@@ -328,6 +328,13 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
   assert_jq .detection_probability null
 }
 
+@test "a train result whose header.kernel is not a string: spot is inconclusive naming it; exit 0" {
+  head -1 train.jsonl | jq -c '.header.kernel = 5' | grid-key sign --key key1 >odd.jsonl
+  run -0 --separate-stderr check --tasks train-tasks.jsonl odd.jsonl
+  assert_jq .status inconclusive
+  assert_jq .reason "spot: kernel (a number): this verifier re-executes grid-exact-1 in exact mode"
+}
+
 @test "a checkpoint in neither the store nor at --store-url: inconclusive; by file:// URL it is fetched" {
   mkdir empty
   run -0 --separate-stderr proof-check --key vkey --store empty --tasks train-tasks.jsonl train.jsonl

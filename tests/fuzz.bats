@@ -1,0 +1,224 @@
+#!/usr/bin/env bats
+# Type-mutation fuzzing of every tool's input: valid messages made by the
+# real tools, each field replaced in turn by values of the wrong type (and
+# deleted) by tests/fuzz/mutate.py, re-signed by the key the reader trusts
+# so the mutant gets past the signature check. Every mutant must end with a
+# documented exit status (0, 1, 64, 65), within 20 s, and a 65 must come
+# with a "TOOL: error:" line and no escaped exception or sanitizer report.
+# Mutants are sampled with a fixed seed (FUZZ_SEED, default 1, printed) to
+# keep the file near a minute on two cores; FUZZ_MAX raises the sample.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+SEED4=0404040404040404040404040404040404040404040404040404040404040404
+NOW=2026-11-28T20:00:00Z
+MUTATE="/usr/bin/python3 $ROOT/tests/fuzz/mutate.py"
+FUZZ_SEED=${FUZZ_SEED:-1}
+FUZZ_MAX=${FUZZ_MAX:-120}
+
+# The valid messages every test mutates, made once.
+setup_file() {
+  cd "$BATS_FILE_TMPDIR" || return 1
+  unset GRID_KEY
+  (umask 077 && printf '%s\n' "$SEED1" >buyer && printf '%s\n' "$SEED2" >prov &&
+    printf '%s\n' "$SEED3" >ver && printf '%s\n' "$SEED4" >op)
+  jq -c '.gemm.m = 64 | .gemm.n = 48 | .gemm.k = 32' "$ROOT/examples/jobs/gemm.json" >gemm-job.json
+  jq -c '.train.steps = 20 | .train.checkpoint_every = 10' "$ROOT/examples/jobs/train.json" >train-job.json
+  job-split --tasks 2 gemm-job.json | head -1 >gemm-task.jsonl
+  job-split train-job.json >train-task.jsonl
+  job-run --device cpu --store S --key prov gemm-task.jsonl train-task.jsonl >results.jsonl
+  # A profile as if the CPU were one H100, signed by the provider.
+  gpu-bench --device cpu --quick |
+    jq -c '.summary.gpu_model = "H100" | .summary.exact_gemm_tflops = 50 | .summary.gpu_count = 1 | .device = "cuda"' |
+    grid-key sign --key prov >profile.json
+  echo '{"basis":"gpu_hour","rates_micros":{"*":1},"start_fee_micros":900}' >policy.json
+  lease-bid order --key buyer --now "$NOW" --max-price 100000 --deadline 2h --need 'summary.gpu_count >= 1' \
+    gemm-task.jsonl >orders.jsonl
+  lease-bid bid --key prov --profile profile.json --policy policy.json --now "$NOW" orders.jsonl |
+    jq -c 'select(.kind == "bid")' >bids.jsonl
+  jq -nc --arg p "$PUB2" \
+    '{kind:"reputation",v:1,provider:$p,accepted:3,rejected:1,score:0.9,as_of:"2026-11-28T19:00:00Z",ledger:"sha256:00"}' |
+    grid-key sign --key buyer >reputations.jsonl
+  lease-bid award --key buyer --now "$NOW" orders.jsonl profile.json bids.jsonl reputations.jsonl >leases.jsonl
+  jq -c --arg v "$PUB3" '{kind:"verdict",v:1,result:"sha256:00",task:.task,type:"gemm",provider:.provider,
+    status:"accept",modes:["sig"],lease:.id}' leases.jsonl | grid-key sign --key ver >verdicts.jsonl
+  pay-settle init --ledger L.db --currency USD --key op >/dev/null
+  pay-settle deposit --ledger L.db --key op --account "$PUB1" --amount 10000000 >transfers.jsonl
+  pay-settle deposit --ledger L.db --key op --account "$PUB2" --amount 5000000 >>transfers.jsonl
+  pay-settle apply --ledger L.db --trust /dev/null --now "$NOW" transfers.jsonl >/dev/null
+  pay-settle stake --ledger L.db --key prov --amount 1000000 >stake.jsonl
+  printf '%s\n' "$PUB3" >trust.txt
+  for f in gemm-task.jsonl train-task.jsonl results.jsonl stake.jsonl profile.json orders.jsonl bids.jsonl reputations.jsonl leases.jsonl \
+    verdicts.jsonl transfers.jsonl; do
+    [ -s "$f" ] || { echo "fixture $f is empty" >&2; return 1; }
+  done
+}
+
+setup() {
+  common_setup
+  F=$BATS_FILE_TMPDIR
+  cp "$F"/buyer "$F"/prov "$F"/ver "$F"/op .
+  chmod 600 buyer prov ver op
+}
+
+# mutants NAME INPUT MUTATE-ARGS...: NAME.mut and NAME.labels from INPUT.
+mutants() {
+  local name=$1 input=$2
+  shift 2
+  $MUTATE --seed "$FUZZ_SEED" --max "$FUZZ_MAX" --labels "$name.labels" "$@" "$input" >"$name.mut" ||
+    fail "mutate.py failed on $input"
+  [ -s "$name.mut" ] || fail "no mutants of $input"
+}
+
+# fuzz TOOL NAME CMD...: run CMD once per mutant of NAME.mut, the word @M
+# standing for a file holding the mutant. FUZZ_RESET, when set, is run
+# before each (to start from a fresh ledger). Every mutant that broke the
+# contract is added to BROKEN; fuzz_verdict fails listing them, so that one
+# test's later inputs still run after a failure.
+BROKEN=""
+fuzz() {
+  local tool=$1 name=$2
+  shift 2
+  local line label rc first i=0 report="" a args
+  exec 4<"$name.labels"
+  while IFS= read -r line; do
+    IFS= read -r label <&4
+    i=$((i + 1))
+    printf '%s\n' "$line" >mutant.jsonl
+    args=()
+    for a in "$@"; do
+      if [[ $a == @M ]]; then args+=(mutant.jsonl); else args+=("$a"); fi
+    done
+    [ -z "${FUZZ_RESET:-}" ] || eval "$FUZZ_RESET"
+    rc=0
+    timeout 20 "${args[@]}" </dev/null >/dev/null 2>err.txt || rc=$?
+    first=$(head -1 err.txt)
+    case $rc in
+      0 | 1 | 64 | 65) ;;
+      *) report+="$name $label: exit $rc: $(head -c 300 err.txt)"$'\n'; continue ;;
+    esac
+    if [ "$rc" = 65 ] && [[ $first != "$tool: error:"* ]]; then
+      report+="$name $label: exit 65 without '$tool: error:': $first"$'\n'
+    elif grep -qE "$CRASH" err.txt; then
+      report+="$name $label: exit $rc: $(grep -m1 -E "$CRASH" err.txt | head -c 300)"$'\n'
+    fi
+  done <"$name.mut"
+  exec 4<&-
+  echo "# $tool $name: $i mutants (seed $FUZZ_SEED), $(grep -c . <<<"$report") broke the contract" >&3
+  BROKEN+=$report
+}
+
+# What an escaped exception, an abort or a sanitizer leaves on stderr.
+CRASH='terminate called|what\(\):|json\.exception|Sanitizer|runtime error:'
+
+fuzz_verdict() {
+  [ -z "$BROKEN" ] || fail "$(printf 'mutants that broke the contract:\n%s' "$BROKEN")"
+}
+
+@test "job-split: job specs and --weights profiles" {
+  jq -c . "$F/gemm-job.json" "$F/train-job.json" "$ROOT"/examples/jobs/train-sweep.json >jobs.jsonl
+  mutants jobs jobs.jsonl
+  fuzz job-split jobs job-split @M
+  mutants weights "$F/profile.json" --sign prov
+  fuzz job-split weights job-split --weights @M "$F/gemm-job.json"
+  fuzz_verdict
+}
+
+@test "job-run: gemm and training tasks" {
+  cat "$F/gemm-task.jsonl" "$F/train-task.jsonl" >tasks.jsonl
+  mutants tasks tasks.jsonl --id
+  fuzz job-run tasks job-run --device cpu --store S --key prov @M
+  fuzz_verdict
+}
+
+@test "job-run: leases" {
+  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
+  fuzz job-run leases job-run --device cpu --store S --key prov @M
+  fuzz_verdict
+}
+
+@test "proof-check: results with --tasks, under every mode that reads them" {
+  cp -r "$F/S" S
+  mutants results "$F/results.jsonl" --sign prov
+  local mode
+  for mode in sig,trace,spot freivalds rows quorum pinpoint; do
+    fuzz proof-check results proof-check --device cpu --key ver --store S --mode "$mode" \
+      --tasks "$F/gemm-task.jsonl" --tasks "$F/train-task.jsonl" @M
+  done
+  mutants tasks "$F/gemm-task.jsonl" --id
+  fuzz proof-check tasks proof-check --device cpu --key ver --store S --tasks @M "$F/results.jsonl"
+  fuzz_verdict
+}
+
+@test "lease-bid order: tasks" {
+  mutants tasks "$F/gemm-task.jsonl" --id
+  fuzz lease-bid tasks lease-bid order --key buyer --now "$NOW" --max-price 100000 --deadline 2h @M
+  fuzz_verdict
+}
+
+@test "lease-bid bid: orders, profiles and --leases" {
+  mutants orders "$F/orders.jsonl" --inner .task=buyer --sign buyer
+  fuzz lease-bid orders lease-bid bid --key prov --profile "$F/profile.json" --policy "$F/policy.json" --now "$NOW" @M
+  mutants profiles "$F/profile.json" --sign prov
+  fuzz lease-bid profiles lease-bid bid --key prov --profile @M --policy "$F/policy.json" --now "$NOW" "$F/orders.jsonl"
+  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
+  fuzz lease-bid leases lease-bid bid --key prov --profile "$F/profile.json" --policy "$F/policy.json" --now "$NOW" \
+    --max-leases 2 --leases @M "$F/orders.jsonl"
+  fuzz_verdict
+}
+
+@test "lease-bid award: orders, bids, profiles and reputations" {
+  local aw=(lease-bid award --key buyer --now "$NOW")
+  mutants orders "$F/orders.jsonl" --sign buyer
+  fuzz lease-bid orders "${aw[@]}" @M "$F/profile.json" "$F/bids.jsonl" "$F/reputations.jsonl"
+  mutants bids "$F/bids.jsonl" --sign prov
+  fuzz lease-bid bids "${aw[@]}" "$F/orders.jsonl" "$F/profile.json" @M "$F/reputations.jsonl"
+  mutants profiles "$F/profile.json" --sign prov
+  fuzz lease-bid profiles "${aw[@]}" "$F/orders.jsonl" @M "$F/bids.jsonl" "$F/reputations.jsonl"
+  mutants reputations "$F/reputations.jsonl" --sign buyer
+  fuzz lease-bid reputations "${aw[@]}" "$F/orders.jsonl" "$F/profile.json" "$F/bids.jsonl" @M
+  fuzz_verdict
+}
+
+@test "pay-settle apply: leases, verdicts and transfers" {
+  FUZZ_RESET='cp "$F/L.db" L.db'
+  local ap=(pay-settle apply --ledger L.db --trust "$F/trust.txt" --now "$NOW")
+  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
+  fuzz pay-settle leases "${ap[@]}" @M
+  mutants verdicts "$F/verdicts.jsonl" --sign ver
+  fuzz pay-settle verdicts "${ap[@]}" "$F/leases.jsonl" @M
+  mutants transfers "$F/transfers.jsonl" --sign op
+  fuzz pay-settle transfers "${ap[@]}" @M
+  mutants stakes "$F/stake.jsonl" --sign prov
+  fuzz pay-settle stakes "${ap[@]}" @M
+  fuzz_verdict
+}
+
+@test "grid-key verify: any message, unsigned mutants" {
+  cat "$F"/{gemm-task,train-task,results,stake,orders,bids,reputations,leases,verdicts,transfers}.jsonl "$F/profile.json" >all.jsonl
+  mutants all all.jsonl
+  fuzz grid-key all grid-key verify @M
+  fuzz_verdict
+}
+
+@test "the harness catches a crash, an escaped exception and a 65 without the tool's error line" {
+  echo '{"kind":"x","v":1,"a":1}' >m.jsonl
+  FUZZ_MAX=0 mutants m m.jsonl
+  cat >crashy <<'S'
+#!/bin/sh
+case $(cat "$1") in
+  *'"a":5}'*) exit 134 ;;
+  *'"a":"x"}'*) echo 'crashy: error: [json.exception.type_error.302] type must be number' >&2; exit 65 ;;
+  *'"a":null}'*) echo 'something went wrong' >&2; exit 65 ;;
+esac
+echo 'crashy: error: bad input (input line 1, field .a)' >&2
+exit 65
+S
+  chmod +x crashy
+  fuzz crashy m ./crashy @M
+  [ "$(grep -c . <<<"$BROKEN")" -eq 3 ] || fail "want 3 mutants caught, got: $BROKEN"
+  [[ $BROKEN == *'.a = 5: exit 134'* ]] || fail "exit 134 not caught: $BROKEN"
+  [[ $BROKEN == *'.a = "x": exit 65: crashy: error: [json.exception'* ]] || fail "exception not caught: $BROKEN"
+  [[ $BROKEN == *".a = null: exit 65 without 'crashy: error:'"* ]] || fail "unnamed 65 not caught: $BROKEN"
+}
