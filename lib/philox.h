@@ -14,10 +14,14 @@ struct PhiloxBlock {
   uint32_t v[4];
 };
 
+// Multipliers and Weyl increments from the paper (seeded_matrix.cc's
+// batched form uses them too).
+constexpr uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
+constexpr uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
+
 GRID_HD inline PhiloxBlock philox4x32_10(PhiloxBlock ctr, uint32_t k0, uint32_t k1) {
-  // Multipliers and Weyl increments from the paper.
-  const uint32_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;
-  const uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;
+  const uint32_t m0 = kPhiloxM0, m1 = kPhiloxM1;
+  const uint32_t w0 = kPhiloxW0, w1 = kPhiloxW1;
   for (int round = 0; round < 10; ++round) {
     uint64_t p0 = uint64_t{m0} * ctr.v[0];
     uint64_t p1 = uint64_t{m1} * ctr.v[2];

@@ -13,13 +13,15 @@ namespace {
 
 constexpr int kBatch = 16;  // Philox blocks computed side by side
 
-// Philox4x32-10 of blocks first_block .. first_block + kBatch - 1, as
-// philox4x32_10 computes each, lane by lane in vector registers (32 x 32 ->
-// 64-bit multiplies vectorize); cloned per ISA, picked at load time.
+// Philox4x32-10 of blocks first_block .. first_block + kBatch - 1: the
+// rounds of philox4x32_10 with the blocks as the inner loop, so that they
+// run lane by lane in vector registers (the 32 x 32 -> 64-bit multiplies
+// vectorize); cloned per ISA, picked at load time. Unit tests hold every
+// entry to philox_word.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void philox_batch(
     uint64_t first_block, uint32_t stream, uint32_t k0, uint32_t k1, uint32_t out[4][kBatch]) {
-  const uint32_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;
-  const uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;
+  const uint32_t m0 = kPhiloxM0, m1 = kPhiloxM1;
+  const uint32_t w0 = kPhiloxW0, w1 = kPhiloxW1;
   uint32_t c0[kBatch], c1[kBatch], c2[kBatch], c3[kBatch];
   for (int b = 0; b < kBatch; ++b) {
     const uint64_t block = first_block + static_cast<uint64_t>(b);
