@@ -147,9 +147,11 @@ void read_leases(Tool& tool, const std::vector<std::string>& files, ProofInputs*
       if (m["kind"] != "lease") throw data_error("expected a lease, got kind " + m["kind"].get<std::string>(), ".kind");
       if (Status s = id_and_sig(m); !s.ok()) throw data_error("lease: " + s.reason(), ".id");
       if (const json* t = task_of(m)) {
-        if (Status s = id_and_sig(*t); !s.ok()) throw data_error("the lease's task: " + s.reason(), ".task.id");
-        const JobKind& kind = job_kind(get_string(*t, "type", ".task"));
-        kind.validate(get_object(*t, kind.name, ".task"), std::string(".task.") + kind.name);
+        // A lease from lease-bid holds its task in the order: name that path.
+        const std::string at = m.contains("task") && &m["task"] == t ? ".task" : ".order.task";
+        if (Status s = id_and_sig(*t); !s.ok()) throw data_error("the lease's task: " + s.reason(), at + ".id");
+        const JobKind& kind = job_kind(get_string(*t, "type", at));
+        kind.validate(get_object(*t, kind.name, at), at + "." + kind.name);
         in->tasks[(*t)["id"]] = *t;
       }
       in->leases.push_back(m);

@@ -49,8 +49,22 @@ setup_file() {
   pay-settle apply --ledger L.db --trust /dev/null --now "$NOW" transfers.jsonl >/dev/null
   pay-settle stake --ledger L.db --key prov --amount 1000000 >stake.jsonl
   printf '%s\n' "$PUB3" >trust.txt
+  # A seal the provider commits for each sealed result (quorum --seals).
+  # A second provider's results and seals, so that quorum has two to count.
+  job-run --device cpu --store S2 --key buyer gemm-task.jsonl train-task.jsonl >results2.jsonl
+  jq -c 'select(.seal) | {kind: "seal", v: 1, task, seal}' results.jsonl | grid-key sign --key prov >seals.jsonl
+  jq -c 'select(.seal) | {kind: "seal", v: 1, task, seal}' results2.jsonl | grid-key sign --key buyer >seals2.jsonl
+  # A challenge, the provider's answer, and a profile slow enough to pass.
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":42,"n":32,"dtype":"f32","deadline_ms":60000}' >challenges.jsonl
+  gpu-bench --device cpu --key prov --challenge challenges.jsonl >answers.jsonl
+  printf '%s\n' '{"kind":"profile","v":1,"summary":{"exact_gemm_tflops":1e-9}}' | grid-key sign --key prov >slowbox.json
+  # An infer task over the model the training task left in the store.
+  jq -nc --arg m "$(jq -r 'select(.train) | .train.final.model_sha256' results.jsonl)" \
+    '{kind:"job",v:1,type:"infer",infer:{model:{sha256:$m,layers:[8,32,3]},
+      data:{synthetic:{kind:"blobs",rows:100,features:8,classes:3,seed:6}},batch:50}}' | job-split >infer-task.jsonl
+  job-run --device cpu --store S --key prov infer-task.jsonl >infer-results.jsonl
   for f in gemm-task.jsonl train-task.jsonl results.jsonl stake.jsonl profile.json orders.jsonl bids.jsonl reputations.jsonl leases.jsonl \
-    verdicts.jsonl transfers.jsonl; do
+    verdicts.jsonl transfers.jsonl seals.jsonl seals2.jsonl challenges.jsonl answers.jsonl infer-task.jsonl infer-results.jsonl; do
     [ -s "$f" ] || { echo "fixture $f is empty" >&2; return 1; }
   done
 }
@@ -109,6 +123,12 @@ fuzz() {
   BROKEN+=$report
 }
 
+# How a lease's mutants are sealed again: its order's task re-id'd, the
+# order and bid re-signed, and the ids that point at them carried along, so
+# that a mutant of the task gets past the id checks to the code that reads it.
+LEASE=(--inner .order.task=- --inner .order=buyer --link .bid.order=.order.id --link .bid.task=.order.task.id
+  --inner .bid=prov --link .task=.order.task.id --sign buyer)
+
 # What an escaped exception, an abort or a sanitizer leaves on stderr.
 CRASH='terminate called|what\(\):|json\.exception|Sanitizer|runtime error:'
 
@@ -133,7 +153,7 @@ fuzz_verdict() {
 }
 
 @test "job-run: leases" {
-  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
+  mutants leases "$F/leases.jsonl" "${LEASE[@]}"
   fuzz job-run leases job-run --device cpu --store S --key prov @M
   fuzz_verdict
 }
@@ -151,6 +171,45 @@ fuzz_verdict() {
   fuzz_verdict
 }
 
+@test "proof-check: --leases with valid results" {
+  local FUZZ_MAX=$((FUZZ_MAX / 2)) # half a sample each: the file stays near its minute
+  cp -r "$F/S" S
+  mutants leases "$F/leases.jsonl" "${LEASE[@]}"
+  fuzz proof-check leases proof-check --device cpu --key ver --store S --mode sig,spot --leases @M "$F/results.jsonl"
+  fuzz_verdict
+}
+
+@test "proof-check: --seals under quorum" {
+  local FUZZ_MAX=$((FUZZ_MAX / 2)) # half a sample each: the file stays near its minute
+  mutants seals "$F/seals.jsonl" --sign prov
+  fuzz proof-check seals proof-check --key ver --mode sig,quorum --seals @M --seals "$F/seals2.jsonl" \
+    "$F/results.jsonl" "$F/results2.jsonl"
+  fuzz_verdict
+}
+
+@test "proof-check: challenges, their answers and the --profile they are timed against" {
+  local FUZZ_MAX=$((FUZZ_MAX / 2)) # half a sample each: the file stays near its minute
+  local ch=(proof-check --device cpu --key ver --mode sig,challenge)
+  mutants challenges "$F/challenges.jsonl"
+  fuzz proof-check challenges "${ch[@]}" --challenges @M --profile "$F/slowbox.json" "$F/answers.jsonl"
+  mutants answers "$F/answers.jsonl" --sign prov
+  fuzz proof-check answers "${ch[@]}" --challenges "$F/challenges.jsonl" --profile "$F/slowbox.json" @M
+  mutants profiles "$F/slowbox.json" --sign prov
+  fuzz proof-check profiles "${ch[@]}" --challenges "$F/challenges.jsonl" --profile @M "$F/answers.jsonl"
+  fuzz_verdict
+}
+
+@test "job-run and proof-check: infer tasks and their results" {
+  local FUZZ_MAX=$((FUZZ_MAX / 2)) # half a sample each: the file stays near its minute
+  cp -r "$F/S" S
+  mutants infer "$F/infer-task.jsonl" --id
+  fuzz job-run infer job-run --device cpu --store S --key prov @M
+  mutants results "$F/infer-results.jsonl" --sign prov
+  fuzz proof-check results proof-check --device cpu --key ver --store S --mode sig,trace,spot \
+    --tasks "$F/infer-task.jsonl" @M
+  fuzz_verdict
+}
+
 @test "lease-bid order: tasks" {
   mutants tasks "$F/gemm-task.jsonl" --id
   fuzz lease-bid tasks lease-bid order --key buyer --now "$NOW" --max-price 100000 --deadline 2h @M
@@ -162,7 +221,7 @@ fuzz_verdict() {
   fuzz lease-bid orders lease-bid bid --key prov --profile "$F/profile.json" --policy "$F/policy.json" --now "$NOW" @M
   mutants profiles "$F/profile.json" --sign prov
   fuzz lease-bid profiles lease-bid bid --key prov --profile @M --policy "$F/policy.json" --now "$NOW" "$F/orders.jsonl"
-  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
+  mutants leases "$F/leases.jsonl" "${LEASE[@]}"
   fuzz lease-bid leases lease-bid bid --key prov --profile "$F/profile.json" --policy "$F/policy.json" --now "$NOW" \
     --max-leases 2 --leases @M "$F/orders.jsonl"
   fuzz_verdict
@@ -184,7 +243,7 @@ fuzz_verdict() {
 @test "pay-settle apply: leases, verdicts and transfers" {
   FUZZ_RESET='cp "$F/L.db" L.db'
   local ap=(pay-settle apply --ledger L.db --trust "$F/trust.txt" --now "$NOW")
-  mutants leases "$F/leases.jsonl" --inner .order=buyer --link .bid.order=.order.id --inner .bid=prov --sign buyer
+  mutants leases "$F/leases.jsonl" "${LEASE[@]}"
   fuzz pay-settle leases "${ap[@]}" @M
   mutants verdicts "$F/verdicts.jsonl" --sign ver
   fuzz pay-settle verdicts "${ap[@]}" "$F/leases.jsonl" @M

@@ -379,6 +379,15 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
   jq -c '.provider = "x"' lease1.jsonl >bad-lease.jsonl
   run -65 --separate-stderr check --leases bad-lease.jsonl train.jsonl
   stderr_matches 'input line 1 of bad-lease\.jsonl, field \.id'
+  # A lease from lease-bid holds its task in .order.task: errors in it name that path.
+  bad_task=$(jq -c '.train.steps = "x"' train-tasks.jsonl | grid-key id)
+  jq -nc --argjson t "$bad_task" --arg p "$PUB1" '{kind:"lease",v:1,provider:$p,order:{task:$t}}' |
+    grid-key sign --key key3 >order-lease.jsonl
+  run -65 --separate-stderr check --leases order-lease.jsonl train.jsonl
+  stderr_matches 'input line 1 of order-lease\.jsonl, field \.order\.task\.train\.steps\)$'
+  jq -c '.order.task.train.steps = 7' order-lease.jsonl >changed-lease.jsonl
+  run -65 --separate-stderr check --leases changed-lease.jsonl train.jsonl
+  stderr_matches 'field \.(id|order\.task\.id)\)$'
 }
 
 # ---- gemm ----------------------------------------------------------------

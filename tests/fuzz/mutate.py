@@ -9,7 +9,8 @@ With --max, a sample drawn from --seed is kept, so a run is repeatable.
 Signatures are checked before anything else, so an unsigned mutant only
 reaches the signature check. --sign KEY re-signs each mutant (and --id
 fills in its id) through the real `grid-key`, and --inner PATH=KEY first
-re-signs a nested signed message (a lease's .order, .bid), so mutants get
+re-signs a nested signed message (a lease's .order, .bid; KEY '-' re-ids an
+unsigned one, the order's .task), so mutants get
 as far as the code that reads the field; --link DST=SRC then copies a
 re-signed message's new id into the field that points at it (a lease's
 .bid.order) before DST's message is signed, unless the mutant changed DST. A mutant grid-key refuses to sign
@@ -131,7 +132,7 @@ def main():
     ap.add_argument("--sign", metavar="KEY", help="re-sign each mutant with this key file")
     ap.add_argument("--id", action="store_true", help="fill in each mutant's id (unsigned messages)")
     ap.add_argument("--inner", action="append", default=[], metavar="PATH=KEY",
-                    help="re-sign the nested message at PATH with KEY first")
+                    help="re-sign the nested message at PATH with KEY first ('-': fill in its id)")
     ap.add_argument("--link", action="append", default=[], metavar="DST=SRC",
                     help="copy SRC to DST before DST's message is re-signed")
     ap.add_argument("--labels", metavar="FILE", help="write what each mutant changed here")
@@ -177,7 +178,7 @@ def main():
     # covers the re-signed inner one.
     for p, key in sorted(inner, key=lambda x: -len(x[0])):
         relink(p)
-        resign(mutants, p, ["sign", "--key", key])
+        resign(mutants, p, ["id"] if key == "-" else ["sign", "--key", key])
     relink(())
     if a.sign:
         resign(mutants, (), ["sign", "--key", a.sign])
