@@ -57,6 +57,13 @@ std::string get_string(const json& obj, const std::string& name, const std::stri
   return require_string(obj, name, path);
 }
 
+std::optional<bool> get_bool_opt(const json& obj, const std::string& name, const std::string& path) {
+  if (!obj.is_object() || !obj.contains(name)) return std::nullopt;
+  const json& v = obj[name];
+  if (!v.is_boolean()) throw data_error(type_mismatch("a boolean", v), path + "." + name);
+  return v.get<bool>();
+}
+
 std::string get_choice(const json& obj, const std::string& name, const std::string& path,
                        const std::vector<std::string>& allowed) {
   std::string v = require_string(obj, name, path);

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "error.h"
+#include "fields.h"
 #include "keyfile.h"
 #include "message.h"
 
@@ -16,9 +17,7 @@ std::vector<SplitOptions::Share> read_weights(Tool& tool, const std::string& pat
     std::string signer;
     Status s = check_signature(m, &signer);
     if (!s.ok()) throw data_error("profile not trusted: " + s.reason(), ".sig");
-    if (m.contains("faulty") && !m["faulty"].is_boolean())
-      throw data_error(std::string("expected a boolean, got ") + m["faulty"].type_name(), ".faulty");
-    if (m.value("faulty", false)) throw data_error("profile marks the machine faulty", ".faulty");
+    if (get_bool_opt(m, "faulty", "").value_or(false)) throw data_error("profile marks the machine faulty", ".faulty");
     const json* rate = nullptr;
     if (m.contains("summary") && m["summary"].contains("exact_gemm_tflops")) rate = &m["summary"]["exact_gemm_tflops"];
     if (!rate || !rate->is_number() || !(rate->get<double>() > 0))

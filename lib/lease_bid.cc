@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "error.h"
+#include "fields.h"
 #include "keyfile.h"
 #include "lease_io.h"
 #include "lease_price_script.h"
@@ -36,9 +37,8 @@ json load_profile(const std::string& path, const SigningKey& key, std::string* s
     if (p["kind"] != "profile") throw data_error("expected a gpu-bench profile", ".kind");
     Status s = check_signature(p, signer);
     if (!s.ok()) throw data_error("profile not trusted: " + s.reason(), ".sig");
-    if (p.contains("faulty") && !p["faulty"].is_boolean())
-      throw data_error(std::string("expected a boolean, got ") + p["faulty"].type_name(), ".faulty");
-    if (p.value("faulty", false)) throw data_error("the profile marks this machine faulty", ".faulty");
+    if (get_bool_opt(p, "faulty", "").value_or(false))
+      throw data_error("the profile marks this machine faulty", ".faulty");
   } catch (Error& e) {
     e.at_line(1, path);
     throw;
