@@ -114,6 +114,32 @@ proof_part() {
   done
 }
 
+@test "exact bits are pinned: both sweep examples give the recorded roots, task by task" {
+  # The grid sweep covers SGD and Adam on blobs with softmax cross-entropy,
+  # the random sweep momentum on a teacher network with MSE and log-scale
+  # learning rates drawn through the exact ops: any machine must reproduce
+  # these roots (CI runs them on a fresh one).
+  job-split "$EX/train-sweep.json" >grid.jsonl
+  job-split "$EX/train-random-sweep.json" >random.jsonl
+  run -0 --separate-stderr job-run --device cpu --store S grid.jsonl random.jsonl
+  printf '%s\n' "$output" >results.jsonl
+  run -0 jq -r '"\(.index) \(.train.trace.root)"' results.jsonl
+  assert_output "$(printf '%s %s\n' \
+    0 sha256:64b2f745b248d9c0cef301a24158eeef9b4f861e8e95fa59a9aeb99825790916 \
+    1 sha256:052cffcb228bfee498497a8ef9b22eeb49eb25afce7f8499382b9ff551db4f62 \
+    2 sha256:3bd28b906181c3aa1e510167eeb77742f7342e3d77d8299d7668bc3e9f65525e \
+    3 sha256:b267352790a0ed9cf33fcc37a215e1c407ddead1cc538f078aef547bf9361482 \
+    4 sha256:b072770a3f78f2e10aa4c5dbe5960e2d72fcd232801e8ad715b9dad1df2a098d \
+    5 sha256:4a8acc7a86b6187c927166c3ff8030f200ae3dfdaef7be0882f326e86bad1c8d \
+    0 sha256:c22931f11f983c488e9eb4ca2db45dfede3542d96f6cf381e83d5257a7e1bf7e \
+    1 sha256:74195ed57943182c22890423f6e3f4fe9e3c3f7a72bea2785b8d90632e1482ed \
+    2 sha256:89aa8d9153a5b2a531fe5560312dd72a92c69de1043499f4f1252e0d38098839 \
+    3 sha256:0975564e76aa6164ae45a099c90add1e062750b2411dc142b0004cd57994dddc)"
+  # The random draws themselves are pinned with them (job-split's side).
+  run -0 jq -r '.train.optimizer.lr' random.jsonl
+  assert_output "$(printf '%s\n' 0.001080426387488842 0.04698607698082924 0.032037701457738876 0.06324002891778946)"
+}
+
 @test "a train task runs and its signed result verifies" {
   job-split "$EX/train.json" >tasks.jsonl
   run -0 --separate-stderr job-run --store S --key key1 tasks.jsonl
