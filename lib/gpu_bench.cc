@@ -15,6 +15,7 @@
 #include "host_facts.h"
 #include "keyfile.h"
 #include "message.h"
+#include "text_pad.h"
 #include "timestamp.h"
 
 namespace grid {
@@ -121,7 +122,7 @@ std::string profile_table(const json& p) {
     for (auto it = p["gemm"].begin(); it != p["gemm"].end(); ++it) {
       const json& f = it.value();
       if (f.contains("skipped")) {
-        out << "  " << it.key() << std::string(18 - std::min<size_t>(18, it.key().size()), ' ') << "skipped: "
+        out << "  " << pad_right(it.key(), 18) << "skipped: "
             << f["skipped"].get<std::string>() << "\n";
         continue;
       }

@@ -9,6 +9,7 @@
 #include "keyfile.h"
 #include "ledger_query.h"
 #include "message.h"
+#include "text_pad.h"
 #include "timestamp.h"
 
 namespace grid {
@@ -46,11 +47,6 @@ json funds_message(const Database& db, const std::string& type, const std::strin
   return {{"kind", "transfer"}, {"v", kMessageVersion}, {"type", type},
           {"ledger", db.info().id}, {"currency", db.info().currency}, {side, account},
           {"amount_micros", amount}, {"created", format_rfc3339(now)}, {"nonce", nonce()}};
-}
-
-std::string pad(std::string s, size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
-  return s;
 }
 
 }  // namespace
@@ -145,11 +141,11 @@ int settle_balance(Tool& tool, const SettleOptions& opt) {
   const std::string account = opt.account.empty() ? "" : account_flag(opt.account);
   std::vector<AccountBalance> rows = ledger_balances(db, account);
   if (tool.table_format()) {
-    std::string text = pad("account", 74) + pad("available", 18) + pad("held", 18) + "stake (micro-" +
+    std::string text = pad_right("account", 74) + pad_right("available", 18) + pad_right("held", 18) + "stake (micro-" +
                        db.info().currency + ")\n";
     for (const AccountBalance& r : rows)
-      text += pad(r.account, 74) + pad(std::to_string(r.balances.available), 18) +
-              pad(std::to_string(r.balances.held), 18) + std::to_string(r.balances.stake) + "\n";
+      text += pad_right(r.account, 74) + pad_right(std::to_string(r.balances.available), 18) +
+              pad_right(std::to_string(r.balances.held), 18) + std::to_string(r.balances.stake) + "\n";
     write_stdout(text);
     return 0;
   }

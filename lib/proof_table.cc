@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "text_pad.h"
+
 namespace grid {
 namespace {
 
@@ -43,15 +45,12 @@ std::string seconds(const json& v) {
   return text;
 }
 
-std::string left(const std::string& s, size_t width) { return s + std::string(width - std::min(width, s.size()), ' '); }
-std::string right(const std::string& s, size_t width) { return std::string(width - std::min(width, s.size()), ' ') + s; }
-
 std::string line(const std::string& result, const std::string& provider, const std::string& task,
                  const std::string& status, const std::string& modes, size_t modes_width, const std::string& detect,
                  const std::string& secs, const std::string& reason) {
-  std::string out = left(result, kShortHex) + "  " + left(provider, kShortHex) + "  " + left(task, kShortHex) + "  " +
-                    left(status, kStatusWidth) + "  " + left(modes, modes_width) + "  " + right(detect, kDetectWidth) +
-                    "  " + right(secs, kSecondsWidth) + "  " + reason;
+  std::string out = pad_right(result, kShortHex) + "  " + pad_right(provider, kShortHex) + "  " + pad_right(task, kShortHex) + "  " +
+                    pad_right(status, kStatusWidth) + "  " + pad_right(modes, modes_width) + "  " + pad_left(detect, kDetectWidth) +
+                    "  " + pad_left(secs, kSecondsWidth) + "  " + reason;
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out + "\n";
 }
