@@ -10,11 +10,8 @@ namespace grid {
 std::string Device::name() const { return backend == Backend::cpu ? "cpu" : "cuda:" + std::to_string(index); }
 
 std::string cuda_absence_reason() {
-#if !GRID_CUDA
-  return "this build has no CUDA backend (built with CUDA=0)";
-#else
-  return cuda_device_count() > 0 ? "" : "no CUDA GPU answers on this machine";
-#endif
+std::string why;
+  return cuda_device_count(&why) > 0 ? "" : GRID_CUDA ? "no CUDA GPU answers on this machine (" + why + ")" : why;
 }
 
 Device select_device(const std::string& spec) {

@@ -11,6 +11,7 @@
 #define GRID_DEVICE_CUDA_H
 
 #include <cstddef>
+#include <string>
 
 #include "device_error.h"
 #include "exact_math.h"
@@ -18,8 +19,9 @@
 namespace grid {
 
 // Number of CUDA devices that answer. 0, not an error, when there is no
-// driver, no device, or no CUDA in this build.
-int cuda_device_count();
+// driver, no device, or no CUDA in this build; then `why`, when given, gets
+// the runtime's own words (e.g. "cudaGetDeviceCount: ... (error 35)").
+int cuda_device_count(std::string* why = nullptr);
 
 // The exact GEMM of exact_gemm.h (same DEFINITION, same bits as
 // exact_gemm_cpu) on device pointers, enqueued on `stream` (a cudaStream_t;
@@ -45,7 +47,10 @@ void fast_gemm_cuda_host(bool trans_a, bool trans_b, int m, int n, int k, const 
 void exact_unary_cuda_host(ExactUnary op, const float* in, float* out, std::size_t n);
 
 #if !GRID_CUDA
-inline int cuda_device_count() { return 0; }
+inline int cuda_device_count(std::string* why) {
+  if (why) *why = "this build has no CUDA backend (built with CUDA=0)";
+  return 0;
+}
 
 inline void exact_gemm_cuda(int, int, int, const float*, int, const float*, int, float*, int,
                             void*) {

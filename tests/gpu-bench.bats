@@ -147,6 +147,20 @@ EOF
   assert_equal "$stderr" ''
 }
 
+@test "progress notes go to stderr on a terminal, one per measurement; -q silences them" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  # Under script(1) stdout and stderr are one terminal: the notes, then the
+  # table (the default on a terminal).
+  run -0 script -qec "gpu-bench --device cpu --quick --only gemm,mem" /dev/null
+  assert_line --index 0 --partial 'gpu-bench: gemm exact_f32 256^3'
+  assert_line --partial 'gpu-bench: gemm fast_f32 512^3'
+  assert_line --partial 'gpu-bench: memory triad'
+  assert_line --regexp '^GEMM +best size'
+  run -0 script -qec "gpu-bench -q --device cpu --quick --only gemm,mem" /dev/null
+  refute_line --partial 'gpu-bench: '
+  assert_line --regexp '^GEMM +best size'
+}
+
 @test "the profile's numbers are consistent with each other" {
   run -0 --separate-stderr gpu-bench --device cpu --quick
   # The CPU sweep under --quick: square sizes 256 and 512, 64 entries checked.
@@ -170,8 +184,9 @@ EOF
   assert_equal "$(grid-key id <<<"$output" | jq -r .id)" "$(jq -r .id <<<"$output")"
 }
 
-@test "--key signs the profile and grid-key verify accepts it" {
-  run -0 --separate-stderr gpu-bench --device cpu --quick --only mem --key key1
+@test "--key signs the whole profile and grid-key verify accepts it" {
+  run -0 --separate-stderr gpu-bench --device cpu --quick --key key1
+  assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | all' true
   assert_jq .sig.by "$PUB1"
   assert_jq '.sig.sig | test("^[0-9a-f]{128}$")' true
   printf '%s\n' "$output" >profile.json
@@ -264,6 +279,8 @@ EOF
     assert_output ''
     stderr_matches "^gpu-bench: error: --device $dev: "
     [[ $stderr == *"no CUDA backend"* || $stderr == *"no CUDA GPU"* ]] || fail "no reason given: $stderr"
+    # A CUDA build gives the runtime's own words too.
+    [[ $stderr != *"no CUDA GPU"* || $stderr == *"(cudaGetDeviceCount: "* ]] || fail "no runtime error: $stderr"
   done
 }
 

@@ -121,12 +121,17 @@ __global__ void exact_unary_kernel(ExactUnary op, const float* __restrict__ in,
 
 }  // namespace
 
-int cuda_device_count() {
+int cuda_device_count(std::string* why) {
   int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) {
     cudaGetLastError();  // clear the sticky error so later calls start clean
+    if (why)
+      *why = std::string("cudaGetDeviceCount: ") + cudaGetErrorString(e) + " (error " +
+             std::to_string(static_cast<int>(e)) + ")";
     return 0;
   }
+  if (count == 0 && why) *why = "cudaGetDeviceCount: no devices";
   return count;
 }
 
