@@ -74,6 +74,18 @@ std::string get_choice(const json& obj, const std::string& name, const std::stri
   throw data_error("\"" + v + "\" is not one of " + list, path + "." + name);
 }
 
+void check_known_fields(const json& obj, const std::string& path, const std::vector<std::string>& known) {
+  if (!obj.is_object()) return;  // the caller's own read reports the wrong type
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool ok = false;
+    for (const auto& k : known) ok = ok || it.key() == k;
+    if (ok) continue;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw data_error("unknown field \"" + it.key() + "\" (known: " + list + ")", path + "." + it.key());
+  }
+}
+
 const json& get_object(const json& obj, const std::string& name, const std::string& path) {
   const json& v = require_field(obj, name, path);
   if (!v.is_object()) throw data_error(type_mismatch("an object", v), path + "." + name);

@@ -26,5 +26,9 @@ std::string get_choice(const json& obj, const std::string& name, const std::stri
                        const std::vector<std::string>& allowed);
 const json& get_object(const json& obj, const std::string& name, const std::string& path);
 const json& get_array(const json& obj, const std::string& name, const std::string& path);
+// Every member of `obj` (the object at `path`) is one of `known`: a
+// misspelt optional field is an error, not a silent default. Does nothing
+// when `obj` is not an object.
+void check_known_fields(const json& obj, const std::string& path, const std::vector<std::string>& known);
 
 }  // namespace grid

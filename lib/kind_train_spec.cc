@@ -21,7 +21,10 @@ double macs_per_example(const json& layers) {
 
 // Checks one configuration (no sweep left in it).
 void validate_config(const json& spec, const std::string& path) {
+  check_known_fields(spec, path, {"model", "loss", "optimizer", "batch", "steps", "seed", "checkpoint_every", "data",
+                                  "sweep_point"});
   const json& model = get_object(spec, "model", path);
+  check_known_fields(model, path + ".model", {"layers", "activation"});
   const json& layers = get_array(model, "layers", path + ".model");
   if (layers.size() < 2) throw data_error("need at least an input and an output width", path + ".model.layers");
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -33,6 +36,7 @@ void validate_config(const json& spec, const std::string& path) {
   std::string loss = get_choice(spec, "loss", path, {"softmax_xent", "mse"});
   const json& opt = get_object(spec, "optimizer", path);
   const std::string op = path + ".optimizer";
+  check_known_fields(opt, op, {"name", "lr", "momentum", "beta1", "beta2", "eps", "weight_decay"});
   std::string name = get_choice(opt, "name", op, {"sgd", "momentum", "adam"});
   get_number(opt, "lr", op, 1e-12, 100);
   get_number_opt(opt, "momentum", op, 0, 0.999999);
@@ -56,13 +60,27 @@ void validate_config(const json& spec, const std::string& path) {
                      path + ".model.layers[" + std::to_string(layers.size() - 1) + "]");
 }
 
+// A sweep point's spec, with the point named in the error: a sweep over a
+// misspelt path ("optimizer.lrr") or a range that draws a non-integer batch
+// fails here.
+void validate_point(const SweepPoint& p, const std::string& path) {
+  try {
+    validate_config(p.spec, path);
+  } catch (const Error& e) {
+    if (p.settings.empty()) throw;
+    Error in_point(e.code(), std::string(e.what()) + " (in the sweep point " + p.settings.dump() + ")");
+    if (!e.field().empty()) in_point.at_field(e.field());
+    throw in_point;
+  }
+}
+
 }  // namespace
 
 void train_validate(const json& spec, const std::string& path) {
   if (spec.contains("sweep")) {
     validate_sweep(spec["sweep"], path + ".sweep");
     // Each configuration must be a valid spec on its own.
-    for (const SweepPoint& p : expand_sweep(spec, 0)) validate_config(p.spec, path);
+    for (const SweepPoint& p : expand_sweep(spec, 0)) validate_point(p, path);
     return;
   }
   validate_config(spec, path);
@@ -73,7 +91,7 @@ std::vector<TaskBody> train_split(const json& spec, uint64_t job_seed, const Spl
   std::vector<TaskBody> out;
   for (const SweepPoint& p : points) {
     // Random draws depend on the job's seed: check the ones really drawn.
-    validate_config(p.spec, ".train");
+    validate_point(p, ".train");
     json body = p.spec;
     if (!p.settings.empty()) body["sweep_point"] = p.settings;
     double flops = 6.0 * body["batch"].get<double>() * macs_per_example(body["model"]["layers"]) *

@@ -57,7 +57,10 @@ float draw(const json& range, uint32_t word) {
 
 void validate_sweep(const json& sweep, const std::string& path) {
   if (!sweep.is_object()) throw data_error(std::string("expected an object, got ") + sweep.type_name(), path);
+  if (sweep.contains("grid") && sweep.contains("random"))
+    throw data_error("a sweep is a grid or random draws, not both", path + ".random");
   if (sweep.contains("grid")) {
+    check_known_fields(sweep, path, {"grid"});
     const json& grid = get_object(sweep, "grid", path);
     if (grid.empty()) throw data_error("an empty grid", path + ".grid");
     int64_t points = 1;
@@ -70,6 +73,7 @@ void validate_sweep(const json& sweep, const std::string& path) {
     return;
   }
   if (!sweep.contains("random")) throw data_error("expected \"grid\" or \"random\"", path);
+  check_known_fields(sweep, path, {"random", "ranges"});
   get_int(sweep, "random", path, 1, kMaxPoints);
   const json& ranges = get_object(sweep, "ranges", path);
   if (ranges.empty()) throw data_error("no ranges to draw from", path + ".ranges");
@@ -78,9 +82,11 @@ void validate_sweep(const json& sweep, const std::string& path) {
     const json& r = it.value();
     if (!r.is_object()) throw data_error("expected {min, max[, scale]} or {values}", field);
     if (r.contains("values")) {
+      check_known_fields(r, field, {"values"});
       if (!r["values"].is_array() || r["values"].empty()) throw data_error("expected a non-empty array", field + ".values");
       continue;
     }
+    check_known_fields(r, field, {"min", "max", "scale"});
     double lo = get_number(r, "min", field, -3.4e38, 3.4e38);
     std::string scale = r.contains("scale") ? get_choice(r, "scale", field, {"linear", "log"}) : "linear";
     get_number(r, "max", field, scale == "log" ? 1e-38 : lo, 3.4e38);

@@ -468,6 +468,9 @@ del(.train.model.layers)	.train.model.layers
 del(.train.loss)	.train.loss
 .train.optimizer = "adam"	.train.optimizer
 .train.optimizer.name = "rmsprop"	.train.optimizer.name
+.train.optimiser = {"name":"sgd","lr":0.1}	.train.optimiser
+.train.optimizer.lrr = 0.1	.train.optimizer.lrr
+.train.model.dropout = 0.1	.train.model.dropout
 del(.train.optimizer.lr)	.train.optimizer.lr
 .train.optimizer.lr = 0	.train.optimizer.lr
 .train.optimizer.lr = -0.1	.train.optimizer.lr
@@ -540,7 +543,21 @@ EOF
 .train.sweep = {"random":2,"ranges":{"optimizer.lr":{"min":0,"max":0.01,"scale":"log"}}}	.train.sweep.ranges.optimizer.lr.min
 .train.sweep = {"random":2,"ranges":{"optimizer.lr":{"min":-1,"max":0.01,"scale":"log"}}}	.train.sweep.ranges.optimizer.lr.min
 .train.sweep = {"random":2,"ranges":{"optimizer.lr":{"min":0.001,"max":0.01,"scale":"cubic"}}}	.train.sweep.ranges.optimizer.lr.scale
+.train.sweep = {"random":2,"ranges":{"optimizer.lr":{"min":0.001,"max":0.01,"step":2}}}	.train.sweep.ranges.optimizer.lr.step
+.train.sweep = {"random":2,"ranges":{"batch":{"values":[16],"min":8}}}	.train.sweep.ranges.batch.min
+.train.sweep = {"grid":{"optimizer.lrr":[0.1, 0.2]}}	.train.optimizer.lrr
+.train.sweep = {"grid":{"batch":[16]},"random":2}	.train.sweep.random
+.train.sweep = {"grid":{"batch":[16]},"ranges":{}}	.train.sweep.ranges
+.train.sweep = {"random":2,"ranges":{"batch":{"min":8,"max":64}}}	.train.batch
 EOF
+}
+
+@test "an error in one sweep point names the point: a misspelt path, a non-integer draw" {
+  run -65 --separate-stderr job-split <<<"$(jq -c '.train.sweep = {"grid":{"optimizer.lrr":[0.1, 0.2]}}' <<<"$TRAIN")"
+  assert_output ''
+  stderr_matches '^job-split: error: unknown field "lrr" \(known: name, lr, .*\) \(in the sweep point \{"optimizer.lrr":0.1\}\) .*field \.train\.optimizer\.lrr\)$'
+  run -65 --separate-stderr job-split <<<"$(jq -c '.train.sweep = {"random":2,"ranges":{"batch":{"min":8,"max":64}}}' <<<"$TRAIN")"
+  stderr_matches 'expected an integer, got number \(in the sweep point \{"batch":[0-9.]+\}\) .*field \.train\.batch\)$'
 }
 
 @test "a random sweep whose draws leave the valid range is 65, whatever the seed" {
