@@ -1,9 +1,12 @@
 // The train kind's spec and split: an MLP, its loss, optimizer and data;
 // a sweep becomes one task per configuration.
+#include <algorithm>
+
 #include "data_spec.h"
 #include "error.h"
 #include "fields.h"
 #include "job_kinds.h"
+#include "jsonl.h"
 #include "train_sweep.h"
 
 namespace grid {
@@ -11,6 +14,32 @@ namespace {
 
 constexpr int64_t kMaxWidth = 1 << 16;
 constexpr int64_t kMaxSteps = int64_t{1} << 40;
+
+// A train result carries every step's leaf inline, and a checkpoint and a
+// loss per checkpoint, on one line that a reader takes only up to
+// kMaxLineBytes (DESIGN.md section 2). Bytes of a result line, at most:
+// a leaf is "<64 hex>", (67); a checkpoint {"sha256":"sha256:<64 hex>",
+// "step":<13 digits>}, (106) with its loss {"loss":<float>,"step":<13
+// digits>}, (46) fit in 160; kResultRest is room for all the rest.
+constexpr int64_t kLeafBytes = 67;
+constexpr int64_t kCheckpointBytes = 160;
+constexpr int64_t kResultRest = int64_t{1} << 20;
+
+int64_t result_bytes(int64_t steps, int64_t every) {
+  return kLeafBytes * (steps + 1) + kCheckpointBytes * (steps / every + 2) + kResultRest;
+}
+
+// The most steps whose result fits a line at this checkpoint_every (0 when
+// none does); result_bytes grows with steps, so a bisection finds it.
+int64_t max_steps(int64_t every) {
+  int64_t lo = 0, hi = kMaxSteps;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo + 1) / 2;
+    if (result_bytes(mid, std::min(every, mid)) <= static_cast<int64_t>(kMaxLineBytes)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 
 // Multiply-adds of one forward pass per example: sum of l_i * l_(i+1).
 double macs_per_example(const json& layers) {
@@ -47,7 +76,12 @@ void validate_config(const json& spec, const std::string& path) {
   get_int(spec, "batch", path, 1, 1 << 20);
   int64_t steps = get_int(spec, "steps", path, 1, kMaxSteps);
   get_int(spec, "seed", path, 0, int64_t{1} << 53);
-  get_int(spec, "checkpoint_every", path, 1, steps);
+  const int64_t every = get_int(spec, "checkpoint_every", path, 1, steps);
+  if (result_bytes(steps, every) > static_cast<int64_t>(kMaxLineBytes))
+    throw data_error("the result of " + std::to_string(steps) + " steps with checkpoint_every " + std::to_string(every) +
+                         " would pass the " + std::to_string(kMaxLineBytes >> 20) + " MiB line cap (DESIGN.md section 2): at most " +
+                         std::to_string(max_steps(every)) + " steps",
+                     path + ".steps");
   validate_data(get_object(spec, "data", path), path + ".data");
   const json& data = spec["data"];
   int64_t features = data_features_declared(data), outputs = data_outputs_declared(data);

@@ -290,7 +290,9 @@ print(list(layers), opt, step)' "$file"
   record=$(object S "$(cat "$progress")")
   state=$(jq -r .state "$record")
   assert_equal "$(sha_of "$(object S "$state")")" "$state"
-  assert_equal "$(jq '.states | length' "$record")" $(($(jq -r .step "$record") + 1))
+  # The records chain back to step 0, each holding its own segment's states.
+  assert_equal "$(progress_chain S "progress $(jq -r .id big.jsonl) exact" | jq -s '[.[].states | length] | add')" \
+    $(($(jq -r .step "$record") + 1))
   run -0 --separate-stderr job-run --store S --threads 1 --resume big.jsonl
   resumed=$output
   assert_jq .train.metrics.resumed true
@@ -300,6 +302,151 @@ print(list(layers), opt, step)' "$file"
   assert_equal "$(jq -r .train.final.state_sha256 whole.jsonl)" "$(jq -r .train.final.state_sha256 <<<"$resumed")"
   assert_equal "$(jq -r .train.trace.root whole.jsonl)" "$(jq -r .train.trace.root <<<"$resumed")"
   assert_equal "$(proof_part <whole.jsonl)" "$(proof_part <<<"$resumed")"
+}
+
+# progress_chain STORE NAME: the progress records that reference NAME leads
+# to, followed back along "prev", oldest first, one a line, each with its
+# object's size in bytes added as "_bytes".
+progress_chain() {
+  python3 -c '
+import hashlib, json, sys
+store, name = sys.argv[1], sys.argv[2]
+def path(ref):
+    h = ref.removeprefix("sha256:")
+    return f"{store}/sha256/{h[:2]}/{h[2:]}"
+h = hashlib.sha256(name.encode()).hexdigest()
+ref, chain = open(f"{store}/refs/{h[:2]}/{h[2:]}").read().strip(), []
+while ref:
+    b = open(path(ref), "rb").read()
+    r = json.loads(b)
+    r["_bytes"] = len(b)
+    chain.append(r)
+    ref = r.get("prev")
+for r in reversed(chain): print(json.dumps(r, separators=(",", ":")))' "$1" "$2"
+}
+
+# object_bytes STORE: the bytes of all its objects.
+object_bytes() {
+  find "$1/sha256" -type f -printf '%s\n' | awk '{ n += $1 } END { print n }'
+}
+
+@test "progress records grow linearly in steps: each holds its own segment" {
+  # checkpoint_every 1, the worst case: a record per step. Each must hold
+  # only its step (leaf, checkpoint, loss) and a link back, so a trace 4
+  # times longer takes about 4 times the store, not 16.
+  for n in 100 400; do
+    jq -c ".train.steps = $n | .train.checkpoint_every = 1" "$EX/train.json" | job-split >lin$n.jsonl
+    job-run --store L$n --threads 1 lin$n.jsonl >lin$n.result
+    progress_chain L$n "progress $(jq -r .id lin$n.jsonl) exact" >chain$n.jsonl
+    assert_equal "$(wc -l <chain$n.jsonl)" $((n + 1))
+    assert_equal "$(jq -sc '[.[].step]' chain$n.jsonl)" "$(jq -c '[range(0; '$n' + 1)]' <<<null)"
+    assert_equal "$(jq -sc '[.[].states | length] | unique' chain$n.jsonl)" '[1]'
+    assert_equal "$(jq -s '[.[]._bytes] | max < 600' chain$n.jsonl)" true
+    # Read back in order, the segments are the result's trace and checkpoints.
+    assert_equal "$(jq -sc '[.[].states[]]' chain$n.jsonl)" "$(jq -c .train.trace.leaves lin$n.result)"
+    assert_equal "$(jq -sc '[.[].checkpoints[]]' chain$n.jsonl)" "$(jq -c .train.trace.checkpoints lin$n.result)"
+    assert_equal "$(jq -sc '[.[].losses[]]' chain$n.jsonl)" "$(jq -c .train.losses lin$n.result)"
+  done
+  small=$(object_bytes L100) big=$(object_bytes L400)
+  echo "store bytes: $small at 100 steps, $big at 400"
+  ((2 * big < 9 * small)) || fail "400 steps took $big bytes, 100 steps $small: more than 4.5 times"
+}
+
+@test "--resume reads a whole-trace progress record (older stores); a broken chain is 65" {
+  id=$(jq -r .id small.jsonl)
+  job-run --store S small.jsonl >whole.jsonl
+  progress_chain S "progress $id exact" >chain.jsonl
+  assert_equal "$(jq -sc '[.[].step]' chain.jsonl)" '[0,10,20,30,40]'
+  # A record of the form written before the chain: everything up to step 20
+  # in one object, no "prev".
+  jq -sjc '.[0:3] | {checkpoints: [.[].checkpoints[]], losses: [.[].losses[]], state: .[-1].state,
+    states: [.[].states[]], step: .[-1].step}' chain.jsonl >old.json
+  hex=$(sha256sum old.json | cut -d' ' -f1)
+  cp -r S T
+  mkdir -p "T/sha256/${hex:0:2}"
+  cp old.json "T/sha256/${hex:0:2}/${hex:2}"
+  echo "sha256:$hex" >"$(ref_file T "progress $id exact")"
+  run -0 --separate-stderr job-run --store T --resume --force small.jsonl
+  assert_jq .train.metrics.resumed true
+  assert_equal "$(proof_part <<<"$output")" "$(proof_part <whole.jsonl)"
+  # The run went on from step 20: its records chain back to the old one.
+  assert_equal "$(progress_chain T "progress $id exact" | jq -sc '[.[].step]')" '[20,30,40]'
+  # A record missing from the middle of a chain cannot be resumed from.
+  rm -f "$(object S "$(sed -n 3p chain.jsonl | jq -r .prev)")"
+  run -65 --separate-stderr job-run --store S --resume --force small.jsonl
+  assert_output ''
+  stderr_has "is not in the store"
+}
+
+@test "a train task whose result would pass the 64 MiB line cap is 65 naming .train.steps" {
+  task=$(jq -c '.train.steps = 2000000 | .train.checkpoint_every = 1000 | del(.id)' small.jsonl | grid-key sign --key key1)
+  run -65 --separate-stderr job-run --store S <<<"$task"
+  assert_output ''
+  stderr_has "64 MiB line cap"
+  stderr_has "field .train.steps"
+  [ ! -e S ] || assert_equal "$(find S -type f | wc -l)" 0
+}
+
+# on_tty FILE COMMAND: runs COMMAND with a pseudo-terminal as its stdin,
+# stdout and stderr (script(1), util-linux); what it printed there goes to
+# FILE, carriage returns dropped. Returns COMMAND's status.
+on_tty() {
+  local out=$1 status=0
+  shift
+  script -qec "$*" /dev/null >"$out.raw" || status=$?
+  tr -d '\r' <"$out.raw" >"$out"
+  return "$status"
+}
+
+# rounded FILE: each progress line of FILE has numbers rounded for people:
+# a loss of 4 significant digits at most, an integer rate from 100 steps/s
+# up (3 significant digits below), an ETA in whole seconds, minutes, hours.
+rounded() {
+  python3 -c '
+import re, sys
+for line in open(sys.argv[1]):
+    if not line.startswith("job-run: step "): continue
+    m = re.fullmatch(r"job-run: step (\d+)/(\d+)  loss (\S+)  (\S+) steps/s  ETA (\d+ s|\d+ min \d+ s|\d+ h \d+ min|-)\n", line)
+    assert m, line
+    digits = lambda t: len(re.sub(r"e.*", "", t).replace("-", "").replace(".", "").lstrip("0"))
+    assert m[3] == "nan" or digits(m[3]) <= 4, line
+    assert re.fullmatch(r"\d+", m[4]) if float(m[4]) >= 100 else digits(m[4]) <= 3, line
+' "$1"
+}
+
+@test "progress on a terminal: step, loss, steps/s, ETA, rounded, as it goes and at the end" {
+  on_tty tty.txt "job-run --store S small.jsonl >out.jsonl"
+  cat tty.txt
+  assert_equal "$(jq -r .train.final.step out.jsonl)" 40
+  # The end: every step done, the last loss computed, nothing left.
+  grep -Eq '^job-run: step 40/40  loss [0-9][0-9.e+-]*  [0-9.e+]+ steps/s  ETA 0 s$' tty.txt ||
+    fail "no final progress line"
+  rounded tty.txt
+  # -q is quiet there too; without a terminal, stderr stays empty.
+  on_tty quiet.txt "job-run -q --store S2 small.jsonl >out2.jsonl"
+  assert_equal "$(cat quiet.txt)" ''
+  run -0 --separate-stderr job-run --store S3 small.jsonl
+  assert_equal "$stderr" ''
+  # A run of seconds with its only checkpoint at the end reports as it goes,
+  # about once a second: never more than one line a second and the last.
+  jq -c '.train.model.layers = [32, 128, 128, 4] | .train.batch = 128 | .train.steps = 3000 |
+    .train.checkpoint_every = 3000 | .train.optimizer.lr = 0.001 |
+    .train.data.synthetic = {"kind":"blobs","rows":2048,"features":32,"classes":4,"seed":3}' \
+    "$EX/train.json" | job-split >long.jsonl
+  on_tty long.txt "job-run --store S4 --threads 1 long.jsonl >long.out"
+  cat long.txt
+  seconds=$(jq '.train.final.step / .train.metrics.steps_per_s' long.out)
+  lines=$(grep -c '^job-run: step [0-9]*/3000  loss ' long.txt)
+  jq -e --argjson n "$lines" '$n <= (. | floor) + 2' <<<"$seconds" >/dev/null ||
+    fail "$lines progress lines in $seconds s"
+  assert_equal "$(tail -1 long.txt | cut -d' ' -f2-3)" 'step 3000/3000'
+  rounded long.txt
+  # Only a run that took 2 s or more must have shown a line before the end
+  # (this machine's speed decides how long it takes, never the verdict).
+  if jq -e '. >= 2' <<<"$seconds" >/dev/null; then
+    grep -Eq '^job-run: step [0-9]+/3000  loss [^ ]+  [0-9.e+]+ steps/s  ETA [1-9]' long.txt ||
+      fail "no progress line before the end of a $seconds s run"
+  fi
 }
 
 # ---- task selection and fan-out ----------------------------------------

@@ -496,6 +496,25 @@ del(.train.checkpoint_every)	.train.checkpoint_every
 EOF
 }
 
+@test "a train result that would pass the 64 MiB line cap is 65 naming .train.steps" {
+  # The documented bounds (man job-split, steps): 985966 steps with one
+  # checkpoint at the end, 291012 with a checkpoint every step.
+  for ok in '.train.steps = 985966 | .train.checkpoint_every = 985966' \
+    '.train.steps = 291012 | .train.checkpoint_every = 1'; do
+    run -0 --separate-stderr job-split <<<"$(jq -c "$ok" <<<"$TRAIN")"
+    assert_equal "$(jq -r .train.steps <<<"$output")" "$(jq -r "$ok | .train.steps" <<<"$TRAIN")"
+  done
+  bad_job "$(jq -c '.train.steps = 985967 | .train.checkpoint_every = 985967' <<<"$TRAIN")" .train.steps
+  stderr_has "at most 985966 steps"
+  bad_job "$(jq -c '.train.steps = 291013 | .train.checkpoint_every = 1' <<<"$TRAIN")" .train.steps
+  stderr_has "64 MiB line cap"
+  bad_jobs "$TRAIN" <<'EOF'
+.train.steps = 1099511627776 | .train.checkpoint_every = 1099511627776	.train.steps
+.train.steps = 600000 | .train.checkpoint_every = 3	.train.steps
+.train.sweep = {"grid":{"steps":[200, 2000000]}}	.train.steps
+EOF
+}
+
 @test "bad data specs are 65 naming the field" {
   bad_jobs "$TRAIN" <<'EOF'
 del(.train.data)	.train.data
