@@ -114,6 +114,31 @@ proof_part() {
   done
 }
 
+@test "exact bits are pinned: the infer example predicts with the train example's model, shard by shard" {
+  # examples/jobs/infer.json names the model the train example makes, and
+  # data of the same blobs (seed 5): rows 0..1023 are the training rows,
+  # the rest held out.
+  job-split "$EX/train.json" | job-run --store S >train.jsonl
+  assert_equal "$(jq -r .train.final.model_sha256 train.jsonl)" "$(jq -r .infer.model.sha256 "$EX/infer.json")"
+  job-split "$EX/infer.json" >infer-tasks.jsonl
+  run -0 --separate-stderr job-run --device cpu --store S infer-tasks.jsonl
+  printf '%s\n' "$output" >results.jsonl
+  run -0 jq -r '"\(.infer.row_begin) \(.infer.row_end) \(.infer.predictions_sha256) \(.infer.trace.root)"' results.jsonl
+  assert_output "$(printf '%s %s %s %s\n' \
+    0 4096 sha256:01dfc8625dfa0d39b0efa7b19c335d1f59e5779c22854678f538432042239080 \
+    sha256:5761163ba79881778e4ba208969e65319cb066d0d097b0bbea6166bea40b304f \
+    4096 8192 sha256:f77253dc648ba4ad5f77d773ae95c92b3f96b987c37cda5431bb1ded98b70c8a \
+    sha256:50b3d4a1036c3f1e5ff6df5865fcead4f9fe170b6fd4fd50c96eb0027d3c2173)"
+  # And the model is a good one: blob i is class i % 3.
+  run -0 "$NUMPY" -c '
+import sys
+import numpy as np
+p = np.concatenate([np.load(f) for f in sys.argv[1:]])
+right = p.argmax(axis=1) == np.arange(len(p)) % 3
+print(right[1024:].mean())
+assert right[1024:].mean() > 0.99' $(for r in $(jq -r .infer.predictions_sha256 results.jsonl); do object S "$r"; done)
+}
+
 @test "exact bits are pinned: both sweep examples give the recorded roots, task by task" {
   # The grid sweep covers SGD and Adam on blobs with softmax cross-entropy,
   # the random sweep momentum on a teacher network with MSE and log-scale
