@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "file_io.h"
 #include "net.h"
@@ -54,9 +56,17 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// The object `key` when the store holds it intact; a corrupt one is
-// downloaded again (adopt replaces it).
-bool stored(const Store& store, const Digest& key) { return store.has(key) && store.intact(key); }
+// The bytes of object `key` when the store holds it intact (read and
+// hashed once); a corrupt one is downloaded again (adopt replaces it).
+std::optional<std::string> stored(const Store& store, const Digest& key) {
+  if (!store.has(key)) return std::nullopt;
+  try {
+    return store.get(key);
+  } catch (const Error& e) {
+    if (e.code() != Exit::data) throw;
+    return std::nullopt;
+  }
+}
 
 }  // namespace
 
@@ -72,11 +82,11 @@ std::string fetch_input(const std::string& url, const Digest& key, Store* store,
     if (Digest got = sha256(bytes); got != key) throw input_mismatch(shown, got, key, field);
     return bytes;
   }
-  if (stored(*store, key)) return store->get(key);
+  if (auto bytes = stored(*store, key)) return std::move(*bytes);
   const std::string dest = store->download_path(key);
   {
     FileLock lock(dest + ".lock");
-    if (stored(*store, key)) return store->get(key);
+    if (auto bytes = stored(*store, key)) return std::move(*bytes);
     ::unlink(dest.c_str());  // a download checked but not adopted before a crash
     const bool resumed = exists(dest + ".part");
     Digest got = fetch_to_file(url, dest, std::nullopt);

@@ -747,10 +747,11 @@ teardown() {
   return 0
 }
 
-# url_infer_job MODEL-JSON X-JSON: an infer job over 300 rows of 8 features.
+# url_infer_job MODEL-JSON X-JSON [FLAGS...]: the tasks of an infer job
+# over 300 rows of 8 features, split with job-split FLAGS.
 url_infer_job() {
   jq -nc --argjson m "$1" --argjson x "$2" '{kind:"job",v:1,type:"infer",infer:{model:$m,
-    data:{format:"npy",x:$x,rows:300},batch:64}}' | job-split
+    data:{format:"npy",x:$x,rows:300},batch:50}}' | job-split "${@:3}"
 }
 
 # make_www: the model of small.jsonl (trained into store S) and x.npy,
@@ -789,6 +790,30 @@ make_www() {
   SERVER=
   run -0 --separate-stderr job-run --store Net --force net.jsonl
   assert_equal "$(jq -c '[.infer.predictions_sha256, .infer.trace.root]' <<<"$output")" "$want"
+}
+
+@test "URL inputs: shards run at once into one store download each input once" {
+  make_www
+  run -0 --separate-stderr job-run --store S <<<"$(url_infer_job "{\"sha256\":\"$MODEL\"}" '{"path":"www/x.npy"}')"
+  want=$(jq -r .infer.predictions_sha256 <<<"$output")
+  # Two cuts and their backoff keep the first download going while the
+  # other shards start: they wait for it, then read the store.
+  serve www --drops 2 --drop-after 1000
+  url_infer_job "{\"sha256\":\"$MODEL\",\"url\":\"http://127.0.0.1:$PORT/model.bin\"}" \
+    "{\"url\":\"http://127.0.0.1:$PORT/x.npy\",\"sha256\":\"$X\"}" --shard-rows 50 >shards.jsonl
+  assert_equal "$(wc -l <shards.jsonl)" 6
+  run -0 --separate-stderr parallel -j6 job-run --store Net --task-index {} shards.jsonl ::: 0 1 2 3 4 5
+  assert_equal "$(grep -c '^GET /model.bin -' requests.log)" 1
+  assert_equal "$(grep -c '^GET /x.npy -' requests.log)" 1
+  assert_equal "$(find Net/tmp -type f | wc -l)" 0
+  # The shards' predictions are the whole's, row for row.
+  run -0 "$NUMPY" -c '
+import sys
+import numpy as np
+whole = np.load(sys.argv[1])
+parts = np.concatenate([np.load(f) for f in sys.argv[2:]])
+assert parts.tobytes() == whole.tobytes()' "$(object S "$want")" \
+    $(job-run --store Net shards.jsonl 2>/dev/null | jq -r .infer.predictions_sha256 | while read -r r; do object Net "$r"; done)
 }
 
 @test "URL inputs: a download cut short in an earlier run resumes from its .part in the store" {
