@@ -5,6 +5,7 @@
 
 #include "csv_matrix.h"
 #include "error.h"
+#include "input_fetch.h"
 #include "net.h"
 #include "npy.h"
 #include "synthetic_data.h"
@@ -12,21 +13,32 @@
 namespace grid {
 namespace {
 
-// The bytes of a file reference, SHA-checked when it names a hash.
-std::string read_ref(const json& ref) {
+// The bytes of a file reference, checked against its "sha256" when it
+// names one; *got is their SHA-256.
+std::string read_ref(const json& ref, const std::string& field, Store* store, Digest* got) {
   std::optional<Digest> expect;
   if (ref.contains("sha256")) {
     Digest d;
     parse_sha256_ref(ref["sha256"].get<std::string>(), &d);
     expect = d;
   }
-  return read_input(ref.contains("path") ? ref["path"].get<std::string>() : ref["url"].get<std::string>(), expect);
+  if (ref.contains("url")) {  // data_spec.cc: a URL always names its sha256
+    *got = *expect;
+    return fetch_input(ref["url"].get<std::string>(), *expect, store, field);
+  }
+  const std::string name = ref["path"].get<std::string>();
+  std::string bytes = read_input(name, std::nullopt);
+  *got = sha256(bytes);
+  if (expect && *got != *expect) throw input_mismatch(name, *got, *expect, field);
+  return bytes;
 }
 
-Matrix read_matrix(const json& data, const std::string& which, const std::string& path) {
+Matrix read_matrix(const json& data, const std::string& which, const std::string& path, Store* store, json* inputs) {
   const json& ref = data[which];
   const std::string name = ref.contains("path") ? ref["path"].get<std::string>() : ref["url"].get<std::string>();
-  std::string bytes = read_ref(ref);
+  Digest got;
+  std::string bytes = read_ref(ref, path + "." + which, store, &got);
+  if (inputs) (*inputs)[which] = sha256_ref(got);
   Matrix m = data["format"] == "npy" ? parse_npy(bytes, name) : parse_csv_matrix(bytes, name);
   if (m.shape.size() == 1) m.shape.push_back(1);
   if (m.shape.size() != 2) throw data_error(name + " is not a matrix (rows x columns)", path + "." + which);
@@ -35,15 +47,18 @@ Matrix read_matrix(const json& data, const std::string& which, const std::string
 
 }  // namespace
 
-Dataset load_dataset(const json& data, const std::string& loss, int outputs, const std::string& path) {
+Dataset load_dataset(const json& data, const std::string& loss, int outputs, const std::string& path, Store* store,
+                     json* inputs) {
+  if (inputs) *inputs = json::object();
   if (data.contains("synthetic")) {
+    if (inputs) *inputs = dataset_inputs(data);
     const json& s = data["synthetic"];
     const int rows = s["rows"], features = s["features"];
     const uint64_t seed = s["seed"];
     if (s["kind"] == "blobs") return synthetic_blobs(seed, rows, features, s["classes"]);
     return synthetic_teacher(seed, rows, features, s["outputs"]);
   }
-  Matrix x = read_matrix(data, "x", path);
+  Matrix x = read_matrix(data, "x", path, store, inputs);
   Dataset d;
   d.rows = static_cast<int>(x.shape[0]);
   d.features = static_cast<int>(x.shape[1]);
@@ -53,7 +68,7 @@ Dataset load_dataset(const json& data, const std::string& loss, int outputs, con
     throw data_error("the data has " + std::to_string(d.rows) + " rows, not " + data["rows"].dump(), path + ".rows");
   if (loss.empty()) return d;  // inference needs no labels
   if (!data.contains("y")) throw data_error("training needs labels or targets", path + ".y");
-  Matrix y = read_matrix(data, "y", path);
+  Matrix y = read_matrix(data, "y", path, store, inputs);
   if (static_cast<int>(y.shape[0]) != d.rows)
     throw data_error("y has " + std::to_string(y.shape[0]) + " rows, x has " + std::to_string(d.rows), path + ".y");
   if (loss == "softmax_xent") {
@@ -77,7 +92,10 @@ json dataset_inputs(const json& data) {
   if (data.contains("synthetic")) return {{"synthetic", sha256_ref(sha256(canonical_json(data["synthetic"])))}};
   json out = json::object();
   for (const char* which : {"x", "y"})
-    if (data.contains(which)) out[which] = data[which].value("sha256", std::string("unhashed"));
+    if (data.contains(which))
+      out[which] = data[which].contains("sha256")
+                       ? data[which]["sha256"].get<std::string>()
+                       : sha256_ref(sha256(read_input(data[which]["path"].get<std::string>(), std::nullopt)));
   return out;
 }
 

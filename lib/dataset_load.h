@@ -10,13 +10,24 @@
 
 namespace grid {
 
+class Store;
+
 // x gives the rows and features. y, when given, holds one label per row
 // (softmax_xent: an integer class 0..outputs-1) or `outputs` targets per
-// row (mse). `path` names the spec field in errors (".train.data").
-Dataset load_dataset(const json& data, const std::string& loss, int outputs, const std::string& path);
+// row (mse). `path` names the spec field in errors (".train.data"); a
+// file whose bytes do not hash to its "sha256" is Exit::data at that
+// field (".train.data.x.sha256").
+// With `store`, files named by URL come through it (input_fetch.h): looked
+// up there by their sha256, else downloaded into it. Without, into memory.
+// With `inputs`, it is set to what the data was, for a result's header:
+// {"synthetic": SHA-256 of the canonical synthetic spec}, or per file
+// ("x", "y") the SHA-256 of the bytes actually read, named or not.
+Dataset load_dataset(const json& data, const std::string& loss, int outputs, const std::string& path,
+                     Store* store = nullptr, json* inputs = nullptr);
 
-// What the data is, for a result's header: the SHA-256 of the canonical
-// synthetic spec, or those of the files.
+// What the data is, as load_dataset's `inputs`, for callers that did not
+// ask load_dataset for it: a file named without a sha256 is read and
+// hashed again here, so it may not be the bytes loaded earlier.
 json dataset_inputs(const json& data);
 
 }  // namespace grid

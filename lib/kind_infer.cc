@@ -7,11 +7,12 @@
 
 #include "dataset_load.h"
 #include "error.h"
+#include "infer_model.h"
+#include "input_fetch.h"
 #include "job_kinds.h"
 #include "job_run.h"
 #include "merkle.h"
 #include "mlp.h"
-#include "net.h"
 #include "npy.h"
 #include "seeded_matrix.h"
 #include "store.h"
@@ -21,20 +22,23 @@ namespace grid {
 json infer_run(const json& task, RunContext& ctx) {
   const json& spec = task["infer"];
   infer_validate(spec, ".infer");
+  const json& model_spec = spec["model"];
   Digest model_key;
-  parse_sha256_ref(spec["model"]["sha256"].get<std::string>(), &model_key);
-  std::string model;
-  if (ctx.store->has(model_key)) {
-    model = ctx.store->get(model_key);
-  } else if (spec["model"].contains("url")) {
-    model = fetch_bytes(spec["model"]["url"].get<std::string>(), model_key);
-    ctx.store->put(model);
+  parse_sha256_ref(model_spec["sha256"].get<std::string>(), &model_key);
+  std::string model_bytes;
+  if (model_spec.contains("url")) {
+    model_bytes = fetch_input(model_spec["url"].get<std::string>(), model_key, ctx.store, ".infer.model");
+  } else if (ctx.store->has(model_key)) {
+    model_bytes = ctx.store->get(model_key);
   } else {
-    throw Error(Exit::no_input, "model " + spec["model"]["sha256"].get<std::string>() +
+    throw Error(Exit::no_input, "model " + model_spec["sha256"].get<std::string>() +
                                     " is not in the store and the spec names no URL for it")
         .at_field(".infer.model");
   }
-  Dataset data = load_dataset(spec["data"], "", 0, ".infer.data");
+  const MlpModel model = infer_model(model_bytes, model_spec, ".infer.model");
+  model_bytes.clear();
+  json data_inputs;
+  Dataset data = load_dataset(spec["data"], "", 0, ".infer.data", ctx.store, &data_inputs);
   const int begin = spec.value("row_begin", 0), end = spec.value("row_end", data.rows);
   if (end > data.rows) throw data_error("row_end " + std::to_string(end) + " is past the data's " + std::to_string(data.rows) + " rows", ".infer.row_end");
   const int batch = spec["batch"];
@@ -51,7 +55,7 @@ json infer_run(const json& task, RunContext& ctx) {
   auto t0 = std::chrono::steady_clock::now();
   for (int b = begin; b < end; b += batch) {
     const int n = std::min(batch, end - b);
-    std::vector<float> out = mlp_predict(model, data.x.data() + static_cast<size_t>(b) * data.features, n, engine);
+    std::vector<float> out = mlp_predict(model, data.x.data() + static_cast<size_t>(b) * data.features, n, data.features, engine);
     outputs = static_cast<int>(out.size() / n);
     std::vector<uint8_t> bytes;
     for (int r = 0; r < n; ++r) {
@@ -69,7 +73,7 @@ json infer_run(const json& task, RunContext& ctx) {
   predictions.shape = {static_cast<size_t>(end - begin), static_cast<size_t>(outputs)};
   predictions.data = std::move(all);
   Digest artifact = ctx.store->put(npy_bytes(predictions));
-  return {{"inputs", {{"model", spec["model"]["sha256"]}, {"data", dataset_inputs(spec["data"])}}},
+  return {{"inputs", {{"model", spec["model"]["sha256"]}, {"data", data_inputs}}},
           {"row_begin", begin},
           {"row_end", end},
           {"batch", batch},

@@ -1,5 +1,6 @@
-// The infer kind's spec and split: a trained model (by SHA-256, from the
-// store or a URL) applied to data rows, cut into shards of rows.
+// The infer kind's spec and split: a trained model or a training
+// checkpoint (by SHA-256, from the store or a URL; infer_model.h) applied
+// to data rows, cut into shards of rows.
 #include "crypto.h"
 #include "data_spec.h"
 #include "error.h"
@@ -20,6 +21,7 @@ void infer_validate(const json& spec, const std::string& path) {
   if (!parse_sha256_ref(get_string(model, "sha256", path + ".model"), &d))
     throw data_error("expected sha256:<64 hex digits>", path + ".model.sha256");
   if (model.contains("url")) get_string(model, "url", path + ".model");
+  if (model.contains("loss")) get_choice(model, "loss", path + ".model", {"softmax_xent", "mse"});
   if (model.contains("layers")) {
     const json& layers = get_array(model, "layers", path + ".model");
     for (size_t i = 0; i < layers.size(); ++i)

@@ -246,4 +246,24 @@ class Trainer {
 std::vector<float> mlp_predict(const std::string& model_bytes, const float* x, int rows,
                                const GemmEngine& engine);
 
+// The weights of a model, read from serialize_model() bytes ("GRIDMDL1")
+// or from a training state (serialize_state(), "GRIDMLP1": the optimizer's
+// part is checked and dropped). A state does not record the loss that
+// trained it, so `loss` is unset for one: the caller must supply it.
+// Throws Error(Exit::data) on anything else or on malformed bytes.
+struct MlpModel {
+  std::vector<int> layers;
+  bool has_loss = false;
+  MlpLoss loss = MlpLoss::softmax_xent;
+  std::vector<std::vector<float>> params;  // W_0, b_0, W_1, b_1, ...
+};
+MlpModel read_mlp_model(const std::string& bytes);
+
+// Outputs of `model` (its loss set) for `rows` rows of `features` inputs
+// each. Throws Error(Exit::data) at field .infer.data when `features` is
+// not the model's input width (layers[0]): the data would be read past
+// its end or out of step.
+std::vector<float> mlp_predict(const MlpModel& model, const float* x, int rows, int features,
+                               const GemmEngine& engine);
+
 }  // namespace grid

@@ -213,19 +213,72 @@ std::string Trainer::serialize_model() const {
   return w.take();
 }
 
+namespace {
+
+// The model serialization after its magic.
+MlpModel read_model_body(ByteReader* r) {
+  MlpModel m;
+  m.layers = read_layers(r);
+  const uint32_t output = r->u32();
+  if (output > 1) r->fail("unknown output code " + std::to_string(output));
+  m.has_loss = true;
+  m.loss = output == 1 ? MlpLoss::softmax_xent : MlpLoss::mse;
+  m.params = mlp::zero_parameters(m.layers);
+  for (auto& t : m.params) r->f32s(&t);
+  r->end();
+  return m;
+}
+
+// The state serialization after its magic: the weights, with the optimizer
+// code, step and slots checked for shape (so that a truncated or padded
+// state is refused as restore_state would) but not kept.
+MlpModel read_state_weights(ByteReader* r) {
+  MlpModel m;
+  m.layers = read_layers(r);
+  const uint32_t optimizer = r->u32();
+  if (optimizer > static_cast<uint32_t>(MlpOptimizer::adam)) r->fail("unknown optimizer code " + std::to_string(optimizer));
+  if (r->i64() < 0) r->fail("negative step");
+  m.params = mlp::zero_parameters(m.layers);
+  for (auto& t : m.params) r->f32s(&t);
+  if (optimizer == static_cast<uint32_t>(MlpOptimizer::adam) && r->i64() < 0) r->fail("negative adam step count");
+  mlp::Tensors slots = mlp::optimizer_slots(static_cast<MlpOptimizer>(optimizer), m.params);
+  for (auto& t : slots) r->f32s(&t);
+  r->end();
+  return m;
+}
+
+}  // namespace
+
+MlpModel read_mlp_model(const std::string& bytes) {
+  if (bytes.compare(0, kMagicSize, kStateMagic) == 0) {
+    ByteReader r(bytes, "mlp checkpoint");
+    r.magic(kStateMagic);
+    return read_state_weights(&r);
+  }
+  ByteReader r(bytes, "mlp model");
+  if (bytes.compare(0, kMagicSize, kModelMagic) != 0)
+    r.fail(std::string("starts with neither ") + kModelMagic + " (a model) nor " + kStateMagic + " (a checkpoint)");
+  r.magic(kModelMagic);
+  return read_model_body(&r);
+}
+
 std::vector<float> mlp_predict(const std::string& model_bytes, const float* x, int rows,
                                const GemmEngine& engine) {
   ByteReader r(model_bytes, "mlp model");
   r.magic(kModelMagic);
-  const std::vector<int> layers = read_layers(&r);
-  const uint32_t output = r.u32();
-  if (output > 1) r.fail("unknown output code " + std::to_string(output));
-  mlp::Tensors params = mlp::zero_parameters(layers);
-  for (auto& t : params) r.f32s(&t);
-  r.end();
+  const MlpModel m = read_model_body(&r);
+  return mlp_predict(m, x, rows, m.layers[0], engine);
+}
+
+std::vector<float> mlp_predict(const MlpModel& model, const float* x, int rows, int features,
+                               const GemmEngine& engine) {
   if (rows < 0) throw std::invalid_argument("mlp_predict: negative row count");
-  return mlp::predict(engine, layers, params, output == 1 ? MlpLoss::softmax_xent : MlpLoss::mse, x,
-                      rows);
+  if (!model.has_loss) throw std::invalid_argument("mlp_predict: the model's loss is not set");
+  if (features != model.layers[0])
+    throw data_error("the data has " + std::to_string(features) + " features, the model takes " +
+                         std::to_string(model.layers[0]),
+                     ".infer.data");
+  return mlp::predict(engine, model.layers, model.params, model.loss, x, rows);
 }
 
 }  // namespace grid

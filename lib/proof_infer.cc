@@ -1,12 +1,14 @@
 // trace and spot for infer results: one leaf per batch of predictions (the
 // SHA-256 of the batch's outputs, f32 little-endian, rows in order), their
 // root, and the stored predictions. spot re-predicts drawn batches with
-// the model and data of the task, through mlp_predict as job-run does.
+// the model and data of the task, through infer_model and mlp_predict as
+// job-run does (the same model formats, the same width check).
 #include <algorithm>
 #include <cmath>
 
 #include "dataset_load.h"
 #include "error.h"
+#include "infer_model.h"
 #include "merkle.h"
 #include "mlp.h"
 #include "net.h"
@@ -125,6 +127,13 @@ ModeReport check_spot_infer(CheckContext& c) {
   if (end > data.rows)
     return ModeReport::fail("row_end " + std::to_string(end) + " is past the data's " + std::to_string(data.rows) + " rows",
                             checked);
+  MlpModel mlp;
+  try {
+    mlp = infer_model(model.bytes, spec["model"], ".infer.model");
+  } catch (const Error& e) {
+    if (e.code() != Exit::data) throw;
+    return ModeReport::inconclusive(std::string("the task's model cannot be used: ") + e.what(), checked);
+  }
   GemmEngine engine;
   engine.cuda = c.device.backend == Backend::cuda;
   engine.threads = c.opt->threads;
@@ -132,8 +141,8 @@ ModeReport check_spot_infer(CheckContext& c) {
     const int64_t first = begin + b * batch, rows = std::min(batch, end - first);
     std::vector<float> out;
     try {
-      out = mlp_predict(model.bytes, data.x.data() + static_cast<size_t>(first) * data.features, static_cast<int>(rows),
-                        engine);
+      out = mlp_predict(mlp, data.x.data() + static_cast<size_t>(first) * data.features, static_cast<int>(rows),
+                        data.features, engine);
     } catch (const Error& e) {
       if (e.code() != Exit::data) throw;
       return ModeReport::inconclusive(std::string("the model cannot predict the task's data: ") + e.what(), checked);

@@ -228,6 +228,19 @@ std::string Store::get(const Digest& key) const {
   return bytes;
 }
 
+std::string Store::download_path(const Digest& key) {
+  make_dirs(dir_ + "/tmp");
+  return dir_ + "/tmp/fetch-" + hex(key);
+}
+
+void Store::adopt(const std::string& file, const Digest& key) {
+  const std::string dest = path(key);
+  make_dirs(parent_of(dest));
+  if (::chmod(file.c_str(), kObjectMode) != 0) io_fail("cannot store", file, errno);
+  if (::rename(file.c_str(), dest.c_str()) != 0) io_fail("cannot store", dest, errno);
+  fsync_dir(parent_of(dest));
+}
+
 void Store::put_ref(const std::string& name, const Digest& key) {
   std::string p = ref_path(name);
   make_dirs(parent_of(p));

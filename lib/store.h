@@ -60,6 +60,16 @@ class Store {
   // the right bytes repairs it).
   std::string get(const Digest& key) const;
 
+  // Where a download of object `key` is assembled (tmp/fetch-<hex>; its
+  // ".part" file is what a later run resumes), the tmp folder made. Bytes
+  // there are not an object until adopt() moves them into place.
+  std::string download_path(const Digest& key);
+
+  // Moves `file` (on the store's file system, e.g. a download_path whose
+  // bytes the caller has checked hash to `key`) into place as object `key`:
+  // mode 0444, rename, fsync of the folder. Exit::io on failure.
+  void adopt(const std::string& file, const Digest& key);
+
   // Points the reference `name` (any string, e.g. "result " + task id) at
   // `key`, replacing what it pointed at. Exit::io on a failed write.
   void put_ref(const std::string& name, const Digest& key);

@@ -114,6 +114,31 @@ proof_part() {
   done
 }
 
+@test "exact bits are pinned: the infer example predicts with the train example's model, shard by shard" {
+  # examples/jobs/infer.json names the model the train example makes, and
+  # data of the same blobs (seed 5): rows 0..1023 are the training rows,
+  # the rest held out.
+  job-split "$EX/train.json" | job-run --store S >train.jsonl
+  assert_equal "$(jq -r .train.final.model_sha256 train.jsonl)" "$(jq -r .infer.model.sha256 "$EX/infer.json")"
+  job-split "$EX/infer.json" >infer-tasks.jsonl
+  run -0 --separate-stderr job-run --device cpu --store S infer-tasks.jsonl
+  printf '%s\n' "$output" >results.jsonl
+  run -0 jq -r '"\(.infer.row_begin) \(.infer.row_end) \(.infer.predictions_sha256) \(.infer.trace.root)"' results.jsonl
+  assert_output "$(printf '%s %s %s %s\n' \
+    0 4096 sha256:01dfc8625dfa0d39b0efa7b19c335d1f59e5779c22854678f538432042239080 \
+    sha256:5761163ba79881778e4ba208969e65319cb066d0d097b0bbea6166bea40b304f \
+    4096 8192 sha256:f77253dc648ba4ad5f77d773ae95c92b3f96b987c37cda5431bb1ded98b70c8a \
+    sha256:50b3d4a1036c3f1e5ff6df5865fcead4f9fe170b6fd4fd50c96eb0027d3c2173)"
+  # And the model is a good one: blob i is class i % 3.
+  run -0 "$NUMPY" -c '
+import sys
+import numpy as np
+p = np.concatenate([np.load(f) for f in sys.argv[1:]])
+right = p.argmax(axis=1) == np.arange(len(p)) % 3
+print(right[1024:].mean())
+assert right[1024:].mean() > 0.99' $(for r in $(jq -r .infer.predictions_sha256 results.jsonl); do object S "$r"; done)
+}
+
 @test "exact bits are pinned: both sweep examples give the recorded roots, task by task" {
   # The grid sweep covers SGD and Adam on blobs with softmax cross-entropy,
   # the random sweep momentum on a teacher network with MSE and log-scale
@@ -716,6 +741,59 @@ assert parts.tobytes() == whole.tobytes()' "$pred" $(for r in $(jq -r .infer.pre
   cp "$(object S "$(jq -r .train.trace.checkpoints[0].sha256 train.jsonl)")" other.bin
   run -65 --separate-stderr job-run --store Other <<<"$(jq -c --arg u "file://$PWD/other.bin" '.infer.model.url = $u' <<<"$job" | job-split)"
   assert_output ''
+  stderr_has "field .infer.model.sha256"
+  assert_not_exist "$(object Other "$model")"
+  assert_equal "$(find Other/tmp -type f | wc -l)" 0
+}
+
+@test "infer: data of another width than the model's inputs is 65 naming .infer.data" {
+  job-run --store S small.jsonl >train.jsonl
+  model=$(jq -r .train.final.model_sha256 train.jsonl)
+  # [8,32,3]: 5 features would read past the data, 20 would misalign rows.
+  for f in 5 20; do
+    jq -nc --arg m "$model" --argjson f "$f" '{kind:"job",v:1,type:"infer",infer:{model:{sha256:$m},
+      data:{synthetic:{kind:"blobs",rows:100,features:$f,classes:3,seed:6}},batch:50}}' | job-split >wide.jsonl
+    run -65 --separate-stderr job-run --store S wide.jsonl
+    assert_output ''
+    assert_equal "$stderr" "job-run: error: the data has $f features, the model takes 8 (input line 1 of wide.jsonl, field .infer.data)"
+  done
+}
+
+@test "infer: a training checkpoint serves as the model once its loss is named" {
+  job-run --store S small.jsonl >train.jsonl
+  model=$(jq -r .train.final.model_sha256 train.jsonl)
+  last=$(jq -r '.train.trace.checkpoints[-1] | select(.step == 40) | .sha256' train.jsonl)
+  first=$(jq -r '.train.trace.checkpoints[0].sha256' train.jsonl)
+  infer_job() {
+    local extra=${2:-'{}'}
+    jq -nc --arg m "$1" --argjson extra "$extra" '{kind:"job",v:1,type:"infer",infer:{model:({sha256:$m} + $extra),
+      data:{synthetic:{kind:"blobs",rows:100,features:8,classes:3,seed:6}},batch:32}}' | job-split
+  }
+  want=$(infer_job "$model" | job-run --store S | jq -r .infer.trace.root)
+  # The step-40 checkpoint holds the final weights: the same predictions.
+  run -0 --separate-stderr job-run --store S <<<"$(infer_job "$last" '{"loss":"softmax_xent"}')"
+  assert_jq .infer.trace.root "$want"
+  assert_jq .header.inputs.model "$last"
+  # The initial checkpoint predicts, differently.
+  run -0 --separate-stderr job-run --store S <<<"$(infer_job "$first" '{"loss":"softmax_xent","layers":[8,32,3]}')"
+  [[ $(jq -r .infer.trace.root <<<"$output") != "$want" ]] || fail "step 0 predicts as step 40"
+  # A checkpoint does not say which loss trained it; a model does.
+  run -65 --separate-stderr job-run --store S <<<"$(infer_job "$last")"
+  stderr_has "field .infer.model.loss"
+  run -65 --separate-stderr job-run --store S <<<"$(infer_job "$model" '{"loss":"mse"}')"
+  stderr_has "the model was trained with softmax_xent, not mse (input line 1, field .infer.model.loss)"
+  run -65 --separate-stderr job-run --store S <<<"$(infer_job "$model" '{"layers":[8,16,3]}')"
+  stderr_has "field .infer.model.layers"
+  # Bytes that are neither name the model's hash.
+  printf 'not a model' >junk.bin
+  junk=$(sha_of junk.bin)
+  run -65 --separate-stderr job-run --store S <<<"$(infer_job "$junk" "{\"url\":\"file://$PWD/junk.bin\"}")"
+  stderr_has "starts with neither GRIDMDL1 (a model) nor GRIDMLP1 (a checkpoint)"
+  stderr_has "field .infer.model.sha256"
+  # job-split refuses a loss that is neither.
+  run -65 --separate-stderr job-split <<<"$(jq -nc --arg m "$last" '{kind:"job",v:1,type:"infer",infer:{model:{sha256:$m,loss:"hinge"},
+    data:{synthetic:{kind:"blobs",rows:100,features:8,classes:3,seed:6}},batch:32}}')"
+  stderr_has "field .infer.model.loss"
 }
 
 # ---- data files --------------------------------------------------------
@@ -758,6 +836,7 @@ file_job() {
   assert_output ''
   stderr_has x.npy
   stderr_has "$ys"
+  stderr_has "field .train.data.x.sha256"
   # A missing file is 66; rows that disagree with the file are 65.
   file_job '{"format":"npy","x":{"path":"no-such.npy"},"y":{"path":"y.npy"}}' | job-split >missing.jsonl
   run -66 --separate-stderr job-run --store S missing.jsonl
@@ -776,7 +855,9 @@ file_job() {
   file_job '{"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"}}' | job-split >csv.jsonl
   file_job '{"format":"npy","x":{"path":"x.npy"},"y":{"path":"y.npy"}}' | job-split >npy.jsonl
   run -0 --separate-stderr job-run --store S csv.jsonl
-  assert_jq .header.inputs.data.x unhashed
+  # Named without a sha256: the header commits to the bytes read.
+  assert_jq .header.inputs.data.x "$(sha_of x.csv)"
+  assert_jq .header.inputs.data.y "$(sha_of y.csv)"
   assert_jq .train.final.step 20
   csv_state=$(jq -r .train.final.state_sha256 <<<"$output")
   run -0 --separate-stderr job-run --store S npy.jsonl
@@ -786,6 +867,144 @@ file_job() {
     job-split >url.jsonl
   run -0 --separate-stderr job-run --store S url.jsonl
   assert_jq .train.final.state_sha256 "$csv_state"
+}
+
+# ---- inputs by URL over HTTP ------------------------------------------
+
+# serve DIR FLAGS...: tests/flaky_http.py serving DIR on loopback with its
+# FLAGS (drops, failures), requests logged to requests.log; sets PORT and
+# SERVER (its pid), which teardown stops.
+serve() {
+  /usr/bin/python3 "$ROOT/tests/flaky_http.py" --root "$1" --log requests.log "${@:2}" >server.out 2>server.err 3>&- &
+  SERVER=$!
+  local i
+  for i in $(seq 100); do
+    [[ -s server.out ]] && break
+    sleep 0.05
+  done
+  PORT=$(awk '$1 == "port" {print $2}' server.out)
+  [[ -n $PORT ]] || fail "flaky_http.py did not start: $(cat server.err)"
+}
+
+teardown() {
+  if [[ -n ${SERVER:-} ]]; then
+    kill "$SERVER" 2>/dev/null
+    wait "$SERVER" 2>/dev/null
+  fi
+  return 0
+}
+
+# url_infer_job MODEL-JSON X-JSON [FLAGS...]: the tasks of an infer job
+# over 300 rows of 8 features, split with job-split FLAGS.
+url_infer_job() {
+  jq -nc --argjson m "$1" --argjson x "$2" '{kind:"job",v:1,type:"infer",infer:{model:$m,
+    data:{format:"npy",x:$x,rows:300},batch:50}}' | job-split "${@:3}"
+}
+
+# make_www: the model of small.jsonl (trained into store S) and x.npy,
+# 300 x 8 float32 (seed 7), under www/; sets MODEL and X (their sha256).
+make_www() {
+  mkdir -p www
+  job-run --store S small.jsonl >train.jsonl
+  MODEL=$(jq -r .train.final.model_sha256 train.jsonl)
+  cp "$(object S "$MODEL")" www/model.bin
+  "$NUMPY" -c 'import numpy as np; np.save("www/x.npy", np.random.default_rng(7).standard_normal((300, 8)).astype(np.float32))'
+  X=$(sha_of www/x.npy)
+}
+
+@test "URL inputs: a server that drops the connection mid-file gives the local file's bits, then the store does" {
+  make_www
+  # The same inputs from the store and a local path named without a sha256.
+  run -0 --separate-stderr job-run --store S <<<"$(url_infer_job "{\"sha256\":\"$MODEL\"}" '{"path":"www/x.npy"}')"
+  want=$(jq -c '[.infer.predictions_sha256, .infer.trace.root]' <<<"$output")
+  assert_jq .header.inputs.data.x "$X"
+  # Every response cut after 1000 bytes, three times: resumed with ranges.
+  serve www --drops 3 --drop-after 1000
+  url_infer_job "{\"sha256\":\"$MODEL\",\"url\":\"http://127.0.0.1:$PORT/model.bin\"}" \
+    "{\"url\":\"http://127.0.0.1:$PORT/x.npy\",\"sha256\":\"$X\"}" >net.jsonl
+  run -0 --separate-stderr job-run --store Net net.jsonl
+  assert_equal "$(jq -c '[.infer.predictions_sha256, .infer.trace.root]' <<<"$output")" "$want"
+  assert_jq .header.inputs.data.x "$X"
+  grep -q '^GET /model.bin bytes=1000- 206$' requests.log || fail "no resumed request: $(cat requests.log)"
+  grep -q '^GET /x.npy bytes=' requests.log || fail "x.npy was not resumed: $(cat requests.log)"
+  assert_equal "$(sha_of "$(object Net "$X")")" "$X"
+  assert_equal "$(sha_of "$(object Net "$MODEL")")" "$MODEL"
+  assert_equal "$(find Net/tmp -type f | wc -l)" 0
+  # With the server gone, a rerun (another shard, or after kill -9) finds
+  # both inputs in the store.
+  kill "$SERVER"
+  wait "$SERVER" 2>/dev/null || true
+  SERVER=
+  run -0 --separate-stderr job-run --store Net --force net.jsonl
+  assert_equal "$(jq -c '[.infer.predictions_sha256, .infer.trace.root]' <<<"$output")" "$want"
+}
+
+@test "URL inputs: shards run at once into one store download each input once" {
+  make_www
+  run -0 --separate-stderr job-run --store S <<<"$(url_infer_job "{\"sha256\":\"$MODEL\"}" '{"path":"www/x.npy"}')"
+  want=$(jq -r .infer.predictions_sha256 <<<"$output")
+  # Two cuts and their backoff keep the first download going while the
+  # other shards start: they wait for it, then read the store.
+  serve www --drops 2 --drop-after 1000
+  url_infer_job "{\"sha256\":\"$MODEL\",\"url\":\"http://127.0.0.1:$PORT/model.bin\"}" \
+    "{\"url\":\"http://127.0.0.1:$PORT/x.npy\",\"sha256\":\"$X\"}" --shard-rows 50 >shards.jsonl
+  assert_equal "$(wc -l <shards.jsonl)" 6
+  run -0 --separate-stderr parallel -j6 job-run --store Net --task-index {} shards.jsonl ::: 0 1 2 3 4 5
+  assert_equal "$(grep -c '^GET /model.bin -' requests.log)" 1
+  assert_equal "$(grep -c '^GET /x.npy -' requests.log)" 1
+  assert_equal "$(find Net/tmp -type f | wc -l)" 0
+  # The shards' predictions are the whole's, row for row.
+  run -0 "$NUMPY" -c '
+import sys
+import numpy as np
+whole = np.load(sys.argv[1])
+parts = np.concatenate([np.load(f) for f in sys.argv[2:]])
+assert parts.tobytes() == whole.tobytes()' "$(object S "$want")" \
+    $(job-run --store Net shards.jsonl 2>/dev/null | jq -r .infer.predictions_sha256 | while read -r r; do object Net "$r"; done)
+}
+
+@test "URL inputs: a download cut short in an earlier run resumes from its .part in the store" {
+  make_www
+  run -0 --separate-stderr job-run --store S <<<"$(url_infer_job "{\"sha256\":\"$MODEL\"}" '{"path":"www/x.npy"}')"
+  want=$(jq -r .infer.trace.root <<<"$output")
+  # What a killed run leaves (store.h: tmp/fetch-<hex>.part), from store S
+  # that holds the model.
+  cp -r S Part
+  chmod -R u+w Part
+  mkdir -p Part/tmp
+  head -c 4000 www/x.npy >"Part/tmp/fetch-${X#sha256:}.part"
+  serve www
+  run -0 --separate-stderr job-run --store Part <<<"$(url_infer_job "{\"sha256\":\"$MODEL\"}" \
+    "{\"url\":\"http://127.0.0.1:$PORT/x.npy\",\"sha256\":\"$X\"}")"
+  assert_jq .infer.trace.root "$want"
+  assert_equal "$(cat requests.log)" "GET /x.npy bytes=4000- 206"
+  assert_equal "$(find Part/tmp -type f | wc -l)" 0
+}
+
+@test "URL inputs: a wrong sha256 is 65 naming the field and keeps nothing; an unreachable server is 75" {
+  make_www
+  serve www
+  printf 'other bytes' >other.bin
+  y=$(sha_of other.bin)
+  model="{\"sha256\":\"$MODEL\",\"url\":\"http://127.0.0.1:$PORT/model.bin\"}"
+  run -65 --separate-stderr job-run --store Net <<<"$(url_infer_job "$model" \
+    "{\"url\":\"http://127.0.0.1:$PORT/x.npy\",\"sha256\":\"$y\"}")"
+  assert_output ''
+  stderr_has "http://127.0.0.1:$PORT/x.npy has SHA-256 $X, not the expected $y"
+  stderr_has "field .infer.data.x.sha256"
+  # The model came and stays; of x nothing, under either hash.
+  assert_equal "$(find Net -type f)" "$(object Net "$MODEL")"
+  # Nothing listens on the port once the server is gone: connection
+  # refused, retried with backoff (0.5 s doubling: about 4-8 s), then 75.
+  kill "$SERVER"
+  wait "$SERVER" 2>/dev/null || true
+  SERVER=
+  run -75 --separate-stderr job-run --store Net <<<"$(url_infer_job "$model" \
+    "{\"url\":\"http://127.0.0.1:$PORT/x.npy\",\"sha256\":\"$X\"}")"
+  assert_output ''
+  stderr_has "http://127.0.0.1:$PORT/x.npy"
+  stderr_has "gave up after 5 attempts"
+  assert_not_exist "$(object Net "$X")"
 }
 
 # ---- store location ----------------------------------------------------
