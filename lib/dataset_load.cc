@@ -51,7 +51,7 @@ Dataset load_dataset(const json& data, const std::string& loss, int outputs, con
                      json* inputs) {
   if (inputs) *inputs = json::object();
   if (data.contains("synthetic")) {
-    if (inputs) *inputs = dataset_inputs(data);
+    if (inputs) *inputs = {{"synthetic", sha256_ref(sha256(canonical_json(data["synthetic"])))}};
     const json& s = data["synthetic"];
     const int rows = s["rows"], features = s["features"];
     const uint64_t seed = s["seed"];
@@ -86,17 +86,6 @@ Dataset load_dataset(const json& data, const std::string& loss, int outputs, con
     d.targets = std::move(y.data);
   }
   return d;
-}
-
-json dataset_inputs(const json& data) {
-  if (data.contains("synthetic")) return {{"synthetic", sha256_ref(sha256(canonical_json(data["synthetic"])))}};
-  json out = json::object();
-  for (const char* which : {"x", "y"})
-    if (data.contains(which))
-      out[which] = data[which].contains("sha256")
-                       ? data[which]["sha256"].get<std::string>()
-                       : sha256_ref(sha256(read_input(data[which]["path"].get<std::string>(), std::nullopt)));
-  return out;
 }
 
 }  // namespace grid

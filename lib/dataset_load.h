@@ -25,9 +25,4 @@ class Store;
 Dataset load_dataset(const json& data, const std::string& loss, int outputs, const std::string& path,
                      Store* store = nullptr, json* inputs = nullptr);
 
-// What the data is, as load_dataset's `inputs`, for callers that did not
-// ask load_dataset for it: a file named without a sha256 is read and
-// hashed again here, so it may not be the bytes loaded earlier.
-json dataset_inputs(const json& data);
-
 }  // namespace grid

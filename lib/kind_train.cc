@@ -124,7 +124,8 @@ json train_run(const json& task, RunContext& ctx) {
   train_validate(spec, ".train");
   const MlpConfig config = train_config(spec);
   const int64_t every = spec["checkpoint_every"];
-  Dataset data = load_dataset(spec["data"], config.loss, config.layers.back(), ".train.data");
+  json data_inputs;  // the bytes actually trained on, for the header
+  Dataset data = load_dataset(spec["data"], config.loss, config.layers.back(), ".train.data", ctx.store, &data_inputs);
   GemmEngine engine;
   engine.mode = ctx.mode == "fast" ? NumericMode::fast : NumericMode::exact;
   engine.cuda = ctx.device.backend == Backend::cuda;
@@ -209,7 +210,7 @@ json train_run(const json& task, RunContext& ctx) {
   for (const Digest& s : states) leaves.push_back(merkle_leaf_hash(std::string_view(reinterpret_cast<const char*>(s.data()), s.size())));
   Digest model = ctx.store->put(trainer.serialize_model());
   const float final_loss = trainer.evaluate_loss();
-  json out = {{"inputs", {{"data", dataset_inputs(spec["data"])}, {"spec", sha256_ref(sha256(canonical_json(spec)))}}},
+  json out = {{"inputs", {{"data", data_inputs}, {"spec", sha256_ref(sha256(canonical_json(spec)))}}},
               {"trace",
                {{"tree", "rfc6962"},
                 {"leaf", "SHA-256 of serialize_state() after step i, i = 0 (initial) .. steps"},
