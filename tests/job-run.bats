@@ -867,6 +867,9 @@ file_job() {
     job-split >url.jsonl
   run -0 --separate-stderr job-run --store S url.jsonl
   assert_jq .train.final.state_sha256 "$csv_state"
+  assert_jq .header.inputs.data.x "$(sha_of x.csv)"
+  # Training data by URL is kept in the store, by its sha256, like infer's.
+  assert_equal "$(sha_of "$(object S "$(sha_of x.csv)")")" "$(sha_of x.csv)"
 }
 
 # ---- inputs by URL over HTTP ------------------------------------------
