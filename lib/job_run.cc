@@ -125,7 +125,9 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     auto t0 = std::chrono::steady_clock::now();
     json part = kind.run(task, ctx);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    json header = {{"task", task_id}, {"mode", mode}, {"kernel", mode == "exact" ? kExactKernel : kFastKernel}, {"device", device.name()},
+    json header = {{"task", task_id}, {"mode", mode}, {"kernel", mode == "exact"                    ? kExactKernel
+                                  : device.backend == Backend::cuda ? kFastKernelCuda
+                                                                    : kFastKernel}, {"device", device.name()},
                    {"seed", task.value("seed", json())}};
     if (part.contains("inputs")) {
       header["inputs"] = part["inputs"];

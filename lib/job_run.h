@@ -23,6 +23,7 @@ class Store;
 constexpr const char* kExactKernel = "grid-exact-1";
 constexpr const char* kFastKernelFamily = "grid-fast-1";
 constexpr const char* kFastKernel = "grid-fast-1 (OpenBLAS, libm)";
+constexpr const char* kFastKernelCuda = "grid-fast-1 (cuBLAS FP32, libm)";
 
 struct RunOptions {
   std::vector<std::string> inputs;
