@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -52,10 +53,13 @@ std::vector<float> random_matrix(std::mt19937& rng, int rows, int ld) {
   exact_gemm_cpu(m, n, k, A.data(), lda, B.data(), ldb, cpu.data(), ldc, 0);
   exact_gemm_cuda_host(m, n, k, A.data(), lda, B.data(), ldb, gpu.data(), ldc);
   for (std::size_t x = 0; x < cpu.size(); ++x)
-    if (!same_float(gpu[x], cpu[x]))
-      return ::testing::AssertionFailure()
-             << "C[" << x / ldc << "][" << x % ldc << "]: gpu " << std::hexfloat << gpu[x]
-             << ", cpu " << cpu[x];
+    if (!same_float(gpu[x], cpu[x])) {
+      // One stream: AssertionResult's << would drop std::hexfloat.
+      std::ostringstream text;
+      text << "C[" << x / ldc << "][" << x % ldc << "]: gpu " << std::hexfloat << gpu[x]
+           << ", cpu " << cpu[x];
+      return ::testing::AssertionFailure() << text.str();
+    }
   return ::testing::AssertionSuccess();
 }
 

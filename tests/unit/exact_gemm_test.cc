@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -64,10 +65,13 @@ bool same_float(float a, float b) {
 ::testing::AssertionResult same_floats(const std::vector<float>& got,
                                        const std::vector<float>& want, int n) {
   for (std::size_t x = 0; x < want.size(); ++x)
-    if (!same_float(got[x], want[x]))
-      return ::testing::AssertionFailure()
-             << "C[" << x / n << "][" << x % n << "] = " << std::hexfloat << got[x]
-             << ", want " << want[x];
+    if (!same_float(got[x], want[x])) {
+      // One stream: AssertionResult's << would drop std::hexfloat.
+      std::ostringstream text;
+      text << "C[" << x / n << "][" << x % n << "] = " << std::hexfloat << got[x] << ", want "
+           << want[x];
+      return ::testing::AssertionFailure() << text.str();
+    }
   return ::testing::AssertionSuccess();
 }
 
