@@ -46,6 +46,11 @@ void fast_gemm_cuda_host(bool trans_a, bool trans_b, int m, int n, int k, const 
 // out, so tests can compare device and CPU bits for each op.
 void exact_unary_cuda_host(ExactUnary op, const float* in, float* out, std::size_t n);
 
+// out[i] = exact_binary(op, a[i], b[i]) computed on the device, host arrays
+// in and out, for the same comparison of add, sub, mul and div.
+void exact_binary_cuda_host(ExactBinary op, const float* a, const float* b, float* out,
+                            std::size_t n);
+
 #if !GRID_CUDA
 inline int cuda_device_count(std::string* why) {
   if (why) *why = "this build has no CUDA backend (built with CUDA=0)";
@@ -68,6 +73,10 @@ inline void fast_gemm_cuda_host(bool, bool, int, int, int, const float*, int, co
 
 inline void exact_unary_cuda_host(ExactUnary, const float*, float*, std::size_t) {
   throw DeviceError("exact_unary_cuda_host: this build has no CUDA backend (built with CUDA=0)");
+}
+
+inline void exact_binary_cuda_host(ExactBinary, const float*, const float*, float*, std::size_t) {
+  throw DeviceError("exact_binary_cuda_host: this build has no CUDA backend (built with CUDA=0)");
 }
 #endif
 

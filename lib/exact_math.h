@@ -214,6 +214,20 @@ GRID_HD inline float exact_unary(ExactUnary op, float x) {
   return bits_float(0x7fc00000u);
 }
 
+// The basic binary operations, by name, for the same reason: one device
+// kernel runs each of them so tests can compare its bits with the CPU's.
+enum class ExactBinary : int { add = 0, sub = 1, mul = 2, div = 3 };
+
+GRID_HD inline float exact_binary(ExactBinary op, float a, float b) {
+  switch (op) {
+    case ExactBinary::add: return exact_add(a, b);
+    case ExactBinary::sub: return exact_sub(a, b);
+    case ExactBinary::mul: return exact_mul(a, b);
+    case ExactBinary::div: return exact_div(a, b);
+  }
+  return bits_float(0x7fc00000u);
+}
+
 }  // namespace grid
 
 #endif  // GRID_EXACT_MATH_H

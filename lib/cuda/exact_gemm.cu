@@ -119,6 +119,24 @@ __global__ void exact_unary_kernel(ExactUnary op, const float* __restrict__ in,
     out[i] = exact_unary(op, in[i]);
 }
 
+__global__ void exact_binary_kernel(ExactBinary op, const float* __restrict__ a,
+                                    const float* __restrict__ b, float* __restrict__ out,
+                                    std::size_t n) {
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += stride)
+    out[i] = exact_binary(op, a[i], b[i]);
+}
+
+// Enough blocks to fill any current GPU; the grid-stride loops cover the rest.
+constexpr int kElementwiseThreads = 256;
+constexpr int kElementwiseMaxBlocks = 4096;
+
+int elementwise_blocks(std::size_t n) {
+  return static_cast<int>(std::min<std::size_t>(
+      kElementwiseMaxBlocks, (n + kElementwiseThreads - 1) / kElementwiseThreads));
+}
+
 }  // namespace
 
 int cuda_device_count(std::string* why) {
@@ -163,13 +181,22 @@ void exact_gemm_cuda_host(int m, int n, int k, const float* A, int lda, const fl
 
 void exact_unary_cuda_host(ExactUnary op, const float* in, float* out, std::size_t n) {
   if (n == 0) return;
-  // Enough blocks to fill any current GPU; the grid-stride loop covers the rest.
-  constexpr int kThreads = 256, kMaxBlocks = 4096;
-  const int blocks = static_cast<int>(
-      std::min<std::size_t>(kMaxBlocks, (n + kThreads - 1) / kThreads));
   CudaMemory d_in(n * sizeof(float)), d_out(n * sizeof(float));
   GRID_CUDA_CHECK(cudaMemcpy(d_in.get(), in, n * sizeof(float), cudaMemcpyHostToDevice));
-  exact_unary_kernel<<<blocks, kThreads>>>(op, d_in.as<float>(), d_out.as<float>(), n);
+  exact_unary_kernel<<<elementwise_blocks(n), kElementwiseThreads>>>(op, d_in.as<float>(),
+                                                                      d_out.as<float>(), n);
+  GRID_CUDA_CHECK(cudaGetLastError());
+  GRID_CUDA_CHECK(cudaMemcpy(out, d_out.get(), n * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
+void exact_binary_cuda_host(ExactBinary op, const float* a, const float* b, float* out,
+                            std::size_t n) {
+  if (n == 0) return;
+  CudaMemory d_a(n * sizeof(float)), d_b(n * sizeof(float)), d_out(n * sizeof(float));
+  GRID_CUDA_CHECK(cudaMemcpy(d_a.get(), a, n * sizeof(float), cudaMemcpyHostToDevice));
+  GRID_CUDA_CHECK(cudaMemcpy(d_b.get(), b, n * sizeof(float), cudaMemcpyHostToDevice));
+  exact_binary_kernel<<<elementwise_blocks(n), kElementwiseThreads>>>(
+      op, d_a.as<float>(), d_b.as<float>(), d_out.as<float>(), n);
   GRID_CUDA_CHECK(cudaGetLastError());
   GRID_CUDA_CHECK(cudaMemcpy(out, d_out.get(), n * sizeof(float), cudaMemcpyDeviceToHost));
 }

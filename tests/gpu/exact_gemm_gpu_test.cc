@@ -9,12 +9,14 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 #include "device_cuda.h"
 #include "exact_gemm.h"
 #include "exact_math.h"
+#include "../unit/exact_shapes.h"  // the CPU test's random shapes
 
 namespace grid {
 namespace {
@@ -51,31 +53,34 @@ std::vector<float> random_matrix(std::mt19937& rng, int rows, int ld) {
   exact_gemm_cpu(m, n, k, A.data(), lda, B.data(), ldb, cpu.data(), ldc, 0);
   exact_gemm_cuda_host(m, n, k, A.data(), lda, B.data(), ldb, gpu.data(), ldc);
   for (std::size_t x = 0; x < cpu.size(); ++x)
-    if (!same_float(gpu[x], cpu[x]))
-      return ::testing::AssertionFailure()
-             << "C[" << x / ldc << "][" << x % ldc << "]: gpu " << std::hexfloat << gpu[x]
-             << ", cpu " << cpu[x];
+    if (!same_float(gpu[x], cpu[x])) {
+      // One stream: AssertionResult's << would drop std::hexfloat.
+      std::ostringstream text;
+      text << "C[" << x / ldc << "][" << x % ldc << "]: gpu " << std::hexfloat << gpu[x]
+           << ", cpu " << cpu[x];
+      return ::testing::AssertionFailure() << text.str();
+    }
   return ::testing::AssertionSuccess();
 }
 
 TEST_F(ExactGpu, GemmMatchesCpuBitForBit) {
-  struct Shape {
-    int m, n, k;
-  };
   // Edges of the GPU tiles (64x64, K 16) and of the CPU blocking, and sizes
-  // large enough to occupy the whole GPU.
-  const Shape shapes[] = {{1, 1, 1},      {1, 1, 17},      {2, 3, 1},      {63, 65, 15},
-                          {64, 64, 16},   {65, 63, 17},    {5, 15, 3},     {7, 17, 257},
-                          {1, 300, 64},   {300, 1, 64},    {95, 255, 511}, {97, 257, 513},
-                          {13, 1000, 9},  {1000, 13, 9},   {31, 47, 1031}, {191, 383, 129},
-                          {513, 257, 1031}, {1024, 1024, 1024}, {2000, 77, 3000},
-                          {129, 4097, 65}};
+  // large enough to occupy the whole GPU; then the CPU test's random shapes.
+  std::vector<GemmShape> shapes = {
+      {1, 1, 1},      {1, 1, 17},      {2, 3, 1},      {63, 65, 15},
+      {64, 64, 16},   {65, 63, 17},    {5, 15, 3},     {7, 17, 257},
+      {1, 300, 64},   {300, 1, 64},    {95, 255, 511}, {97, 257, 513},
+      {13, 1000, 9},  {1000, 13, 9},   {31, 47, 1031}, {191, 383, 129},
+      {513, 257, 1031}, {1024, 1024, 1024}, {2000, 77, 3000},
+      {129, 4097, 65}};
+  for (const GemmShape& s : random_gemm_shapes()) shapes.push_back(s);
   std::mt19937 rng(kSeed);
-  for (const Shape& s : shapes) {
+  for (const GemmShape& s : shapes) {
     const int lda = s.k + (s.m % 2), ldb = s.n + (s.k % 3);
     std::vector<float> A = random_matrix(rng, s.m, lda), B = random_matrix(rng, s.k, ldb);
     EXPECT_TRUE(gpu_matches_cpu(s.m, s.n, s.k, A, lda, B, ldb))
-        << "seed " << kSeed << " shape " << s.m << "x" << s.n << "x" << s.k;
+        << "seed " << kSeed << " shape " << s.m << "x" << s.n << "x" << s.k
+        << " (random shapes drawn with seed " << kRandomShapeSeed << ")";
   }
 }
 
@@ -108,6 +113,29 @@ TEST_F(ExactGpu, GemmRejectsBadArguments) {
   EXPECT_THROW(exact_gemm_cuda_host(2, 2, 2, x, 1, x, 2, x, 2), std::invalid_argument);
 }
 
+// Positive special values of exp, log, sqrt and relu (the test adds their
+// negatives): zero, the subnormal and normal extremes, Inf, NaNs, 1, and
+// the edges where exp overflows, goes subnormal and underflows to 0, where
+// its early returns (x > 89, x < -104) begin, and log's neighbours of 1.
+std::vector<float> unary_specials() {
+  std::vector<float> v = {0.0f, FLT_TRUE_MIN, 0x1p-148f, 0x1.fffffcp-127f, FLT_MIN,
+                          0x1.000002p-126f, FLT_MAX, 0x1.fffffcp127f,
+                          std::numeric_limits<float>::infinity(), bits_float(0x7fc00000u),
+                          bits_float(0x7fa00000u), bits_float(0x7fffffffu), 1.0f,
+                          0x1.fffffep-1f, 0x1.000002p0f, 0x1.6a09e6p0f, 0x1.6a09e8p0f,
+                          0x1.6a09e6p-1f, 2.0f, 0.5f, 0x1p-23f, 0x1p-24f, 1e-30f,
+                          // exp: last finite, first Inf, around the cut-offs 89 and -104
+                          0x1.62e42ep+6f, 0x1.62e430p+6f, 88.0f, 88.7228f, 0x1.63fffep+6f,
+                          89.0f, 0x1.640002p+6f, 90.0f, 0x1.9ffffep+6f, 104.0f,
+                          0x1.a00002p+6f, 1e10f,
+                          // exp: normal -> subnormal (-87.34) and last subnormal (-103.97)
+                          87.0f, 87.3365f, 87.33655f, 87.3366f, 100.0f, 103.0f, 103.27893f,
+                          103.9f, 103.972f, 103.97208f, 103.9721f,
+                          // exp: k changes at +-ln2/2
+                          0.34657359f, 0x1.62e430p-2f, 0x1.62e42ep-2f};
+  return v;
+}
+
 TEST_F(ExactGpu, UnaryOpsMatchCpuBitForBit) {
   // Every 97th float bit pattern (44 million values, all exponents), plus
   // a dense sample of the ranges where exp and log do most of their work.
@@ -117,6 +145,8 @@ TEST_F(ExactGpu, UnaryOpsMatchCpuBitForBit) {
   std::mt19937 rng(kSeed + 2);
   std::uniform_real_distribution<float> exp_range(-104.0f, 89.0f), near_one(0.5f, 2.0f);
   for (int i = 0; i < 1000000; ++i) in.push_back(exp_range(rng)), in.push_back(near_one(rng));
+  // The stride above misses the special values; every one, with both signs.
+  for (float x : unary_specials()) in.push_back(x), in.push_back(-x);
   std::vector<float> gpu(in.size());
   const ExactUnary ops[] = {ExactUnary::exp, ExactUnary::log, ExactUnary::sqrt,
                             ExactUnary::relu};
@@ -127,6 +157,49 @@ TEST_F(ExactGpu, UnaryOpsMatchCpuBitForBit) {
       ASSERT_TRUE(same_float(gpu[i], cpu))
           << "op " << static_cast<int>(op) << " x=" << std::hexfloat << in[i] << " gpu "
           << gpu[i] << " cpu " << cpu;
+    }
+  }
+}
+
+// Every pair of special values, with both signs, for add, sub, mul and div:
+// signed zeros, subnormals, the normal extremes, Inf, NaNs, and pairs whose
+// sum or product overflows, underflows to a subnormal or to zero, or ties.
+std::vector<float> binary_specials() {
+  std::vector<float> v = {0.0f, FLT_TRUE_MIN, 0x1p-148f, 0x1.8p-148f, 0x1.fffffcp-127f,
+                          FLT_MIN, 0x1.000002p-126f, 0x1p-127f, FLT_MAX, 0x1.fffffcp127f,
+                          0x1p127f, 0x1p103f, 0x1.fffffep102f,
+                          std::numeric_limits<float>::infinity(), bits_float(0x7fc00000u),
+                          bits_float(0x7fa00000u), 1.0f, 3.0f, 0.5f, 0.75f, 1.5f, 2.0f,
+                          0x1.000002p0f, 0x1.fffffep-1f, 0x1p-24f, 0x1p-25f, 0x1p64f,
+                          0x1p-63f, 0x1p-75f, 0x1.000002p-75f, 0x1p-100f, 10.0f, 1e-30f, 1e30f};
+  const std::size_t positives = v.size();
+  for (std::size_t i = 0; i < positives; ++i) v.push_back(-v[i]);
+  return v;
+}
+
+TEST_F(ExactGpu, BinaryOpsMatchCpuBitForBit) {
+  std::vector<float> a, b;
+  const std::vector<float> specials = binary_specials();
+  for (float x : specials)
+    for (float y : specials) a.push_back(x), b.push_back(y);
+  // Random bit patterns: every exponent pairing, NaNs and Infs included.
+  std::mt19937 rng(kSeed + 3);
+  for (int i = 0; i < 300000; ++i)
+    a.push_back(bits_float(static_cast<std::uint32_t>(rng()))),
+        b.push_back(bits_float(static_cast<std::uint32_t>(rng())));
+  // Random operands close in magnitude: cancellation in add/sub.
+  std::uniform_real_distribution<float> unit(1.0f, 2.0f);
+  for (int i = 0; i < 100000; ++i) a.push_back(unit(rng)), b.push_back(-unit(rng));
+  std::vector<float> gpu(a.size());
+  const ExactBinary ops[] = {ExactBinary::add, ExactBinary::sub, ExactBinary::mul,
+                             ExactBinary::div};
+  for (ExactBinary op : ops) {
+    exact_binary_cuda_host(op, a.data(), b.data(), gpu.data(), a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const float cpu = exact_binary(op, a[i], b[i]);
+      ASSERT_TRUE(same_float(gpu[i], cpu))
+          << "seed " << kSeed + 3 << " op " << static_cast<int>(op) << " a=" << std::hexfloat
+          << a[i] << " b=" << b[i] << " gpu " << gpu[i] << " cpu " << cpu;
     }
   }
 }

@@ -8,26 +8,28 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
+
+#include "exact_shapes.h"
 
 namespace grid {
 namespace {
 
 const std::uint32_t kSeed = 7041;
 
-struct Shape {
-  int m, n, k;
-};
-
 // Edges of every blocking level (micro-tile 6x16, K block 256, work item
 // 96x256) and a few odd sizes, up to 513x257x1031.
-const Shape kShapes[] = {
+const std::vector<GemmShape> kEdgeShapes = {
     {1, 1, 1},     {1, 1, 7},      {2, 3, 1},     {5, 15, 3},     {6, 16, 256},
     {7, 17, 257},  {12, 32, 255},  {1, 300, 64},  {300, 1, 64},   {95, 255, 511},
     {96, 256, 512}, {97, 257, 513}, {13, 1000, 9}, {1000, 13, 9},  {64, 64, 1},
     {31, 47, 1031}, {100, 100, 100}, {191, 383, 129}, {200, 17, 600}, {513, 257, 1031},
 };
+
+// The scalar kernel is slow: it runs only on shapes up to this many fmas.
+const long kPortableMaxFmas = 2000000;
 
 // rows x ld values: the padding past each row's width is random too.
 std::vector<float> random_matrix(std::mt19937& rng, int rows, int ld) {
@@ -63,10 +65,13 @@ bool same_float(float a, float b) {
 ::testing::AssertionResult same_floats(const std::vector<float>& got,
                                        const std::vector<float>& want, int n) {
   for (std::size_t x = 0; x < want.size(); ++x)
-    if (!same_float(got[x], want[x]))
-      return ::testing::AssertionFailure()
-             << "C[" << x / n << "][" << x % n << "] = " << std::hexfloat << got[x]
-             << ", want " << want[x];
+    if (!same_float(got[x], want[x])) {
+      // One stream: AssertionResult's << would drop std::hexfloat.
+      std::ostringstream text;
+      text << "C[" << x / n << "][" << x % n << "] = " << std::hexfloat << got[x] << ", want "
+           << want[x];
+      return ::testing::AssertionFailure() << text.str();
+    }
   return ::testing::AssertionSuccess();
 }
 
@@ -78,15 +83,17 @@ std::vector<float> run_exact(int m, int n, int k, const std::vector<float>& A, i
   return C;
 }
 
-TEST(ExactGemm, MatchesDefinitionAcrossShapesThreadsAndKernels) {
-  std::mt19937 rng(kSeed);
-  for (const Shape& s : kShapes) {
+// Every check of one shape list: the kernels' bits against the definition
+// for each thread count, a repeated run, and both kernels.
+void check_matches_definition(const std::vector<GemmShape>& shapes, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (const GemmShape& s : shapes) {
     // Pad leading dimensions on some shapes so strides != widths are covered.
     const int lda = s.k + (s.m % 2), ldb = s.n + (s.k % 3);
     std::vector<float> A = random_matrix(rng, s.m, lda);
     std::vector<float> B = random_matrix(rng, s.k, ldb);
     std::vector<float> want = definition_gemm(s.m, s.n, s.k, A.data(), lda, B.data(), ldb);
-    SCOPED_TRACE(::testing::Message() << "seed " << kSeed << " shape " << s.m << "x" << s.n
+    SCOPED_TRACE(::testing::Message() << "seed " << seed << " shape " << s.m << "x" << s.n
                                       << "x" << s.k);
     for (int threads : {1, 2, 3, 7}) {
       EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, threads), want, s.n))
@@ -96,7 +103,7 @@ TEST(ExactGemm, MatchesDefinitionAcrossShapesThreadsAndKernels) {
         << "repeated run";
     EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 0), want, s.n))
         << "threads 0 (hardware)";
-    if (static_cast<long>(s.m) * s.n * s.k <= 2000000) {  // the scalar kernel is slow
+    if (static_cast<long>(s.m) * s.n * s.k <= kPortableMaxFmas) {
       EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 3, GemmKernel::portable),
                               want, s.n))
           << "portable kernel";
@@ -106,9 +113,9 @@ TEST(ExactGemm, MatchesDefinitionAcrossShapesThreadsAndKernels) {
 
 // The sequential fp32 chain's error is bounded by k * 2^-24 * sum|a||b| (to
 // first order); the factor 1.01 covers the higher-order terms.
-TEST(ExactGemm, WithinFp32ErrorBoundOfDoubleReference) {
-  std::mt19937 rng(kSeed + 1);
-  for (const Shape& s : kShapes) {
+void check_error_bound(const std::vector<GemmShape>& shapes, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (const GemmShape& s : shapes) {
     std::vector<float> A = random_matrix(rng, s.m, s.k);
     std::vector<float> B = random_matrix(rng, s.k, s.n);
     std::vector<float> C = run_exact(s.m, s.n, s.k, A, s.k, B, s.n, 2);
@@ -120,7 +127,7 @@ TEST(ExactGemm, WithinFp32ErrorBoundOfDoubleReference) {
         for (int p = 0; p < s.k; ++p) abs_sum += std::fabs(double{A[i * s.k + p]} * B[p * s.n + j]);
         const double bound = 1.01 * s.k * std::ldexp(1.0, -24) * abs_sum + 1e-30;
         const double err = std::fabs(C[i * s.n + j] - ref[i * s.n + j]);
-        ASSERT_LE(err, bound) << "seed " << kSeed + 1 << " shape " << s.m << "x" << s.n << "x"
+        ASSERT_LE(err, bound) << "seed " << seed << " shape " << s.m << "x" << s.n << "x"
                               << s.k << " at " << i << "," << j;
         if (i == s.m - 1 && j == s.n - 1) {
           ASSERT_DOUBLE_EQ(ref[i * s.n + j],
@@ -128,6 +135,44 @@ TEST(ExactGemm, WithinFp32ErrorBoundOfDoubleReference) {
         }
       }
   }
+}
+
+TEST(ExactGemm, MatchesDefinitionAcrossShapesThreadsAndKernels) {
+  check_matches_definition(kEdgeShapes, kSeed);
+}
+
+TEST(ExactGemm, WithinFp32ErrorBoundOfDoubleReference) { check_error_bound(kEdgeShapes, kSeed + 1); }
+
+TEST(ExactGemm, RandomShapesMatchDefinition) {
+  SCOPED_TRACE(::testing::Message() << "shapes drawn with seed " << kRandomShapeSeed);
+  check_matches_definition(random_gemm_shapes(), kSeed + 3);
+}
+
+TEST(ExactGemm, RandomShapesWithinFp32ErrorBound) {
+  SCOPED_TRACE(::testing::Message() << "shapes drawn with seed " << kRandomShapeSeed);
+  check_error_bound(random_gemm_shapes(), kSeed + 4);
+}
+
+// The random shapes must exercise what the checks above are for: the
+// threads really split the work (exact_gemm.cc gives each thread at least
+// 2^21 fmas and one 96x256 work item), and the portable kernel runs too. A
+// change of the seed, the draw or those constants that breaks this fails here.
+TEST(ExactGemm, RandomShapesSplitAcrossThreadsAndReachThePortableKernel) {
+  const std::vector<GemmShape> shapes = random_gemm_shapes();
+  ASSERT_EQ(shapes.size(), static_cast<std::size_t>(kRandomShapeCount));
+  int split3 = 0, portable = 0;
+  for (const GemmShape& s : shapes) {
+    SCOPED_TRACE(::testing::Message() << "seed " << kRandomShapeSeed << " shape " << s.m << "x"
+                                      << s.n << "x" << s.k);
+    EXPECT_TRUE(s.m >= 1 && s.m <= kRandomShapeMax.m && s.n >= 1 && s.n <= kRandomShapeMax.n &&
+                s.k >= 1 && s.k <= kRandomShapeMax.k);
+    const double fmas = static_cast<double>(s.m) * s.n * s.k;
+    const long items = (s.m + 95L) / 96 * ((s.n + 255L) / 256);
+    if (fmas >= 3.0 * (1 << 21) && items >= 3) ++split3;
+    if (fmas <= kPortableMaxFmas) ++portable;
+  }
+  EXPECT_GE(split3, 3) << "shapes that 3 threads share";
+  EXPECT_GE(portable, 3) << "shapes small enough for the portable kernel";
 }
 
 // Special values go through each kernel exactly as through the definition.
@@ -140,8 +185,8 @@ TEST(ExactGemm, SpecialValuesFollowDefinition) {
   const int nspecial = sizeof specials / sizeof specials[0];
   std::mt19937 rng(kSeed + 2);
   std::uniform_int_distribution<int> pick(0, nspecial - 1);
-  const Shape shapes[] = {{7, 19, 3}, {13, 33, 300}, {6, 16, 1}};
-  for (const Shape& s : shapes) {
+  const GemmShape shapes[] = {{7, 19, 3}, {13, 33, 300}, {6, 16, 1}};
+  for (const GemmShape& s : shapes) {
     for (int density : {2, 10}) {  // many specials, then a few among ordinary values
       std::vector<float> A = random_matrix(rng, s.m, s.k);
       std::vector<float> B = random_matrix(rng, s.k, s.n);

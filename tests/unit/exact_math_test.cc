@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <vector>
 
 namespace grid {
@@ -154,6 +155,205 @@ TEST(ExactMath, BasicOpsAreCorrectlyRounded) {
   EXPECT_EQ(float_bits(exact_fma(0x1.001p0f, 0x1.001p0f, -1.0f)), float_bits(0x1.0008p-11f));
 }
 
+// A value the compiler cannot see through, so the special cases below run
+// the arithmetic at run time instead of being folded at compile time.
+float opaque(float x) {
+  volatile float v = x;
+  return v;
+}
+
+// Stands for "any NaN" in the expectations (sign and payload are outside
+// the contract).
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+::testing::AssertionResult same_bits(float got, float want) {
+  if (std::isnan(want) ? std::isnan(got) : float_bits(got) == float_bits(want))
+    return ::testing::AssertionSuccess();
+  // One stream: AssertionResult's << would drop the manipulators.
+  std::ostringstream text;
+  text << "got " << std::hexfloat << got << " (0x" << std::hex << float_bits(got) << "), want "
+       << std::hexfloat << want << " (0x" << std::hex << float_bits(want) << ")";
+  return ::testing::AssertionFailure() << text.str();
+}
+
+// IEEE-754 results (round to nearest even, subnormals kept) worked out by
+// hand, bits and signs of zero included.
+TEST(ExactMath, BasicOpsSpecialValues) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float snan = bits_float(0x7fa00000u);  // signaling NaN
+  const float sub_max = 0x1.fffffcp-127f;      // largest subnormal
+  const float tiny = FLT_TRUE_MIN;
+  struct Case {
+    ExactBinary op;
+    float a, b, want;
+  };
+  using E = ExactBinary;
+  const Case cases[] = {
+      // Signed zeros: x + -x is +0, only -0 + -0 is -0.
+      {E::add, -0.0f, -0.0f, -0.0f},
+      {E::add, -0.0f, 0.0f, 0.0f},
+      {E::add, 0.0f, -0.0f, 0.0f},
+      {E::add, 1.0f, -1.0f, 0.0f},
+      {E::add, -1.0f, 1.0f, 0.0f},
+      {E::add, -tiny, tiny, 0.0f},
+      {E::add, -0.0f, -tiny, -tiny},
+      {E::sub, 0.0f, 0.0f, 0.0f},
+      {E::sub, -0.0f, 0.0f, -0.0f},
+      {E::sub, 0.0f, -0.0f, 0.0f},
+      {E::sub, -0.0f, -0.0f, 0.0f},
+      {E::sub, 3.0f, 3.0f, 0.0f},
+      {E::mul, 0.0f, -1.0f, -0.0f},
+      {E::mul, -0.0f, -0.0f, 0.0f},
+      {E::mul, -0.0f, 5.0f, -0.0f},
+      {E::mul, -0.0f, FLT_MAX, -0.0f},
+      {E::div, -0.0f, 1.0f, -0.0f},
+      {E::div, 0.0f, -1.0f, -0.0f},
+      {E::div, 1.0f, inf, 0.0f},
+      {E::div, -1.0f, inf, -0.0f},
+      {E::div, 1.0f, -inf, -0.0f},
+      // Division by zero, Inf and NaN.
+      {E::div, 1.0f, 0.0f, inf},
+      {E::div, 1.0f, -0.0f, -inf},
+      {E::div, -1.0f, -0.0f, inf},
+      {E::div, -tiny, 0.0f, -inf},
+      {E::div, 0.0f, 0.0f, kNaN},
+      {E::div, -0.0f, 0.0f, kNaN},
+      {E::div, inf, inf, kNaN},
+      {E::div, inf, -0.0f, -inf},
+      {E::div, -inf, 2.0f, -inf},
+      {E::add, inf, -inf, kNaN},
+      {E::sub, inf, inf, kNaN},
+      {E::sub, -inf, -inf, kNaN},
+      {E::add, inf, inf, inf},
+      {E::add, -inf, -FLT_MAX, -inf},
+      {E::sub, FLT_MAX, -inf, inf},
+      {E::mul, 0.0f, inf, kNaN},
+      {E::mul, -0.0f, -inf, kNaN},
+      {E::mul, inf, -1.0f, -inf},
+      {E::mul, -inf, -tiny, inf},
+      {E::add, kNaN, 1.0f, kNaN},
+      {E::add, 1.0f, -kNaN, kNaN},
+      {E::sub, snan, 0.0f, kNaN},
+      {E::mul, kNaN, 0.0f, kNaN},
+      {E::mul, snan, inf, kNaN},
+      {E::div, kNaN, kNaN, kNaN},
+      {E::div, 0.0f, snan, kNaN},
+      // Overflow: to Inf, and the exact tie at FLT_MAX + half an ulp
+      // (2^103), which rounds to the even 2^128, i.e. Inf.
+      {E::add, FLT_MAX, FLT_MAX, inf},
+      {E::sub, -FLT_MAX, FLT_MAX, -inf},
+      {E::add, FLT_MAX, 0x1p103f, inf},
+      {E::add, FLT_MAX, 0x1.fffffep102f, FLT_MAX},
+      {E::sub, -FLT_MAX, 0x1p103f, -inf},
+      {E::mul, FLT_MAX, 2.0f, inf},
+      {E::mul, FLT_MAX, -1.0000001f, -inf},
+      {E::mul, 0x1p64f, 0x1p64f, inf},
+      {E::mul, 0x1p64f, 0x1.fffffep63f, 0x1.fffffep127f},
+      {E::div, FLT_MAX, 0.5f, inf},
+      {E::div, 1.0f, tiny, inf},
+      {E::div, -1.0f, FLT_MIN, -0x1p126f},
+      // Subnormal results, and underflow to a signed zero.
+      {E::add, tiny, tiny, 0x1p-148f},
+      {E::sub, FLT_MIN, tiny, sub_max},
+      {E::sub, FLT_MIN, 0x1p-127f, 0x1p-127f},
+      {E::add, sub_max, tiny, FLT_MIN},
+      {E::mul, FLT_MIN, 0.5f, 0x1p-127f},
+      {E::mul, FLT_MIN, 0x1p-23f, tiny},
+      {E::mul, tiny, 0.5f, 0.0f},            // tie: to the even 0
+      {E::mul, -tiny, 0.5f, -0.0f},
+      {E::mul, tiny, 0.75f, tiny},
+      {E::mul, tiny, 1.5f, 0x1p-148f},       // tie 1.5: to the even 2
+      {E::mul, tiny, 2.5f, 0x1p-148f},       // tie 2.5: to the even 2
+      {E::mul, 0x1p-100f, 0x1p-100f, 0.0f},
+      {E::mul, -0x1p-100f, 0x1p-100f, -0.0f},
+      {E::mul, 0x1p-75f, 0x1p-75f, 0.0f},    // exactly half of tiny: to 0
+      {E::mul, 0x1.000002p-75f, 0x1p-75f, tiny},
+      {E::mul, 0x1p-70f, 0x1p-70f, 0x1p-140f},
+      {E::div, FLT_MIN, 2.0f, 0x1p-127f},
+      {E::div, tiny, 2.0f, 0.0f},
+      {E::div, tiny, -2.0f, -0.0f},
+      {E::div, 0x1p-148f, 2.0f, tiny},
+      {E::div, 0x1.8p-148f, 2.0f, 0x1p-148f},  // 1.5 ulps: tie to even
+      {E::div, 1.0f, FLT_MAX, 0x1p-128f},
+      {E::div, -1.0f, 0x1p127f, -0x1p-127f},
+      {E::div, tiny, FLT_MAX, 0.0f},
+      // Ordinary rounding: ties to even, and a quotient that is not exact.
+      {E::add, 1.0f, 0x1p-24f, 1.0f},
+      {E::add, 0x1.000002p0f, 0x1p-24f, 0x1.000004p0f},
+      {E::sub, 1.0f, 0x1p-25f, 1.0f},
+      {E::sub, 1.0f, 0x1p-24f, 0x1.fffffep-1f},
+      {E::add, 16777216.0f, 1.0f, 16777216.0f},
+      {E::add, 16777216.0f, 3.0f, 16777220.0f},
+      {E::div, 1.0f, 3.0f, 0x1.555556p-2f},
+      {E::div, 2.0f, 3.0f, 0x1.555556p-1f},
+      {E::div, -1.0f, 10.0f, -0x1.99999ap-4f},
+      {E::mul, 0x1.000002p0f, 0x1.000002p0f, 0x1.000004p0f},
+      {E::mul, 3.0f, -3.0f, -9.0f},
+      {E::mul, -1.0f, 1.0f, -1.0f},
+  };
+  for (const Case& c : cases) {
+    const float a = opaque(c.a), b = opaque(c.b);
+    const float direct = c.op == E::add   ? exact_add(a, b)
+                         : c.op == E::sub ? exact_sub(a, b)
+                         : c.op == E::mul ? exact_mul(a, b)
+                                          : exact_div(a, b);
+    SCOPED_TRACE(::testing::Message() << "op " << static_cast<int>(c.op) << " a=" << std::hexfloat
+                                      << c.a << " b=" << c.b);
+    EXPECT_TRUE(same_bits(direct, c.want));
+    EXPECT_TRUE(same_bits(exact_binary(c.op, a, b), c.want));
+  }
+}
+
+TEST(ExactMath, SqrtSpecialValues) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const struct {
+    float x, want;
+  } cases[] = {
+      {0.0f, 0.0f},         {-0.0f, -0.0f},  // IEEE: sqrt(-0) = -0
+      {-1.0f, kNaN},        {-FLT_TRUE_MIN, kNaN},
+      {-inf, kNaN},         {inf, inf},
+      {kNaN, kNaN},         {-kNaN, kNaN},
+      {4.0f, 2.0f},         {1.0f, 1.0f},
+      {2.0f, 0x1.6a09e6p0f}, {FLT_MAX, 0x1.fffffep63f},
+      {0x1p-148f, 0x1p-74f}, {FLT_TRUE_MIN, 0x1.6a09e6p-75f},
+      {FLT_MIN, 0x1p-63f},
+  };
+  for (const auto& c : cases) {
+    const float x = opaque(c.x);
+    EXPECT_TRUE(same_bits(exact_sqrt(x), c.want)) << std::hexfloat << c.x;
+    EXPECT_TRUE(same_bits(exact_unary(ExactUnary::sqrt, x), c.want)) << std::hexfloat << c.x;
+  }
+}
+
+// The zeros' signs and the NaN inputs, in bits, of exp, log and relu (the
+// *SpecialValues tests above compare some only by value).
+TEST(ExactMath, UnarySpecialValueBits) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const struct {
+    ExactUnary op;
+    float x, want;
+  } cases[] = {
+      {ExactUnary::exp, 0.0f, 1.0f},        {ExactUnary::exp, -0.0f, 1.0f},
+      {ExactUnary::exp, -inf, 0.0f},        {ExactUnary::exp, inf, inf},
+      {ExactUnary::exp, -FLT_MAX, 0.0f},    {ExactUnary::exp, FLT_MAX, inf},
+      {ExactUnary::exp, 89.0f, inf},        {ExactUnary::exp, -104.0f, 0.0f},
+      {ExactUnary::exp, kNaN, kNaN},        {ExactUnary::exp, -kNaN, kNaN},
+      {ExactUnary::log, 1.0f, 0.0f},        {ExactUnary::log, 0.0f, -inf},
+      {ExactUnary::log, -0.0f, -inf},       {ExactUnary::log, inf, inf},
+      {ExactUnary::log, -1.0f, kNaN},       {ExactUnary::log, -inf, kNaN},
+      {ExactUnary::log, -FLT_TRUE_MIN, kNaN}, {ExactUnary::log, kNaN, kNaN},
+      {ExactUnary::log, -kNaN, kNaN},
+      {ExactUnary::relu, -0.0f, 0.0f},      {ExactUnary::relu, 0.0f, 0.0f},
+      {ExactUnary::relu, -FLT_TRUE_MIN, 0.0f}, {ExactUnary::relu, FLT_TRUE_MIN, FLT_TRUE_MIN},
+      {ExactUnary::relu, -inf, 0.0f},       {ExactUnary::relu, inf, inf},
+      {ExactUnary::relu, kNaN, kNaN},       {ExactUnary::relu, -kNaN, kNaN},
+  };
+  for (const auto& c : cases) {
+    EXPECT_TRUE(same_bits(exact_unary(c.op, opaque(c.x)), c.want))
+        << "op " << static_cast<int>(c.op) << " x=" << std::hexfloat << c.x;
+  }
+}
+
 TEST(ExactMath, Relu) {
   EXPECT_EQ(float_bits(exact_relu(-0.0f)), float_bits(0.0f));
   EXPECT_EQ(float_bits(exact_relu(-1.0f)), float_bits(0.0f));
@@ -182,6 +382,19 @@ TEST(ExactMath, UnaryDispatchAndRepeatedRunsAgree) {
           << "seed " << kSeed + 3 << " op " << static_cast<int>(op) << " x=" << std::hexfloat
           << x;
     }
+  }
+}
+
+TEST(ExactMath, BinaryDispatchMatchesTheOps) {
+  std::mt19937 rng(kSeed + 4);
+  const ExactBinary ops[] = {ExactBinary::add, ExactBinary::sub, ExactBinary::mul,
+                             ExactBinary::div};
+  for (int i = 0; i < 100000; ++i) {
+    const float a = random_bits_float(rng), b = random_bits_float(rng);
+    const float direct[] = {exact_add(a, b), exact_sub(a, b), exact_mul(a, b), exact_div(a, b)};
+    for (int op = 0; op < 4; ++op)
+      ASSERT_TRUE(same_bits(exact_binary(ops[op], a, b), direct[op]))
+          << "seed " << kSeed + 4 << " op " << op << " a=" << std::hexfloat << a << " b=" << b;
   }
 }
 
