@@ -214,20 +214,16 @@ void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   // Work items: kNC columns wide, and as tall as possible (a taller item
   // packs its B block fewer times) while leaving about kItemsPerThread
-  // items per thread so threads finish together. Heights are whole kMC
-  // blocks where the matrix is tall enough, else whole micro-tiles: a
-  // matrix of two or three kMC blocks would otherwise leave one thread
-  // with twice the work of the other.
-  const long long col_items = (n + kNC - 1LL) / kNC, row_tiles = (m + kMR - 1LL) / kMR;
+  // items per thread so threads finish together.
+  const long long col_items = (n + kNC - 1LL) / kNC, row_blocks = (m + kMC - 1LL) / kMC;
   const double fmas = static_cast<double>(m) * n * k;  // double: m*n*k can pass 2^63
   const long long max_threads =
-      std::min({static_cast<long long>(kMaxThreads), row_tiles * col_items,
+      std::min({static_cast<long long>(kMaxThreads), row_blocks * col_items,
                 static_cast<long long>(std::min(fmas / kMinFmasPerThread, 1e9))});
   threads = static_cast<int>(std::clamp<long long>(threads, 1, std::max(1LL, max_threads)));
-  const long long want_rows = std::min(row_tiles, (kItemsPerThread * threads + col_items - 1) / col_items);
-  const long long rows_each = (m + want_rows - 1) / want_rows;
-  const long long unit = rows_each >= kMC ? kMC : kMR;
-  const long long item_rows = (rows_each + unit - 1) / unit * unit;
+  const long long want_rows =
+      std::min(row_blocks, (kItemsPerThread * threads + col_items - 1) / col_items);
+  const long long item_rows = (row_blocks + want_rows - 1) / want_rows * kMC;
   const long long items = (m + item_rows - 1LL) / item_rows * col_items;
 
   // Pack buffers sized for the largest item this problem has, per thread.

@@ -155,8 +155,7 @@ TEST(ExactGemm, RandomShapesWithinFp32ErrorBound) {
 
 // The random shapes must exercise what the checks above are for: the
 // threads really split the work (exact_gemm.cc gives each thread at least
-// 2^21 fmas and one work item, 256 columns wide and at least 6 rows tall),
-// and the portable kernel runs too. A
+// 2^21 fmas and one 96x256 work item), and the portable kernel runs too. A
 // change of the seed, the draw or those constants that breaks this fails here.
 TEST(ExactGemm, RandomShapesSplitAcrossThreadsAndReachThePortableKernel) {
   const std::vector<GemmShape> shapes = random_gemm_shapes();
@@ -168,7 +167,7 @@ TEST(ExactGemm, RandomShapesSplitAcrossThreadsAndReachThePortableKernel) {
     EXPECT_TRUE(s.m >= 1 && s.m <= kRandomShapeMax.m && s.n >= 1 && s.n <= kRandomShapeMax.n &&
                 s.k >= 1 && s.k <= kRandomShapeMax.k);
     const double fmas = static_cast<double>(s.m) * s.n * s.k;
-    const long items = (s.m + 5L) / 6 * ((s.n + 255L) / 256);
+    const long items = (s.m + 95L) / 96 * ((s.n + 255L) / 256);
     if (fmas >= 3.0 * (1 << 21) && items >= 3) ++split3;
     if (fmas <= kPortableMaxFmas) ++portable;
   }
