@@ -27,12 +27,10 @@ std::string result_ref(const std::string& task_id, const std::string& mode, cons
 }  // namespace
 
 std::string result_output(const json& r) {
-  static const std::pair<const char*, const char*> kOutputs[] = {
-      {"train", "/train/final/state_sha256"}, {"gemm", "/gemm/c_sha256"}, {"infer", "/infer/predictions_sha256"}};
   const std::string type = r.contains("type") && r["type"].is_string() ? r["type"].get<std::string>() : "";
-  for (const auto& [t, pointer] : kOutputs) {
-    if (type != t) continue;
-    const json::json_pointer ptr(pointer);
+  for (const JobKind& k : job_kinds()) {
+    if (type != k.name) continue;
+    const json::json_pointer ptr(k.output);
     if (r.contains(ptr) && r[ptr].is_string()) return r[ptr];
   }
   return "";

@@ -13,9 +13,9 @@ namespace grid {
 
 const std::vector<JobKind>& job_kinds() {
   static const std::vector<JobKind> table = {
-      {"gemm", gemm_validate, gemm_split, gemm_run},
-      {"train", train_validate, train_split, train_run},
-      {"infer", infer_validate, infer_split, infer_run},
+      {"gemm", gemm_validate, gemm_split, gemm_run, "/gemm/c_sha256"},
+      {"train", train_validate, train_split, train_run, "/train/final/state_sha256"},
+      {"infer", infer_validate, infer_split, infer_run, "/infer/predictions_sha256"},
   };
   return table;
 }

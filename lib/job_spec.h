@@ -38,6 +38,9 @@ struct JobKind {
   std::vector<TaskBody> (*split)(const json& spec, uint64_t job_seed, const SplitOptions& opt);
   // Runs one task's spec; returns the kind's part of the result.
   json (*run)(const json& task, RunContext& ctx);
+  // Where a result of this kind holds the digest of its output (a JSON
+  // pointer): what quorum compares and a seal commits to.
+  const char* output;
 };
 
 // The registry, and a look-up that throws Error(Exit::data) on ".type".
