@@ -20,6 +20,7 @@
 #include "input_fetch.h"
 #include "store.h"
 #include "synthetic_data.h"
+#include "temp_dir.h"
 
 namespace grid {
 namespace {
@@ -131,17 +132,8 @@ TEST(InferModel, DataOfAnotherWidthIsRefusedBeforeAnyRowIsRead) {
 
 // ---- input_fetch ---------------------------------------------------------
 
-class FetchInputTest : public ::testing::Test {
+class FetchInputTest : public TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/grid-fetch-input-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    int rc = std::system(("chmod -R u+w '" + dir_ + "' 2>/dev/null; rm -rf '" + dir_ + "'").c_str());
-    (void)rc;
-  }
   std::vector<std::string> entries(const std::string& sub) const {
     std::vector<std::string> out;
     if (DIR* d = ::opendir((dir_ + "/" + sub).c_str())) {
@@ -151,7 +143,6 @@ class FetchInputTest : public ::testing::Test {
     }
     return out;
   }
-  std::string dir_;
 };
 
 TEST_F(FetchInputTest, ADownloadIsKeptInTheStoreAndUsedFromThereNextTime) {

@@ -13,21 +13,13 @@
 #include "ledger_apply.h"
 #include "ledger_query.h"
 #include "ledger_sample.h"
+#include "temp_dir.h"
 
 namespace grid {
 namespace {
 
-class LedgerTest : public ::testing::Test {
+class LedgerTest : public TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/grid-ledger-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    int rc = std::system(("rm -rf '" + dir_ + "'").c_str());
-    (void)rc;
-  }
 
   // A fresh ledger run by the sample operator.
   std::string make_ledger(const std::string& name) {
@@ -76,7 +68,6 @@ class LedgerTest : public ::testing::Test {
     return out;
   }
 
-  std::string dir_;
   LedgerInfo info_;
 };
 

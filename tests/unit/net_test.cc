@@ -26,14 +26,10 @@
 
 #include "error.h"
 #include "file_io.h"
+#include "temp_dir.h"
 
 namespace grid {
 namespace {
-
-void remove_tree(const std::string& path) {
-  int rc = std::system(("chmod -R u+w '" + path + "' 2>/dev/null; rm -rf '" + path + "'").c_str());
-  (void)rc;
-}
 
 constexpr size_t kFileSize = 256 * 1024;
 constexpr int kStartTimeoutMs = 5000;
@@ -126,12 +122,6 @@ class Child {
   pid_t pid_ = -1;
   FILE* out_ = nullptr;
 };
-
-std::string make_temp_dir() {
-  char tmpl[] = "/tmp/grid-net-test-XXXXXX";
-  if (!::mkdtemp(tmpl)) return "";
-  return tmpl;
-}
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
@@ -547,12 +537,7 @@ TEST(NetRefused, AClosedPortIsRetriedThen75) {
 
 // ---- file:// and local paths --------------------------------------------
 
-class LocalTest : public ::testing::Test {
- protected:
-  void SetUp() override { dir_ = make_temp_dir(); }
-  void TearDown() override { remove_tree(dir_); }
-  std::string dir_;
-};
+class LocalTest : public TempDirTest {};
 
 TEST_F(LocalTest, FileUrlsAreRead) {
   write_bytes(dir_ + "/a b.bin", "local bytes");

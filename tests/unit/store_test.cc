@@ -13,23 +13,13 @@
 
 #include "error.h"
 #include "file_io.h"
+#include "temp_dir.h"
 
 namespace grid {
 namespace {
 
-void remove_tree(const std::string& path) {
-  int rc = std::system(("chmod -R u+w '" + path + "' 2>/dev/null; rm -rf '" + path + "'").c_str());
-  (void)rc;
-}
-
-class StoreTest : public ::testing::Test {
+class StoreTest : public TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/grid-store-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override { remove_tree(root_); }
 
   // Names in a folder, "." and ".." left out; empty when it does not exist.
   static std::vector<std::string> entries(const std::string& dir) {
@@ -56,35 +46,33 @@ class StoreTest : public ::testing::Test {
     }
     return Exit::ok;
   }
-
-  std::string root_;
 };
 
 TEST_F(StoreTest, PutThenGetByContentKey) {
-  Store s(root_ + "/store");
+  Store s(dir_ + "/store");
   EXPECT_FALSE(s.has(sha256("hello")));
   Digest k = s.put("hello");
   EXPECT_EQ(k, sha256("hello"));
   EXPECT_TRUE(s.has(k));
   EXPECT_EQ(s.get(k), "hello");
   std::string h = hex(k);
-  EXPECT_EQ(s.path(k), root_ + "/store/sha256/" + h.substr(0, 2) + "/" + h.substr(2));
+  EXPECT_EQ(s.path(k), dir_ + "/store/sha256/" + h.substr(0, 2) + "/" + h.substr(2));
   EXPECT_EQ(read_file(s.path(k), 100), "hello");
 }
 
 TEST_F(StoreTest, ObjectsAreReadOnlyAndFoldersAreMade) {
-  Store s(root_ + "/deep/er/store/");
+  Store s(dir_ + "/deep/er/store/");
   Digest k = s.put(std::string(3, '\0'));
   struct stat st;
   ASSERT_EQ(::stat(s.path(k).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0444u);
-  ASSERT_EQ(::stat((root_ + "/deep/er/store/sha256").c_str(), &st), 0);
+  ASSERT_EQ(::stat((dir_ + "/deep/er/store/sha256").c_str(), &st), 0);
   EXPECT_TRUE(S_ISDIR(st.st_mode));
-  EXPECT_EQ(s.dir(), root_ + "/deep/er/store");
+  EXPECT_EQ(s.dir(), dir_ + "/deep/er/store");
 }
 
 TEST_F(StoreTest, PutIsIdempotentAndLeavesNoTempFiles) {
-  Store s(root_);
+  Store s(dir_);
   Digest a = s.put("same bytes");
   struct stat before;
   ASSERT_EQ(::stat(s.path(a).c_str(), &before), 0);
@@ -93,13 +81,13 @@ TEST_F(StoreTest, PutIsIdempotentAndLeavesNoTempFiles) {
   struct stat after;
   ASSERT_EQ(::stat(s.path(a).c_str(), &after), 0);
   EXPECT_EQ(before.st_ino, after.st_ino) << "an identical object was rewritten";
-  EXPECT_TRUE(entries(root_ + "/tmp").empty());
+  EXPECT_TRUE(entries(dir_ + "/tmp").empty());
   std::string h = hex(a);
-  EXPECT_EQ(entries(root_ + "/sha256/" + h.substr(0, 2)), std::vector<std::string>{h.substr(2)});
+  EXPECT_EQ(entries(dir_ + "/sha256/" + h.substr(0, 2)), std::vector<std::string>{h.substr(2)});
 }
 
 TEST_F(StoreTest, EmptyAndBinaryObjects) {
-  Store s(root_);
+  Store s(dir_);
   std::string bin;
   std::mt19937 rng(3);
   for (int i = 0; i < 100000; ++i) bin.push_back(static_cast<char>(rng()));
@@ -110,7 +98,7 @@ TEST_F(StoreTest, EmptyAndBinaryObjects) {
 }
 
 TEST_F(StoreTest, CorruptObjectIsNeverReturnedAndPutRepairsIt) {
-  Store s(root_);
+  Store s(dir_);
   Digest k = s.put("the right bytes");
   overwrite(s.path(k), "the wrong bytes");
   std::string msg;
@@ -129,33 +117,33 @@ TEST_F(StoreTest, CorruptObjectIsNeverReturnedAndPutRepairsIt) {
 }
 
 TEST_F(StoreTest, MissingObjectIsNoInput) {
-  Store s(root_);
+  Store s(dir_);
   std::string msg;
   EXPECT_EQ(code_of([&] { s.get(sha256("absent")); }, &msg), Exit::no_input);
   EXPECT_NE(msg.find(sha256_ref(sha256("absent"))), std::string::npos) << msg;
 }
 
 TEST_F(StoreTest, PutFileCopiesAndHashes) {
-  Store s(root_ + "/store");
+  Store s(dir_ + "/store");
   std::string big(3 * 1024 * 1024 + 17, 'x');
   for (size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>(i);
-  std::string src = root_ + "/src.bin";
+  std::string src = dir_ + "/src.bin";
   ASSERT_TRUE(write_file_atomic(src, big, 0600));
   Digest k = s.put_file(src);
   EXPECT_EQ(k, sha256(big));
   EXPECT_EQ(s.get(k), big);
   EXPECT_EQ(read_file(src, big.size()), big);  // the source is left alone
   EXPECT_EQ(s.put_file(src), k);
-  EXPECT_TRUE(entries(root_ + "/store/tmp").empty());
+  EXPECT_TRUE(entries(dir_ + "/store/tmp").empty());
   // A corrupt copy in the store is replaced.
   overwrite(s.path(k), "junk");
   EXPECT_EQ(s.put_file(src), k);
   EXPECT_EQ(s.get(k), big);
-  EXPECT_EQ(code_of([&] { s.put_file(root_ + "/nope"); }), Exit::no_input);
+  EXPECT_EQ(code_of([&] { s.put_file(dir_ + "/nope"); }), Exit::no_input);
 }
 
 TEST_F(StoreTest, RefsPointAtObjects) {
-  Store s(root_);
+  Store s(dir_);
   EXPECT_FALSE(s.get_ref("result task-1").has_value());
   Digest a = s.put("first result");
   s.put_ref("result task-1", a);
@@ -166,7 +154,7 @@ TEST_F(StoreTest, RefsPointAtObjects) {
   s.put_ref("result task-1", b);
   EXPECT_EQ(*s.get_ref("result task-1"), b);
   std::string h = hex(sha256("result task-1"));
-  EXPECT_EQ(s.ref_path("result task-1"), root_ + "/refs/" + h.substr(0, 2) + "/" + h.substr(2));
+  EXPECT_EQ(s.ref_path("result task-1"), dir_ + "/refs/" + h.substr(0, 2) + "/" + h.substr(2));
   EXPECT_EQ(read_file(s.ref_path("result task-1"), 100), sha256_ref(b) + "\n");
   // A reference may outlive its object.
   s.put_ref("dangling", sha256("never stored"));
@@ -175,7 +163,7 @@ TEST_F(StoreTest, RefsPointAtObjects) {
 }
 
 TEST_F(StoreTest, MalformedRefIsData) {
-  Store s(root_);
+  Store s(dir_);
   s.put_ref("r", sha256("x"));
   overwrite(s.ref_path("r"), "sha256:zz\n");
   std::string msg;
@@ -185,17 +173,17 @@ TEST_F(StoreTest, MalformedRefIsData) {
 
 TEST_F(StoreTest, UnwritableStoreIsIo) {
   if (::geteuid() == 0) GTEST_SKIP() << "root may write anywhere";
-  ASSERT_EQ(::chmod(root_.c_str(), 0555), 0);
-  Store s(root_ + "/store");
+  ASSERT_EQ(::chmod(dir_.c_str(), 0555), 0);
+  Store s(dir_ + "/store");
   EXPECT_EQ(code_of([&] { s.put("x"); }), Exit::io);
 }
 
 TEST_F(StoreTest, AFileWhereTheStoreShouldBeIsIo) {
-  ASSERT_TRUE(write_file_atomic(root_ + "/file", "x", 0644));
-  Store s(root_ + "/file");
+  ASSERT_TRUE(write_file_atomic(dir_ + "/file", "x", 0644));
+  Store s(dir_ + "/file");
   std::string msg;
   EXPECT_EQ(code_of([&] { s.put("x"); }, &msg), Exit::io);
-  EXPECT_NE(msg.find(root_ + "/file"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(dir_ + "/file"), std::string::npos) << msg;
 }
 
 class EnvVar {
