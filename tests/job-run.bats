@@ -1067,7 +1067,7 @@ assert parts.tobytes() == whole.tobytes()' "$(object S "$want")" \
 named_in_store() {
   local ref
   jq -r '.. | strings | select(test("^sha256:[0-9a-f]{64}$"))' | sort -u | while read -r ref; do
-    [[ -f $(object "$1" "$ref") ]] && echo "$ref"
+    if [[ -f $(object "$1" "$ref") ]]; then echo "$ref"; fi
   done
 }
 
@@ -1163,6 +1163,7 @@ published() {
   assert_jq .status accept
   kill "$SERVER"
   wait "$SERVER" || true
+  rm server.out  # serve waits for the new server's port line
   serve www --fail 1000
   run -75 --separate-stderr job-run --store S2 --task-index 0 --publish "http://127.0.0.1:$PORT/pub" gemm4.jsonl
   assert_output ''
