@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"exact", "fast"}));
   app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto)");
   app.add_option("--store", opt.store, "Content store folder (default $XDG_DATA_HOME/gridutils/store)");
+  app.add_option("--publish", opt.publish,
+                 "PUT each result and the store objects it names to this URL (WebDAV, S3 pre-signed, file://)");
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--force", opt.force, "Recompute even when the store holds the task's result");
   app.add_flag("--resume", opt.resume, "Continue an interrupted training run from its last checkpoint");

@@ -5,7 +5,7 @@ _job_run() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
     local flags="-h --help --version -q --quiet --task-index --mode --device
-        --store --threads --force --resume --pass --key --keep-going"
+        --store --publish --threads --force --resume --pass --key --keep-going"
 
     case $prev in
         --key)
@@ -16,6 +16,12 @@ _job_run() {
         --store)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur"))
+            return
+            ;;
+        --publish)
+            # A URL: offer its schemes.
+            compopt -o nospace 2>/dev/null
+            COMPREPLY=($(compgen -W "http:// https:// file://" -- "$cur"))
             return
             ;;
         --task-index)

@@ -21,6 +21,7 @@ complete -c job-run -l task-index -x -a 'env\t"SLURM_ARRAY_TASK_ID or JOB_COMPLE
 complete -c job-run -l mode -x -a 'exact\t"Bit-reproducible" fast\t"Checked by tolerance"' -d 'Override the task\'s mode'
 complete -c job-run -l device -x -a '(__job_run_devices)' -d 'Backend: auto, cpu, cuda or cuda:N (default auto)'
 complete -c job-run -l store -x -a '(__fish_complete_directories)' -d 'Content store folder (default $XDG_DATA_HOME/gridutils/store)'
+complete -c job-run -l publish -x -a 'http:// https:// file://' -d 'PUT each result and the store objects it names to this URL'
 complete -c job-run -l threads -x -d 'CPU threads (default 0: every core)'
 complete -c job-run -l force -d 'Recompute even when the store holds the task\'s result'
 complete -c job-run -l resume -d 'Continue an interrupted training run from its last checkpoint'

@@ -26,6 +26,7 @@ _job-run() {
     '--mode=[override the task'"'"'s numeric mode]:mode:((exact\:"bit-reproducible" fast\:"checked by tolerance"))' \
     '--device=[backend: auto, cpu, cuda or cuda:N (default auto)]:device:_job-run_devices' \
     '--store=[content store folder (default $XDG_DATA_HOME/gridutils/store)]:store folder:_directories' \
+    '--publish=[PUT each result and the store objects it names to this URL]:URL:_urls' \
     '--threads=[CPU threads (default 0: every core)]:threads:' \
     '--force[recompute even when the store holds the task'"'"'s result]' \
     '--resume[continue an interrupted training run from its last checkpoint]' \

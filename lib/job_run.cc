@@ -11,6 +11,8 @@
 #include "job_spec.h"
 #include "keyfile.h"
 #include "message.h"
+#include "net.h"
+#include "publish_result.h"
 #include "store.h"
 
 namespace grid {
@@ -73,6 +75,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
   if (!opt.mode.empty() && opt.mode != "exact" && opt.mode != "fast")
     throw Error(Exit::usage, "--mode must be exact or fast");
   const int64_t only = opt.task_index.empty() ? -1 : resolve_task_index(opt.task_index);
+  if (!opt.publish.empty()) check_url_flag("--publish", opt.publish);
   std::optional<SigningKey> key;
   if (!tool.key_path().empty()) key = load_key(tool.key_path());
   const std::string signer = key ? public_key_ref(key->public_key) : "";
@@ -106,7 +109,9 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     if (!opt.force) {
       if (auto cached = store.get_ref(ref); cached && store.has(*cached)) {
         tool.note("task " + task_id + ": result already in the store (--force recomputes it)");
-        write_stdout(store.get(*cached) + "\n");
+        const std::string line = store.get(*cached);
+        if (!opt.publish.empty()) publish_result(opt.publish, json::parse(line), line, store);
+        write_stdout(line + "\n");
         return;
       }
     }
@@ -142,6 +147,9 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     else set_message_id(result);
     const std::string line = result.dump(-1, ' ', false, json::error_handler_t::replace);
     store.put_ref(ref, store.put(line));
+    // On stdout means published: a verifier can fetch whatever a result
+    // that was written names.
+    if (!opt.publish.empty()) publish_result(opt.publish, result, line, store);
     write_stdout(line + "\n");
   });
   if (only >= 0 && !ran_selected)

@@ -31,6 +31,7 @@ struct RunOptions {
   std::string mode;        // "", exact or fast: overrides the task's
   std::string device = "auto";
   std::string store;       // --store DIR
+  std::string publish;     // --publish URL: results and their objects PUT there
   int threads = 0;
   bool force = false;      // recompute even when the store has the result
   bool resume = false;     // continue a killed run from its last checkpoint

@@ -6,6 +6,10 @@
 
 namespace grid {
 
+LeaseOutput::LeaseOutput(std::string publish_url) : url_(std::move(publish_url)) {
+  if (!url_.empty()) check_url_flag("--publish", url_);
+}
+
 void LeaseOutput::write(const json& message) {
   write_message(message);
   ++count_;

@@ -15,7 +15,8 @@ namespace grid {
 // one JSON Lines body by finish() when a URL is given.
 class LeaseOutput {
  public:
-  explicit LeaseOutput(std::string publish_url) : url_(std::move(publish_url)) {}
+  // Exit::usage for a URL publish() cannot use, before any work.
+  explicit LeaseOutput(std::string publish_url);
   void write(const json& message);
   // A message already dumped to one line, ending in "\n".
   void write_line(const std::string& line);

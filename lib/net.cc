@@ -417,6 +417,17 @@ std::string parent_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// mkdir -p for a file:// publish, whose URL may name folders not made yet
+// (as an S3 key's slashes need none). Exit::io on failure.
+void make_folders(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
+  const std::string parent = parent_of(dir);
+  if (parent != dir) make_folders(parent);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    throw Error(Exit::io, "cannot create folder " + dir + ": " + std::strerror(errno));
+}
+
 // The local path of a file:// URL (percent-decoded); Exit::data for a
 // host other than localhost.
 std::string file_url_path(const std::string& url) {
@@ -473,6 +484,10 @@ size_t on_upload_answer(char* data, size_t size, size_t n, void* user) {
 bool is_url(std::string_view text) {
   return starts_with_nocase(text, "http://") || starts_with_nocase(text, "https://") ||
          starts_with_nocase(text, "file://");
+}
+
+void check_url_flag(const std::string& flag, const std::string& url) {
+  if (!is_url(url)) throw Error(Exit::usage, flag + " " + redact_url(url) + ": not an http://, https:// or file:// URL");
 }
 
 std::string redact_url(const std::string& url) {
@@ -553,7 +568,9 @@ std::string read_input(const std::string& path_or_url, const std::optional<Diges
 
 void publish(const std::string& url, const std::string& bytes, const FetchOptions& options) {
   if (is_file_url(url)) {
-    write_file_atomic(file_url_path(url), bytes, 0644);
+    const std::string path = file_url_path(url);
+    make_folders(parent_of(path));
+    write_file_atomic(path, bytes, 0644);
     return;
   }
   std::string shown = redact_url(url);

@@ -34,6 +34,10 @@ namespace grid {
 // True for http://, https:// and file:// (scheme case-insensitive).
 bool is_url(std::string_view text);
 
+// Exit::usage naming `flag` unless `url` is one of those: for a flag such
+// as --publish, checked before any work is done.
+void check_url_flag(const std::string& flag, const std::string& url);
+
 struct FetchOptions {
   // Seconds to wait for the TCP (and TLS) connection.
   long connect_timeout_s = 10;
@@ -96,8 +100,8 @@ std::string read_input(const std::string& path_or_url, const std::optional<Diges
 
 // Uploads `bytes` to `url` with HTTP PUT (WebDAV, S3-compatible
 // pre-signed URLs), with the same retries as fetching; any 2xx answer is
-// success. A file:// URL is written locally, atomically (Exit::io on
-// failure).
+// success. A file:// URL is written locally, atomically, its missing
+// folders made as an S3 key's are (Exit::io on failure).
 void publish(const std::string& url, const std::string& bytes, const FetchOptions& options = {});
 
 // `url` with any user:password@ replaced by "***@", for messages.

@@ -1059,3 +1059,120 @@ assert parts.tobytes() == whole.tobytes()' "$(object S "$want")" \
   run -0 complete_words job-run gemm
   assert_output gemm4.jsonl
 }
+
+# ---- --publish ---------------------------------------------------------
+
+# named_in_store STORE < RESULT: every "sha256:<hex>" string in the result
+# that is an object in STORE, once each, sorted.
+named_in_store() {
+  local ref
+  jq -r '.. | strings | select(test("^sha256:[0-9a-f]{64}$"))' | sort -u | while read -r ref; do
+    if [[ -f $(object "$1" "$ref") ]]; then echo "$ref"; fi
+  done
+}
+
+# published DIR: the objects under DIR/sha256, as sorted "sha256:<hex>".
+published() {
+  find "$1/sha256" -type f | sed -E 's|.*/sha256/([0-9a-f]{2})/([0-9a-f]{62})$|sha256:\1\2|' | sort
+}
+
+@test "--publish file://: a verifier with an empty store checks the result from what was published" {
+  run -0 --separate-stderr job-run --store S --key key1 --publish "file://$PWD/pub" small.jsonl
+  assert_equal "${#lines[@]}" 1
+  printf '%s\n' "$output" >result.jsonl
+  # The result file is the stdout line, named by the task id's hex.
+  task=$(jq -r .id small.jsonl)
+  assert_equal "$(cat "pub/results/${task#sha256:}.json")" "$(cat result.jsonl)"
+  assert_equal "$(find pub/results -type f | wc -l)" 1
+  mkdir empty
+  run -0 --separate-stderr proof-check --key key2 --store empty --store-url "file://$PWD/pub" --tasks small.jsonl \
+    --mode sig,trace,spot result.jsonl
+  assert_jq .status accept
+  assert_jq '.checked.spot.segments | length' 4
+  # All of it came from the URL: the verifier's store is still empty.
+  assert_equal "$(find empty -type f | wc -l)" 0
+  # Without the published objects, the same check cannot conclude.
+  run -0 --separate-stderr proof-check --key key2 --store empty --tasks small.jsonl --mode sig,trace,spot result.jsonl
+  assert_jq .status inconclusive
+}
+
+@test "--publish puts exactly the store objects the result names, with their bytes; a cached result too" {
+  job-run --store S --publish "file://$PWD/pub" small.jsonl >result.jsonl
+  named_in_store S <result.jsonl >named
+  # 5 checkpoints (steps 0, 10, 20, 30, 40; the last is the final state)
+  # and the model; the spec and data hashes are not objects.
+  assert_equal "$(wc -l <named)" 6
+  assert_equal "$(published pub)" "$(cat named)"
+  run -1 grep -qF "$(jq -r .header.inputs.spec result.jsonl)" named
+  for ref in $(cat named); do
+    assert_equal "$(sha_of "$(object pub "$ref")")" "$ref"
+  done
+  # A result taken from the store is published the same way.
+  run -0 --separate-stderr job-run --store S --publish "file://$PWD/pub2/" small.jsonl
+  stderr_has "result already in the store"
+  assert_equal "$output" "$(cat result.jsonl)"
+  assert_equal "$(published pub2)" "$(cat named)"
+  assert_equal "$(cat pub2/results/*.json)" "$(cat result.jsonl)"
+}
+
+@test "--publish: a gemm result publishes its C" {
+  run -0 --separate-stderr job-run --store S --task-index 2 --publish "file://$PWD/pub" gemm4.jsonl
+  c=$(jq -r .gemm.c_sha256 <<<"$output")
+  assert_equal "$(published pub)" "$c"
+  assert_equal "$(sha_of "$(object pub "$c")")" "$c"
+  assert_equal "$(stat -c %s "$(object pub "$c")")" $((16 * 48 * 4))
+}
+
+@test "--publish: a URL of another scheme is 64 before any work; an unwritable file:// target is 74, no result" {
+  for url in ftp://example.org/pub pub "s3://bucket/x" "file:/no-slashes"; do
+    run -64 --separate-stderr job-run --store S --publish "$url" gemm4.jsonl
+    assert_output ''
+    stderr_matches "^job-run: error: --publish .*: not an http://, https:// or file:// URL$"
+  done
+  assert_not_exist S
+  assert_not_exist pub
+  # lease-bid shares the check.
+  run -64 --separate-stderr lease-bid order --key key1 --max-price 1 --deadline 2h --publish ftp://x/o gemm4.jsonl
+  assert_output ''
+  stderr_has "lease-bid: error: --publish ftp://x/o: not an http://, https:// or file:// URL"
+  # A file where a folder should be: the objects cannot be written.
+  touch afile
+  run -74 --separate-stderr job-run --store S --task-index 0 --publish "file://$PWD/afile/pub" gemm4.jsonl
+  assert_output ''
+  stderr_has "job-run: error: cannot create folder $PWD/afile/pub: Not a directory"
+  # The result was kept in the store; a later run publishes it.
+  run -0 --separate-stderr job-run --store S --task-index 0 --publish "file://$PWD/pub" gemm4.jsonl
+  stderr_has "result already in the store"
+  assert_equal "$(published pub)" "$(jq -r .gemm.c_sha256 <<<"$output")"
+}
+
+@test "--publish over HTTP: PUT to the server, retried through 503s; retries run out: 75, no result" {
+  mkdir www
+  serve www --fail 2
+  run -0 --separate-stderr job-run --store S --key key1 --publish "http://127.0.0.1:$PORT/pub" small.jsonl
+  printf '%s\n' "$output" >result.jsonl
+  named_in_store S <result.jsonl >named
+  assert_equal "$(published www/pub)" "$(cat named)"
+  assert_equal "$(cat www/pub/results/*.json)" "$(cat result.jsonl)"
+  # 2 refused, then one PUT per object and one for the result.
+  assert_equal "$(grep -c '^PUT .* 503$' requests.log)" 2
+  assert_equal "$(grep -c '^PUT /pub/.* 201$' requests.log)" $(($(wc -l <named) + 1))
+  mkdir empty
+  run -0 --separate-stderr proof-check --key key2 --store empty --store-url "http://127.0.0.1:$PORT/pub" \
+    --tasks small.jsonl --mode sig,trace,spot result.jsonl
+  assert_jq .status accept
+  kill "$SERVER"
+  wait "$SERVER" || true
+  rm server.out  # serve waits for the new server's port line
+  serve www --fail 1000
+  run -75 --separate-stderr job-run --store S2 --task-index 0 --publish "http://127.0.0.1:$PORT/pub" gemm4.jsonl
+  assert_output ''
+  stderr_matches "^job-run: error: cannot publish to http://127.0.0.1:$PORT/pub/sha256/.*: HTTP 503.*gave up after 5 attempts"
+}
+
+@test "--publish is in --help and bash completion offers URL schemes" {
+  run -0 --separate-stderr job-run --help
+  assert_output --partial --publish
+  run -0 bash_complete job-run job-run --publish ''
+  assert_output "$(printf '%s\n' http:// https:// file://)"
+}
