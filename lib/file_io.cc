@@ -18,14 +18,33 @@ namespace {
   throw Error(err == ENOENT ? Exit::no_input : Exit::io, what + " " + path + ": " + std::strerror(err));
 }
 
-std::string dir_of(const std::string& path) {
+}  // namespace
+
+std::string parent_of(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
 }
 
-}  // namespace
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+void make_dirs(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return;
+    throw Error(Exit::io, "cannot use " + dir + " as a folder: it is a file");
+  }
+  std::string parent = parent_of(dir);
+  if (parent != dir) make_dirs(parent);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) io_fail("cannot create folder", dir);
+  fsync_dir(parent);
+}
 
 FdCloser::~FdCloser() {
   if (fd_ >= 0) ::close(fd_);
@@ -89,11 +108,7 @@ bool write_file_atomic(const std::string& path, const std::string& content, int 
     }
     ::unlink(tmp.c_str());
   }
-  int dfd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  fsync_dir(parent_of(path));
   return true;
 }
 

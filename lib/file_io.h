@@ -17,6 +17,18 @@ class FdCloser {
   int fd_;
 };
 
+// The folder part of `path`: "." for a bare name, "/" for one at the root.
+std::string parent_of(const std::string& path);
+
+// fsync of a folder, so that entries just made in it survive a crash. Best
+// effort: a folder that cannot be opened is left alone.
+void fsync_dir(const std::string& dir);
+
+// mkdir -p (mode 0755), with an fsync of each folder that gained an entry.
+// Exit::io naming the folder (a file in the way too); Exit::no_input when
+// a parent vanished meanwhile.
+void make_dirs(const std::string& dir);
+
 // Reads all of `fd` (at most `limit` bytes; Exit::data past it).
 std::string read_fd(int fd, const std::string& name, size_t limit);
 

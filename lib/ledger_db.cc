@@ -268,13 +268,7 @@ void Database::create(const std::string& path, const std::string& ledger_message
     if (errno == EEXIST) throw Error(Exit::usage, path + " exists; pay-settle init never replaces a file");
     throw Error(Exit::io, "cannot create " + path + ": " + std::strerror(errno));
   }
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+  fsync_dir(parent_of(path));
 }
 
 Transaction::Transaction(Database& db) : db_(db) {

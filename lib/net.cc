@@ -410,24 +410,6 @@ Error mismatch(const std::string& what, const Digest& got, const Digest& expect)
   return Error(Exit::data, what + " has SHA-256 " + sha256_ref(got) + ", not the expected " + sha256_ref(expect));
 }
 
-std::string parent_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// mkdir -p for a file:// publish, whose URL may name folders not made yet
-// (as an S3 key's slashes need none). Exit::io on failure.
-void make_folders(const std::string& dir) {
-  struct stat st;
-  if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
-  const std::string parent = parent_of(dir);
-  if (parent != dir) make_folders(parent);
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    throw Error(Exit::io, "cannot create folder " + dir + ": " + std::strerror(errno));
-}
-
 // The local path of a file:// URL (percent-decoded); Exit::data for a
 // host other than localhost.
 std::string file_url_path(const std::string& url) {
@@ -547,11 +529,7 @@ Digest fetch_to_file(const std::string& url, const std::string& dest, const std:
   }
   if (::fsync(fd) != 0 || ::rename(part.c_str(), dest.c_str()) != 0)
     throw Error(Exit::io, "cannot write " + dest + ": " + std::strerror(errno));
-  int dfd = ::open(parent_of(dest).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  fsync_dir(parent_of(dest));
   return got;
 }
 
@@ -569,7 +547,7 @@ std::string read_input(const std::string& path_or_url, const std::optional<Diges
 void publish(const std::string& url, const std::string& bytes, const FetchOptions& options) {
   if (is_file_url(url)) {
     const std::string path = file_url_path(url);
-    make_folders(parent_of(path));
+    make_dirs(parent_of(path));  // the URL may name folders not made yet, as an S3 key's slashes need none
     write_file_atomic(path, bytes, 0644);
     return;
   }

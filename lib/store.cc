@@ -20,39 +20,10 @@ namespace {
 
 constexpr int kObjectMode = 0444;  // objects never change once written
 constexpr int kRefMode = 0644;
-constexpr mode_t kDirMode = 0755;
 constexpr size_t kChunk = 1 << 20;  // copy and compare buffer
 
 [[noreturn]] void io_fail(const std::string& what, const std::string& path, int err) {
   throw Error(err == ENOENT ? Exit::no_input : Exit::io, what + " " + path + ": " + std::strerror(err));
-}
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-void fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
-// mkdir -p, then fsync of each folder that gained an entry, so a new
-// object's path survives a crash along with the object.
-void make_dirs(const std::string& dir) {
-  struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return;
-    throw Error(Exit::io, "cannot use " + dir + " as a folder: it is a file");
-  }
-  std::string parent = parent_of(dir);
-  if (parent != dir) make_dirs(parent);
-  if (::mkdir(dir.c_str(), kDirMode) != 0 && errno != EEXIST) io_fail("cannot create folder", dir, errno);
-  fsync_dir(parent);
 }
 
 void write_all(int fd, const char* data, size_t size, const std::string& name) {

@@ -1139,7 +1139,7 @@ published() {
   touch afile
   run -74 --separate-stderr job-run --store S --task-index 0 --publish "file://$PWD/afile/pub" gemm4.jsonl
   assert_output ''
-  stderr_has "job-run: error: cannot create folder $PWD/afile/pub: Not a directory"
+  stderr_has "job-run: error: cannot use $PWD/afile as a folder: it is a file"
   # The result was kept in the store; a later run publishes it.
   run -0 --separate-stderr job-run --store S --task-index 0 --publish "file://$PWD/pub" gemm4.jsonl
   stderr_has "result already in the store"
