@@ -4,6 +4,7 @@
 
 #include "fields.h"
 #include "file_io.h"
+#include "lease_order.h"
 #include "message.h"
 #include "timestamp.h"
 
@@ -63,6 +64,16 @@ void check_lease(const json& m, LedgerEntry* e) {
   if (by != e->buyer) throw data_error("the lease is signed by " + by + ", not by its buyer " + e->buyer, ".sig.by");
 
   const json& order = get_object(m, "order", "");
+  // The whole order must be one lease-bid takes, not only the fields
+  // settling reads: a wrong-typed need or flops is bad input here too.
+  try {
+    Order parsed;
+    read_order(order, &parsed);
+  } catch (const Error& e) {
+    Error in_order(e.code(), e.what());
+    in_order.at_field(".order" + e.field());
+    throw in_order;
+  }
   const std::string order_by = signer_of(order, ".order", "the lease's order");
   if (order_by != e->buyer)
     throw data_error("the order is signed by " + order_by + ", not by the lease's buyer " + e->buyer, ".order.sig.by");

@@ -318,6 +318,15 @@ funded() {
   jq -c '.price_micros = 60000000' l.jsonl | grid-key sign --key buyer >x.jsonl
   run -65 --separate-stderr apply x.jsonl
   stderr_has "max_price_micros"
+  # The order must be one lease-bid takes, also in the fields settling does
+  # not read (re-signed by the buyer, so only the field is wrong).
+  for bad in '.need = 5	.order.need' '.need = "gpu.model =="	.order.need' '.flops = "many"	.order.flops' \
+             '.deadline = "soon"	.order.deadline' '.task = 3	.order.task'; do
+    jq -c "(.order |= ($(cut -f1 <<<"$bad"))) | .order" l.jsonl | grid-key sign --key buyer >o.jsonl
+    jq -c --slurpfile o o.jsonl '.order = $o[0]' l.jsonl | grid-key sign --key buyer >x.jsonl
+    run -65 --separate-stderr apply x.jsonl
+    stderr_matches "^pay-settle: error: .*field $(cut -f2 <<<"$bad" | sed 's/\./\\./g')\\)$"
+  done
   assert_balance "$B" held 0
   assert_check_ok
 }
