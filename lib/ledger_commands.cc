@@ -8,6 +8,7 @@
 
 #include "keyfile.h"
 #include "ledger_query.h"
+#include "ledger_transfers.h"
 #include "message.h"
 #include "text_pad.h"
 #include "timestamp.h"
@@ -28,11 +29,20 @@ SigningKey key_from_flags(const Tool& tool) {
 
 Database open_ledger(const SettleOptions& opt) { return Database::open(ledger_path(opt), opt.busy_timeout_ms); }
 
-std::string account_flag(const std::string& value) {
+// --account: a participant's key, or with `system_ok` one of the ledger's
+// own accounts (balance, statement); deposits go to participants only.
+std::string account_flag(const std::string& value, bool system_ok) {
   std::array<uint8_t, 32> pub;
-  if (value.rfind("system:", 0) == 0) return value;
+  if (value.rfind("system:", 0) == 0) {
+    if (system_ok && (value == kDepositsAccount || value == kFeesAccount)) return value;
+    throw Error(Exit::usage, "--account " + value + ": " +
+                                 (system_ok ? std::string("the system accounts are ") + kDepositsAccount + " and " +
+                                                  kFeesAccount
+                                            : std::string("deposits go to a participant's ed25519: key")));
+  }
   if (!parse_public_key_ref(value, &pub))
-    throw Error(Exit::usage, "--account " + value + ": expected ed25519:<64 hex digits> or a system: account");
+    throw Error(Exit::usage, "--account " + value + ": expected ed25519:<64 hex digits>" +
+                                 (system_ok ? " or a system: account" : ""));
   return public_key_ref(pub);
 }
 
@@ -81,7 +91,7 @@ int settle_deposit(Tool& tool, const SettleOptions& opt) {
   if (public_key_ref(key.public_key) != db.info().operator_key)
     throw Error(Exit::usage, "deposits are signed by the ledger's operator " + db.info().operator_key +
                                  "; --key holds " + public_key_ref(key.public_key));
-  json m = funds_message(db, "deposit", "credit", account_flag(opt.account), opt.amount, resolve_now(opt.now));
+  json m = funds_message(db, "deposit", "credit", account_flag(opt.account, false), opt.amount, resolve_now(opt.now));
   sign_message(m, key);
   write_message(m);
   return 0;
@@ -98,6 +108,10 @@ int settle_stake(Tool& tool, const SettleOptions& opt) {
 
 int settle_apply(Tool& tool, const SettleOptions& opt) {
   if (opt.trust.empty()) throw Error(Exit::usage, "apply needs --trust FILE: the verifiers whose verdicts move money");
+  // NaN passes every range check and would slash nothing: a typo in a cron
+  // line must not waive the slashes the ledger then holds to.
+  if (!(opt.slash_multiple >= 0 && opt.slash_multiple <= 1000))
+    throw Error(Exit::usage, "--slash-multiple must be a number from 0 to 1000");
   std::set<std::string> trust = load_trust(opt.trust);
   Database db = open_ledger(opt);
   SettleTerms terms;
@@ -138,7 +152,7 @@ int settle_apply(Tool& tool, const SettleOptions& opt) {
 
 int settle_balance(Tool& tool, const SettleOptions& opt) {
   Database db = open_ledger(opt);
-  const std::string account = opt.account.empty() ? "" : account_flag(opt.account);
+  const std::string account = opt.account.empty() ? "" : account_flag(opt.account, true);
   std::vector<AccountBalance> rows = ledger_balances(db, account);
   if (tool.table_format()) {
     std::string text = pad_right("account", 74) + pad_right("available", 18) + pad_right("held", 18) + "stake (micro-" +
@@ -160,7 +174,7 @@ int settle_balance(Tool& tool, const SettleOptions& opt) {
 
 int settle_statement(Tool&, const SettleOptions& opt) {
   Database db = open_ledger(opt);
-  const std::string account = account_flag(opt.account);
+  const std::string account = account_flag(opt.account, true);
   const int64_t since = opt.since.empty() ? INT64_MIN : resolve_since(opt.since, now_seconds(), "--since");
   const bool csv = opt.statement_format == "csv";
   if (csv) write_stdout("seq,at,transfer,type,debit,debit_bucket,credit,credit_bucket,amount_micros,currency,cause,hold\n");

@@ -36,9 +36,8 @@ Settlement::Settlement(Book& book, const SettleTerms& terms)
       terms_(terms),
       by_lease_(book.db().handle(), sql("WHERE lease = ?").c_str()),
       by_order_(book.db().handle(), sql("WHERE order_id = ?").c_str()),
-      // An open hold first; among several, the earliest deadline.
-      by_task_(book.db().handle(),
-               sql("WHERE task = ? AND provider = ? ORDER BY state = 'open' DESC, deadline, lease LIMIT 1").c_str()),
+      // Every hold of the task and provider, whatever its state.
+      by_task_(book.db().handle(), sql("WHERE task = ? AND provider = ? ORDER BY lease").c_str()),
       insert_hold_(book.db().handle(),
                    "INSERT INTO holds(lease, order_id, task, buyer, provider, amount, deadline) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)"),
@@ -146,6 +145,32 @@ int64_t Settlement::slash_wanted(int64_t price) const {
   return want >= kMax ? INT64_MAX / 2 : static_cast<int64_t>(std::floor(want));
 }
 
+// A verdict that names no lease settles the one hold of its task and
+// provider. With several, which one it meant is unknowable: refused, unless
+// this very verdict resolved one of them before (a replay, a no-op).
+Settlement::Hold Settlement::hold_of_task(const LedgerEntry& e) {
+  std::vector<Hold> holds;
+  by_task_.bind(1, e.task).bind(2, e.provider);
+  while (by_task_.step()) {
+    holds.emplace_back();
+    read_hold(by_task_, &holds.back());
+  }
+  by_task_.reset();
+  if (holds.empty())
+    throw data_error("no hold for task " + e.task + " by provider " + e.provider + " in the ledger", ".task");
+  for (const Hold& h : holds)
+    if (h.resolved_by == e.id) return h;
+  if (holds.size() > 1) {
+    std::string leases;
+    for (const Hold& h : holds) leases += (leases.empty() ? "" : ", ") + h.lease;
+    throw data_error("the verdict names no lease, and provider " + e.provider + " holds " +
+                         std::to_string(holds.size()) + " leases for task " + e.task + " (" + leases +
+                         "): it must name one",
+                     ".lease");
+  }
+  return holds.front();
+}
+
 Outcome Settlement::verdict(const LedgerEntry& e) {
   if (e.status == "inconclusive") return Outcome::inconclusive;
   Hold h;
@@ -153,9 +178,7 @@ Outcome Settlement::verdict(const LedgerEntry& e) {
     by_lease_.bind(1, e.lease);
     if (!load_hold(by_lease_, &h)) throw data_error("no hold for lease " + e.lease + " in the ledger", ".lease");
   } else {
-    by_task_.bind(1, e.task).bind(2, e.provider);
-    if (!load_hold(by_task_, &h))
-      throw data_error("no hold for task " + e.task + " by provider " + e.provider + " in the ledger", ".task");
+    h = hold_of_task(e);
   }
   if (!e.provider.empty() && e.provider != h.provider)
     throw data_error("the verdict is on provider " + e.provider + ", the lease went to " + h.provider, ".provider");

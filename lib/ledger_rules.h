@@ -49,6 +49,7 @@ class Settlement {
   Outcome single(const LedgerEntry& e, Transfer t);
   Outcome lease(const LedgerEntry& e);
   Outcome verdict(const LedgerEntry& e);
+  Hold hold_of_task(const LedgerEntry& e);
   Outcome resolved_verdict(const LedgerEntry& e, const Hold& h);
   void expire(const Hold& h);
   void resolve(const Hold& h, const std::string& state, const std::string& by);

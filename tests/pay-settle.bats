@@ -444,6 +444,31 @@ funded() {
   jq -c --arg p "$P2" '.provider = $p' v.jsonl | grid-key sign --key ver >other.jsonl
   run -65 --separate-stderr apply other.jsonl
   stderr_has "no hold for task"
+  # Applied again after a second lease of the same task: still the hold it
+  # resolved, a no-op.
+  lease 0 2000000 "$DEADLINE" prov buyer 1 >l2.jsonl
+  run -0 apply l2.jsonl
+  run -0 --separate-stderr apply v.jsonl
+  assert_jq_all '[.[] | .outcome] | join(",")' "exists"
+  assert_balance "$P" available 3990000
+}
+
+@test "a verdict without a lease, on a task its provider holds twice, is refused naming both leases" {
+  funded
+  lease 3 1000000 "$DEADLINE" prov buyer 0 >la.jsonl
+  lease 3 2000000 "$DEADLINE" prov buyer 1 >lb.jsonl
+  run -0 apply la.jsonl lb.jsonl
+  verdict "$(cat la.jsonl)" accept | jq -c 'del(.lease)' | grid-key sign --key ver >v.jsonl
+  run -65 --separate-stderr apply v.jsonl
+  stderr_matches "the verdict names no lease, and provider $P holds 2 leases for task .*$(jq -r .id la.jsonl).*field \.lease\)$"
+  stderr_has "$(jq -r .id lb.jsonl)"
+  assert_balance "$B" held 3000000
+  assert_balance "$P" available 3000000
+  # Naming the lease settles exactly that one.
+  verdict "$(cat la.jsonl)" accept >named.jsonl
+  run -0 apply named.jsonl
+  assert_balance "$B" held 2000000
+  assert_check_ok
 }
 
 @test "re-applying is a no-op; the same transfer with other terms is an error" {
