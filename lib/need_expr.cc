@@ -30,6 +30,13 @@ class Parser {
   explicit Parser(const std::string& s) : s_(s) {}
 
   std::unique_ptr<NeedNode> parse_all() {
+    // Strings in an expression end up in signed messages: bytes that are not
+    // UTF-8 would be written out otherwise than they were hashed.
+    for (size_t at = 0, n = 0; at < s_.size(); at += n)
+      if ((n = utf8_length(at)) == 0) {
+        i_ = at;
+        fail("not valid UTF-8");
+      }
     auto n = parse_or();
     skip();
     if (i_ < s_.size()) fail("unexpected '" + s_.substr(i_, 1) + "'");
@@ -38,6 +45,35 @@ class Parser {
 
  private:
   [[noreturn]] void fail(const std::string& what) { throw SyntaxError{i_, what}; }
+
+  // Bytes of the UTF-8 sequence at `at`; 0 when it is not one (overlong
+  // forms, surrogates and code points past U+10FFFF included).
+  size_t utf8_length(size_t at) const {
+    const auto b = [&](size_t k) { return at + k < s_.size() ? static_cast<unsigned char>(s_[at + k]) : 0u; };
+    const unsigned c = b(0);
+    if (c < 0x80) return 1;
+    const auto cont = [&](size_t k) { return (b(k) & 0xc0) == 0x80; };
+    if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+      const unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+      return b(1) >= lo && b(1) <= hi && cont(2) ? 3 : 0;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+      const unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+      return b(1) >= lo && b(1) <= hi && cont(2) && cont(3) ? 4 : 0;
+    }
+    return 0;
+  }
+
+  // Parentheses and 'not' nest by recursion: bounded, so that an order's
+  // expression cannot exhaust a bidder's stack.
+  struct Nesting {
+    explicit Nesting(Parser& p) : p_(p) {
+      if (++p_.depth_ > kMaxDepth) p_.fail("nested more than " + std::to_string(kMaxDepth) + " deep");
+    }
+    ~Nesting() { --p_.depth_; }
+    Parser& p_;
+  };
 
   void skip() {
     while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
@@ -90,6 +126,7 @@ class Parser {
 
   std::unique_ptr<NeedNode> parse_unary() {
     if (word("not")) {
+      Nesting guard(*this);
       auto n = node(NeedNode::kNot);
       n->kids.push_back(parse_unary());
       return n;
@@ -101,6 +138,7 @@ class Parser {
     skip();
     if (i_ >= s_.size()) fail("expression ends where a field path or '(' should come");
     if (punct("(")) {
+      Nesting guard(*this);
       auto n = parse_or();
       if (!punct(")")) fail("expected ')'");
       return n;
@@ -184,6 +222,7 @@ class Parser {
       double d = std::strtod(b, &e);
       if (e == b || (e < s_.c_str() + s_.size() && name_char(*e))) fail("malformed number");
       const std::string written(b, static_cast<size_t>(e - b));
+      if (!std::isfinite(d)) fail("number out of range");
       i_ += e - b;
       // Integers stay integers, so reasons show them as written.
       if (written.find_first_of(".eE") == std::string::npos && std::abs(d) < 9007199254740992.0)
@@ -196,8 +235,10 @@ class Parser {
     fail("expected a number, a quoted string, true, false or null");
   }
 
+  static constexpr int kMaxDepth = 64;
   const std::string& s_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 std::string show(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }

@@ -126,6 +126,24 @@ TEST(NeedExpr, ErrorsNamePositions) {
   EXPECT_EQ(error_of("a == 12abc"), "at position 6: malformed number");
   EXPECT_EQ(error_of("a == H100"), "at position 6: expected a number, a quoted string, true, false or null");
   EXPECT_EQ(error_of("3 > a"), "at position 1: expected a field path, 'not' or '(', got '3'");
+  EXPECT_EQ(error_of("a == 1e999"), "at position 6: number out of range");
+  EXPECT_EQ(error_of("a == \"\xff\""), "at position 7: not valid UTF-8");
+  EXPECT_EQ(error_of("a == \"\xc0\xaf\""), "at position 7: not valid UTF-8");        // overlong '/'
+  EXPECT_EQ(error_of("a == \"\xed\xa0\x80\""), "at position 7: not valid UTF-8");    // a surrogate
+  EXPECT_TRUE(holds("not (summary.gpu_model == \"H\xc3\xa9\")"));                  // UTF-8 is fine
+}
+
+// An order's expression comes from anyone: nesting is bounded so that it
+// cannot exhaust the stack of a provider's bid or a buyer's award.
+TEST(NeedExpr, NestingIsBounded) {
+  EXPECT_TRUE(holds(std::string(64, '(') + "faulty == false" + std::string(64, ')')));
+  std::string not64;
+  for (int i = 0; i < 64; ++i) not64 += "not ";
+  EXPECT_FALSE(holds(not64 + "faulty"));  // an even count of nots
+  EXPECT_EQ(error_of(std::string(65, '(') + "a" + std::string(65, ')')), "at position 66: nested more than 64 deep");
+  EXPECT_EQ(error_of(not64 + "not a"), "at position 260: nested more than 64 deep");
+  const std::string deep = std::string(200000, '(') + "a" + std::string(200000, ')');
+  EXPECT_EQ(error_of(deep), "at position 66: nested more than 64 deep");
 }
 
 TEST(NeedExpr, ThrowsWithTheExitCodeAsked) {
