@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
                                        "(default $XDG_DATA_HOME/gridutils/store)");
   app.add_option("--store-url", opt.store_url, "The provider's store over http(s) or file:// (objects at URL/sha256/ab/cdef...)");
   auto* samples = app.add_option("--samples", opt.samples, "Re-execute this many segments (rows) of each result")
-                      ->check(CLI::PositiveNumber);
+                      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   app.add_option("--detect", opt.detect, "Draw enough samples to catch a cheat with this probability (default 0.99)")
       ->excludes(samples);
   app.add_option("--cheat-fraction", opt.cheat_fraction, "The fraction of faked work --detect is computed for (default 0.1)");

@@ -87,9 +87,12 @@ ModeReport check_challenge(CheckContext& c) {
   if (Status s = check_inclusion(leaves, drawn, root); !s.ok()) return ModeReport::fail(s.reason(), checked);
   const double detection = sample_detection(*c.opt, n, q);
 
-  // The speed the answer implies, from n and its own elapsed time.
-  const double implied = elapsed_ms > 0 ? 2.0 * n * n * static_cast<double>(n) / (elapsed_ms * 1e-3) / 1e12 : INFINITY;
-  checked["tflops"] = std::isfinite(implied) ? json(implied) : json(nullptr);
+  // The speed the answer implies, from n and its own elapsed time. That time
+  // is the provider's word: one that cannot be true (zero or less) is a
+  // reject, not an infinite speed.
+  if (!(elapsed_ms > 0)) return ModeReport::fail("its elapsed_ms is " + number(elapsed_ms) + ", not a time", checked);
+  const double implied = 2.0 * n * n * static_cast<double>(n) / (elapsed_ms * 1e-3) / 1e12;
+  checked["tflops"] = implied;
   auto it = c.in->profiles.find(c.entry->signer);
   if (it == c.in->profiles.end())
     return ModeReport::inconclusive("no signed profile of " + c.entry->signer +

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "keyfile.h"
 #include "message.h"
+#include "net.h"
 #include "proof_input.h"
 #include "proof_table.h"
 #include "store.h"
@@ -32,6 +33,9 @@ void check_option_ranges(const ProofOptions& opt) {
   if (!(opt.budget > 0 && opt.budget <= 1)) throw Error(Exit::usage, "--budget must be above 0 and at most 1");
   if (opt.quorum < 1) throw Error(Exit::usage, "--k must be 1 or more");
   if (!(opt.slow_factor > 0)) throw Error(Exit::usage, "--slow-factor must be above 0");
+  // A typo in the verifier's own URL must not read as a provider's corrupt
+  // checkpoints.
+  if (!opt.store_url.empty()) check_url_flag("--store-url", opt.store_url);
 }
 
 }  // namespace

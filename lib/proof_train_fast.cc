@@ -69,7 +69,8 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
     const double ratio = update > 0 ? distance / update : (distance > 0 ? INFINITY : 0.0);
     worst = std::max(worst, ratio);
     checked["max_distance_over_update"] = std::isfinite(worst) ? json(worst) : json(nullptr);
-    if (!(distance <= kFastTolerance * update) && distance > 0) {
+    // A NaN distance (a NaN in the claimed state) fails too.
+    if (!(distance <= kFastTolerance * update || distance == 0)) {
       checked["steps"] = steps_run;
       return ModeReport::fail(seg + ": re-execution ends " + number(distance) + " from the checkpoint at step " +
                                   std::to_string(end) + ", more than " + number(kFastTolerance) +

@@ -116,11 +116,18 @@ dump(r)' "$@"
 @test "bad flags are usage errors (64) and write nothing" {
   for args in "--no-such-flag" "--mode turbo" "--mode sig,nope" "--samples 3 --detect 0.9" \
     "--detect 1" "--detect 0" "--budget 0" "--detect x" "--cheat-fraction 0" "--cheat-fraction 1.5" "--budget 2" "--budget -1" \
-    "--k 0" "--slow-factor 0" "--threads -1" "--samples -2" "--device gpu" "--format xml" "--format"; do
+    "--k 0" "--slow-factor 0" "--threads -1" "--samples -2" "--device gpu" "--format xml" "--format" \
+    "--samples 0" "--store-url ftp://host/store" "--store-url not-a-url"; do
     run -64 --separate-stderr check $args train.jsonl
     assert_output ''
     stderr_matches '^proof-check: error: '
   done
+  # The verifier's own typo in --store-url is never a provider's corrupt
+  # checkpoint; --samples 0 says the range.
+  run -64 --separate-stderr check --store-url ftp://host/store train.jsonl
+  stderr_has "--store-url ftp://host/store: not an http://, https:// or file:// URL"
+  run -64 --separate-stderr check --samples 0 train.jsonl
+  stderr_has "--samples: Value 0 not in range 1 to"
 }
 
 @test "a key is required (64): verdicts are signed and the draw is the verifier's signature" {
@@ -626,6 +633,14 @@ challenge_setup() {
   jq -c '.answer.elapsed_ms = 60001' answer.jsonl | grid-key sign --key key1 >late.jsonl
   run -1 --separate-stderr check --mode challenge --profile slowbox.jsonl late.jsonl
   assert_reason '^challenge: it took 60001 ms, past the deadline of 60000 ms$'
+  # A time of zero would imply an infinite speed: it cannot be true (a
+  # negative one is malformed input).
+  jq -c '.answer.elapsed_ms = 0' answer.jsonl | grid-key sign --key key1 >instant.jsonl
+  run -1 --separate-stderr check --mode challenge --profile h100.jsonl instant.jsonl
+  assert_reason '^challenge: its elapsed_ms is 0, not a time$'
+  jq -c '.answer.elapsed_ms = -5' answer.jsonl | grid-key sign --key key1 >instant.jsonl
+  run -65 --separate-stderr check --mode challenge --profile h100.jsonl instant.jsonl
+  stderr_has "field .answer.elapsed_ms"
   python3 -c "$PY_MERKLE"'
 r = json.loads(sys.stdin.readline())
 a = r["answer"]

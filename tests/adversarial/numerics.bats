@@ -111,3 +111,29 @@ print(json.dumps(forge.restate(r, store, unnan)))' "$BATS_TEST_DIRNAME" S <r1-na
   run -1 --separate-stderr check --tasks tasks-nan.jsonl --samples 3 forged.jsonl
   assert_reason '^spot: segment [0-9] \(steps [0-9]+\.\.[0-9]+\): the state after step [0-9]+ differs from leaf [0-9]+$'
 }
+
+@test "fast mode: a checkpoint with one NaN weight is rejected, not passed as distance NaN" {
+  # Fast mode compares re-execution with the claimed state by distance; the
+  # forger puts a NaN into the checkpoint at step 4 (leaves and root rebuilt).
+  tiny_task sgd | jq -c '.mode = "fast"' | grid-key id >fast-tasks.jsonl
+  job-run --store S --key key1 fast-tasks.jsonl >fast.jsonl
+  run -0 --separate-stderr check --tasks fast-tasks.jsonl --samples 3 fast.jsonl
+  assert_jq .status accept
+  "$PY" -c '
+import json, struct, sys
+sys.path.insert(0, sys.argv[1])
+import forge
+r = json.loads(sys.stdin.readline())
+def one_nan(step, b):
+    if step != 4:
+        return b
+    out = bytearray(b)
+    o, _ = forge.float_ranges(b)[0]
+    struct.pack_into("<I", out, o, 0x7FC00000)
+    return bytes(out)
+print(json.dumps(forge.restate(r, sys.argv[2], one_nan)))' "$BATS_TEST_DIRNAME" S <fast.jsonl | sign key1 >forged.jsonl
+  [ "$(forge zero-stats S <forged.jsonl | jq .nan)" -eq 1 ]
+  run -1 --separate-stderr check --tasks fast-tasks.jsonl --samples 3 forged.jsonl
+  assert_jq .status reject
+  assert_reason '^spot: segment 0 \(steps 0\.\.4\): re-execution ends nan from the checkpoint at step 4'
+}
