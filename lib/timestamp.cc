@@ -137,22 +137,40 @@ std::optional<int64_t> parse_duration(const std::string& text) {
   return total;
 }
 
+namespace {
+
+// Times a flag may give: RFC 3339 writes four-digit years, so a later time
+// would be signed into a message that no reader takes.
+constexpr int64_t kLastTime = 253402300799;  // 9999-12-31T23:59:59Z
+
+int64_t in_range(int64_t t, const std::string& value, const std::string& flag) {
+  if (t < 0 || t > kLastTime) throw Error(Exit::usage, flag + " " + value + ": after 9999-12-31T23:59:59Z");
+  return t;
+}
+
+int64_t epoch_seconds(const std::string& value, const std::string& flag) {
+  if (value.size() > 12) throw Error(Exit::usage, flag + " " + value + ": after 9999-12-31T23:59:59Z");
+  return in_range(std::stoll(value), value, flag);
+}
+
+}  // namespace
+
 int64_t resolve_now(const std::string& value, const std::string& flag) {
   if (value.empty()) return now_seconds();
-  if (all_digits(value)) return std::stoll(value);
-  if (auto t = parse_rfc3339(value)) return *t;
+  if (all_digits(value)) return epoch_seconds(value, flag);
+  if (auto t = parse_rfc3339(value)) return in_range(*t, value, flag);
   throw Error(Exit::usage, flag + " " + value + ": expected an RFC 3339 time (2026-11-28T20:00:00Z) or seconds since the epoch");
 }
 
 int64_t resolve_time(const std::string& value, int64_t now, const std::string& flag) {
-  if (auto t = parse_rfc3339(value)) return *t;
+  if (auto t = parse_rfc3339(value)) return in_range(*t, value, flag);
   const std::string d = !value.empty() && value[0] == '+' ? value.substr(1) : value;
-  if (auto secs = parse_duration(d)) return now + *secs;
+  if (auto secs = parse_duration(d)) return in_range(now + *secs, value, flag);
   throw Error(Exit::usage, flag + " " + value + ": expected an RFC 3339 time (2026-11-28T20:00:00Z) or a duration (90s, 30m, 2h, 1d)");
 }
 
 int64_t resolve_since(const std::string& value, int64_t now, const std::string& flag) {
-  if (all_digits(value)) return std::stoll(value);
+  if (all_digits(value)) return epoch_seconds(value, flag);
   if (auto t = parse_rfc3339(value)) return *t;
   if (auto secs = parse_duration(value)) return now - *secs;
   throw Error(Exit::usage, flag + " " + value +

@@ -73,6 +73,24 @@ TEST(Timestamp, FlagValues) {
   EXPECT_THROW(resolve_since("+1d", 0, "--since"), Error);
 }
 
+// A flag's time ends up signed in a message as RFC 3339, which has
+// four-digit years: later times are usage errors, not unreadable messages.
+TEST(Timestamp, FlagTimesEndWithYear9999) {
+  EXPECT_EQ(resolve_now("253402300799"), 253402300799);
+  EXPECT_EQ(resolve_now("9999-12-31T23:59:59Z"), 253402300799);
+  for (const char* late : {"253402300800", "99999999999999", "99999999999999999999999"}) {
+    try {
+      resolve_now(late);
+      ADD_FAILURE() << late << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Exit::usage) << late;
+    }
+  }
+  EXPECT_EQ(resolve_time("1h", 253402300799 - 3600, "--deadline"), 253402300799);
+  EXPECT_THROW(resolve_time("2h", 253402300799 - 3600, "--deadline"), Error);
+  EXPECT_THROW(resolve_since("253402300800", 0, "--since"), Error);
+}
+
 TEST(Timestamp, MessageField) {
   const json m = {{"deadline", "2026-11-28T20:00:00Z"}, {"bad", "noon"}, {"num", 5}};
   EXPECT_EQ(get_time(m, "deadline", ""), 1795896000);
