@@ -41,12 +41,18 @@ std::string not_counted(const CheckContext& c, const CheckEntry& e) {
 
 ModeReport check_quorum(CheckContext& c) {
   const int k = c.opt->quorum;
+  // A provider that signed two outputs for one task has provably cheated
+  // (at most one is the task's): it counts for neither, so that it cannot
+  // lend its vote to both sides and leave every verdict inconclusive.
+  std::map<std::string, std::set<std::string>> outputs_of;  // provider -> outputs it signed
+  for (const CheckEntry* e : c.group)
+    if (e->type == c.entry->type && not_counted(c, *e).empty()) outputs_of[e->signer].insert(result_output(e->message));
   std::map<std::string, std::set<std::string>> signers;  // output -> distinct providers
   std::set<std::string> providers;
-  for (const CheckEntry* e : c.group) {
-    if (e->type != c.entry->type || !not_counted(c, *e).empty()) continue;
-    signers[result_output(e->message)].insert(e->signer);
-    providers.insert(e->signer);
+  for (const auto& [who, outputs] : outputs_of) {
+    if (outputs.size() > 1) continue;
+    signers[*outputs.begin()].insert(who);
+    providers.insert(who);
   }
   const std::string mine = result_output(c.message());
   json checked = {{"k", k}, {"providers", providers.size()}, {"output", mine}};
@@ -54,6 +60,10 @@ ModeReport check_quorum(CheckContext& c) {
     if (c.entry->signer.empty()) return ModeReport::inconclusive(why, checked);
     return ModeReport::fail(why, checked);
   }
+  if (const auto& outputs = outputs_of[c.entry->signer]; outputs.size() > 1)
+    return ModeReport::fail("its signer signed " + std::to_string(outputs.size()) + " different outputs for task " +
+                                c.entry->task_id + ": at most one can be right, and it counts for none",
+                            checked);
   std::vector<std::string> canonical;
   size_t best = 0;
   for (const auto& [out, who] : signers) {

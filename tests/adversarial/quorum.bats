@@ -117,3 +117,22 @@ seal_of() {
   run -1 --separate-stderr check --tasks tasks.jsonl --samples 4 c2.jsonl
   assert_reason '^spot: segment 1 \(steps 10\.\.20\): the state after step 17 differs from leaf 17$'
 }
+
+@test "a provider that signs two outputs for one task is rejected and counts for neither" {
+  # Provider 1 signs the honest output and a wrong one; provider 2 the wrong
+  # one, provider 3 the honest one. Counting provider 1 on both sides gave
+  # each output 2 providers, and every verdict was inconclusive.
+  forge diverge 17 <r1.jsonl >wrong.jsonl
+  forge reseal "$PUB1" <wrong.jsonl | sign key1 >b1.jsonl
+  forge reseal "$PUB2" <wrong.jsonl | sign key2 >b2.jsonl
+  forge reseal "$PUB3" <r1.jsonl | sign key3 >a3.jsonl
+  cat r1.jsonl b1.jsonl b2.jsonl a3.jsonl >all.jsonl
+  run -1 --separate-stderr check --mode sig,quorum all.jsonl
+  assert_jq_all 'map(.status) | tostring' '["reject","reject","inconclusive","inconclusive"]'
+  assert_jq_all '.[0].reason' "quorum: its signer signed 2 different outputs for task $(jq -r .task r1.jsonl): at most one can be right, and it counts for none"
+  assert_jq_all '.[2].reason' "quorum: no output of task $(jq -r .task r1.jsonl) has 2 distinct providers (the most is 1 of 2)"
+  # With provider 2 honest too, the honest output has its quorum without provider 1.
+  sign key2 <r2.jsonl >a2.jsonl
+  run -1 --separate-stderr check --mode sig,quorum r1.jsonl b1.jsonl a2.jsonl a3.jsonl
+  assert_jq_all 'map(.status) | tostring' '["reject","reject","accept","accept"]'
+}
