@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   statement->add_option("--since", opt.since, "Only transfers applied at or after this time");
   statement->add_option("--format", opt.statement_format, "Output form: json (default) or csv")
       ->check(CLI::IsMember({"json", "csv"}));
+  check->add_option("--head", opt.heads, "A head recorded from an earlier check: exit 1 unless the chain still holds it")
+      ->allow_extra_args(false);
 
   return tool.run(argc, argv, [&] {
     if (*init) return grid::settle_init(tool, opt);

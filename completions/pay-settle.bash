@@ -66,7 +66,7 @@ _pay_settle() {
         balance) flags="--ledger --account --format" ;;
         statement) flags="--ledger --account --since --format" ;;
         reputation) flags="--ledger --key --now" ;;
-        check) flags="--ledger" ;;
+        check) flags="--ledger --head" ;;
     esac
 
     if [[ $cur == -* ]]; then

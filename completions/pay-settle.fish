@@ -43,3 +43,4 @@ complete -c pay-settle -n '__fish_seen_subcommand_from apply' -F
 complete -c pay-settle -n '__fish_seen_subcommand_from balance' -l format -x -a 'json table' -d 'Output form: json or table'
 complete -c pay-settle -n '__fish_seen_subcommand_from statement' -l format -x -a 'json csv' -d 'Output form: json or csv'
 complete -c pay-settle -n '__fish_seen_subcommand_from statement' -l since -x -d 'Only transfers applied at or after this time'
+complete -c pay-settle -n '__fish_seen_subcommand_from check' -l head -x -d 'A head an earlier check printed: exit 1 unless the chain still holds it'

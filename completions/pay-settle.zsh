@@ -77,7 +77,8 @@ _pay-settle() {
           _arguments $common $ledger $key $now && ret=0
           ;;
         check)
-          _arguments $common $ledger && ret=0
+          _arguments $common $ledger \
+            '*--head=[a head an earlier check printed; exit 1 unless the chain still holds it]:head hash:' && ret=0
           ;;
       esac
       ;;

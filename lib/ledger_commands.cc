@@ -205,11 +205,15 @@ int settle_reputation(Tool& tool, const SettleOptions& opt) {
 
 int settle_check(Tool& tool, const SettleOptions& opt) {
   Database db = open_ledger(opt);
+  Digest parsed;
+  for (const std::string& h : opt.heads)
+    if (!parse_sha256_ref(h, &parsed)) throw Error(Exit::usage, "--head " + h + ": expected sha256:<64 hex digits>, as check prints it");
   int64_t transfers = 0;
-  std::vector<std::string> bad = ledger_check(db, &transfers);
+  std::string head;
+  std::vector<std::string> bad = ledger_check(db, &transfers, &head, opt.heads);
   for (const std::string& v : bad) std::cerr << tool.name() << ": violation: " << v << std::endl;
-  write_message({{"kind", "check"}, {"ok", bad.empty()}, {"transfers", transfers}, {"violations", bad},
-                 {"ledger", db.info().id}});
+  write_message({{"kind", "check"}, {"ok", bad.empty()}, {"transfers", transfers}, {"head", head},
+                 {"violations", bad}, {"ledger", db.info().id}});
   return bad.empty() ? 0 : static_cast<int>(Exit::negative);
 }
 

@@ -26,6 +26,7 @@ struct SettleOptions {
   int64_t verifier_fee_bp = 100;
   int64_t fee_bp = 0;
   bool pass = false;     // apply: other kinds go to stdout untouched
+  std::vector<std::string> heads;  // check --head: hashes the chain must still hold
   std::vector<std::string> inputs;
 };
 

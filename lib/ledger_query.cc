@@ -1,6 +1,7 @@
 #include "ledger_query.h"
 
 #include <map>
+#include <set>
 
 #include "message.h"
 #include "timestamp.h"
@@ -80,7 +81,8 @@ json reputation_message(const LedgerInfo& info, const ProviderRecord& r, int64_t
           {"as_of", format_rfc3339(as_of)}, {"ledger", info.id}};
 }
 
-std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen) {
+std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std::string* head,
+                                      const std::vector<std::string>& expect_heads) {
   std::vector<std::string> bad;
   // One snapshot for every query below, however many runs write meanwhile.
   ReadSnapshot snapshot(db);
@@ -93,6 +95,7 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen) {
   // The chain, and the balances every transfer implies.
   std::map<std::string, Balances> implied;
   std::string prev = kChainStart;
+  std::set<std::string> unseen(expect_heads.begin(), expect_heads.end());
   int64_t n = 0;
   bool overflow = false;
   {
@@ -109,6 +112,7 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen) {
         bad.push_back("hash chain broken at transfer " + std::to_string(seq) + " (" + t.id +
                       "): the row does not hash to its stored hash (edited?)");
       prev = stored_hash;
+      unseen.erase(stored_hash);
       if (t.amount < 0) bad.push_back("transfer " + std::to_string(seq) + " has a negative amount");
       overflow |= !add_checked(&implied[t.debit].at(t.debit_bucket), -t.amount);
       overflow |= !add_checked(&implied[t.credit].at(t.credit_bucket), t.amount);
@@ -116,6 +120,9 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen) {
   }
   if (overflow) bad.push_back("the transfers' sums overflow 64 bits");
   if (transfers_seen) *transfers_seen = n;
+  if (head) *head = prev;
+  for (const std::string& h : unseen)
+    bad.push_back("head " + h + " is not in the hash chain: the transfers up to it were cut or rewritten");
 
   // Stored balances: equal to what the transfers imply, summing to zero,
   // never negative outside system:deposits.

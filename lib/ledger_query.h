@@ -41,7 +41,10 @@ json reputation_message(const LedgerInfo& info, const ProviderRecord& r, int64_t
 // Every violation found: the hash chain, balances against the sum of their
 // transfers, double entry summing to zero, negative balances, holds
 // resolved more than once, and SQLite's own integrity check. Empty when
-// the ledger is sound.
-std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen = nullptr);
+// the ledger is sound. `head` gets the newest row's hash. The chain shows
+// edits, not a cut of its newest rows or a chain rewritten whole: against
+// those, heads recorded earlier (`expect_heads`) must still be in it.
+std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen = nullptr, std::string* head = nullptr,
+                                      const std::vector<std::string>& expect_heads = {});
 
 }  // namespace grid
