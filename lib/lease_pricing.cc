@@ -71,13 +71,16 @@ std::optional<int64_t> policy_price(const PricePolicy& p, const Order& order, co
   // Round up: a provider never quotes below its own rate. Less than
   // kRoundingSlack of a micro-unit over is binary rounding noise (0.02 h
   // is not exact), not a reason to charge one more.
-  const double raw =
-      std::ceil(static_cast<double>(p.start_fee) + static_cast<double>(rate->second) * units - kRoundingSlack);
+  const double raw = std::max(
+      0.0, std::ceil(static_cast<double>(p.start_fee) + static_cast<double>(rate->second) * units - kRoundingSlack));
   double price = raw;
   std::string clamped;
   if (price < static_cast<double>(p.floor)) price = static_cast<double>(p.floor), clamped = "floor";
   if (p.ceiling > 0 && price > static_cast<double>(p.ceiling)) price = static_cast<double>(p.ceiling), clamped = "ceiling";
-  if (price < 1) price = 1, clamped = "minimum";  // a bid is for a positive price
+  if (price < 1) {  // nothing to charge: as from a price script, a zero price is no bid
+    if (why) *why = "the policy prices it at 0 micro-units (no rate, start fee or floor): no bid";
+    return std::nullopt;
+  }
   if (price > kMaxMicros) {
     if (why) *why = "the policy price is beyond 2^53 micro-units";
     return std::nullopt;

@@ -186,6 +186,11 @@ script() {
   echo '{"basis":"per_second","rates_micros":{"*":1}}' >p.json
   run -65 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
   stderr_has '.basis'
+  # A zero rate with no fee or floor prices the order at 0: no bid.
+  echo '{"basis":"tflop_hour","rates_micros":{"*":0}}' >p.json
+  run -0 --separate-stderr bid prov a100.json --policy p.json --explain orders.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_has 'the policy prices it at 0 micro-units (no rate, start fee or floor): no bid'
 }
 
 @test "bid --explain: why each skipped order got no bid" {
