@@ -127,6 +127,12 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
     r.why = "the price script was killed by signal " + std::to_string(WTERMSIG(status));
     return r;
   }
+  // The shell's own 127 (not found) and 126 (cannot execute): a mistyped
+  // --price-script would otherwise make no bid, every night, quietly.
+  if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126))
+    throw Error(Exit::no_input, "--price-script " + command + ": the shell cannot " +
+                                    (WEXITSTATUS(status) == 127 ? "find" : "execute") + " it (exit " +
+                                    std::to_string(WEXITSTATUS(status)) + ")");
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
     r.why = "the price script exited with status " + std::to_string(WEXITSTATUS(status));
     return r;

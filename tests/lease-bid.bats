@@ -338,6 +338,17 @@ CASES
   stderr_has "the price script timed out after 1 s and was killed"
 }
 
+@test "price script: one the shell cannot find or execute is an error (66), not no bid for every order" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  run -66 --separate-stderr bid prov p2.json --price-script ./no-such-price.sh orders.jsonl
+  assert_output ''
+  stderr_has "--price-script ./no-such-price.sh: the shell cannot find it (exit 127)"
+  printf 'echo 100\n' >noexec.sh
+  chmod 0644 noexec.sh
+  run -66 --separate-stderr bid prov p2.json --price-script ./noexec.sh orders.jsonl
+  stderr_has "--price-script ./noexec.sh: the shell cannot execute it (exit 126)"
+}
+
 @test "price script: a timeout kills the script's whole process group" {
   order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
   # The child holds stdout open: without the group kill this would hang.
