@@ -1,5 +1,6 @@
 #include "proof_check.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -114,6 +115,11 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
                              "its samples from the verifier's signature");
   const SigningKey key = load_key(key_path);
   const Device device = select_device(opt.device);
+  // A --store that is not there is the verifier's typo: every checkpoint
+  // would read as withheld by the provider.
+  struct stat st;
+  if (!opt.store.empty() && (::stat(opt.store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
+    throw Error(Exit::no_input, "--store " + opt.store + ": no such folder");
   const Store store(opt.store.empty() ? Store::default_dir() : opt.store);
 
   ProofInputs in;

@@ -128,6 +128,10 @@ dump(r)' "$@"
   stderr_has "--store-url ftp://host/store: not an http://, https:// or file:// URL"
   run -64 --separate-stderr check --samples 0 train.jsonl
   stderr_has "--samples: Value 0 not in range 1 to"
+  # A --store that is not there is a typo, not a provider withholding.
+  run -66 --separate-stderr proof-check --key vkey --store no-such-store --tasks train-tasks.jsonl train.jsonl
+  assert_output ''
+  stderr_has "--store no-such-store: no such folder"
 }
 
 @test "a key is required (64): verdicts are signed and the draw is the verifier's signature" {
