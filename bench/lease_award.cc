@@ -33,6 +33,7 @@
 #include "file_io.h"
 #include "keyfile.h"
 #include "lease_order.h"
+#include "lease_pricing.h"
 #include "message.h"
 #include "timestamp.h"
 
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> out_orders(orders), out_bids(bids), out_profiles(kProviders);
   std::vector<std::string> order_ids(orders), task_ids(orders), profile_ids(kProviders), provider_refs(kProviders);
   std::vector<grid::SigningKey> pk;
+  std::vector<json> hardware(kProviders);
   for (int p = 0; p < kProviders; ++p) {
     pk.push_back(key_of(100 + p));
     provider_refs[p] = grid::public_key_ref(pk[p].public_key);
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
                               {"exact_gemm_tflops", 20 + p}, {"gpu_memory_bytes", int64_t{80} << 30}}}};
     grid::sign_message(prof, pk[p]);
     profile_ids[p] = prof["id"];
+    hardware[p] = grid::read_hardware(prof, provider_refs[p]).to_json();  // as lease-bid bid echoes it
     out_profiles[p] = line(prof);
   }
   grid::LeaseOptions opt;
@@ -153,7 +156,7 @@ int main(int argc, char** argv) {
     const int p = static_cast<int>(bid_provider[b]);
     json bid = {{"kind", "bid"}, {"v", 1}, {"order", order_ids[bid_order[b]]}, {"task", task_ids[bid_order[b]]},
                 {"provider", provider_refs[p]}, {"profile", profile_ids[p]},
-                {"hardware", {{"device", "cuda"}, {"gpu_model", p % 2 ? "H100" : "A100"}, {"gpu_count", 1}}},
+                {"hardware", hardware[p]},
                 {"price_micros", bid_price[b]},
                 {"pricing", {{"method", "policy"}, {"basis", "gpu_hour"}, {"rate_micros", 2500000}}},
                 {"estimated_seconds", 1.5}, {"deposit_micros", 0},

@@ -5,11 +5,13 @@
 #include <iostream>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "error.h"
 #include "fields.h"
 #include "keyfile.h"
 #include "lease_io.h"
+#include "lease_pricing.h"
 #include "message.h"
 #include "timestamp.h"
 
@@ -20,7 +22,26 @@ namespace {
 struct ProfileCheck {
   const json* msg = nullptr;
   SignatureCheck sig;
+  // What lease-bid bid writes as a bid's hardware from this profile, read
+  // once per profile; or why the profile has none (then its bids fail).
+  json hardware;
+  std::string hardware_error;
 };
+
+ProfileCheck read_profile(const json& m, const SignatureCheck& sig) {
+  ProfileCheck p{&m, sig, json(), ""};
+  auto s = m.find("summary");
+  if (s == m.end()) p.hardware_error = "its profile has no summary";
+  else if (!s->is_object()) p.hardware_error = "its profile's summary is " + s->dump() + ", not an object";
+  else {
+    try {
+      p.hardware = read_hardware(m, sig.signer).to_json();
+    } catch (const Error& e) {
+      p.hardware_error = "its profile: " + e.describe();
+    }
+  }
+  return p;
+}
 
 struct Contender {
   const json* bid;
@@ -36,30 +57,21 @@ bool better(const Contender& a, const Contender& b) {
   return a.id < b.id;
 }
 
-// What the bid says it offers must be what its profile measured: a lease
-// consumer reads bid.hardware, the requirement was checked on the profile.
-std::string hardware_mismatch(const json& bid, const json& profile) {
-  auto hw = bid.find("hardware");
-  if (hw == bid.end() || !hw->is_object()) return "";
-  // Looked up in place: copying the profile's summary for every bid was a
-  // measurable part of an award.
-  static const json none, no_summary = json::object();
-  auto member = [](const json& o, const char* name) -> const json& {
-    auto it = o.find(name);
-    return it == o.end() ? none : *it;
-  };
-  auto s = profile.find("summary");
-  const json& summary = s == profile.end() ? no_summary : *s;
+// What the bid says it offers must be what its profile measured, field by
+// field as lease-bid bid writes it: a lease consumer reads bid.hardware,
+// the requirement was checked on the profile. A bid without it is invalid
+// too (else a bid could leave out what it cannot honestly claim).
+std::string hardware_mismatch(const json& bid, const ProfileCheck& p) {
   // The bid is invalid, not the whole award: a provider's own bad profile
   // must not stop every other order.
-  if (!summary.is_object()) return "its profile's summary is " + summary.dump() + ", not an object";
-  const std::pair<const char*, const json*> have[] = {{"device", &member(profile, "device")},
-                                                      {"gpu_model", &member(summary, "gpu_model")},
-                                                      {"gpu_count", &member(summary, "gpu_count")}};
-  for (const auto& [name, value] : have) {
-    auto h = hw->find(name);
-    if (h != hw->end() && *h != *value)
-      return std::string("its hardware.") + name + " " + h->dump() + " is not its profile's " + value->dump();
+  if (!p.hardware_error.empty()) return p.hardware_error;
+  auto hw = bid.find("hardware");
+  if (hw == bid.end()) return "it has no hardware";
+  if (!hw->is_object()) return "its hardware is " + hw->dump() + ", not an object";
+  for (auto it = p.hardware.begin(); it != p.hardware.end(); ++it) {
+    auto h = hw->find(it.key());
+    if (h == hw->end()) return "its hardware has no " + it.key() + ", its profile " + it->dump();
+    if (*h != *it) return "its hardware says " + it.key() + " " + h->dump() + ", its profile " + it->dump();
   }
   return "";
 }
@@ -128,7 +140,7 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
   for (size_t i = 0; i < profiles_.size(); ++i) {
     auto id = profiles_[i].find("id");
     if (id != profiles_[i].end() && id->is_string())
-      profiles[id->get<std::string>()].push_back({&profiles_[i], profile_sig[i]});
+      profiles[id->get<std::string>()].push_back(read_profile(profiles_[i], profile_sig[i]));
   }
   // The profile with that id signed by `provider`, else the first one (to name what is wrong with it).
   auto profile_for = [&](const std::string& id, const std::string& provider) -> const ProfileCheck* {
@@ -174,13 +186,17 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
   // Orders are decided independently of one another, so on a few threads;
   // the outcomes keep input order.
   std::vector<AwardOutcome> all(orders_.size());
-  std::vector<char> foreign(orders_.size(), 0);
+  // 1: not the buyer's; 2: the same order again (one order, one lease).
+  std::vector<char> skip(orders_.size(), 0);
+  std::unordered_set<std::string_view> seen;
+  for (size_t oi = 0; oi < orders_.size(); ++oi) {
+    const Order& order = orders_[oi];
+    if (!order_sig[oi].ok || order_sig[oi].signer != cfg.buyer || order.buyer != cfg.buyer) skip[oi] = 1;
+    else if (!seen.insert(order.id).second) skip[oi] = 2;
+  }
   parallel_for(orders_.size(), threads_, [&](size_t oi) {
     const Order& order = orders_[oi];
-    if (!order_sig[oi].ok || order_sig[oi].signer != cfg.buyer || order.buyer != cfg.buyer) {
-      foreign[oi] = 1;
-      return;
-    }
+    if (skip[oi]) return;
     AwardOutcome& r = all[oi];
     r.order = &order;
     if (order.deadline <= cfg.now) {
@@ -212,7 +228,7 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
           else if (!p->sig.ok) why = "its profile is not trusted: " + p->sig.why;
           else if (p->sig.signer != c.provider)
             why = "its profile is signed by " + p->sig.signer + ", another key than the bidder's";
-          else if (std::string bad = hardware_mismatch(b, *p->msg); !bad.empty()) why = bad;
+          else if (std::string bad = hardware_mismatch(b, *p); !bad.empty()) why = bad;
           else if (!order.need.eval(*p->msg, &unmet)) why = "the requirement is not met: " + unmet;
           else if (c.price > order.max_price)
             why = "price " + std::to_string(c.price) + " is above max_price_micros " + std::to_string(order.max_price);
@@ -253,8 +269,8 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
   out.reserve(all.size());
   foreign_ = 0;
   for (size_t oi = 0; oi < all.size(); ++oi) {
-    if (foreign[oi]) ++foreign_;
-    else out.push_back(std::move(all[oi]));
+    if (skip[oi] == 1) ++foreign_;
+    else if (!skip[oi]) out.push_back(std::move(all[oi]));
   }
   return out;
 }

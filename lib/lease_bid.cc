@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <unordered_set>
 
 #include "error.h"
 #include "fields.h"
@@ -204,11 +205,17 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
     read_order(c.msg, &c.order);
     cands.push_back(std::move(c));
   });
+  // The same order twice is one order: one bid, one unit of capacity. Its
+  // id is checked by screen(), so a bad copy cannot hide the good one.
   std::vector<size_t> servable;
+  std::vector<char> repeat(cands.size(), 0);
+  std::unordered_set<std::string> seen;
   for (size_t i = 0; i < cands.size(); ++i) {
     cands[i].order.msg = &cands[i].msg;  // the vector moved the messages
     cands[i].why = screen(cands[i], b);
-    if (cands[i].why.empty()) servable.push_back(i);
+    if (!cands[i].why.empty()) continue;
+    if (seen.insert(cands[i].order.id).second) servable.push_back(i);
+    else repeat[i] = 1;
   }
   price(cands, servable, b, opt);
   // Capacity last, in input order, so --explain names the real limit.
@@ -227,7 +234,9 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
   }
 
   out.write(b.profile);
-  for (const Candidate& c : cands) {
+  for (size_t i = 0; i < cands.size(); ++i) {
+    const Candidate& c = cands[i];
+    if (repeat[i]) continue;
     if (c.ok) out.write(make_bid(c, b));
     else if (opt.explain)
       std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id << "): no bid: " << c.why

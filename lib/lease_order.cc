@@ -46,8 +46,13 @@ json make_order(const json& task, const LeaseOptions& opt, const NeedExpr& need,
 }
 
 int lease_order_main(Tool& tool, const LeaseOptions& opt) {
-  if (opt.max_price <= 0) throw Error(Exit::usage, "--max-price must be a positive number of micro-units");
-  if (opt.bid_deposit < 0) throw Error(Exit::usage, "--bid-deposit must not be negative");
+  // The bounds read_order() holds orders to: an order this run cannot
+  // read back is the flag's fault, not the input's.
+  constexpr int64_t kMost = int64_t{1} << 53;
+  if (opt.max_price <= 0 || opt.max_price > kMost)
+    throw Error(Exit::usage, "--max-price must be a positive number of micro-units, at most 2^53 (9007199254740992)");
+  if (opt.bid_deposit < 0 || opt.bid_deposit > kMost)
+    throw Error(Exit::usage, "--bid-deposit must not be negative nor above 2^53 (9007199254740992)");
   if (!(opt.min_reputation >= 0 && opt.min_reputation <= 1))
     throw Error(Exit::usage, "--min-reputation must be between 0 and 1");
   const NeedExpr need = parse_need_or_throw(opt.need, static_cast<int>(Exit::usage), "--need");

@@ -114,6 +114,24 @@ script() {
   run -64 --separate-stderr lease-bid
 }
 
+@test "order: --max-price or --bid-deposit above 2^53 is 64 naming the flag, before any input is read" {
+  run -64 --separate-stderr order --max-price 9007199254740993 --deadline 2h <gemm-task.jsonl
+  stderr_has "--max-price must be a positive number of micro-units, at most 2^53"
+  [ -z "$output" ]
+  run -64 --separate-stderr order --max-price 10 --bid-deposit 9007199254740993 --deadline 2h <gemm-task.jsonl
+  stderr_has "--bid-deposit must not be negative nor above 2^53"
+  # Checked first: input that is not there is never opened.
+  run -64 --separate-stderr order --max-price 9007199254740993 --deadline 2h no-such-file.jsonl
+  stderr_has "--max-price"
+  # 2^53 itself is in range, and bid and award read the order back.
+  run -0 --separate-stderr order --max-price 9007199254740992 --bid-deposit 9007199254740992 --deadline 2h \
+    <gemm-task.jsonl
+  assert_jq '[.max_price_micros, .bid_deposit_micros] | map(tostring) | join(" ")' "9007199254740992 9007199254740992"
+  echo "$output" >orders.jsonl
+  run -0 --separate-stderr bid prov p2.json --policy policy.json orders.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+}
+
 @test "order: a malformed --need exits 64 naming the position" {
   run -64 --separate-stderr order --max-price 10 --deadline 2h --need 'summary.gpu_count >' <gemm-task.jsonl
   assert_output ''
@@ -505,7 +523,7 @@ CASES
   # A bid that claims other hardware than its profile measured.
   jq -c '.hardware.gpu_count = 8' <<<"$b2" | grid-key sign --key prov >claims.jsonl
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json claims.jsonl rep.jsonl
-  stderr_has "its hardware.gpu_count 8 is not its profile's 1"
+  stderr_has "its hardware says gpu_count 8, its profile 1"
   # A profile whose summary is no object spoils its bid, not the award.
   jq -c '.summary = 5' p2.json | grid-key sign --key prov >odd.json
   jq -c --arg p "$(jq -r .id odd.json)" '.profile = $p' <<<"$b2" | grid-key sign --key prov >odd-bid.jsonl
@@ -569,6 +587,62 @@ CASES
   [ "${#lines[@]}" -eq 1 ]
   run -64 --separate-stderr lease-bid award --now "$NOW" orders.jsonl bids.jsonl
   stderr_has "give --key"
+}
+
+@test "award: a bid's hardware must be an object with each field lease-bid bid writes equal to its profile's" {
+  order --max-price 100000 --deadline 2h <gemm-task.jsonl >orders.jsonl
+  # A profile that measured 80 GiB of GPU memory.
+  jq -c '.summary.gpu_memory_bytes = 85899345920' p2.json | grid-key sign --key prov >p80.json
+  local b2 f
+  b2=$(bid prov p80.json --policy policy.json orders.jsonl | tail -1)
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p80.json <(echo "$b2")
+  assert_jq .bid.hardware.gpu_memory_bytes 85899345920
+  # More memory than measured.
+  jq -c '.hardware.gpu_memory_bytes = 141000000000' <<<"$b2" | grid-key sign --key prov >liar.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p80.json liar.jsonl
+  stderr_has "its hardware says gpu_memory_bytes 141000000000, its profile 85899345920"
+  # Each field bid writes, left out or changed.
+  for f in device gpu_model gpu_count gpu_memory_bytes cpu_model exact_gemm_tflops; do
+    jq -c --arg f "$f" 'del(.hardware[$f])' <<<"$b2" | grid-key sign --key prov >liar.jsonl
+    run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p80.json liar.jsonl
+    stderr_has "its hardware has no $f, its profile "
+    jq -c --arg f "$f" '.hardware[$f] = "other"' <<<"$b2" | grid-key sign --key prov >liar.jsonl
+    run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p80.json liar.jsonl
+    stderr_has "its hardware says $f \"other\", its profile "
+  done
+  # No hardware, or hardware that is no object.
+  jq -c 'del(.hardware)' <<<"$b2" | grid-key sign --key prov >liar.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p80.json liar.jsonl
+  stderr_has "it has no hardware"
+  jq -c '.hardware = "H100"' <<<"$b2" | grid-key sign --key prov >liar.jsonl
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p80.json liar.jsonl
+  stderr_has 'its hardware is "H100", not an object'
+  # Only that bid is out: the dearer honest bid of another provider wins.
+  jq -c '.hardware.gpu_memory_bytes = 141000000000 | .price_micros = 1' <<<"$b2" | grid-key sign --key prov >liar.jsonl
+  bid prov2 p3.json --policy policy.json orders.jsonl >bids3.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p80.json liar.jsonl bids3.jsonl
+  assert_jq .provider "$PUB3"
+}
+
+@test "the same order twice is one order: award makes one lease, bid one bid within --max-leases" {
+  job-split --tasks 2 "$ROOT/examples/jobs/gemm.json" >tasks.jsonl
+  order --max-price 100000 --deadline 2h <tasks.jsonl >orders.jsonl
+  { head -1 orders.jsonl; cat orders.jsonl; } >dup.jsonl
+  run -0 --separate-stderr bid prov p2.json --policy policy.json dup.jsonl
+  [ "${#lines[@]}" -eq 3 ]
+  assert_jq_all '[.[1:][].order] | unique | length' 2
+  # Room for two leases: both orders get a bid, the repeat takes none.
+  run -0 --separate-stderr bid prov p2.json --policy policy.json --max-leases 2 --explain dup.jsonl
+  [ "${#lines[@]}" -eq 3 ]
+  assert_jq_all '[.[1:][].order] | unique | length' 2
+  [ -z "$stderr" ]
+  echo "$output" >bids.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" dup.jsonl bids.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+  assert_jq_all '[.[].order.id] | unique | length' 2
+  # A repeated foreign order is still skipped, each copy counted.
+  run -0 --separate-stderr lease-bid award --key stranger --now "$NOW" dup.jsonl bids.jsonl
+  stderr_has "3 order(s) not signed by the --key"
 }
 
 @test "--pass: each subcommand sends the kinds it does not take on untouched; without it they are 65" {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <random>
 
+#include "lease_pricing.h"
 #include "message.h"
 #include "timestamp.h"
 
@@ -28,11 +29,13 @@ struct Truth {  // what the generator knows of one bid
   std::string id, provider;
   int64_t price;
   bool forged, expired, own_profile;
+  bool honest_hardware;  // bid.hardware is what lease-bid bid writes from its profile
   int profile_of;  // the provider whose profile the bid names
 };
 
 struct OrderTruth {
   bool foreign;
+  int copies = 1;  // messages of this order in the input
   int64_t max_price;
   double min_rep;
   int need;  // 0: none, 1: gpu_model == 'H100', 2: exact tflops >= 10
@@ -55,6 +58,7 @@ World generate(uint32_t seed) {
   const int providers = 2 + pick(4);
   std::vector<SigningKey> pk;
   std::vector<std::string> profile_ids;
+  std::vector<json> hardware;  // what lease-bid bid writes from each profile
   for (int p = 0; p < providers; ++p) {
     pk.push_back(key_of(static_cast<uint8_t>(10 + p)));
     w.models.push_back(pick(2) ? "H100" : "A100");
@@ -63,6 +67,7 @@ World generate(uint32_t seed) {
                  {"summary", {{"gpu_model", w.models[p]}, {"exact_gemm_tflops", w.tflops[p]}, {"gpu_count", 1}}}};
     sign_message(prof, pk[p]);
     profile_ids.push_back(prof["id"]);
+    hardware.push_back(read_hardware(prof, public_key_ref(pk[p].public_key)).to_json());
     w.messages.push_back(prof);
     // Reputation: maybe one trusted (buyer-signed) and one untrusted; the
     // newest trusted counts.
@@ -97,6 +102,8 @@ World generate(uint32_t seed) {
     NeedExpr::parse(kNeeds[ot.need], &need, &err);
     json order = make_order(task, opt, need, kNow, kNow + 3600, ot.foreign ? stranger : buyer);
     w.messages.push_back(order);
+    // The same order again: still one order, one lease.
+    if (pick(5) == 0) w.messages.push_back(order), ot.copies = 2;
     for (int b = pick(7); b > 0; --b) {
       Truth t;
       const int p = pick(providers);
@@ -111,6 +118,22 @@ World generate(uint32_t seed) {
                   {"provider", t.provider}, {"profile", profile_ids[t.profile_of]}, {"price_micros", t.price},
                   {"deposit_micros", 0}, {"nonce", rng()},
                   {"expires", format_rfc3339(t.expired ? kNow - 1 : kNow + 600)}, {"created", format_rfc3339(kNow)}};
+      // Mostly the named profile's hardware; else none, not an object, a
+      // field left out, or a field that claims more than was measured.
+      static const char* kFields[] = {"device", "gpu_model", "gpu_count", "gpu_memory_bytes", "cpu_model",
+                                      "exact_gemm_tflops"};
+      json hw = hardware[t.profile_of];
+      t.honest_hardware = true;
+      bool omit = false;
+      switch (pick(12)) {
+        case 0: omit = true, t.honest_hardware = false; break;
+        case 1: hw = "H100", t.honest_hardware = false; break;
+        case 2: hw.erase(kFields[pick(6)]), t.honest_hardware = false; break;
+        case 3: hw[kFields[pick(6)]] = 141000000000, t.honest_hardware = false; break;
+        case 4: hw["extra"] = 1; break;  // more than bid writes is not a claim on the profile
+        default: break;
+      }
+      if (!omit) bid["hardware"] = hw;
       sign_message(bid, pk[p]);
       if (t.forged) {  // a lower price written in after signing
         bid["price_micros"] = 1;
@@ -149,7 +172,7 @@ std::vector<Expect> reference(const World& w, bool second_price, std::vector<int
       for (size_t q = 0; q < w.rep.size(); ++q)
         if (public_key_ref(key_of(static_cast<uint8_t>(10 + q)).public_key) == t.provider) self = static_cast<int>(q);
       const double rep = w.rep[self];
-      if (!t.forged && !t.expired && t.own_profile && need && t.price <= ot.max_price && rep >= ot.min_rep)
+      if (!t.forged && !t.expired && t.own_profile && t.honest_hardware && need && t.price <= ot.max_price && rep >= ot.min_rep)
         valid.push_back({t.price, rep, t.id, t.provider});
     }
     std::sort(valid.begin(), valid.end(), [](const V& a, const V& b) {
@@ -187,7 +210,8 @@ void check_seed(uint32_t seed, bool second_price) {
   // The award keeps input order, which the shuffle changed: match by task.
   ASSERT_EQ(got.size(), want.size());
   size_t foreign = 0;
-  for (const OrderTruth& ot : w.orders) foreign += ot.foreign;
+  // Each copy of a foreign order is counted as skipped.
+  for (const OrderTruth& ot : w.orders) foreign += ot.foreign ? ot.copies : 0;
   EXPECT_EQ(a.foreign_orders(), foreign);
   for (const AwardOutcome& r : got) {
     const int o = (*r.order->msg)["task"]["index"].get<int>();
