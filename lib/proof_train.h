@@ -29,6 +29,11 @@ TrainTrace read_train_trace(const json& result, const json* task);
 // last step, each naming its step's leaf (and checkpoint_every the task's).
 Status check_train_layout(const json& result, const json* task, const TrainTrace& t);
 
+// What trace checks of a result's own commitment: the layout above, no
+// repeated leaf, and the root the RFC 6962 root of the leaves. pinpoint
+// checks it too, so that a result cannot borrow another's root.
+Status check_train_commitment(const json& result, const json* task, const TrainTrace& t);
+
 // A Trainer for the task's config and data, in `mode` (exact or fast),
 // loading the data into *data (which must outlive it). nullptr with *why
 // set when the data cannot be loaded.

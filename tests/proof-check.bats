@@ -536,6 +536,29 @@ dump(r)' "$1"
   done
 }
 
+@test "pinpoint: a result whose leaves are not its root's cannot borrow an honest result's root" {
+  job-run --store S --key key2 train-tasks.jsonl >train2.jsonl
+  jq -c 'del(.id,.sig) | .train.trace.leaves[17] = ("ab" * 32)' train2.jsonl | grid-key sign --key key2 >sameroot.jsonl
+  [ "$(jq -r .train.trace.root sameroot.jsonl)" = "$(jq -r .train.trace.root train.jsonl)" ]
+  cat train.jsonl sameroot.jsonl >both.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode sig,pinpoint both.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject"]'
+  assert_jq_all '.[1].reason | test("^pinpoint: its own trace does not hold: the root sha256:[0-9a-f]{64} is not the root of the leaves")' true
+  # Nor can one whose final state is not its last leaf, against a result it disagrees with.
+  diverge 17 <train.jsonl | jq -c 'del(.id,.sig) | .train.final.state_sha256 = "sha256:" + ("cd" * 32)' |
+    grid-key sign --key key2 >badfinal.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint train.jsonl badfinal.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject"]'
+  assert_jq_all '.[1].reason' 'pinpoint: its own trace does not hold: final.state_sha256 differs from leaf 40'
+  assert_jq_all '.[0].checked.pinpoint.ignored[0].reason' 'final.state_sha256 differs from leaf 40'
+  assert_jq_all '.[0].checked.pinpoint.disputes | length' 0
+  # A leaf missing: the count is the task's steps plus one.
+  jq -c 'del(.id,.sig) | .train.trace.leaves |= .[:-1]' train2.jsonl | grid-key sign --key key2 >short.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint train.jsonl short.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject"]'
+  assert_jq_all '.[1].reason | startswith("pinpoint: its own trace does not hold: 40 leaves for 40 steps")' true
+}
+
 @test "pinpoint: a different initial state, and both wrong" {
   diverge 0 <train.jsonl | grid-key sign --key key2 >wrong0.jsonl
   run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint train.jsonl wrong0.jsonl
