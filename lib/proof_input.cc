@@ -1,5 +1,7 @@
 #include "proof_input.h"
 
+#include <cmath>
+
 #include "challenge.h"
 #include "error.h"
 #include "fields.h"
@@ -26,6 +28,16 @@ void require_hex_list(const json& obj, const std::string& name, const std::strin
       throw data_error("expected 64 hex digits", path + "." + name + "[" + std::to_string(i) + "]");
 }
 
+// A loss job-run reports: a finite number, or null where the run diverged
+// (JSON has no NaN, and job-run writes a non-finite loss as null). A number
+// that parses to infinity (1e999) is no loss job-run writes.
+void require_loss(const json& obj, const std::string& path) {
+  const json& loss = require_field(obj, "loss", path);
+  if (loss.is_null()) return;
+  if (!loss.is_number()) throw data_error("expected a number or null", path + ".loss");
+  if (!std::isfinite(loss.get<double>())) throw data_error("expected a finite number", path + ".loss");
+}
+
 void check_train_part(const json& part, const std::string& p) {
   const json& trace = get_object(part, "trace", p);
   const std::string tp = p + ".trace";
@@ -42,14 +54,17 @@ void check_train_part(const json& part, const std::string& p) {
   const json& final = get_object(part, "final", p);
   get_int(final, "step", p + ".final", 0, kMaxCount);
   require_ref(final, "state_sha256", p + ".final");
+  require_ref(final, "model_sha256", p + ".final");
+  require_loss(final, p + ".final");
+  // Which steps have a loss is checked against the trace (check_train_layout):
+  // a wrong set of steps is a wrong result, not a malformed one.
   if (part.contains("losses")) {
     const json& losses = get_array(part, "losses", p);
     for (size_t i = 0; i < losses.size(); ++i) {
       const std::string lp = p + ".losses[" + std::to_string(i) + "]";
       if (!losses[i].is_object()) throw data_error("expected an object", lp);
       get_int(losses[i], "step", lp, 0, kMaxCount);
-      const json& loss = require_field(losses[i], "loss", lp);
-      if (!loss.is_null() && !loss.is_number()) throw data_error("expected a number or null", lp + ".loss");
+      require_loss(losses[i], lp);
     }
   }
 }

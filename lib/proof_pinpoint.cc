@@ -7,7 +7,6 @@
 // matches neither, means both went wrong.
 #include <algorithm>
 
-#include "merkle.h"
 #include "proof_train.h"
 
 namespace grid {
@@ -26,27 +25,11 @@ std::string party(const CheckEntry& e) {
 Dispute settle(const CheckContext& c, Trainer& trainer, const Digest& initial, const CheckEntry& other) {
   Dispute d;
   d.record = {{"with", other.message["id"]}, {"provider", other.signer.empty() ? json(nullptr) : json(other.signer)}};
+  // Both commitments were checked (check_pinpoint), so the leaves differ
+  // somewhere: equal leaves would have the same root.
   const TrainTrace mine = read_train_trace(c.message(), c.task), theirs = read_train_trace(other.message, c.task);
-  if (Status s = check_train_layout(c.message(), c.task, mine); !s.ok()) {
-    d.outcome = ModeReport::Outcome::fail;
-    d.reason = s.reason();
-    return d;
-  }
-  if (Status s = check_train_layout(other.message, c.task, theirs); !s.ok()) {
-    d.record["settled"] = "the other trace is malformed: " + s.reason();
-    return d;
-  }
   size_t first = 0;
   while (first < mine.states.size() && mine.states[first] == theirs.states[first]) ++first;
-  if (first == mine.states.size()) {
-    // Same leaves, different roots: the root that is not the leaves' is wrong.
-    if (merkle_root(leaf_hashes_of(mine.states)) != mine.root) {
-      d.outcome = ModeReport::Outcome::fail;
-      d.reason = "its root is not the root of its leaves, which " + party(other) + " shares";
-    }
-    d.record["first_differing_step"] = nullptr;
-    return d;
-  }
   const int64_t s_star = static_cast<int64_t>(first);
   d.record["first_differing_step"] = s_star;
   size_t cp = 0;  // the first checkpoint where they differ
@@ -95,10 +78,25 @@ Dispute settle(const CheckContext& c, Trainer& trainer, const Digest& initial, c
 ModeReport check_pinpoint(CheckContext& c) {
   json disputes = json::array();
   json checked = {{"disputes", disputes}};
+  // Roots are compared only between results whose leaves, leaf count and
+  // final state are their root's: a result whose leaves are not its root's
+  // would otherwise pass by sharing an honest result's root, and win
+  // disputes it has no trace for.
+  if (Status s = check_train_commitment(c.message(), c.task, read_train_trace(c.message(), c.task)); !s.ok())
+    return ModeReport::fail("its own trace does not hold: " + s.reason(), checked);
   const std::string root = c.message()["train"]["trace"]["root"];
   std::vector<const CheckEntry*> others;
-  for (const CheckEntry* e : c.group)
-    if (e != c.entry && e->type == "train" && e->message["train"]["trace"]["root"] != root) others.push_back(e);
+  json malformed = json::array();
+  for (const CheckEntry* e : c.group) {
+    if (e == c.entry || e->type != "train" || e->message["train"]["trace"]["root"] == root) continue;
+    if (Status s = check_train_commitment(e->message, c.task, read_train_trace(e->message, c.task)); !s.ok()) {
+      // Rejected in its own verdict; nothing to settle against.
+      malformed.push_back({{"with", e->message["id"]}, {"reason", s.reason()}});
+      continue;
+    }
+    others.push_back(e);
+  }
+  if (!malformed.empty()) checked["ignored"] = malformed;
   if (others.empty()) return ModeReport::pass(checked);
   if (!c.task)
     return ModeReport::inconclusive("task " + c.entry->task_id + " is not given (--tasks or --leases): pinpoint re-executes it",

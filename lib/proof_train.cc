@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <unordered_map>
 
 #include "dataset_load.h"
@@ -44,7 +45,37 @@ std::optional<float> claimed_loss(const json& part, int64_t step) {
   return std::nullopt;
 }
 
+// The same loss bit for bit, a null claim standing for a non-finite one.
+bool same_loss(float claimed, float got) { return (std::isnan(claimed) && !std::isfinite(got)) || claimed == got; }
+
+// job-run reports the loss at every checkpoint after the initial one:
+// exactly those steps, once each. After check_train_layout, so the
+// checkpoints are where they belong.
+Status check_train_losses(const json& result, const TrainTrace& t) {
+  const json& part = result["train"];
+  std::set<int64_t> grid_steps;
+  for (size_t i = 1; i < t.checkpoints.size(); ++i) grid_steps.insert(t.checkpoints[i].first);
+  if (!part.contains("losses")) return Status::Fail("losses: missing; want one per checkpoint step after step 0");
+  std::set<int64_t> seen;
+  for (const json& l : part["losses"]) {
+    const int64_t s = l["step"];
+    if (!grid_steps.count(s))
+      return Status::Fail("losses: step " + step_text(s) + " is not a checkpoint step (step 0 excluded)");
+    if (!seen.insert(s).second) return Status::Fail("losses: step " + step_text(s) + " is reported twice");
+  }
+  for (int64_t s : grid_steps)
+    if (!seen.count(s)) return Status::Fail("losses: no loss for checkpoint step " + step_text(s));
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status check_final_model(const json& part, const Trainer& trainer) {
+  const Digest model = sha256(trainer.serialize_model());
+  if (model != ref_digest(part["final"]["model_sha256"]))
+    return Status::Fail("final.model_sha256 is not the model of the final state (" + sha256_ref(model) + ")");
+  return Status::Ok();
+}
 
 TrainTrace read_train_trace(const json& result, const json* task) {
   const json& part = result["train"];
@@ -134,16 +165,20 @@ std::unique_ptr<Trainer> make_trainer(const CheckContext& c, bool fast, Dataset*
   return std::make_unique<Trainer>(config, *data, engine);
 }
 
+Status check_train_commitment(const json& result, const json* task, const TrainTrace& t) {
+  if (Status s = check_train_layout(result, task, t); !s.ok()) return s;
+  if (Status s = check_distinct(t); !s.ok()) return s;
+  const Digest root = merkle_root(leaf_hashes_of(t.states));
+  if (root != t.root)
+    return Status::Fail("the root " + sha256_ref(t.root) + " is not the root of the leaves (" + sha256_ref(root) + ")");
+  return check_train_losses(result, t);
+}
+
 ModeReport check_trace_train(CheckContext& c) {
   TrainTrace t = read_train_trace(c.message(), c.task);
   json checked = {{"leaves", t.states.size()}, {"checkpoints", t.checkpoints.size()}};
-  if (Status s = check_train_layout(c.message(), c.task, t); !s.ok()) return ModeReport::fail(s.reason(), checked);
-  if (Status s = check_distinct(t); !s.ok()) return ModeReport::fail(s.reason(), checked);
+  if (Status s = check_train_commitment(c.message(), c.task, t); !s.ok()) return ModeReport::fail(s.reason(), checked);
   const std::vector<Digest> leaves = leaf_hashes_of(t.states);
-  const Digest root = merkle_root(leaves);
-  if (root != t.root)
-    return ModeReport::fail("the root " + sha256_ref(t.root) + " is not the root of the leaves (" + sha256_ref(root) + ")",
-                            checked);
   // Proofs for every checkpoint's leaf and a drawn sample of the others.
   std::vector<int64_t> proved;
   for (const auto& cp : t.checkpoints) proved.push_back(cp.first);
@@ -191,6 +226,7 @@ ModeReport check_spot_train(CheckContext& c) {
                                     checked);
   TrainTrace t = read_train_trace(c.message(), c.task);
   if (Status s = check_train_layout(c.message(), c.task, t); !s.ok()) return ModeReport::fail(s.reason(), checked);
+  if (Status s = check_train_losses(c.message(), t); !s.ok()) return ModeReport::fail(s.reason(), checked);
 
   const int64_t segments = static_cast<int64_t>(t.checkpoints.size()) - 1;
   int64_t longest = 0;
@@ -237,15 +273,27 @@ ModeReport check_spot_train(CheckContext& c) {
     }
     if (std::optional<float> loss = claimed_loss(part, end)) {
       const float got = trainer.last_loss();
-      const bool same = (std::isnan(*loss) && !std::isfinite(got)) || *loss == got;
-      if (!same) {
+      if (!same_loss(*loss, got)) {
         checked["steps"] = steps_run;
         return ModeReport::fail(seg + ": the loss at step " + step_text(end) + " is reported as " + json(*loss).dump() +
                                     ", re-execution gives " + json(got).dump(),
                                 checked);
       }
     }
+    if (end == t.steps) {
+      // The final state re-executed: its model and loss are recomputable.
+      if (Status s = check_final_model(part, trainer); !s.ok()) return ModeReport::fail(s.reason(), checked);
+      const json& fl = part["final"]["loss"];
+      const float claimed = fl.is_null() ? std::nanf("") : static_cast<float>(fl.get<double>());
+      const float got = trainer.evaluate_loss();
+      if (!same_loss(claimed, got))
+        return ModeReport::fail("final.loss is reported as " + fl.dump() + ", the final state's loss is " +
+                                    json(got).dump(),
+                                checked);
+      checked["final_model"] = "checked";
+    }
   }
+  if (!checked.contains("final_model")) checked["final_model"] = "unchecked: the last segment was not re-executed";
   checked["steps"] = steps_run;
   checked["share"] = static_cast<double>(steps_run) / static_cast<double>(t.steps);
   if (!unavailable.empty()) return ModeReport::inconclusive(unavailable, checked);

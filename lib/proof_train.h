@@ -29,6 +29,12 @@ TrainTrace read_train_trace(const json& result, const json* task);
 // last step, each naming its step's leaf (and checkpoint_every the task's).
 Status check_train_layout(const json& result, const json* task, const TrainTrace& t);
 
+// What trace checks of a result's own commitment: the layout above, no
+// repeated leaf, the root the RFC 6962 root of the leaves, and one loss
+// per checkpoint step after step 0. pinpoint
+// checks it too, so that a result cannot borrow another's root.
+Status check_train_commitment(const json& result, const json* task, const TrainTrace& t);
+
 // A Trainer for the task's config and data, in `mode` (exact or fast),
 // loading the data into *data (which must outlive it). nullptr with *why
 // set when the data cannot be loaded.
@@ -42,6 +48,10 @@ std::string segment_name(const TrainTrace& t, int64_t j);
 // has it; otherwise a failed Status says how the checkpoint is wrong
 // (corrupt, not a state of this task, the state of another step).
 Status restore_checkpoint(const CheckContext& c, const TrainTrace& t, int64_t j, Trainer& trainer, bool* absent);
+
+// final.model_sha256 against serialize_model() of the final state, which
+// `trainer` holds.
+Status check_final_model(const json& part, const Trainer& trainer);
 
 // spot for a fast-mode result (proof_train_fast.cc): re-runs the drawn
 // segments in fast mode and holds the distance to the claimed checkpoint

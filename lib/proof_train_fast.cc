@@ -51,6 +51,13 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
     std::vector<std::vector<float>> claimed;
     if (s.ok()) {
       claimed = trainer.parameters();
+      // The final checkpoint fetched: the claimed final state's model is
+      // recomputable (serialize_model holds no numerics of the run).
+      if (j + 2 == static_cast<int64_t>(t.checkpoints.size())) {
+        if (Status m = check_final_model(c.message()["train"], trainer); !m.ok())
+          return ModeReport::fail(m.reason(), checked);
+        checked["final_model"] = "checked";
+      }
       s = restore_checkpoint(c, t, j, trainer, &absent);
     }
     if (!s.ok()) {
@@ -78,6 +85,7 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
                               checked);
     }
   }
+  if (!checked.contains("final_model")) checked["final_model"] = "unchecked: the last segment was not re-executed";
   checked["steps"] = steps_run;
   checked["share"] = static_cast<double>(steps_run) / static_cast<double>(t.steps);
   if (!unavailable.empty()) return ModeReport::inconclusive(unavailable, checked);

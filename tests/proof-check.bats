@@ -262,6 +262,43 @@ print(sorted(pos[:q]))' "$seed" | tr -d ' ')
   assert_reason '^sig: unsigned'
 }
 
+@test "losses: one per checkpoint step after step 0, or trace rejects naming the step" {
+  assert_equal "$(jq -c '[.train.losses[].step]' train.jsonl)" '[10,20,30,40]'
+  losses() {
+    jq -c "del(.id,.sig) | .train.losses |= ($1)" train.jsonl | grid-key sign --key key1 >forged.jsonl
+    run -1 --separate-stderr check --tasks train-tasks.jsonl --mode sig,trace,spot forged.jsonl
+    assert_reason "^trace: losses: $2\$"
+  }
+  losses 'del(.[1])' 'no loss for checkpoint step 20'
+  losses '. + [{step: 15, loss: 0.5}]' 'step 15 is not a checkpoint step \(step 0 excluded\)'
+  losses '[{step: 0, loss: 0.5}] + .' 'step 0 is not a checkpoint step \(step 0 excluded\)'
+  losses '. + [.[2]]' 'step 30 is reported twice'
+  losses '.[:-1] + [{step: 50, loss: 0.5}]' 'step 50 is not a checkpoint step \(step 0 excluded\)'
+  jq -c 'del(.id,.sig) | del(.train.losses)' train.jsonl | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode sig,trace forged.jsonl
+  assert_reason '^trace: losses: missing; want one per checkpoint step after step 0$'
+}
+
+@test "final.loss and final.model_sha256 are those of the final state when spot re-executes it" {
+  jq -c 'del(.id,.sig) | .train.final.loss = 0.125' train.jsonl | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --samples 4 forged.jsonl
+  assert_reason '^spot: final\.loss is reported as 0\.125, the final state.s loss is [0-9.e-]+$'
+  jq -c 'del(.id,.sig) | .train.final.model_sha256 = .train.final.state_sha256' train.jsonl |
+    grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --samples 4 forged.jsonl
+  assert_reason '^spot: final\.model_sha256 is not the model of the final state \(sha256:[0-9a-f]{64}\)$'
+  # A loss at a checkpoint step other than job-run's: spot re-runs the segment.
+  jq -c 'del(.id,.sig) | .train.losses[1].loss = 0.25' train.jsonl | grid-key sign --key key1 >forged.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --samples 4 forged.jsonl
+  assert_reason '^spot: segment 1 \(steps 10\.\.20\): the loss at step 20 is reported as 0\.25, re-execution gives '
+  # The honest result: checked, and said so.
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --samples 4 train.jsonl
+  assert_jq .checked.spot.final_model checked
+  # One segment drawn: the final model is checked only when it is the last.
+  run -0 --separate-stderr check --tasks train-tasks.jsonl --samples 1 train.jsonl
+  assert_jq '.checked.spot | .final_model == (if .segments == [3] then "checked" else "unchecked: the last segment was not re-executed" end)' true
+}
+
 @test "skipped steps (a leaf copied forward) are rejected by trace and by spot" {
   jq -c '.train.trace.leaves[15] = .train.trace.leaves[14]' train.jsonl | reroot | grid-key sign --key key1 >forged.jsonl
   run -1 --separate-stderr check --tasks train-tasks.jsonl forged.jsonl
@@ -315,6 +352,7 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
   run -0 --separate-stderr check --tasks fast-tasks.jsonl fast.jsonl
   assert_jq .status accept
   assert_jq '.checked.spot | [.segments, .tolerance, .max_distance_over_update] | tostring' '[[0,1,2],0.05,0]'
+  assert_jq .checked.spot.final_model checked
   # Other rounding (the exact kernels' states, claimed as fast): far inside the tolerance.
   job-run --store S --key key1 --mode exact fast-tasks.jsonl |
     jq -c '.header.mode = "fast" | .header.kernel = "grid-fast-1 (OpenBLAS, libm)"' | grid-key sign --key key1 >other.jsonl
@@ -327,6 +365,10 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
     jq -c --arg t "$tid" '.task = $t | .header.task = $t' | grid-key sign --key key1 >cheap.jsonl
   run -1 --separate-stderr check --tasks fast-tasks.jsonl cheap.jsonl
   assert_reason '^spot: segment 0 \(steps 0\.\.10\): re-execution ends [0-9.]+ from the checkpoint at step 10, more than 0\.05 x the segment.s update of [0-9.]+$'
+  # The final checkpoint fetched: final.model_sha256 is its model, or rejected.
+  jq -c 'del(.id,.sig) | .train.final.model_sha256 = .train.final.state_sha256' fast.jsonl | grid-key sign --key key1 >badmodel.jsonl
+  run -1 --separate-stderr check --tasks fast-tasks.jsonl badmodel.jsonl
+  assert_reason '^spot: final\.model_sha256 is not the model of the final state \(sha256:[0-9a-f]{64}\)$'
 }
 
 # ---- what is missing is inconclusive, not a reject ---------------------
@@ -547,6 +589,29 @@ dump(r)' "$1"
   done
 }
 
+@test "pinpoint: a result whose leaves are not its root's cannot borrow an honest result's root" {
+  job-run --store S --key key2 train-tasks.jsonl >train2.jsonl
+  jq -c 'del(.id,.sig) | .train.trace.leaves[17] = ("ab" * 32)' train2.jsonl | grid-key sign --key key2 >sameroot.jsonl
+  [ "$(jq -r .train.trace.root sameroot.jsonl)" = "$(jq -r .train.trace.root train.jsonl)" ]
+  cat train.jsonl sameroot.jsonl >both.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode sig,pinpoint both.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject"]'
+  assert_jq_all '.[1].reason | test("^pinpoint: its own trace does not hold: the root sha256:[0-9a-f]{64} is not the root of the leaves")' true
+  # Nor can one whose final state is not its last leaf, against a result it disagrees with.
+  diverge 17 <train.jsonl | jq -c 'del(.id,.sig) | .train.final.state_sha256 = "sha256:" + ("cd" * 32)' |
+    grid-key sign --key key2 >badfinal.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint train.jsonl badfinal.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject"]'
+  assert_jq_all '.[1].reason' 'pinpoint: its own trace does not hold: final.state_sha256 differs from leaf 40'
+  assert_jq_all '.[0].checked.pinpoint.ignored[0].reason' 'final.state_sha256 differs from leaf 40'
+  assert_jq_all '.[0].checked.pinpoint.disputes | length' 0
+  # A leaf missing: the count is the task's steps plus one.
+  jq -c 'del(.id,.sig) | .train.trace.leaves |= .[:-1]' train2.jsonl | grid-key sign --key key2 >short.jsonl
+  run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint train.jsonl short.jsonl
+  assert_jq_all 'map(.status) | tostring' '["accept","reject"]'
+  assert_jq_all '.[1].reason | startswith("pinpoint: its own trace does not hold: 40 leaves for 40 steps")' true
+}
+
 @test "pinpoint: a different initial state, and both wrong" {
   diverge 0 <train.jsonl | grid-key sign --key key2 >wrong0.jsonl
   run -1 --separate-stderr check --tasks train-tasks.jsonl --mode pinpoint train.jsonl wrong0.jsonl
@@ -699,6 +764,15 @@ dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
   bad "$(jq -c '.train.trace.leaves[2] = "xyz"' train.jsonl)" '.train.trace.leaves\[2\]'
   bad "$(jq -c '.train.trace.checkpoints[1].step = "ten"' train.jsonl)" '.train.trace.checkpoints\[1\].step'
   bad "$(jq -c 'del(.header)' train.jsonl)" .header
+  bad "$(jq -c '.train.losses[1].loss = "low"' train.jsonl)" '.train.losses\[1\].loss'
+  # A loss past the doubles (1e999) is refused where the JSON is read.
+  printf '%s\n' "$(cat train.jsonl)" "$(jq -c '.train.losses[1].loss = 1' train.jsonl | sed 's/"loss":1,"step":20}/"loss":1e999,"step":20}/')" >bad.jsonl
+  run -65 --separate-stderr check --tasks train-tasks.jsonl bad.jsonl
+  assert_output ''
+  stderr_has 1e999
+  bad "$(jq -c '.train.final.loss = "low"' train.jsonl)" .train.final.loss
+  bad "$(jq -c 'del(.train.final.loss)' train.jsonl)" .train.final.loss
+  bad "$(jq -c '.train.final.model_sha256 = "x"' train.jsonl)" .train.final.model_sha256
   bad "$(jq -c '.gemm.row_end = 0' <<<"$(head -1 gemm.jsonl)")" .gemm.row_end
   bad '{"kind":"result","v":2}' .v
   bad '{"kind":"task","v":1}' .kind
