@@ -1,6 +1,7 @@
 #include "lease_bid.h"
 
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <unordered_set>
 
@@ -16,6 +17,14 @@
 namespace grid {
 
 namespace {
+
+// Seconds for --explain, however large (a profile may claim a rate near
+// zero): printed from the double, never cast past int64's range.
+std::string whole_seconds(double s) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", std::ceil(s));
+  return buf;
+}
 
 // One order on its way to a bid, or to the reason it got none.
 struct Candidate {
@@ -140,7 +149,7 @@ std::string screen(Candidate& c, const Bidder& b) {
   if (c.order.deadline <= b.now) return "its deadline " + format_rfc3339(c.order.deadline) + " has passed";
   if (!c.order.need.eval(b.profile, &why)) return "the requirement is not met: " + why;
   if (static_cast<double>(b.now) + c.seconds > static_cast<double>(c.order.deadline))
-    return "the deadline is too short: about " + std::to_string(static_cast<int64_t>(std::ceil(c.seconds))) + " s at " +
+    return "the deadline is too short: about " + whole_seconds(c.seconds) + " s at " +
            std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, " + std::to_string(c.order.deadline - b.now) +
            " s left";
   return "";

@@ -234,6 +234,11 @@ script() {
   run -0 --separate-stderr bid prov p2.json --policy policy.json orders.jsonl
   [ -z "$stderr" ]
   [ "${#lines[@]}" -eq 2 ]
+  # A profile claiming next to no speed: the seconds are huge, not a wrapped
+  # negative number.
+  profile prov H100 1e-300 >crawl.json
+  run -0 --separate-stderr bid prov crawl.json --policy policy.json --explain o-ok.jsonl
+  stderr_matches 'the deadline is too short: about [0-9]{30,} s at'
 }
 
 @test "bid: the profile must be --key's, trusted, and the pricing flags exclusive" {
