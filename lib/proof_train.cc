@@ -165,10 +165,13 @@ std::unique_ptr<Trainer> make_trainer(const CheckContext& c, bool fast, Dataset*
   return std::make_unique<Trainer>(config, *data, engine);
 }
 
-Status check_train_commitment(const json& result, const json* task, const TrainTrace& t) {
+Status check_train_commitment(const json& result, const json* task, const TrainTrace& t,
+                              std::vector<Digest>* leaves) {
   if (Status s = check_train_layout(result, task, t); !s.ok()) return s;
   if (Status s = check_distinct(t); !s.ok()) return s;
-  const Digest root = merkle_root(leaf_hashes_of(t.states));
+  std::vector<Digest> hashed = leaf_hashes_of(t.states);
+  const Digest root = merkle_root(hashed);
+  if (leaves) *leaves = std::move(hashed);
   if (root != t.root)
     return Status::Fail("the root " + sha256_ref(t.root) + " is not the root of the leaves (" + sha256_ref(root) + ")");
   return check_train_losses(result, t);
@@ -177,8 +180,9 @@ Status check_train_commitment(const json& result, const json* task, const TrainT
 ModeReport check_trace_train(CheckContext& c) {
   TrainTrace t = read_train_trace(c.message(), c.task);
   json checked = {{"leaves", t.states.size()}, {"checkpoints", t.checkpoints.size()}};
-  if (Status s = check_train_commitment(c.message(), c.task, t); !s.ok()) return ModeReport::fail(s.reason(), checked);
-  const std::vector<Digest> leaves = leaf_hashes_of(t.states);
+  std::vector<Digest> leaves;
+  if (Status s = check_train_commitment(c.message(), c.task, t, &leaves); !s.ok())
+    return ModeReport::fail(s.reason(), checked);
   // Proofs for every checkpoint's leaf and a drawn sample of the others.
   std::vector<int64_t> proved;
   for (const auto& cp : t.checkpoints) proved.push_back(cp.first);

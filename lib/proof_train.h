@@ -33,7 +33,10 @@ Status check_train_layout(const json& result, const json* task, const TrainTrace
 // repeated leaf, the root the RFC 6962 root of the leaves, and one loss
 // per checkpoint step after step 0. pinpoint
 // checks it too, so that a result cannot borrow another's root.
-Status check_train_commitment(const json& result, const json* task, const TrainTrace& t);
+// `leaves`, when given, gets the RFC 6962 leaf hashes the root was checked
+// over, for inclusion proofs without hashing the states again.
+Status check_train_commitment(const json& result, const json* task, const TrainTrace& t,
+                              std::vector<Digest>* leaves = nullptr);
 
 // A Trainer for the task's config and data, in `mode` (exact or fast),
 // loading the data into *data (which must outlive it). nullptr with *why
