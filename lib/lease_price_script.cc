@@ -24,8 +24,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How often to look for the exit of a script that closed its stdout.
+// How often to look for the exit of a script: one that closed its stdout,
+// or one that exited while something it left running in the background
+// still holds stdout open (its price is what it printed before exiting).
 constexpr int kReapPollMs = 5;
+constexpr int kExitPollMs = 20;
+
+// Output past the cap is read and dropped: the script must not block on a full pipe.
+void keep(std::string* to, const char* buf, ssize_t got) {
+  if (to->size() < kMaxScriptOutput)
+    to->append(buf, std::min<size_t>(static_cast<size_t>(got), kMaxScriptOutput - to->size()));
+}
+
+// Whatever is already in the pipe, without waiting for more.
+void drain(int fd, std::string* to) {
+  char buf[1024];
+  for (;;) {
+    ssize_t got = ::read(fd, buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return;
+    keep(to, buf, got);
+  }
+}
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -65,9 +85,10 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
   ::fcntl(rfd, F_SETFL, O_NONBLOCK);
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
   size_t written = 0;
-  bool timed_out = false;
+  bool timed_out = false, reaped = false;
+  int status = 0;
   if (input.empty()) ::close(wfd), wfd = -1;
-  while (rfd >= 0) {
+  while (rfd >= 0 && !reaped) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       timed_out = true;
@@ -77,30 +98,29 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
     int n = 0;
     fds[n++] = {rfd, POLLIN, 0};
     if (wfd >= 0) fds[n++] = {wfd, POLLOUT, 0};
-    int rc = ::poll(fds, n, static_cast<int>(left));
+    int rc = ::poll(fds, n, static_cast<int>(std::min<long long>(left, kExitPollMs)));
     if (rc < 0 && errno != EINTR) break;
-    if (rc <= 0) continue;
-    if (wfd >= 0 && fds[1].revents) {
+    if (rc > 0 && wfd >= 0 && fds[1].revents) {
       ssize_t w = ::write(wfd, input.data() + written, input.size() - written);
       if (w > 0) written += static_cast<size_t>(w);
       // A script that does not read its stdin may still price: stop writing.
       if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) ::close(wfd), wfd = -1;
     }
-    if (fds[0].revents) {
+    if (rc > 0 && fds[0].revents) {
       char buf[1024];
       ssize_t got = ::read(rfd, buf, sizeof buf);
-      if (got > 0) {
-        if (r.output.size() < kMaxScriptOutput)
-          r.output.append(buf, std::min<size_t>(static_cast<size_t>(got), kMaxScriptOutput - r.output.size()));
-      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+      if (got > 0) keep(&r.output, buf, got);
+      else if (got == 0 || (errno != EAGAIN && errno != EINTR))
         ::close(rfd), rfd = -1;
-      }
+    }
+    if (rfd >= 0 && ::waitpid(pid, &status, WNOHANG) == pid) {
+      reaped = true;
+      drain(rfd, &r.output);
     }
   }
   if (wfd >= 0) ::close(wfd);
   if (rfd >= 0) ::close(rfd);
-  int status = 0;
-  for (;;) {
+  while (!reaped) {
     if (!timed_out) {
       pid_t w = ::waitpid(pid, &status, WNOHANG);
       if (w == pid) break;

@@ -382,6 +382,21 @@ CASES
   [ "$status" -eq 1 ] || fail "left running: $output"
 }
 
+@test "price script: its price counts when it exits, though a background child still holds its stdout" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  # The child keeps stdout (the pipe to lease-bid) open past the timeout;
+  # its stderr goes elsewhere so that bats does not wait for it either.
+  script 'sleep 5.75 2>/dev/null & echo 4321'
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-timeout 2s --explain orders.jsonl
+  [ "${#lines[@]}" -eq 2 ] || fail "no bid: $stderr"
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 4321
+  # Nor is the child killed: it is not the script's to price with, and not ours to end.
+  run pgrep -f 'sleep 5.75'
+  [ "$status" -eq 0 ]
+  pkill -f 'sleep 5.75' || true
+}
+
 @test "price script: --script-jobs runs scripts side by side, at most that many" {
   job-split --tasks 4 "$ROOT/examples/jobs/gemm.json" >tasks.jsonl
   order --max-price 100000 --deadline 2h <tasks.jsonl >orders.jsonl
