@@ -36,15 +36,6 @@ Status check_distinct(const TrainTrace& t) {
   return Status::Ok();
 }
 
-// Loss at `step` as the result reports it, when it does; NaN for null.
-std::optional<float> claimed_loss(const json& part, int64_t step) {
-  if (!part.contains("losses")) return std::nullopt;
-  for (const json& l : part["losses"])
-    if (l["step"].get<int64_t>() == step)
-      return l["loss"].is_null() ? std::nanf("") : static_cast<float>(l["loss"].get<double>());
-  return std::nullopt;
-}
-
 // The same loss bit for bit, a null claim standing for a non-finite one.
 bool same_loss(float claimed, float got) { return (std::isnan(claimed) && !std::isfinite(got)) || claimed == got; }
 
@@ -69,6 +60,19 @@ Status check_train_losses(const json& result, const TrainTrace& t) {
 }
 
 }  // namespace
+
+std::optional<float> claimed_loss(const json& part, int64_t step) {
+  if (!part.contains("losses")) return std::nullopt;
+  for (const json& l : part["losses"])
+    if (l["step"].get<int64_t>() == step)
+      return l["loss"].is_null() ? std::nanf("") : static_cast<float>(l["loss"].get<double>());
+  return std::nullopt;
+}
+
+float claimed_final_loss(const json& part) {
+  const json& fl = part["final"]["loss"];
+  return fl.is_null() ? std::nanf("") : static_cast<float>(fl.get<double>());
+}
 
 Status check_final_model(const json& part, const Trainer& trainer) {
   const Digest model = sha256(trainer.serialize_model());
@@ -287,11 +291,9 @@ ModeReport check_spot_train(CheckContext& c) {
     if (end == t.steps) {
       // The final state re-executed: its model and loss are recomputable.
       if (Status s = check_final_model(part, trainer); !s.ok()) return ModeReport::fail(s.reason(), checked);
-      const json& fl = part["final"]["loss"];
-      const float claimed = fl.is_null() ? std::nanf("") : static_cast<float>(fl.get<double>());
       const float got = trainer.evaluate_loss();
-      if (!same_loss(claimed, got))
-        return ModeReport::fail("final.loss is reported as " + fl.dump() + ", the final state's loss is " +
+      if (!same_loss(claimed_final_loss(part), got))
+        return ModeReport::fail("final.loss is reported as " + part["final"]["loss"].dump() + ", the final state's loss is " +
                                     json(got).dump(),
                                 checked);
       checked["final_model"] = "checked";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,6 +52,12 @@ std::string segment_name(const TrainTrace& t, int64_t j);
 // has it; otherwise a failed Status says how the checkpoint is wrong
 // (corrupt, not a state of this task, the state of another step).
 Status restore_checkpoint(const CheckContext& c, const TrainTrace& t, int64_t j, Trainer& trainer, bool* absent);
+
+// The loss at checkpoint `step` as the result's `losses` report it, NaN
+// for null (a diverged run's); nullopt when it reports none for the step.
+std::optional<float> claimed_loss(const json& part, int64_t step);
+// final.loss as reported, NaN for null.
+float claimed_final_loss(const json& part);
 
 // final.model_sha256 against serialize_model() of the final state, which
 // `trainer` holds.

@@ -5,7 +5,8 @@
 // times the size of the claimed update over the segment (both L2 over all
 // parameters): rounding noise is far below the update, while a segment
 // trained with other data, other hyperparameters or not at all is off by
-// about the update itself.
+// about the update itself. The losses the result reports are held the same
+// way: within kFastTolerance of the re-executed loss, relative.
 #include <cmath>
 #include <cstdio>
 
@@ -28,6 +29,13 @@ double l2_distance(const std::vector<std::vector<float>>& a, const std::vector<s
       sum += d * d;
     }
   return std::sqrt(sum);
+}
+
+// A null claim stands for a non-finite loss, as in exact mode.
+bool near_loss(float claimed, float got) {
+  if (std::isnan(claimed) || !std::isfinite(got)) return std::isnan(claimed) && !std::isfinite(got);
+  return std::fabs(static_cast<double>(claimed) - static_cast<double>(got)) <=
+         kFastTolerance * std::fabs(static_cast<double>(got));
 }
 
 std::string number(double v) {
@@ -54,8 +62,15 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
       // The final checkpoint fetched: the claimed final state's model is
       // recomputable (serialize_model holds no numerics of the run).
       if (j + 2 == static_cast<int64_t>(t.checkpoints.size())) {
-        if (Status m = check_final_model(c.message()["train"], trainer); !m.ok())
-          return ModeReport::fail(m.reason(), checked);
+        const json& part = c.message()["train"];
+        if (Status m = check_final_model(part, trainer); !m.ok()) return ModeReport::fail(m.reason(), checked);
+        // The claimed final state's loss, computed here: rounding apart, what the provider computed.
+        const float got = trainer.evaluate_loss();
+        if (!near_loss(claimed_final_loss(part), got))
+          return ModeReport::fail("final.loss is reported as " + part["final"]["loss"].dump() +
+                                      ", the final state's loss is " + json(got).dump() + ", more than " +
+                                      number(kFastTolerance) + " of it apart",
+                                  checked);
         checked["final_model"] = "checked";
       }
       s = restore_checkpoint(c, t, j, trainer, &absent);
@@ -83,6 +98,16 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
                                   std::to_string(end) + ", more than " + number(kFastTolerance) +
                                   " x the segment's update of " + number(update),
                               checked);
+    }
+    if (std::optional<float> loss = claimed_loss(c.message()["train"], end)) {
+      const float got = trainer.last_loss();
+      if (!near_loss(*loss, got)) {
+        checked["steps"] = steps_run;
+        return ModeReport::fail(seg + ": the loss at step " + std::to_string(end) + " is reported as " +
+                                    json(*loss).dump() + ", re-execution gives " + json(got).dump() +
+                                    ", more than " + number(kFastTolerance) + " of it apart",
+                                checked);
+      }
     }
   }
   if (!checked.contains("final_model")) checked["final_model"] = "unchecked: the last segment was not re-executed";

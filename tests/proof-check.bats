@@ -369,6 +369,18 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
   jq -c 'del(.id,.sig) | .train.final.model_sha256 = .train.final.state_sha256' fast.jsonl | grid-key sign --key key1 >badmodel.jsonl
   run -1 --separate-stderr check --tasks fast-tasks.jsonl badmodel.jsonl
   assert_reason '^spot: final\.model_sha256 is not the model of the final state \(sha256:[0-9a-f]{64}\)$'
+  # The losses it reports are re-executed too: 20% below what the segment gives is rejected.
+  jq -c 'del(.id,.sig) | .train.losses[0].loss *= 0.8' fast.jsonl | grid-key sign --key key1 >lowloss.jsonl
+  run -1 --separate-stderr check --tasks fast-tasks.jsonl lowloss.jsonl
+  assert_reason '^spot: segment 0 \(steps 0\.\.10\): the loss at step 10 is reported as [0-9.e-]+, re-execution gives [0-9.e-]+, more than 0\.05 of it apart$'
+  jq -c 'del(.id,.sig) | .train.final.loss *= 0.5' fast.jsonl | grid-key sign --key key1 >lowfinal.jsonl
+  run -1 --separate-stderr check --tasks fast-tasks.jsonl lowfinal.jsonl
+  assert_reason '^spot: final\.loss is reported as [0-9.e-]+, the final state.s loss is [0-9.e-]+, more than 0\.05 of it apart$'
+  # Within rounding of it is not: 1e-7 relative off each reported loss still passes.
+  jq -c 'del(.id,.sig) | .train.losses |= map(.loss *= (1 + 1e-7)) | .train.final.loss *= (1 - 1e-7)' fast.jsonl |
+    grid-key sign --key key1 >near.jsonl
+  run -0 --separate-stderr check --tasks fast-tasks.jsonl near.jsonl
+  assert_jq .status accept
 }
 
 # ---- what is missing is inconclusive, not a reject ---------------------
