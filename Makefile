@@ -77,19 +77,26 @@ ifeq ($(WITH_CUDA),1)
   # Exact mode: no fused multiply-add unless written, IEEE division and
   # square root, subnormals kept.
   NVCCFLAGS := -O3 -std=c++17 $(CUDA_ARCH) --fmad=false --ftz=false --prec-div=true \
-               --prec-sqrt=true -Xcompiler -Wall,-Wextra,-Werror,-ffp-contract=off -Ilib \
+               --prec-sqrt=true -Xcompiler -Wall,-Wextra,-Werror,-ffp-contract=off,-fPIC -Ilib \
                -DGRID_CUDA=1 -MMD -MP -Wno-deprecated-gpu-targets
   CPPFLAGS  += -I$(CUDA_HOME)/include
-  LDFLAGS   += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB)
-  LDLIBS    += -lcublasLt -lcublas -lnccl -lcudart
+  # The tools link none of CUDA's libraries: the kernels are a library of
+  # their own, loaded on first use (lib/cuda_backend.h). -Bsymbolic: its
+  # functions share their names with the tools' trampolines.
+  LDLIBS    += -ldl
   CU_SRC    := $(wildcard lib/cuda/*.cu)
+  CUDA_SO   := $(B)/lib/gridutils/libgridutils-cuda.so
+  CUDA_SO_LIBS := -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -Wl,-Bsymbolic -Wl,--no-undefined \
+                  -lcublasLt -lcublas -lnccl -lcudart -pthread
 else
   CU_SRC    :=
+  CUDA_SO   :=
 endif
 
 TOOLS     := $(patsubst cmd/%.cc,%,$(wildcard cmd/*.cc))
 LIB_SRC   := $(wildcard lib/*.cc)
-LIB_OBJ   := $(LIB_SRC:%.cc=$(O)/%.o) $(CU_SRC:%.cu=$(O)/%.o)
+LIB_OBJ   := $(LIB_SRC:%.cc=$(O)/%.o)
+CU_OBJ    := $(CU_SRC:%.cu=$(O)/%.o)
 TEST_SRC  := $(wildcard tests/unit/*.cc)
 TEST_OBJ  := $(TEST_SRC:%.cc=$(O)/%.o)
 BENCH_SRC := $(wildcard bench/*.cc)
@@ -102,7 +109,7 @@ LIBGRID   := $(O)/libgrid.a
 # Keep objects: they are intermediates of pattern chains, which make would
 # otherwise delete and then rebuild every time.
 .SECONDARY:
-all: $(BINS)
+all: $(BINS) $(CUDA_SO)
 
 $(O)/%.o: %.cc
 	@mkdir -p $(@D)
@@ -116,17 +123,27 @@ $(LIBGRID): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/%: $(O)/cmd/%.o $(LIBGRID)
+$(CUDA_SO): $(CU_OBJ)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(CXX) -shared $(CXXFLAGS) $^ -o $@ $(CUDA_SO_LIBS)
 
-$(UNIT): $(TEST_OBJ) $(LIBGRID)
-	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ -lgtest -lgtest_main $(LDLIBS)
+# build/bin, build/test and build/bench are shared by both CUDA modes: a
+# file holding the mode, rewritten (so newer) when it changes, relinks them.
+MODE_STAMP := $(B)/.cuda-mode
+$(shell mkdir -p $(B) && { [ "$$(cat $(MODE_STAMP) 2>/dev/null)" = $(WITH_CUDA) ] || echo $(WITH_CUDA) >$(MODE_STAMP); })
 
-$(B)/bench/%: $(O)/bench/%.o $(LIBGRID)
+$(B)/bin/%: $(O)/cmd/%.o $(LIBGRID) $(MODE_STAMP)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) -o $@ $(LDLIBS)
+
+# The backend is a run-time need of the unit, GPU and bench binaries too.
+$(UNIT): $(TEST_OBJ) $(LIBGRID) $(MODE_STAMP) | $(CUDA_SO)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) -o $@ -lgtest -lgtest_main $(LDLIBS)
+
+$(B)/bench/%: $(O)/bench/%.o $(LIBGRID) $(MODE_STAMP) | $(CUDA_SO)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) -o $@ $(LDLIBS)
 
 unit: $(UNIT)
 
@@ -135,9 +152,9 @@ unit: $(UNIT)
 GPU_TEST_SRC := $(wildcard tests/gpu/*.cc)
 GPU_TEST_OBJ := $(GPU_TEST_SRC:%.cc=$(O)/%.o)
 GPU_UNIT     := $(B)/test/gpu_tests
-$(GPU_UNIT): $(GPU_TEST_OBJ) $(LIBGRID)
+$(GPU_UNIT): $(GPU_TEST_OBJ) $(LIBGRID) $(MODE_STAMP) | $(CUDA_SO)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ -lgtest -lgtest_main $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) -o $@ -lgtest -lgtest_main $(LDLIBS)
 gpu-test: $(GPU_UNIT)
 	@test "$(WITH_CUDA)" = 1 || { echo "gpu-test needs CUDA=1 (nvcc)" >&2; exit 2; }
 	$(GPU_UNIT)
@@ -173,6 +190,8 @@ install: all man
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(CUDA_SO),install -d $(DESTDIR)$(PREFIX)/lib/gridutils && \
+	  install -m 755 $(CUDA_SO) $(DESTDIR)$(PREFIX)/lib/gridutils/)
 	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 	for t in $(TOOLS); do \
 	  install -m 644 completions/$$t.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t && \
@@ -187,8 +206,10 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t \
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; \
 	done
+	rm -f $(DESTDIR)$(PREFIX)/lib/gridutils/libgridutils-cuda.so
+	rmdir $(DESTDIR)$(PREFIX)/lib/gridutils 2>/dev/null || true
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(TOOLS:%=$(O)/cmd/%.d) $(BENCH_SRC:%.cc=$(O)/%.d)
+-include $(LIB_OBJ:.o=.d) $(CU_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(TOOLS:%=$(O)/cmd/%.d) $(BENCH_SRC:%.cc=$(O)/%.d)

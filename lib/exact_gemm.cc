@@ -192,16 +192,6 @@ void run_item(const Problem& g, int i0, int i1, int j0, float* apack, float* bpa
 
 }  // namespace
 
-void exact_gemm_check_args(int m, int n, int k, int lda, int ldb, int ldc) {
-  if (m < 0 || n < 0 || k < 0)
-    throw std::invalid_argument("exact_gemm: negative dimension m=" + std::to_string(m) +
-                                " n=" + std::to_string(n) + " k=" + std::to_string(k));
-  if (lda < std::max(k, 1) || ldb < std::max(n, 1) || ldc < std::max(n, 1))
-    throw std::invalid_argument("exact_gemm: leading dimension too small (lda=" +
-                                std::to_string(lda) + " ldb=" + std::to_string(ldb) +
-                                " ldc=" + std::to_string(ldc) + ")");
-}
-
 void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
                     float* C, int ldc, int threads, GemmKernel kernel) {
   exact_gemm_check_args(m, n, k, lda, ldb, ldc);

@@ -25,6 +25,10 @@
 #ifndef GRID_EXACT_GEMM_H
 #define GRID_EXACT_GEMM_H
 
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
 namespace grid {
 
 // Which CPU micro-kernel runs. Both give identical bits; `portable` exists
@@ -42,7 +46,16 @@ void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B
 // Throws std::invalid_argument unless m, n, k >= 0, lda >= k, ldb >= n and
 // ldc >= n (leading dimensions at least 1). Every exact_gemm_* backend checks
 // its arguments with this, so all reject the same calls.
-void exact_gemm_check_args(int m, int n, int k, int lda, int ldb, int ldc);
+// Inline: the CUDA backend library checks with it too, and links no CPU code.
+inline void exact_gemm_check_args(int m, int n, int k, int lda, int ldb, int ldc) {
+  if (m < 0 || n < 0 || k < 0)
+    throw std::invalid_argument("exact_gemm: negative dimension m=" + std::to_string(m) +
+                                " n=" + std::to_string(n) + " k=" + std::to_string(k));
+  if (lda < std::max(k, 1) || ldb < std::max(n, 1) || ldc < std::max(n, 1))
+    throw std::invalid_argument("exact_gemm: leading dimension too small (lda=" +
+                                std::to_string(lda) + " ldb=" + std::to_string(ldb) +
+                                " ldc=" + std::to_string(ldc) + ")");
+}
 
 // C = A * B with products and sums in double (products of floats are exact in
 // double), for checking exact and fast results against a tolerance. Not

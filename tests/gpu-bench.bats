@@ -279,9 +279,27 @@ EOF
     assert_output ''
     stderr_matches "^gpu-bench: error: --device $dev: "
     [[ $stderr == *"no CUDA backend"* || $stderr == *"no CUDA GPU"* ]] || fail "no reason given: $stderr"
-    # A CUDA build gives the runtime's own words too.
-    [[ $stderr != *"no CUDA GPU"* || $stderr == *"(cudaGetDeviceCount: "* ]] || fail "no runtime error: $stderr"
+    # A CUDA build gives the driver's or the runtime's own words too.
+    [[ $stderr != *"no CUDA GPU"* || $stderr =~ \((no\ NVIDIA\ driver|cuInit|cuDeviceGetCount|cudaGetDeviceCount):\  ]] ||
+      fail "no driver or runtime error: $stderr"
   done
+}
+
+@test "no tool links CUDA's libraries: a CUDA build keeps its kernels in a backend library loaded on use" {
+  local so="$ROOT/build/lib/gridutils/libgridutils-cuda.so"
+  [ -e "$so" ] || skip "a build without CUDA has no backend library"
+  for src in "$ROOT"/cmd/*.cc; do
+    run -0 ldd "$(command -v "$(basename "$src" .cc)")"
+    refute_output --regexp 'libcublas|libcudart|libnccl|libcuda\.'
+  done
+  run -0 ldd "$so"
+  assert_output --regexp 'libcublasLt\.so'
+  assert_output --regexp 'libnccl\.so'
+  # Without a driver the backend is never loaded: a missing one changes nothing.
+  if gpu_present; then skip "a GPU is present here"; fi
+  run -69 --separate-stderr env GRID_CUDA_BACKEND=/nonexistent/backend.so gpu-bench --device cuda --quick --only gemm
+  stderr_has "no CUDA GPU answers on this machine"
+  run -0 --separate-stderr env GRID_CUDA_BACKEND=/nonexistent/backend.so gpu-bench --device auto --quick --only gemm
 }
 
 @test "a --device that is not auto, cpu, cuda or cuda:N is a usage error (64)" {

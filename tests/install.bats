@@ -21,6 +21,10 @@ setup() { common_setup; }
     run -0 "$stage/usr/local/bin/$t" --version
     assert_output --partial "gridutils"
   done
+  # A CUDA build's kernels go where the tools look for them: BINDIR/../lib/gridutils.
+  if [ -e "$ROOT/build/lib/gridutils/libgridutils-cuda.so" ]; then
+    assert_file_exist "$stage/usr/local/lib/gridutils/libgridutils-cuda.so"
+  fi
   run -0 make -s -C "$ROOT" uninstall DESTDIR="$stage" PREFIX=/usr/local
   run find "$stage" -type f
   assert_output ""
