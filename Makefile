@@ -76,7 +76,12 @@ ifeq ($(WITH_CUDA),1)
                -gencode arch=compute_90,code=compute_90
   # Exact mode: no fused multiply-add unless written, IEEE division and
   # square root, subnormals kept.
-  NVCCFLAGS := -O3 -std=c++17 $(CUDA_ARCH) --fmad=false --ftz=false --prec-div=true \
+  # The backend library and the tools agree on the types that cross between
+  # them: both carry a hash of the headers that define those (cuda_backend.h).
+  CUDA_BUILD := $(shell cat lib/cuda_backend.h lib/device_cuda.h lib/gpu_bench_cuda.h lib/exact_math.h \
+                  lib/device_error.h | sha256sum | cut -c1-16)
+  CPPFLAGS  += -DGRID_CUDA_BUILD='"$(VERSION)-$(CUDA_BUILD)"'
+  NVCCFLAGS := -ccbin $(CXX) -DGRID_CUDA_BUILD='"$(VERSION)-$(CUDA_BUILD)"' -O3 -std=c++17 $(CUDA_ARCH) --fmad=false --ftz=false --prec-div=true \
                --prec-sqrt=true -Xcompiler -Wall,-Wextra,-Werror,-ffp-contract=off,-fPIC -Ilib \
                -DGRID_CUDA=1 -MMD -MP -Wno-deprecated-gpu-targets
   CPPFLAGS  += -I$(CUDA_HOME)/include
@@ -125,14 +130,14 @@ $(LIBGRID): $(LIB_OBJ)
 
 $(CUDA_SO): $(CU_OBJ)
 	@mkdir -p $(@D)
-	$(CXX) -shared $(CXXFLAGS) $^ -o $@ $(CUDA_SO_LIBS)
+	$(CXX) -shared $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(CUDA_SO_LIBS)
 
 # build/bin, build/test and build/bench are shared by both CUDA modes: a
 # file holding the mode, rewritten (so newer) when it changes, relinks them.
 MODE_STAMP := $(B)/.cuda-mode
 $(shell mkdir -p $(B) && { [ "$$(cat $(MODE_STAMP) 2>/dev/null)" = $(WITH_CUDA) ] || echo $(WITH_CUDA) >$(MODE_STAMP); })
 
-$(B)/bin/%: $(O)/cmd/%.o $(LIBGRID) $(MODE_STAMP)
+$(B)/bin/%: $(O)/cmd/%.o $(LIBGRID) $(MODE_STAMP) | $(CUDA_SO)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) -o $@ $(LDLIBS)
 

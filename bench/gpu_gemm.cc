@@ -25,8 +25,8 @@ double median_tflops(grid::CudaGemm g, int n, int reps) {
 }  // namespace
 
 int main() {
-  if (grid::cuda_device_count() == 0) {
-    std::printf("gpu_gemm: no CUDA GPU answers here (or CUDA=0 build); nothing measured\n");
+  if (std::string why; grid::cuda_device_count(&why) == 0) {
+    std::printf("gpu_gemm: no usable CUDA GPU here (%s); nothing measured\n", why.c_str());
     return 0;
   }
   std::printf("%-8s %12s %12s %8s\n", "n", "exact TF/s", "cuBLAS f32", "ratio");

@@ -71,13 +71,19 @@ const CudaBackend& need(const char* what) {
 std::string cuda_backend_path() {
   if (const char* p = std::getenv("GRID_CUDA_BACKEND"); p && *p) return p;
   char exe[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  std::string dir = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(".");
-  dir = dir.substr(0, dir.find_last_of('/') == std::string::npos ? 0 : dir.find_last_of('/'));
-  return dir + "/../lib/gridutils/libgridutils-cuda.so";
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe);
+  // Never a path relative to the working folder: whoever owns that folder
+  // would choose the code loaded.
+  if (n <= 0 || n >= static_cast<ssize_t>(sizeof exe) || exe[0] != '/') return "";
+  const std::string self(exe, static_cast<size_t>(n));
+  return self.substr(0, self.find_last_of('/')) + "/../lib/gridutils/libgridutils-cuda.so";
 }
 
 const CudaBackend* load_cuda_backend(const std::string& path, std::string* why) {
+  if (path.empty()) {
+    if (why) *why = "cannot load the CUDA backend: this program's own path is unknown (/proc/self/exe)";
+    return nullptr;
+  }
   void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     if (why) *why = "cannot load the CUDA backend: " + dl_error();
@@ -85,7 +91,8 @@ const CudaBackend* load_cuda_backend(const std::string& path, std::string* why) 
   }
   auto entry = reinterpret_cast<const CudaBackend* (*)()>(::dlsym(h, "grid_cuda_backend"));
   const CudaBackend* b = entry ? entry() : nullptr;
-  if (!b || b->abi != kCudaBackendAbi || b->size != sizeof(CudaBackend)) {
+  if (!b || b->abi != kCudaBackendAbi || b->size != sizeof(CudaBackend) || !b->build ||
+      std::string(b->build) != kCudaBackendBuild) {
     if (why) *why = "the CUDA backend " + path + " is not of this build of gridutils";
     ::dlclose(h);
     return nullptr;
@@ -102,10 +109,18 @@ const CudaBackend* cuda_backend(std::string* why) {
 
 // device_cuda.h: a GPU counts only when the driver sees it and the backend
 // that drives it loads.
+CudaProbe cuda_probe() {
+  CudaProbe p;
+  p.seen = driver_device_count(&p.why);
+  if (p.seen == 0) return p;
+  if (const CudaBackend* b = cuda_backend(&p.why)) p.usable = b->device_count(&p.why);
+  return p;
+}
+
 int cuda_device_count(std::string* why) {
-  if (driver_device_count(why) == 0) return 0;
-  const CudaBackend* b = cuda_backend(why);
-  return b ? b->device_count(why) : 0;
+  CudaProbe p = cuda_probe();
+  if (why) *why = std::move(p.why);
+  return p.usable;
 }
 
 void exact_gemm_cuda(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,

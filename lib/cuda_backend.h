@@ -26,13 +26,19 @@
 
 namespace grid {
 
-// Bumped with any change to the table: a backend of another build is
-// refused by this number and the table's size.
+// A backend of another build is refused: by this number (bumped with any
+// change to the table), the table's size, and the build id, a hash of the
+// headers whose types cross between the two (the Makefile's CUDA_BUILD).
 constexpr int kCudaBackendAbi = 1;
+#ifndef GRID_CUDA_BUILD
+#define GRID_CUDA_BUILD "unknown"
+#endif
+constexpr const char* kCudaBackendBuild = GRID_CUDA_BUILD;
 
 struct CudaBackend {
   int abi;
   size_t size;  // sizeof(CudaBackend) in the backend's build
+  const char* build;  // its kCudaBackendBuild
   int (*device_count)(std::string* why);
   void (*exact_gemm)(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
                      void* stream);

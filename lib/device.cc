@@ -9,16 +9,27 @@ namespace grid {
 
 std::string Device::name() const { return backend == Backend::cpu ? "cpu" : "cuda:" + std::to_string(index); }
 
-std::string cuda_absence_reason() {
-std::string why;
-  return cuda_device_count(&why) > 0 ? "" : GRID_CUDA ? "no CUDA GPU answers on this machine (" + why + ")" : why;
+namespace {
+
+std::string absence_reason(const CudaProbe& p) {
+  if (p.usable > 0) return "";
+  if (!GRID_CUDA) return p.why;
+  if (p.seen > 0) return "the NVIDIA driver reports " + std::to_string(p.seen) + " GPU(s), but none is usable: " + p.why;
+  return "no CUDA GPU answers on this machine (" + p.why + ")";
 }
 
-Device select_device(const std::string& spec) {
+}  // namespace
+
+std::string cuda_absence_reason() { return absence_reason(cuda_probe()); }
+
+Device select_device(const std::string& spec, std::string* note) {
   Device d;
   if (spec == "cpu") return d;
   if (spec == "auto") {
-    if (cuda_device_count() > 0) d.backend = Backend::cuda;
+    const CudaProbe p = cuda_probe();
+    if (p.usable > 0) d.backend = Backend::cuda;
+    // A GPU left idle by a broken install must not pass unseen.
+    else if (p.seen > 0 && note) *note = "running on the CPU: " + absence_reason(p);
     return d;
   }
   if (spec != "cuda" && spec.rfind("cuda:", 0) != 0)
@@ -33,8 +44,9 @@ Device select_device(const std::string& spec) {
       throw Error(Exit::usage, "--device " + spec + ": N in cuda:N must be a GPU number");
     d.index = static_cast<int>(n);
   }
-  int count = cuda_device_count();
-  if (count == 0) throw Error(Exit::unavailable, "--device " + spec + ": " + cuda_absence_reason());
+  const CudaProbe p = cuda_probe();
+  const int count = p.usable;
+  if (count == 0) throw Error(Exit::unavailable, "--device " + spec + ": " + absence_reason(p));
   if (d.index >= count)
     throw Error(Exit::unavailable, "--device " + spec + ": this machine has " + std::to_string(count) + " GPU(s)");
   return d;

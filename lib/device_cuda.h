@@ -23,6 +23,16 @@ namespace grid {
 // the runtime's own words (e.g. "cudaGetDeviceCount: ... (error 35)").
 int cuda_device_count(std::string* why = nullptr);
 
+// What cuda_device_count() found: the GPUs usable; when none, how many the
+// NVIDIA driver reports all the same (a CUDA backend that cannot be
+// loaded), and why none is usable.
+struct CudaProbe {
+  int usable = 0;
+  int seen = 0;
+  std::string why;
+};
+CudaProbe cuda_probe();
+
 // The exact GEMM of exact_gemm.h (same DEFINITION, same bits as
 // exact_gemm_cpu) on device pointers, enqueued on `stream` (a cudaStream_t;
 // nullptr is the default stream). Returns once the kernel is launched.
@@ -55,6 +65,12 @@ void exact_binary_cuda_host(ExactBinary op, const float* a, const float* b, floa
 inline int cuda_device_count(std::string* why) {
   if (why) *why = "this build has no CUDA backend (built with CUDA=0)";
   return 0;
+}
+
+inline CudaProbe cuda_probe() {
+  CudaProbe p;
+  cuda_device_count(&p.why);
+  return p;
 }
 
 inline void exact_gemm_cuda(int, int, int, const float*, int, const float*, int, float*, int,

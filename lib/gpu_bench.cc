@@ -163,7 +163,9 @@ int gpu_bench_main(Tool& tool, const BenchOptions& opt) {
   if (opt.sign && key_path.empty()) throw Error(Exit::usage, "--sign needs a key: give --key FILE or set GRID_KEY");
   if (!opt.challenge.empty() && key_path.empty())
     throw Error(Exit::usage, "--challenge answers must be signed: give --key FILE or set GRID_KEY");
-  Device device = select_device(opt.device);
+  std::string device_note;
+  Device device = select_device(opt.device, &device_note);
+  if (!device_note.empty()) tool.note(device_note);
   std::optional<SigningKey> key;
   if (!key_path.empty()) key = load_key(key_path);
   const bool show_progress = !tool.common().quiet && ::isatty(2);

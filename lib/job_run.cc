@@ -79,7 +79,9 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
   std::optional<SigningKey> key;
   if (!tool.key_path().empty()) key = load_key(tool.key_path());
   const std::string signer = key ? public_key_ref(key->public_key) : "";
-  Device device = select_device(opt.device);
+  std::string device_note;
+  Device device = select_device(opt.device, &device_note);
+  if (!device_note.empty()) tool.note(device_note);
   Store store(opt.store.empty() ? Store::default_dir() : opt.store);
   const bool show = !tool.common().quiet && ::isatty(2);
 

@@ -114,7 +114,9 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
     throw Error(Exit::usage, "proof-check needs a key (--key FILE or GRID_KEY): verdicts are signed, and spot draws "
                              "its samples from the verifier's signature");
   const SigningKey key = load_key(key_path);
-  const Device device = select_device(opt.device);
+  std::string device_note;
+  const Device device = select_device(opt.device, &device_note);
+  if (!device_note.empty()) tool.note(device_note);
   // A --store that is not there is the verifier's typo: every checkpoint
   // would read as withheld by the provider.
   struct stat st;

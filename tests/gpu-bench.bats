@@ -285,9 +285,12 @@ EOF
   done
 }
 
+# A CUDA build (build/bin is relinked when the mode changes).
+cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
+
 @test "no tool links CUDA's libraries: a CUDA build keeps its kernels in a backend library loaded on use" {
+  cuda_build || skip "a build without CUDA has no backend library"
   local so="$ROOT/build/lib/gridutils/libgridutils-cuda.so"
-  [ -e "$so" ] || skip "a build without CUDA has no backend library"
   for src in "$ROOT"/cmd/*.cc; do
     run -0 ldd "$(command -v "$(basename "$src" .cc)")"
     refute_output --regexp 'libcublas|libcudart|libnccl|libcuda\.'
@@ -295,11 +298,36 @@ EOF
   run -0 ldd "$so"
   assert_output --regexp 'libcublasLt\.so'
   assert_output --regexp 'libnccl\.so'
-  # Without a driver the backend is never loaded: a missing one changes nothing.
+  # Without a driver the backend is not even looked for.
   if gpu_present; then skip "a GPU is present here"; fi
   run -69 --separate-stderr env GRID_CUDA_BACKEND=/nonexistent/backend.so gpu-bench --device cuda --quick --only gemm
-  stderr_has "no CUDA GPU answers on this machine"
+  stderr_has "no CUDA GPU answers on this machine (no NVIDIA driver: "
+  [[ $stderr != *"cannot load the CUDA backend"* ]] || fail "the backend was looked for: $stderr"
   run -0 --separate-stderr env GRID_CUDA_BACKEND=/nonexistent/backend.so gpu-bench --device auto --quick --only gemm
+  stderr_has ""
+}
+
+@test "a driver that reports a GPU whose backend cannot be used: cuda is 69 with the reason, auto says it runs on the CPU" {
+  cuda_build || skip "a build without CUDA has no backend library"
+  if gpu_present; then skip "a GPU is present here"; fi
+  # A stand-in NVIDIA driver that reports one GPU and can do nothing else.
+  mkdir driver
+  printf '%s\n' 'int cuInit(unsigned f) { (void)f; return 0; }' \
+    'int cuDeviceGetCount(int* n) { *n = 1; return 0; }' >driver/stub.c
+  ${CC:-cc} -shared -fPIC -o driver/libcuda.so.1 driver/stub.c
+  export LD_LIBRARY_PATH=$PWD/driver${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  run -69 --separate-stderr env GRID_CUDA_BACKEND=/nonexistent/backend.so gpu-bench --device cuda --quick --only gemm
+  assert_output ''
+  stderr_has "gpu-bench: error: --device cuda: the NVIDIA driver reports 1 GPU(s), but none is usable: cannot load the CUDA backend: /nonexistent/backend.so: "
+  run -0 --separate-stderr env GRID_CUDA_BACKEND=/nonexistent/backend.so gpu-bench --device auto --quick --only gemm
+  stderr_has "gpu-bench: running on the CPU: the NVIDIA driver reports 1 GPU(s), but none is usable: cannot load the CUDA backend"
+  assert_jq .device cpu
+  # The real backend loads; then the CUDA runtime finds no real driver behind the stand-in.
+  run -69 --separate-stderr gpu-bench --device cuda --quick --only gemm
+  stderr_has "the NVIDIA driver reports 1 GPU(s), but none is usable: cudaGetDeviceCount: "
+  # Another build's backend is refused, not called.
+  run -69 --separate-stderr env GRID_CUDA_BACKEND=libsqlite3.so.0 gpu-bench --device cuda --quick --only gemm
+  stderr_has "the CUDA backend libsqlite3.so.0 is not of this build of gridutils"
 }
 
 @test "a --device that is not auto, cpu, cuda or cuda:N is a usage error (64)" {

@@ -6,6 +6,7 @@ extern "C" __attribute__((visibility("default"))) const grid::CudaBackend* grid_
   static const grid::CudaBackend table = {
       grid::kCudaBackendAbi,
       sizeof(grid::CudaBackend),
+      grid::kCudaBackendBuild,
       &grid::cuda_device_count,
       &grid::exact_gemm_cuda,
       &grid::exact_gemm_cuda_host,

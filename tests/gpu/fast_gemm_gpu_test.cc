@@ -13,7 +13,7 @@ namespace grid {
 namespace {
 
 TEST(FastGemmGpu, MatchesAFloat64ReferenceInEveryTransposeForm) {
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA GPU answers (or built with CUDA=0)";
+  if (std::string why; cuda_device_count(&why) == 0) GTEST_SKIP() << "no usable CUDA GPU: " << why;
   std::mt19937 rng(20261128);
   std::uniform_real_distribution<float> value(-1.0f, 1.0f);
   const int shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {33, 65, 17}, {128, 96, 257}, {300, 129, 1031}};

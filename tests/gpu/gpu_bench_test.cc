@@ -25,7 +25,7 @@ const int kDev = 0;
 class GpuBench : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA GPU answers (or built with CUDA=0)";
+    if (std::string why; cuda_device_count(&why) == 0) GTEST_SKIP() << "no usable CUDA GPU: " << why;
   }
 };
 

@@ -404,7 +404,7 @@ TEST(MlpConfigCheck, DataThatDoesNotFitNamesItsField) {
 // --- (g) CUDA ----------------------------------------------------------------
 
 TEST(MlpCuda, ExactCudaGemmGivesTheCpuHash) {
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA GPU answers (or built with CUDA=0)";
+  if (std::string why; cuda_device_count(&why) == 0) GTEST_SKIP() << "no usable CUDA GPU: " << why;
   for (const char* loss : kLosses)
     for (const char* opt : kOptimizers) {
       const MlpConfig c = small_config(loss, opt);
