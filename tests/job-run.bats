@@ -287,6 +287,24 @@ print(list(layers), opt, step)' "$file"
   assert_jq .header.mode fast
 }
 
+@test "two job-runs at once on one store (two cron jobs): both finish with the roots of a run of its own, and verify" {
+  job-split "$EX/train-sweep.json" >sweep.jsonl
+  job-run --store S --key key1 --threads 1 sweep.jsonl >a.jsonl 2>a.err &
+  local a=$!
+  job-run --store S --key key1 --threads 1 sweep.jsonl >b.jsonl 2>b.err &
+  local b=$!
+  wait "$a" || fail "the first run failed: $(cat a.err)"
+  wait "$b" || fail "the second run failed: $(cat b.err)"
+  job-run --store alone --key key1 sweep.jsonl >alone.jsonl
+  local want
+  want=$(jq -c '[.task, .train.trace.root, .train.final.model_sha256]' alone.jsonl)
+  [ "$(wc -l <alone.jsonl)" -eq 6 ]
+  [ "$(jq -c '[.task, .train.trace.root, .train.final.model_sha256]' a.jsonl)" = "$want" ]
+  [ "$(jq -c '[.task, .train.trace.root, .train.final.model_sha256]' b.jsonl)" = "$want" ]
+  run -0 --separate-stderr proof-check --key key1 --tasks sweep.jsonl --store S a.jsonl b.jsonl
+  [ "$(jq -r .status <<<"$output" | sort | uniq -c | tr -s ' ')" = " 12 accept" ]
+}
+
 @test "--resume after kill -9 gives the same trace as an uninterrupted run" {
   # A bigger MLP: a few seconds of training, checkpoints every 25 steps.
   jq -c '.train.model.layers = [32, 128, 128, 4] | .train.batch = 128 | .train.steps = 400 |
