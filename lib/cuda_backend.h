@@ -29,7 +29,7 @@ namespace grid {
 // A backend of another build is refused: by this number (bumped with any
 // change to the table), the table's size, and the build id, a hash of the
 // headers whose types cross between the two (the Makefile's CUDA_BUILD).
-constexpr int kCudaBackendAbi = 1;
+constexpr int kCudaBackendAbi = 2;
 #ifndef GRID_CUDA_BUILD
 #define GRID_CUDA_BUILD "unknown"
 #endif
