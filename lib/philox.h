@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "exact_math.h"  // GRID_HD
@@ -46,6 +47,10 @@ GRID_HD inline uint32_t philox_word(uint64_t seed, uint32_t stream, uint64_t ind
   PhiloxBlock out = philox4x32_10(ctr, static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
   return out.v[index & 3];
 }
+
+// Words [first, first + count) of the stream into out: philox_word of
+// each, computed many blocks at a time (philox.cc; host only).
+void philox_words(uint64_t seed, uint32_t stream, uint64_t first, size_t count, uint32_t* out);
 
 // A float uniform on [-1, 1) in steps of 2^-23, made exactly (24 integer
 // bits scaled by a power of two, then an exact subtraction).

@@ -9,6 +9,7 @@
 #include "exact_math.h"
 #include "mlp_layers.h"
 #include "philox.h"
+#include "seeded_matrix.h"
 
 namespace grid {
 namespace {
@@ -51,19 +52,22 @@ Dataset synthetic_blobs(uint64_t seed, int rows, int features, int classes) {
   d.targets.assign(static_cast<size_t>(rows) * classes, 0.0f);
   const int32_t half = kIrwinHallTerms / 2 << kUniformBits;
   const float unit = exact_pow2(-kUniformBits);
+  // Entry e sums words e * kIrwinHallTerms .. + kIrwinHallTerms - 1 of the
+  // noise stream: a row's words are one run, drawn in bulk.
+  const size_t row_words = static_cast<size_t>(features) * kIrwinHallTerms;
+  std::vector<uint32_t> words(row_words);
   for (int i = 0; i < rows; ++i) {
     const int label = i % classes;
     d.labels[i] = label;
     d.targets[static_cast<size_t>(i) * classes + label] = 1.0f;
+    philox_words(seed, kBlobNoiseStream, static_cast<uint64_t>(i) * row_words, row_words, words.data());
     for (int f = 0; f < features; ++f) {
-      const uint64_t e = static_cast<uint64_t>(i) * features + f;
+      const uint32_t* w = words.data() + static_cast<size_t>(f) * kIrwinHallTerms;
       int32_t sum = 0;
-      for (int q = 0; q < kIrwinHallTerms; ++q)
-        sum += static_cast<int32_t>(philox_word(seed, kBlobNoiseStream, e * kIrwinHallTerms + q) >>
-                                    (32 - kUniformBits));
+      for (int q = 0; q < kIrwinHallTerms; ++q) sum += static_cast<int32_t>(w[q] >> (32 - kUniformBits));
       const float noise =
           exact_mul(exact_mul(static_cast<float>(sum - half), unit), kBlobNoiseScale);
-      d.x[e] = exact_add(centers[static_cast<size_t>(label) * features + f], noise);
+      d.x[static_cast<size_t>(i) * features + f] = exact_add(centers[static_cast<size_t>(label) * features + f], noise);
     }
   }
   return d;
@@ -86,9 +90,9 @@ Dataset synthetic_teacher(uint64_t seed, int rows, int features, int outputs) {
 
   Dataset d;
   d.rows = rows, d.features = features, d.outputs = outputs;
-  d.x.resize(static_cast<size_t>(rows) * features);
-  for (size_t e = 0; e < d.x.size(); ++e)
-    d.x[e] = philox_uniform_pm1(philox_word(seed, kTeacherInputStream, e));
+  // Entry e = philox_uniform_pm1 of word e of the input stream, as a seeded matrix (one thread: the
+  // bits are the same on any number).
+  d.x = seeded_matrix(seed, kTeacherInputStream, rows, features, 1);
   // One thread on the CPU: the exact GEMM's bits do not depend on it, and the
   // data must not depend on the machine having a GPU.
   const GemmEngine engine{NumericMode::exact, false, 1};

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <cmath>
 #include <limits>
 
@@ -42,6 +44,23 @@ TEST(Philox, UniformIsExactAndInRange) {
     sum += u;
   }
   EXPECT_NEAR(sum / n, 0.0, 0.01);  // mean of U(-1,1); 5 sigma is ~0.009
+}
+
+TEST(Philox, WordsInBulkAreTheWordsOneByOne) {
+  // Runs that start and end inside a batch, span several, or are shorter
+  // than one; seeds with high bits set (the key's second word).
+  std::mt19937_64 rng(20261129);
+  for (int trial = 0; trial < 200; ++trial) {
+    const uint64_t seed = rng();
+    const uint32_t stream = static_cast<uint32_t>(rng());
+    const uint64_t first = trial < 100 ? rng() % 1000 : rng() >> 8;
+    const size_t count = static_cast<size_t>(rng() % (trial % 3 == 0 ? 7 : 700));
+    std::vector<uint32_t> got(count + 1, 0xdeadbeefu);
+    philox_words(seed, stream, first, count, got.data());
+    for (size_t i = 0; i < count; ++i)
+      ASSERT_EQ(got[i], philox_word(seed, stream, first + i)) << "seed " << seed << " first " << first << " i " << i;
+    EXPECT_EQ(got[count], 0xdeadbeefu) << "wrote past the end";
+  }
 }
 
 TEST(SeededMatrix, RowBlocksMatchTheWhole) {
