@@ -64,7 +64,7 @@ endif
 ifeq ($(SAN),1)
   CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS  += -fsanitize=address,undefined
-  $(O)/lib/exact_gemm.o $(O)/lib/seeded_matrix.o: CXXFLAGS += -O2
+  $(O)/lib/exact_gemm.o $(O)/lib/seeded_matrix.o $(O)/lib/philox.o $(O)/lib/synthetic_data.o: CXXFLAGS += -O2
 endif
 
 ifeq ($(WITH_CUDA),1)

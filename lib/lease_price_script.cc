@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,9 +26,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How often to look for the exit of a script: one that closed its stdout,
-// or one that exited while something it left running in the background
-// still holds stdout open (its price is what it printed before exiting).
+// How often to look for the exit of a script that closed its stdout, and,
+// where the kernel has no pidfd (before Linux 5.3), for the exit of one
+// whose stdout something it left running in the background still holds.
 constexpr int kReapPollMs = 5;
 constexpr int kExitPollMs = 20;
 
@@ -36,15 +38,30 @@ void keep(std::string* to, const char* buf, ssize_t got) {
     to->append(buf, std::min<size_t>(static_cast<size_t>(got), kMaxScriptOutput - to->size()));
 }
 
-// Whatever is already in the pipe, without waiting for more.
+// What is in the pipe now, and no more: at the script's exit, that is what
+// it printed (a child it left behind may go on writing).
 void drain(int fd, std::string* to) {
+  int left = 0;
+  if (::ioctl(fd, FIONREAD, &left) != 0) return;
   char buf[1024];
-  for (;;) {
-    ssize_t got = ::read(fd, buf, sizeof buf);
+  while (left > 0) {
+    ssize_t got = ::read(fd, buf, std::min<size_t>(sizeof buf, static_cast<size_t>(left)));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) return;
     keep(to, buf, got);
+    left -= static_cast<int>(got);
   }
+}
+
+// A descriptor that becomes readable when `pid` exits; -1 where the kernel
+// has none (then the exit is polled for).
+int exit_fd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+#else
+  (void)pid;
+  return -1;
+#endif
 }
 
 std::string trim(const std::string& s) {
@@ -87,20 +104,30 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
   size_t written = 0;
   bool timed_out = false, reaped = false;
   int status = 0;
+  const int exited = exit_fd(pid);
   if (input.empty()) ::close(wfd), wfd = -1;
+  // The script's exit, seen: what it printed is in the pipe.
+  auto reap = [&] {
+    if (::waitpid(pid, &status, WNOHANG) != pid) return false;
+    reaped = true;
+    drain(rfd, &r.output);
+    return true;
+  };
   while (rfd >= 0 && !reaped) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
-      timed_out = true;
+      // An exit in the last moments is not a timeout.
+      if (!reap()) timed_out = true;
       break;
     }
-    pollfd fds[2];
-    int n = 0;
+    pollfd fds[3];
+    int n = 0, wi = -1, xi = -1;
     fds[n++] = {rfd, POLLIN, 0};
-    if (wfd >= 0) fds[n++] = {wfd, POLLOUT, 0};
-    int rc = ::poll(fds, n, static_cast<int>(std::min<long long>(left, kExitPollMs)));
+    if (wfd >= 0) wi = n, fds[n++] = {wfd, POLLOUT, 0};
+    if (exited >= 0) xi = n, fds[n++] = {exited, POLLIN, 0};
+    int rc = ::poll(fds, n, static_cast<int>(exited >= 0 ? left : std::min<long long>(left, kExitPollMs)));
     if (rc < 0 && errno != EINTR) break;
-    if (rc > 0 && wfd >= 0 && fds[1].revents) {
+    if (rc > 0 && wi >= 0 && fds[wi].revents) {
       ssize_t w = ::write(wfd, input.data() + written, input.size() - written);
       if (w > 0) written += static_cast<size_t>(w);
       // A script that does not read its stdin may still price: stop writing.
@@ -113,11 +140,9 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
       else if (got == 0 || (errno != EAGAIN && errno != EINTR))
         ::close(rfd), rfd = -1;
     }
-    if (rfd >= 0 && ::waitpid(pid, &status, WNOHANG) == pid) {
-      reaped = true;
-      drain(rfd, &r.output);
-    }
+    if (rfd >= 0 && (xi < 0 || (rc > 0 && fds[xi].revents))) reap();
   }
+  if (exited >= 0) ::close(exited);
   if (wfd >= 0) ::close(wfd);
   if (rfd >= 0) ::close(rfd);
   while (!reaped) {

@@ -15,8 +15,8 @@ struct PhiloxBlock {
   uint32_t v[4];
 };
 
-// Multipliers and Weyl increments from the paper (seeded_matrix.cc's
-// batched form uses them too).
+// Multipliers and Weyl increments from the paper (philox.cc's batched
+// form uses them too).
 constexpr uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
 constexpr uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
 

@@ -63,6 +63,11 @@ float claimed_final_loss(const json& part);
 // `trainer` holds.
 Status check_final_model(const json& part, const Trainer& trainer);
 
+// Whether a loss a fast-mode result reports agrees with the one
+// re-execution gives: within 0.05 of the larger, relative, plus 1e-6
+// absolute; a null claim (NaN) agrees with a non-finite loss only.
+bool fast_loss_agrees(float claimed, float got);
+
 // spot for a fast-mode result (proof_train_fast.cc): re-runs the drawn
 // segments in fast mode and holds the distance to the claimed checkpoint
 // against the size of the segment's update.

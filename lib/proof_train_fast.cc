@@ -7,6 +7,7 @@
 // trained with other data, other hyperparameters or not at all is off by
 // about the update itself. The losses the result reports are held the same
 // way: within kFastTolerance of the re-executed loss, relative.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -20,6 +21,10 @@ namespace {
 // trained with a learning rate 20% off about 0.15, an unrelated one near 1;
 // 0.05 leaves room for GPU rounding and longer segments.
 constexpr double kFastTolerance = 0.05;
+// Near zero a loss is a few rounding quanta (a softmax cross-entropy term is
+// 0 or a multiple of about 1.2e-7): another machine's rounding moves it by
+// whole quanta, so small losses are held to this much, absolute.
+constexpr double kFastLossFloor = 1e-6;
 
 double l2_distance(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
   double sum = 0;
@@ -31,13 +36,6 @@ double l2_distance(const std::vector<std::vector<float>>& a, const std::vector<s
   return std::sqrt(sum);
 }
 
-// A null claim stands for a non-finite loss, as in exact mode.
-bool near_loss(float claimed, float got) {
-  if (std::isnan(claimed) || !std::isfinite(got)) return std::isnan(claimed) && !std::isfinite(got);
-  return std::fabs(static_cast<double>(claimed) - static_cast<double>(got)) <=
-         kFastTolerance * std::fabs(static_cast<double>(got));
-}
-
 std::string number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v);
@@ -45,6 +43,12 @@ std::string number(double v) {
 }
 
 }  // namespace
+
+bool fast_loss_agrees(float claimed, float got) {
+  if (std::isnan(claimed) || !std::isfinite(got)) return std::isnan(claimed) && !std::isfinite(got);
+  const double c = claimed, g = got;
+  return std::fabs(c - g) <= kFastTolerance * std::max(std::fabs(c), std::fabs(g)) + kFastLossFloor;
+}
 
 ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& trainer, const std::vector<int64_t>& drawn,
                            json checked) {
@@ -66,7 +70,7 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
         if (Status m = check_final_model(part, trainer); !m.ok()) return ModeReport::fail(m.reason(), checked);
         // The claimed final state's loss, computed here: rounding apart, what the provider computed.
         const float got = trainer.evaluate_loss();
-        if (!near_loss(claimed_final_loss(part), got))
+        if (!fast_loss_agrees(claimed_final_loss(part), got))
           return ModeReport::fail("final.loss is reported as " + part["final"]["loss"].dump() +
                                       ", the final state's loss is " + json(got).dump() + ", more than " +
                                       number(kFastTolerance) + " of it apart",
@@ -101,7 +105,7 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
     }
     if (std::optional<float> loss = claimed_loss(c.message()["train"], end)) {
       const float got = trainer.last_loss();
-      if (!near_loss(*loss, got)) {
+      if (!fast_loss_agrees(*loss, got)) {
         checked["steps"] = steps_run;
         return ModeReport::fail(seg + ": the loss at step " + std::to_string(end) + " is reported as " +
                                     json(*loss).dump() + ", re-execution gives " + json(got).dump() +

@@ -12,12 +12,14 @@ namespace grid {
 namespace {
 
 // Entries [first, first + count) of the stream as floats, made from the
-// words a chunk at a time.
+// words a chunk at a time. Chunks end on multiples of kChunk in the stream,
+// so only the first can start inside a batch of blocks (philox_words draws
+// such ragged ends a block per word).
 void fill_uniform_pm1(uint64_t seed, uint32_t stream, uint64_t first, size_t count, float* out) {
   constexpr size_t kChunk = 1024;
   uint32_t words[kChunk];
-  for (size_t done = 0; done < count; done += kChunk) {
-    const size_t n = std::min(kChunk, count - done);
+  for (size_t done = 0, n; done < count; done += n) {
+    n = std::min(count - done, kChunk - static_cast<size_t>((first + done) % kChunk));
     philox_words(seed, stream, first + done, n, words);
     for (size_t i = 0; i < n; ++i) out[done + i] = philox_uniform_pm1(words[i]);
   }

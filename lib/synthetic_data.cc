@@ -52,22 +52,27 @@ Dataset synthetic_blobs(uint64_t seed, int rows, int features, int classes) {
   d.targets.assign(static_cast<size_t>(rows) * classes, 0.0f);
   const int32_t half = kIrwinHallTerms / 2 << kUniformBits;
   const float unit = exact_pow2(-kUniformBits);
-  // Entry e sums words e * kIrwinHallTerms .. + kIrwinHallTerms - 1 of the
-  // noise stream: a row's words are one run, drawn in bulk.
-  const size_t row_words = static_cast<size_t>(features) * kIrwinHallTerms;
-  std::vector<uint32_t> words(row_words);
   for (int i = 0; i < rows; ++i) {
-    const int label = i % classes;
-    d.labels[i] = label;
-    d.targets[static_cast<size_t>(i) * classes + label] = 1.0f;
-    philox_words(seed, kBlobNoiseStream, static_cast<uint64_t>(i) * row_words, row_words, words.data());
-    for (int f = 0; f < features; ++f) {
-      const uint32_t* w = words.data() + static_cast<size_t>(f) * kIrwinHallTerms;
+    d.labels[i] = i % classes;
+    d.targets[static_cast<size_t>(i) * classes + i % classes] = 1.0f;
+  }
+  // Entry e sums words e * kIrwinHallTerms .. + kIrwinHallTerms - 1 of the
+  // noise stream: runs of entries, across rows, have their words drawn in
+  // bulk, into a buffer of fixed size.
+  constexpr size_t kEntries = 512;
+  static_assert(kEntries * kIrwinHallTerms % 64 == 0, "each run of words starts a batch of Philox blocks");
+  std::vector<uint32_t> words(kEntries * kIrwinHallTerms);
+  const size_t total = static_cast<size_t>(rows) * features;
+  for (size_t e0 = 0; e0 < total; e0 += kEntries) {
+    const size_t n = std::min(kEntries, total - e0);
+    philox_words(seed, kBlobNoiseStream, e0 * kIrwinHallTerms, n * kIrwinHallTerms, words.data());
+    for (size_t k = 0; k < n; ++k) {
+      const size_t e = e0 + k, i = e / static_cast<size_t>(features), f = e % static_cast<size_t>(features);
+      const uint32_t* w = words.data() + k * kIrwinHallTerms;
       int32_t sum = 0;
       for (int q = 0; q < kIrwinHallTerms; ++q) sum += static_cast<int32_t>(w[q] >> (32 - kUniformBits));
-      const float noise =
-          exact_mul(exact_mul(static_cast<float>(sum - half), unit), kBlobNoiseScale);
-      d.x[static_cast<size_t>(i) * features + f] = exact_add(centers[static_cast<size_t>(label) * features + f], noise);
+      const float noise = exact_mul(exact_mul(static_cast<float>(sum - half), unit), kBlobNoiseScale);
+      d.x[e] = exact_add(centers[static_cast<size_t>(d.labels[i]) * features + f], noise);
     }
   }
   return d;

@@ -395,6 +395,13 @@ CASES
   run pgrep -f 'sleep 5.75'
   [ "$status" -eq 0 ]
   pkill -f 'sleep 5.75' || true
+  # What the child writes after the script's exit is not part of the price.
+  script '(sleep 0.3; echo 99) 2>/dev/null & echo 4321'
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-timeout 2s --explain orders.jsonl
+  [ "${#lines[@]}" -eq 2 ] || fail "no bid: $stderr"
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 4321
+  assert_jq .pricing.output 4321
 }
 
 @test "price script: --script-jobs runs scripts side by side, at most that many" {

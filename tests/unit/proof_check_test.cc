@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "error.h"
 #include "merkle.h"
+#include "proof_train.h"
 
 namespace grid {
 namespace {
@@ -91,6 +94,27 @@ TEST(ProofVerdict, StatusReasonAndDetection) {
   // Only sig asked for: an accept.
   v = make_verdict(c, {{sig, ModeReport::pass({})}}, {}, draw, 0);
   EXPECT_EQ(v["status"], "accept");
+}
+
+TEST(ProofFastLoss, RelativeAwayFromZeroAbsoluteNearIt) {
+  EXPECT_TRUE(fast_loss_agrees(1.0f, 1.04f));
+  EXPECT_TRUE(fast_loss_agrees(1.04f, 1.0f));
+  EXPECT_FALSE(fast_loss_agrees(1.0f, 1.06f));
+  EXPECT_FALSE(fast_loss_agrees(0.8f, 1.0f));  // a loss reported 20% low
+  EXPECT_FALSE(fast_loss_agrees(0.5f, 1.0f));
+  // Near zero, whole rounding quanta apart: not a lie worth a reject.
+  EXPECT_TRUE(fast_loss_agrees(0.0f, 2.4e-7f));
+  EXPECT_TRUE(fast_loss_agrees(1.2e-7f, 0.0f));
+  EXPECT_TRUE(fast_loss_agrees(1.3e-6f, 1.9e-6f));
+  EXPECT_FALSE(fast_loss_agrees(0.0f, 1e-5f));
+  EXPECT_FALSE(fast_loss_agrees(1e-4f, 1e-3f));
+  // Null claims (NaN) stand for non-finite losses, and only those.
+  const float nan = std::nanf(""), inf = INFINITY;
+  EXPECT_TRUE(fast_loss_agrees(nan, nan));
+  EXPECT_TRUE(fast_loss_agrees(nan, inf));
+  EXPECT_FALSE(fast_loss_agrees(nan, 1.0f));
+  EXPECT_FALSE(fast_loss_agrees(1.0f, inf));
+  EXPECT_FALSE(fast_loss_agrees(1.0f, nan));
 }
 
 TEST(ProofSampleCount, DetectSamplesAndBudget) {
