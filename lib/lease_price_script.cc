@@ -26,9 +26,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How often to look for the exit of a script that closed its stdout, and,
-// where the kernel has no pidfd (before Linux 5.3), for the exit of one
-// whose stdout something it left running in the background still holds.
+// Where the kernel has no pidfd (before Linux 5.3), how often to look for
+// the exit of a script that closed its stdout, and of one whose stdout
+// something it left running in the background still holds.
 constexpr int kReapPollMs = 5;
 constexpr int kExitPollMs = 20;
 
@@ -142,7 +142,6 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
     }
     if (rfd >= 0 && (xi < 0 || (rc > 0 && fds[xi].revents))) reap();
   }
-  if (exited >= 0) ::close(exited);
   if (wfd >= 0) ::close(wfd);
   if (rfd >= 0) ::close(rfd);
   while (!reaped) {
@@ -150,9 +149,16 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
       pid_t w = ::waitpid(pid, &status, WNOHANG);
       if (w == pid) break;
       if (w < 0 && errno != EINTR) break;
-      if (Clock::now() >= deadline) timed_out = true;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) timed_out = true;
       else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(kReapPollMs));
+        // Its stdout closed, it has yet to exit: wait for that, on the pidfd where there is one.
+        if (exited >= 0) {
+          pollfd x = {exited, POLLIN, 0};
+          ::poll(&x, 1, static_cast<int>(left));
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(kReapPollMs));
+        }
         continue;
       }
     }
@@ -161,6 +167,7 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
     }
     break;
   }
+  if (exited >= 0) ::close(exited);
   r.output = trim(r.output);
   if (timed_out) {
     char secs[32];

@@ -5,8 +5,9 @@
 // times the size of the claimed update over the segment (both L2 over all
 // parameters): rounding noise is far below the update, while a segment
 // trained with other data, other hyperparameters or not at all is off by
-// about the update itself. The losses the result reports are held the same
-// way: within kFastTolerance of the re-executed loss, relative.
+// about the update itself. The losses the result reports are held to the
+// re-executed ones likewise (fast_loss_agrees: kFastTolerance relative,
+// plus kFastLossFloor absolute).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
