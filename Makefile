@@ -80,8 +80,9 @@ ifeq ($(WITH_CUDA),1)
   # them: both carry a hash of the headers that define those (cuda_backend.h).
   CUDA_BUILD := $(shell cat lib/cuda_backend.h lib/device_cuda.h lib/gpu_bench_cuda.h lib/exact_math.h \
                   lib/device_error.h | sha256sum | cut -c1-16)
-  CPPFLAGS  += -DGRID_CUDA_BUILD='"$(VERSION)-$(CUDA_BUILD)"'
-  NVCCFLAGS := -ccbin $(CXX) -DGRID_CUDA_BUILD='"$(VERSION)-$(CUDA_BUILD)"' -O3 -std=c++17 $(CUDA_ARCH) --fmad=false --ftz=false --prec-div=true \
+  CUDA_BUILD_DEF := -DGRID_CUDA_BUILD='"$(VERSION)-$(CUDA_BUILD)"'
+  CPPFLAGS  += $(CUDA_BUILD_DEF)
+  NVCCFLAGS := -ccbin $(CXX) $(CUDA_BUILD_DEF) -O3 -std=c++17 $(CUDA_ARCH) --fmad=false --ftz=false --prec-div=true \
                --prec-sqrt=true -Xcompiler -Wall,-Wextra,-Werror,-ffp-contract=off,-fPIC -Ilib \
                -DGRID_CUDA=1 -MMD -MP -Wno-deprecated-gpu-targets
   CPPFLAGS  += -I$(CUDA_HOME)/include
