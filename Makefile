@@ -58,13 +58,13 @@ LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lopenblas -pthread
 # and reduction in source order (tests/job-run.bats pins the hashes).
 # -fno-math-errno lets sqrt vectorize: it drops errno, never a result bit.
 ifneq ($(SAN),1)
-  $(O)/lib/mlp.o $(O)/lib/mlp_layers.o $(O)/lib/mlp_optimizer.o $(O)/lib/mlp_state.o: CXXFLAGS += -O3 -fno-math-errno
+  $(O)/lib/compute/mlp.o $(O)/lib/compute/mlp_layers.o $(O)/lib/compute/mlp_optimizer.o $(O)/lib/compute/mlp_state.o: CXXFLAGS += -O3 -fno-math-errno
 endif
 
 ifeq ($(SAN),1)
   CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS  += -fsanitize=address,undefined
-  $(O)/lib/exact_gemm.o $(O)/lib/seeded_matrix.o $(O)/lib/philox.o $(O)/lib/synthetic_data.o: CXXFLAGS += -O2
+  $(O)/lib/compute/exact_gemm.o $(O)/lib/compute/seeded_matrix.o $(O)/lib/compute/philox.o $(O)/lib/compute/synthetic_data.o: CXXFLAGS += -O2
 endif
 
 ifeq ($(WITH_CUDA),1)
@@ -78,8 +78,8 @@ ifeq ($(WITH_CUDA),1)
   # square root, subnormals kept.
   # The backend library and the tools agree on the types that cross between
   # them: both carry a hash of the headers that define those (cuda_backend.h).
-  CUDA_BUILD := $(shell cat lib/cuda_backend.h lib/device_cuda.h lib/gpu_bench_cuda.h lib/exact_math.h \
-                  lib/device_error.h | sha256sum | cut -c1-16)
+  CUDA_BUILD := $(shell cat lib/compute/cuda_backend.h lib/compute/device_cuda.h lib/compute/gpu_bench_cuda.h \
+                  lib/compute/exact_math.h lib/core/device_error.h | sha256sum | cut -c1-16)
   CUDA_BUILD_DEF := -DGRID_CUDA_BUILD='"$(VERSION)-$(CUDA_BUILD)"'
   CPPFLAGS  += $(CUDA_BUILD_DEF)
   NVCCFLAGS := -ccbin $(CXX) $(CUDA_BUILD_DEF) -O3 -std=c++17 $(CUDA_ARCH) --fmad=false --ftz=false --prec-div=true \
@@ -87,7 +87,7 @@ ifeq ($(WITH_CUDA),1)
                -DGRID_CUDA=1 -MMD -MP -Wno-deprecated-gpu-targets
   CPPFLAGS  += -I$(CUDA_HOME)/include
   # The tools link none of CUDA's libraries: the kernels are a library of
-  # their own, loaded on first use (lib/cuda_backend.h). -Bsymbolic: its
+  # their own, loaded on first use (lib/compute/cuda_backend.h). -Bsymbolic: its
   # functions share their names with the tools' trampolines.
   LDLIBS    += -ldl
   CU_SRC    := $(wildcard lib/cuda/*.cu)
@@ -100,7 +100,7 @@ else
 endif
 
 TOOLS     := $(patsubst cmd/%.cc,%,$(wildcard cmd/*.cc))
-LIB_SRC   := $(wildcard lib/*.cc)
+LIB_SRC   := $(wildcard lib/*/*.cc)
 LIB_OBJ   := $(LIB_SRC:%.cc=$(O)/%.o)
 CU_OBJ    := $(CU_SRC:%.cu=$(O)/%.o)
 TEST_SRC  := $(wildcard tests/unit/*.cc)

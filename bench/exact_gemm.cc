@@ -5,7 +5,7 @@
 // Prints a table (GFLOP/s of each, and exact/openblas) on stdout. The target
 // is a ratio >= 0.5: exact mode may cost some speed for reproducibility, but
 // not most of it.
-#include "exact_gemm.h"
+#include "compute/exact_gemm.h"
 
 #include <cblas.h>
 

@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <vector>
 
-#include "device_cuda.h"
-#include "gpu_bench_cuda.h"
-#include "seeded_matrix.h"
-#include "timing.h"
+#include "compute/device_cuda.h"
+#include "compute/gpu_bench_cuda.h"
+#include "compute/seeded_matrix.h"
+#include "measure/timing.h"
 
 namespace {
 

@@ -30,12 +30,12 @@
 #include <thread>
 #include <vector>
 
-#include "file_io.h"
-#include "keyfile.h"
-#include "lease_order.h"
-#include "lease_pricing.h"
-#include "message.h"
-#include "timestamp.h"
+#include "core/file_io.h"
+#include "core/keyfile.h"
+#include "market/lease_order.h"
+#include "market/lease_pricing.h"
+#include "core/message.h"
+#include "core/timestamp.h"
 
 extern char** environ;
 

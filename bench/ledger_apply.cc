@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "ledger_apply.h"
-#include "ledger_sample.h"
+#include "ledger/ledger_apply.h"
+#include "ledger/ledger_sample.h"
 
 namespace {
 

@@ -34,13 +34,13 @@
 #include <string>
 #include <vector>
 
-#include "exact_gemm.h"
-#include "freivalds.h"
-#include "job_run.h"
-#include "job_split.h"
-#include "keyfile.h"
-#include "proof_check.h"
-#include "seeded_matrix.h"
+#include "compute/exact_gemm.h"
+#include "compute/freivalds.h"
+#include "jobs/job_run.h"
+#include "jobs/job_split.h"
+#include "core/keyfile.h"
+#include "proof/proof_check.h"
+#include "compute/seeded_matrix.h"
 
 namespace fs = std::filesystem;
 

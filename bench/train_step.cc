@@ -9,9 +9,9 @@
 #include <string>
 #include <thread>
 
-#include "device_cuda.h"
-#include "mlp.h"
-#include "synthetic_data.h"
+#include "compute/device_cuda.h"
+#include "compute/mlp.h"
+#include "compute/synthetic_data.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // gpu-bench: measure this machine into a (signed) capability profile, or
 // answer a buyer's proof-of-GPU challenge.
-#include "gpu_bench.h"
+#include "measure/gpu_bench.h"
 
 int main(int argc, char** argv) {
   grid::Tool tool("gpu-bench", "Measure this machine's GEMM, memory, PCIe and NCCL performance into a profile");

@@ -1,5 +1,5 @@
 // grid-key: make Ed25519 keys; fill in and check message ids and signatures.
-#include "key_commands.h"
+#include "core/key_commands.h"
 
 int main(int argc, char** argv) {
   grid::Tool tool("grid-key", "Make keys, and sign, verify or compute ids of gridutils messages");

@@ -1,6 +1,6 @@
 // job-run: run tasks on the local GPU or CPU and emit signed results with a
 // proof trace.
-#include "job_run.h"
+#include "jobs/job_run.h"
 
 int main(int argc, char** argv) {
   grid::Tool tool("job-run", "Run tasks (or leases wrapping tasks) and emit signed results with proof traces");

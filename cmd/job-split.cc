@@ -1,5 +1,5 @@
 // job-split: cut jobs (gemm, train with sweeps, infer) into tasks.
-#include "job_split.h"
+#include "jobs/job_split.h"
 
 int main(int argc, char** argv) {
   grid::Tool tool("job-split", "Cut jobs into tasks, optionally weighted by providers' measured speed");

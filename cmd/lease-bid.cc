@@ -1,6 +1,6 @@
 // lease-bid: orders, provider bids and the buyer's reverse auction.
-#include "lease_award.h"
-#include "lease_bid.h"
+#include "market/lease_award.h"
+#include "market/lease_bid.h"
 
 int main(int argc, char** argv) {
   grid::Tool tool("lease-bid", "Post orders for tasks, bid on them as a provider, award them as the buyer");

@@ -1,6 +1,6 @@
 // pay-settle: a durable double-entry ledger on SQLite that pays verified
 // work, refunds, slashes and publishes reputation.
-#include "ledger_commands.h"
+#include "ledger/ledger_commands.h"
 
 int main(int argc, char** argv) {
   grid::Tool tool("pay-settle", "Settle leases and verdicts in a durable double-entry ledger");

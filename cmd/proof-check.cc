@@ -1,6 +1,6 @@
 // proof-check: verify results and proof-of-GPU challenge answers; one
 // signed verdict per message, exit 1 if any is rejected.
-#include "proof_check.h"
+#include "proof/proof_check.h"
 
 int main(int argc, char** argv) {
   grid::Tool tool("proof-check", "Verify results and challenge answers by signature, trace and re-execution; "

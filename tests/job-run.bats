@@ -27,7 +27,7 @@ object() {
   printf '%s/sha256/%s/%s\n' "$1" "${hex:0:2}" "${hex:2}"
 }
 
-# ref_file STORE NAME: where the store keeps reference NAME (lib/store.h).
+# ref_file STORE NAME: where the store keeps reference NAME (lib/core/store.h).
 ref_file() {
   python3 -c '
 import hashlib, sys
@@ -216,7 +216,7 @@ assert right[1024:].mean() > 0.99' $(for r in $(jq -r .infer.predictions_sha256 
     assert_file_exist "$file"
     assert_equal "$(sha_of "$file")" "$ref"
     assert_equal "$(stat -c %a "$file")" 444
-    # The state serialization of lib/mlp.h: magic, widths, optimizer, step.
+    # The state serialization of lib/compute/mlp.h: magic, widths, optimizer, step.
     run -0 python3 -c '
 import struct, sys
 b = open(sys.argv[1], "rb").read()

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Independent float64 reference of lib/mlp.h's training, for tests.
+"""Independent float64 reference of lib/compute/mlp.h's training, for tests.
 
-Reimplements from the DEFINITION in lib/mlp.h, with none of our C++: Philox
+Reimplements from the DEFINITION in lib/compute/mlp.h, with none of our C++: Philox
 (integer ops), the He-uniform init (bit for bit, in float32), the batch
 draws, the forward and backward passes, the losses and the optimizers (in
 float64), and a parser of the GRIDMLP1 state layout.
@@ -77,7 +77,7 @@ class StateReader:
 
 
 def parse_state(data, layers):
-    """GRIDMLP1 (lib/mlp.h): returns step and [W0, b0, W1, b1, ...] as float32."""
+    """GRIDMLP1 (lib/compute/mlp.h): returns step and [W0, b0, W1, b1, ...] as float32."""
     r = StateReader(data)
     if r.take(8) != b"GRIDMLP1":
         raise ValueError("bad magic")

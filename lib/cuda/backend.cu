@@ -1,6 +1,6 @@
 // The table libgridutils-cuda.so hands the tools (cuda_backend.h): the
 // kernels of this folder, behind the one exported symbol.
-#include "cuda_backend.h"
+#include "compute/cuda_backend.h"
 
 extern "C" __attribute__((visibility("default"))) const grid::CudaBackend* grid_cuda_backend() {
   static const grid::CudaBackend table = {

@@ -15,9 +15,9 @@
 
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_resources.h"
-#include "device_cuda.h"
-#include "exact_gemm.h"
-#include "exact_math.h"
+#include "compute/device_cuda.h"
+#include "compute/exact_gemm.h"
+#include "compute/exact_math.h"
 
 namespace grid {
 namespace {

@@ -11,7 +11,7 @@
 #include "cuda/cublas_check.h"
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_resources.h"
-#include "device_cuda.h"
+#include "compute/device_cuda.h"
 
 namespace grid {
 namespace {

@@ -17,9 +17,9 @@
 #include "cuda/cublas_check.h"
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_resources.h"
-#include "device_cuda.h"
-#include "exact_gemm.h"
-#include "gpu_bench_cuda.h"
+#include "compute/device_cuda.h"
+#include "compute/exact_gemm.h"
+#include "compute/gpu_bench_cuda.h"
 
 namespace grid {
 namespace {

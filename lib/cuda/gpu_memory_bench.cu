@@ -14,13 +14,13 @@
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_resources.h"
 #include "cuda/nccl_check.h"
-#include "device_cuda.h"
-#include "gpu_bench_cuda.h"
+#include "compute/device_cuda.h"
+#include "compute/gpu_bench_cuda.h"
 
 namespace grid {
 namespace {
 
-// The triad's scalar, as STREAM and lib/bench_memory.cc use.
+// The triad's scalar, as STREAM and lib/measure/bench_memory.cc use.
 constexpr float kTriadScalar = 3.0f;
 
 __global__ void fill_kernel(float* __restrict__ p, size_t n, float value) {

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "device_error.h"
+#include "core/device_error.h"
 
 namespace grid {
 

@@ -65,7 +65,7 @@ def put(store, data):
 
 
 def float_ranges(state):
-    """(offset, count) of the f32 runs of a GRIDMLP1 state (lib/mlp.h)."""
+    """(offset, count) of the f32 runs of a GRIDMLP1 state (lib/compute/mlp.h)."""
     assert state[:8] == b"GRIDMLP1", "not a state"
     n = struct.unpack_from("<I", state, 8)[0]
     layers = struct.unpack_from(f"<{n}I", state, 12)

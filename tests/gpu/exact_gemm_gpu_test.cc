@@ -13,9 +13,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "device_cuda.h"
-#include "exact_gemm.h"
-#include "exact_math.h"
+#include "compute/device_cuda.h"
+#include "compute/exact_gemm.h"
+#include "compute/exact_math.h"
 #include "../unit/exact_shapes.h"  // the CPU test's random shapes
 
 namespace grid {

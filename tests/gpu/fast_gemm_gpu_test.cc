@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "device_cuda.h"
+#include "compute/device_cuda.h"
 
 namespace grid {
 namespace {

@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "device_cuda.h"
-#include "exact_gemm.h"
-#include "gpu_bench_cuda.h"
-#include "seeded_matrix.h"
+#include "compute/device_cuda.h"
+#include "compute/exact_gemm.h"
+#include "compute/gpu_bench_cuda.h"
+#include "compute/seeded_matrix.h"
 
 namespace grid {
 namespace {
@@ -29,7 +29,7 @@ class GpuBench : public ::testing::Test {
   }
 };
 
-// Error model of each flavour, the same numbers as lib/bench_gemm.cc.
+// Error model of each flavour, the same numbers as lib/measure/bench_gemm.cc.
 struct Tolerance {
   double input_unit_roundoff, accum_unit_roundoff, input_abs_error;
 };
@@ -47,7 +47,7 @@ Tolerance tolerance_of(CudaGemm g) {
   return {0, 0, 0};
 }
 
-// check_samples' bound from lib/bench_gemm.cc:
+// check_samples' bound from lib/measure/bench_gemm.cc:
 // |c - ref| <= 2 ((2 u_in + k u_acc) sum |a||b| + 2 k e_abs) + 1e-30.
 ::testing::AssertionResult samples_within_bound(CudaGemm g, int n, int k, const std::vector<float>& A,
                                                 const std::vector<float>& B,

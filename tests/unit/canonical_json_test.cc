@@ -1,12 +1,12 @@
-#include "canonical_json.h"
+#include "core/canonical_json.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <random>
 
-#include "crypto.h"
-#include "error.h"
+#include "core/crypto.h"
+#include "core/error.h"
 #include "vectors.h"
 
 namespace grid {

@@ -1,4 +1,4 @@
-#include "crypto.h"
+#include "core/crypto.h"
 
 #include <gtest/gtest.h>
 

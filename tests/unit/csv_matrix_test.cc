@@ -1,4 +1,4 @@
-#include "csv_matrix.h"
+#include "compute/csv_matrix.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "error.h"
+#include "core/error.h"
 
 namespace grid {
 namespace {

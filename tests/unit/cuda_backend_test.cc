@@ -1,7 +1,7 @@
 // The CUDA backend library and its loader (cuda_backend.h). Here, with no
 // GPU, the library still loads and its calls fail as a GPU-less machine's
 // do; on a GPU machine the GPU tests cover what it computes.
-#include "cuda_backend.h"
+#include "compute/cuda_backend.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "device.h"
+#include "compute/device.h"
 
 #include <gtest/gtest.h>
 
-#include "device_cuda.h"
-#include "error.h"
+#include "compute/device_cuda.h"
+#include "core/error.h"
 
 namespace grid {
 namespace {

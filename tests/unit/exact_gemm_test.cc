@@ -1,4 +1,4 @@
-#include "exact_gemm.h"
+#include "compute/exact_gemm.h"
 
 #include <gtest/gtest.h>
 

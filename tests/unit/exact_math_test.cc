@@ -1,4 +1,4 @@
-#include "exact_math.h"
+#include "compute/exact_math.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "freivalds.h"
+#include "compute/freivalds.h"
 
 #include <gtest/gtest.h>
 

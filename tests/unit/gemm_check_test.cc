@@ -1,4 +1,4 @@
-#include "gemm_check.h"
+#include "measure/gemm_check.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "exact_gemm.h"
+#include "compute/exact_gemm.h"
 
 namespace grid {
 namespace {

@@ -1,7 +1,7 @@
 // The infer kind's inputs: models and training checkpoints read by
 // read_mlp_model / infer_model, the width check every prediction passes,
 // and inputs fetched by URL through the content store (input_fetch.h).
-#include "infer_model.h"
+#include "compute/infer_model.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "crypto.h"
-#include "error.h"
-#include "file_io.h"
-#include "input_fetch.h"
-#include "store.h"
-#include "synthetic_data.h"
+#include "core/crypto.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "jobs/input_fetch.h"
+#include "core/store.h"
+#include "compute/synthetic_data.h"
 #include "temp_dir.h"
 
 namespace grid {

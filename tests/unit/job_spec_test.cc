@@ -1,13 +1,13 @@
-#include "job_spec.h"
+#include "jobs/job_spec.h"
 
 #include <gtest/gtest.h>
 
 #include <numeric>
 #include <random>
 
-#include "error.h"
-#include "message.h"
-#include "train_sweep.h"
+#include "core/error.h"
+#include "core/message.h"
+#include "jobs/train_sweep.h"
 
 namespace grid {
 namespace {

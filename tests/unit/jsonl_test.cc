@@ -1,11 +1,11 @@
-#include "jsonl.h"
+#include "core/jsonl.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <thread>
 
-#include "error.h"
+#include "core/error.h"
 
 namespace grid {
 namespace {

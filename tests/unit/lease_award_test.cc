@@ -3,16 +3,16 @@
 // generator knows the truth of each bid (forged? expired? whose profile?)
 // and the reference decides from that truth alone, without the award's
 // code paths (no signature checks, no expression evaluation, a full sort).
-#include "lease_award.h"
+#include "market/lease_award.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
 
-#include "lease_pricing.h"
-#include "message.h"
-#include "timestamp.h"
+#include "market/lease_pricing.h"
+#include "core/message.h"
+#include "core/timestamp.h"
 
 namespace grid {
 namespace {

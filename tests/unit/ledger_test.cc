@@ -10,9 +10,9 @@
 #include <map>
 #include <random>
 
-#include "ledger_apply.h"
-#include "ledger_query.h"
-#include "ledger_sample.h"
+#include "ledger/ledger_apply.h"
+#include "ledger/ledger_query.h"
+#include "ledger/ledger_sample.h"
 #include "temp_dir.h"
 
 namespace grid {

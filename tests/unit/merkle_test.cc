@@ -1,4 +1,4 @@
-#include "merkle.h"
+#include "core/merkle.h"
 
 #include <gtest/gtest.h>
 

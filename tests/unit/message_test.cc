@@ -1,8 +1,8 @@
-#include "message.h"
+#include "core/message.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 namespace grid {
 namespace {

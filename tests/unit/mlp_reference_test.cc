@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "crypto.h"
-#include "mlp.h"
-#include "synthetic_data.h"
+#include "core/crypto.h"
+#include "compute/mlp.h"
+#include "compute/synthetic_data.h"
 
 namespace grid {
 namespace {

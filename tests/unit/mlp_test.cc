@@ -1,4 +1,4 @@
-#include "mlp.h"
+#include "compute/mlp.h"
 
 #include <gtest/gtest.h>
 
@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "crypto.h"
-#include "device_cuda.h"
-#include "error.h"
-#include "mlp_optimizer.h"
-#include "synthetic_data.h"
+#include "core/crypto.h"
+#include "compute/device_cuda.h"
+#include "core/error.h"
+#include "compute/mlp_optimizer.h"
+#include "compute/synthetic_data.h"
 
 namespace grid {
 namespace {

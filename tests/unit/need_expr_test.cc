@@ -1,8 +1,8 @@
-#include "need_expr.h"
+#include "market/need_expr.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 namespace grid {
 namespace {

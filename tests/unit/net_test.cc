@@ -3,7 +3,7 @@
 // connections, 503s, ranges ignored, stalls). Servers are child processes
 // killed in teardown, and also by the kernel should this binary die
 // (PR_SET_PDEATHSIG).
-#include "net.h"
+#include "core/net.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -24,8 +24,8 @@
 #include <random>
 #include <thread>
 
-#include "error.h"
-#include "file_io.h"
+#include "core/error.h"
+#include "core/file_io.h"
 #include "temp_dir.h"
 
 namespace grid {

@@ -1,4 +1,4 @@
-#include "npy.h"
+#include "compute/npy.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <cstring>
 #include <random>
 
-#include "error.h"
-#include "file_io.h"
+#include "core/error.h"
+#include "core/file_io.h"
 
 namespace grid {
 namespace {

@@ -1,12 +1,12 @@
-#include "proof_check.h"
+#include "proof/proof_check.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "error.h"
-#include "merkle.h"
-#include "proof_train.h"
+#include "core/error.h"
+#include "core/merkle.h"
+#include "proof/proof_train.h"
 
 namespace grid {
 namespace {

@@ -1,4 +1,4 @@
-#include "proof_sampling.h"
+#include "proof/proof_sampling.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "seeded_matrix.h"
+#include "compute/seeded_matrix.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <cmath>
 #include <limits>
 
-#include "merkle.h"
-#include "philox.h"
+#include "core/merkle.h"
+#include "compute/philox.h"
 
 namespace grid {
 namespace {

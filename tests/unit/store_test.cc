@@ -1,4 +1,4 @@
-#include "store.h"
+#include "core/store.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -11,8 +11,8 @@
 #include <optional>
 #include <random>
 
-#include "error.h"
-#include "file_io.h"
+#include "core/error.h"
+#include "core/file_io.h"
 #include "temp_dir.h"
 
 namespace grid {

@@ -1,12 +1,12 @@
-#include "synthetic_data.h"
+#include "compute/synthetic_data.h"
 
 #include <gtest/gtest.h>
 
 #include <cstddef>
 #include <string>
 
-#include "crypto.h"
-#include "error.h"
+#include "core/crypto.h"
+#include "core/error.h"
 
 namespace grid {
 namespace {

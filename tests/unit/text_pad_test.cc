@@ -1,4 +1,4 @@
-#include "text_pad.h"
+#include "core/text_pad.h"
 
 #include <gtest/gtest.h>
 

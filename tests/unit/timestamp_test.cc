@@ -1,11 +1,11 @@
-#include "timestamp.h"
+#include "core/timestamp.h"
 
 #include <gtest/gtest.h>
 
 #include <ctime>
 #include <random>
 
-#include "error.h"
+#include "core/error.h"
 
 namespace grid {
 namespace {

@@ -1,4 +1,4 @@
-#include "timing.h"
+#include "measure/timing.h"
 
 #include <gtest/gtest.h>
 

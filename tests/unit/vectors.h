@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "canonical_json.h"
+#include "core/canonical_json.h"
 
 namespace grid::testing {
 

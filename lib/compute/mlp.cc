@@ -1,0 +1,288 @@
+#include "compute/mlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "compute/device_cuda.h"
+#include "core/error.h"
+#include "compute/exact_gemm.h"
+#include "compute/exact_math.h"
+#include "compute/fast_gemm.h"
+#include "compute/mlp_layers.h"
+#include "compute/mlp_optimizer.h"
+#include "compute/philox.h"
+
+namespace grid {
+namespace {
+
+using Index = std::ptrdiff_t;
+
+// Field names of the train job spec (kind_train_spec.cc), so an error from
+// here points at the field the user wrote.
+const std::string kLayersField = ".train.model.layers";
+const std::string kLossField = ".train.loss";
+const std::string kOptimizerField = ".train.optimizer";  // + ".name", ".lr", ...
+const std::string kBatchField = ".train.batch";
+const std::string kStepsField = ".train.steps";
+const std::string kDataField = ".train.data";
+
+MlpLoss parse_loss(const std::string& name) {
+  if (name == "softmax_xent") return MlpLoss::softmax_xent;
+  if (name == "mse") return MlpLoss::mse;
+  throw data_error("unknown loss '" + name + "' (softmax_xent or mse)", kLossField);
+}
+
+MlpOptimizer parse_optimizer(const std::string& name) {
+  if (name == "sgd") return MlpOptimizer::sgd;
+  if (name == "momentum") return MlpOptimizer::momentum;
+  if (name == "adam") return MlpOptimizer::adam;
+  throw data_error("unknown optimizer '" + name + "' (sgd, momentum or adam)",
+                   kOptimizerField + ".name");
+}
+
+std::string str(float x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", x);
+  return buf;
+}
+
+// A hyperparameter `name` of the optimizer that must be finite and in
+// [lo, hi), or (lo, hi) when lo is excluded.
+void check_range(float value, float lo, bool lo_included, float hi, const std::string& name) {
+  const bool ok = std::isfinite(value) && (lo_included ? value >= lo : value > lo) && value < hi;
+  if (!ok)
+    throw data_error(name + " must be finite and in " + (lo_included ? "[" : "(") + str(lo) + ", " +
+                         (std::isinf(hi) ? std::string("inf") : str(hi)) + "), not " + str(value),
+                     kOptimizerField + "." + name);
+}
+
+bool all_finite(const std::vector<float>& v) {
+  return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+}
+
+}  // namespace
+
+namespace {
+
+// dst (cols x rows) = src^T (rows x cols): the transposed operand of a
+// backward GEMM, so that the product is the NN GEMM of exact_gemm.h.
+std::vector<float> transpose(const float* src, int rows, int cols) {
+  std::vector<float> dst(static_cast<size_t>(rows) * cols);
+  for (size_t i = 0; i < static_cast<size_t>(rows); ++i)
+    for (size_t j = 0; j < static_cast<size_t>(cols); ++j) dst[j * rows + i] = src[i * cols + j];
+  return dst;
+}
+
+}  // namespace
+
+void GemmEngine::gemm_tn(int m, int n, int k, const float* A, const float* B, float* C) const {
+  if (mode == NumericMode::fast && cuda) return fast_gemm_cuda_host(true, false, m, n, k, A, m, B, n, C, n);
+  if (mode == NumericMode::fast) return fast_gemm_cpu_t(true, false, m, n, k, A, m, B, n, C, n, threads);
+  const std::vector<float> at = transpose(A, k, m);
+  gemm(m, n, k, at.data(), k, B, n, C, n);
+}
+
+void GemmEngine::gemm_nt(int m, int n, int k, const float* A, const float* B, float* C) const {
+  if (mode == NumericMode::fast && cuda) return fast_gemm_cuda_host(false, true, m, n, k, A, k, B, k, C, n);
+  if (mode == NumericMode::fast) return fast_gemm_cpu_t(false, true, m, n, k, A, k, B, k, C, n, threads);
+  const std::vector<float> bt = transpose(B, n, k);
+  gemm(m, n, k, A, k, bt.data(), n, C, n);
+}
+
+void GemmEngine::gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                      float* C, int ldc) const {
+  if (cuda && mode == NumericMode::fast)
+    fast_gemm_cuda_host(false, false, m, n, k, A, lda, B, ldb, C, ldc);
+  else if (cuda)
+    exact_gemm_cuda_host(m, n, k, A, lda, B, ldb, C, ldc);
+  else if (mode == NumericMode::exact)
+    exact_gemm_cpu(m, n, k, A, lda, B, ldb, C, ldc, threads);
+  else
+    fast_gemm_cpu(m, n, k, A, lda, B, ldb, C, ldc, threads);
+}
+
+void validate_mlp_config(const MlpConfig& c) {
+  if (c.layers.size() < 2)
+    throw data_error("layers needs at least an input and an output size, got " +
+                         std::to_string(c.layers.size()) + " entries",
+                     kLayersField);
+  int64_t params = 0;
+  for (size_t l = 0; l < c.layers.size(); ++l) {
+    if (c.layers[l] < 1 || c.layers[l] > kMlpMaxWidth)
+      throw data_error("layers[" + std::to_string(l) + "] = " + std::to_string(c.layers[l]) +
+                           " is outside 1.." + std::to_string(kMlpMaxWidth),
+                       kLayersField);
+    if (l > 0) params += int64_t{c.layers[l - 1]} * c.layers[l] + c.layers[l];
+  }
+  if (params > kMlpMaxParameters)
+    throw data_error("the net has " + std::to_string(params) + " parameters, more than " +
+                         std::to_string(kMlpMaxParameters),
+                     kLayersField);
+  const MlpLoss loss = parse_loss(c.loss);
+  if (loss == MlpLoss::softmax_xent && c.layers.back() < 2)
+    throw data_error("softmax_xent needs at least 2 outputs (the last entry of layers)",
+                     kLayersField);
+  const MlpOptimizer optimizer = parse_optimizer(c.optimizer);
+  const float inf = std::numeric_limits<float>::infinity();
+  check_range(c.lr, 0.0f, false, inf, "lr");
+  check_range(c.weight_decay, 0.0f, true, inf, "weight_decay");
+  if (optimizer == MlpOptimizer::momentum) check_range(c.momentum, 0.0f, true, 1.0f, "momentum");
+  if (optimizer == MlpOptimizer::adam) {
+    check_range(c.beta1, 0.0f, true, 1.0f, "beta1");
+    check_range(c.beta2, 0.0f, true, 1.0f, "beta2");
+    check_range(c.eps, 0.0f, false, inf, "eps");
+  }
+  if (c.batch < 1 || c.batch > kMlpMaxBatch)
+    throw data_error(
+        "batch = " + std::to_string(c.batch) + " is outside 1.." + std::to_string(kMlpMaxBatch),
+        kBatchField);
+  const int widest = *std::max_element(c.layers.begin(), c.layers.end());
+  if (int64_t{c.batch} * widest > kMlpMaxParameters)
+    throw data_error("batch x widest layer = " + std::to_string(int64_t{c.batch} * widest) +
+                         " activations, more than " + std::to_string(kMlpMaxParameters),
+                     kBatchField);
+  if (c.steps < 0)
+    throw data_error("steps = " + std::to_string(c.steps) + " is negative", kStepsField);
+}
+
+void validate_mlp_dataset(const MlpConfig& c, const Dataset& d) {
+  validate_mlp_config(c);
+  if (d.features != c.layers.front())
+    throw data_error("layers[0] = " + std::to_string(c.layers.front()) + " but the data has " +
+                         std::to_string(d.features) + " features",
+                     kLayersField);
+  if (d.outputs != c.layers.back())
+    throw data_error("the last layer has " + std::to_string(c.layers.back()) +
+                         " outputs but the data has " + std::to_string(d.outputs),
+                     kLayersField);
+  if (d.rows < 1) throw data_error("the data has no rows", kDataField);
+  if (d.x.size() != static_cast<size_t>(d.rows) * d.features)
+    throw data_error("x has " + std::to_string(d.x.size()) + " values, not rows x features = " +
+                         std::to_string(static_cast<size_t>(d.rows) * d.features),
+                     kDataField);
+  if (!all_finite(d.x)) throw data_error("x holds a NaN or an infinity", kDataField);
+  if (parse_loss(c.loss) == MlpLoss::softmax_xent) {
+    if (d.labels.size() != static_cast<size_t>(d.rows))
+      throw data_error("softmax_xent needs one label per row: " + std::to_string(d.labels.size()) +
+                           " labels, " + std::to_string(d.rows) + " rows",
+                       kDataField);
+    for (size_t i = 0; i < d.labels.size(); ++i)
+      if (d.labels[i] < 0 || d.labels[i] >= d.outputs)
+        throw data_error("label of row " + std::to_string(i) + " is " +
+                             std::to_string(d.labels[i]) + ", outside 0.." +
+                             std::to_string(d.outputs - 1),
+                         kDataField);
+  } else {
+    if (d.targets.size() != static_cast<size_t>(d.rows) * d.outputs)
+      throw data_error(
+          "mse needs rows x outputs = " + std::to_string(static_cast<size_t>(d.rows) * d.outputs) +
+              " targets, not " + std::to_string(d.targets.size()),
+          kDataField);
+    if (!all_finite(d.targets)) throw data_error("targets hold a NaN or an infinity", kDataField);
+  }
+}
+
+Trainer::Trainer(const MlpConfig& config, const Dataset& data, GemmEngine engine)
+    : config_(config),
+      data_(data),
+      engine_(engine),
+      last_loss_(std::numeric_limits<float>::quiet_NaN()) {
+  validate_mlp_dataset(config_, data_);
+  loss_ = parse_loss(config_.loss);
+  optimizer_ = parse_optimizer(config_.optimizer);
+  params_ = mlp::zero_parameters(config_.layers);
+  for (size_t l = 0; l + 1 < config_.layers.size(); ++l) {
+    const float limit = exact_sqrt(exact_div(6.0f, static_cast<float>(config_.layers[l])));
+    std::vector<float>& w = params_[2 * l];
+    const uint32_t stream = kMlpInitStream + static_cast<uint32_t>(l);
+    for (size_t e = 0; e < w.size(); ++e)
+      w[e] = exact_mul(philox_uniform_pm1(philox_word(config_.seed, stream, e)), limit);
+  }
+  slots_ = mlp::optimizer_slots(optimizer_, params_);
+}
+
+std::vector<int32_t> Trainer::batch_rows(int64_t step) const {
+  std::vector<int32_t> rows(config_.batch);
+  const uint64_t base = static_cast<uint64_t>(step) * static_cast<uint64_t>(config_.batch);
+  for (int j = 0; j < config_.batch; ++j)
+    rows[j] = static_cast<int32_t>(philox_word(config_.seed, kMlpBatchStream, base + j) %
+                                   static_cast<uint32_t>(data_.rows));
+  return rows;
+}
+
+MlpGradients Trainer::batch_gradients(const std::vector<int32_t>& rows) const {
+  MlpStepBuffers buf;
+  MlpGradients out;
+  gradients_into(rows, &buf, &out);
+  return out;
+}
+
+void Trainer::gradients_into(const std::vector<int32_t>& rows, MlpStepBuffers* buf, MlpGradients* out) const {
+  const int B = static_cast<int>(rows.size());
+  const int F = data_.features, n = data_.outputs;
+  if (B == 0) throw std::invalid_argument("batch_gradients: no rows");
+  std::vector<float>& x = buf->x;
+  x.resize(static_cast<size_t>(B) * F);
+  buf->labels.clear();
+  buf->targets.clear();
+  for (int i = 0; i < B; ++i) {
+    const int32_t r = rows[i];
+    if (r < 0 || r >= data_.rows)
+      throw std::invalid_argument("batch_gradients: row " + std::to_string(r) + " out of range");
+    std::copy_n(data_.x.begin() + static_cast<Index>(r) * F, F,
+                x.begin() + static_cast<Index>(i) * F);
+    if (loss_ == MlpLoss::softmax_xent)
+      buf->labels.push_back(data_.labels[r]);
+    else
+      buf->targets.insert(buf->targets.end(), data_.targets.begin() + static_cast<Index>(r) * n,
+                          data_.targets.begin() + static_cast<Index>(r + 1) * n);
+  }
+
+  mlp::forward(engine_, config_.layers, params_, x.data(), B, &buf->acts);
+  const std::vector<float>& z = buf->acts.back();
+  float sum = 0.0f;
+  mlp::accumulate_loss(loss_, engine_.mode, z.data(), B, n, buf->labels.data(), buf->targets.data(), &sum);
+  out->loss = exact_div(sum, mlp::loss_divisor(loss_, B, n));
+  buf->dz.resize(z.size());
+  mlp::loss_gradient(loss_, engine_.mode, z.data(), B, n, buf->labels.data(), buf->targets.data(), buf->dz.data());
+  mlp::backward(engine_, config_.layers, params_, x.data(), buf->acts, B, &buf->dz, &buf->spare, &out->grads);
+}
+
+void Trainer::step() {
+  gradients_into(batch_rows(step_), &buffers_, &grads_);
+  if (optimizer_ == MlpOptimizer::adam) ++adam_t_;
+  mlp::optimizer_update(config_, optimizer_, adam_t_, &params_, &grads_.grads, &slots_);
+  last_loss_ = grads_.loss;
+  ++step_;
+}
+
+float Trainer::evaluate_loss() const { return evaluate_loss(data_); }
+
+float Trainer::evaluate_loss(const Dataset& data) const {
+  validate_mlp_dataset(config_, data);
+  const int F = data.features, n = data.outputs;
+  float sum = 0.0f;
+  mlp::Tensors acts;
+  for (int r0 = 0; r0 < data.rows; r0 += mlp::kBlockRows) {
+    const int block = std::min(mlp::kBlockRows, data.rows - r0);
+    mlp::forward(engine_, config_.layers, params_, data.x.data() + static_cast<Index>(r0) * F,
+                 block, &acts);
+    const int32_t* labels = loss_ == MlpLoss::softmax_xent ? data.labels.data() + r0 : nullptr;
+    const float* targets =
+        loss_ == MlpLoss::mse ? data.targets.data() + static_cast<Index>(r0) * n : nullptr;
+    mlp::accumulate_loss(loss_, engine_.mode, acts.back().data(), block, n, labels, targets, &sum);
+  }
+  return exact_div(sum, mlp::loss_divisor(loss_, data.rows, n));
+}
+
+std::vector<float> Trainer::predict(const float* x, int rows) const {
+  if (rows < 0) throw std::invalid_argument("predict: negative row count");
+  return mlp::predict(engine_, config_.layers, params_, loss_, x, rows);
+}
+
+}  // namespace grid

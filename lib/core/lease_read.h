@@ -1,0 +1,34 @@
+// Reading many signed messages fast: lines are read in batches, and each
+// batch is parsed and its ids and Ed25519 signatures checked on a few
+// threads (the checks are most of an award's time and independent of one
+// another); the caller then sees the messages one by one, in input order.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/parallel_for.h"
+#include "core/tool.h"
+
+namespace grid {
+
+// The outcome of checking one message's id and signature.
+struct SignatureCheck {
+  bool ok = false;
+  std::string signer, why;
+};
+
+// Checks `m`'s id and signature into a SignatureCheck.
+SignatureCheck check_message(const json& m);
+
+// Like Tool::each_message over files, stdin ("-" or no input) and URLs
+// (fetched through lib/net), but parsing and checking on `threads`
+// threads (<= 0: one per core). A bad line (malformed JSON, not an
+// object, too long) or an Error(Exit::data) from `fn` ends the run naming
+// the line, or with --keep-going is reported and counted in *bad_lines.
+void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, int threads,
+                          const std::function<void(json& message, SignatureCheck& check, const Position& at)>& fn,
+                          size_t* bad_lines);
+
+}  // namespace grid

@@ -1,0 +1,39 @@
+// The common envelope of every message (DESIGN.md section 2): kind, v, id
+// and an optional Ed25519 sig; unknown fields are kept as they are.
+#pragma once
+
+#include <string>
+
+#include "core/canonical_json.h"
+#include "core/crypto.h"
+#include "core/status.h"
+
+namespace grid {
+
+constexpr int kMessageVersion = 1;
+
+// "sha256:" + hex(SHA-256(canonical(message without "id" and "sig"))).
+std::string message_id(const json& message);
+
+// Checks that `message` is an object with a string "kind" and "v": 1.
+// Throws Error(Exit::data) naming the field otherwise.
+void check_envelope(const json& message);
+
+// Fills in "id" and replaces "sig" with one by `key` over the id.
+void sign_message(json& message, const SigningKey& key);
+
+// Fills in "id" only; a "sig" present is left untouched.
+void set_message_id(json& message);
+
+// ok when "id" matches the content; the reason otherwise.
+Status check_message_id(const json& message);
+
+// ok when the id matches and "sig" is a valid signature over it; the
+// signer's "ed25519:<hex>" is stored in *signer when given.
+Status check_signature(const json& message, std::string* signer = nullptr);
+
+// Typed access with errors that name the field (".a.b").
+const json& require_field(const json& object, const std::string& name, const std::string& path = "");
+const std::string& require_string(const json& object, const std::string& name, const std::string& path = "");
+
+}  // namespace grid

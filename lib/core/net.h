@@ -1,0 +1,110 @@
+// Inputs and outputs named by URL (DESIGN.md section 6), through libcurl:
+// timeouts, retries with backoff, resumable downloads, SHA-256 checked
+// before anything is used or kept. Nothing here writes to stdout.
+//
+// How outcomes map to exit codes (DESIGN.md section 3):
+//   HTTP 2xx (file://: read)                    success
+//   transient: connection refused or reset,     retried with backoff; when the
+//     timeout, transfer cut short, DNS failure,   retries run out: Exit::temp_fail
+//     TLS handshake failure, HTTP 408, 425,       (75) naming the URL and the
+//     429, and 5xx other than 501 and 505         last error
+//   HTTP 401, 403, 404, 410; a file:// path     Exit::no_input (66): "does not
+//     that is missing or unreadable               exist or cannot be read", as
+//                                                 sysexits(3) defines EX_NOINPUT
+//   HTTP 405, 501, 505                          Exit::unavailable (69): the
+//                                                 server does not offer the method
+//   other HTTP 3xx/4xx, too many redirects,     Exit::data (65): the URL the
+//     a scheme other than http/https/file,        input named is one we cannot
+//     a bad certificate, SHA-256 mismatch,        use, or the bytes are not the
+//     more bytes than FetchOptions::max_bytes     ones it promised
+//   a local write that fails                    Exit::io (74)
+// Error messages name the URL (with any user:password@ hidden).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/crypto.h"
+
+namespace grid {
+
+// True for http://, https:// and file:// (scheme case-insensitive).
+bool is_url(std::string_view text);
+
+// Exit::usage naming `flag` unless `url` is one of those: for a flag such
+// as --publish, checked before any work is done.
+void check_url_flag(const std::string& flag, const std::string& url);
+
+struct FetchOptions {
+  // Seconds to wait for the TCP (and TLS) connection.
+  long connect_timeout_s = 10;
+  // A transfer slower than 1 byte/s for this many seconds is cut off (and
+  // retried): it catches stalled servers without capping big downloads.
+  // (libcurl averages the speed over about 5 s, so a stall right after a
+  // burst of bytes is seen that much later.)
+  long low_speed_time_s = 30;
+  // How many attempts may fail, one after another without bringing a new
+  // byte, before giving up with Exit::temp_fail. An attempt that resumes
+  // and adds bytes before failing does not use one up (at most
+  // kMaxAttempts attempts in all), so a large file over a link that drops
+  // now and then still arrives.
+  int retries = 4;
+  // Wait before the first retry; doubled for each further one, times a
+  // random factor in [0.5, 1] (jitter, so many clients do not retry in
+  // step), capped at 60 s. A longer Retry-After from the server (429/503)
+  // is honoured up to that cap.
+  double backoff_s = 0.5;
+  // fetch_bytes and read_input only: more bytes than this is Exit::data.
+  // 0: no limit.
+  uint64_t max_bytes = 0;
+  // Called (when set) with a one-line human note before each retry, for
+  // the tool to show on stderr.
+  std::function<void(const std::string&)> on_retry;
+};
+
+// Hard cap on attempts for one transfer, whatever progress they make.
+constexpr int kMaxAttempts = 1000;
+
+// Downloads `url` into memory; when `expect` is given, the bytes must hash
+// to it (else Exit::data). A transfer cut short resumes with a Range
+// request for the rest (restarting when the server ignores the range).
+std::string fetch_bytes(const std::string& url, const std::optional<Digest>& expect, const FetchOptions& options = {});
+
+// Downloads `url` to `dest` and returns the SHA-256 of its bytes.
+// - Bytes go to dest + ".part" first; a .part left by an earlier,
+//   interrupted attempt or run is resumed with a Range request (restarted
+//   when the server answers 200 instead of 206).
+// - When `expect` is given and `dest` already holds those bytes, nothing
+//   is fetched.
+// - The SHA-256 is checked before `dest` appears: on a mismatch, when the
+//   bytes came partly from an earlier .part, the download is done once
+//   more from the start; a mismatch after a whole download is Exit::data,
+//   with dest.part and any old dest removed (nothing is kept).
+// - `dest` appears atomically (fsync, rename, fsync of the folder).
+// - When retries run out, dest.part is kept (if it holds any bytes) for
+//   the next run to resume; any other failure removes it.
+// One fetch per `dest` at a time: concurrent fetches to the same dest
+// must be kept apart by the caller (e.g. by fetching into distinct temp
+// names and then Store::put_file).
+Digest fetch_to_file(const std::string& url, const std::string& dest, const std::optional<Digest>& expect,
+                     const FetchOptions& options = {});
+
+// The bytes of a local file or of a URL (see is_url), checked against
+// `expect` when given (Exit::data on a mismatch). A missing local file is
+// Exit::no_input.
+std::string read_input(const std::string& path_or_url, const std::optional<Digest>& expect,
+                       const FetchOptions& options = {});
+
+// Uploads `bytes` to `url` with HTTP PUT (WebDAV, S3-compatible
+// pre-signed URLs), with the same retries as fetching; any 2xx answer is
+// success. A file:// URL is written locally, atomically, its missing
+// folders made as an S3 key's are (Exit::io on failure).
+void publish(const std::string& url, const std::string& bytes, const FetchOptions& options = {});
+
+// `url` with any user:password@ replaced by "***@", for messages.
+std::string redact_url(const std::string& url);
+
+}  // namespace grid

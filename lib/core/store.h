@@ -1,0 +1,89 @@
+// The content-addressed artifact store of DESIGN.md section 6: objects
+// keyed by their SHA-256, and named references ("the result of task X")
+// that point at objects.
+//
+// Layout under the store folder:
+//   sha256/ab/cdef...   an object: its bytes, named by the hex of their
+//                       SHA-256 (2 hex digits of fan-out, then 62); mode 0444
+//   refs/ab/cdef...     a reference: "sha256:<hex>\n", named by the hex of
+//                       the SHA-256 of its logical name
+//   tmp/                files being written; same file system, so a rename
+//                       moves them into place atomically
+// Every write is temp file, fsync, rename, fsync of the folder; folders are
+// made as needed with mode 0755 (less the umask). Concurrent writers of
+// the same object are safe: both rename the same bytes into place.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/crypto.h"
+
+namespace grid {
+
+class Store {
+ public:
+  // Nothing is created until the first write.
+  explicit Store(std::string dir);
+
+  // $XDG_DATA_HOME/gridutils/store when XDG_DATA_HOME is an absolute path,
+  // else $HOME/.local/share/gridutils/store (HOME, else the password
+  // database). Exit::usage when neither gives a home.
+  static std::string default_dir();
+
+  const std::string& dir() const { return dir_; }
+
+  // Stores `bytes` and returns their key. Idempotent: an object already
+  // present with these bytes is left alone; one present with other bytes
+  // (corrupted on disk) is replaced. Exit::io on a failed write.
+  Digest put(std::string_view bytes);
+
+  // Copies the file at `src` into the store without holding it in memory,
+  // hashing as it copies; returns the key. Exit::no_input when `src` does
+  // not exist, Exit::io on a failed read or write.
+  Digest put_file(const std::string& src);
+
+  // Whether an object with this key exists (its bytes are not checked).
+  bool has(const Digest& key) const;
+
+  // Whether it exists and its bytes hash to `key` (read in pieces, never
+  // held in memory whole): for large objects that need not be loaded.
+  bool intact(const Digest& key) const;
+
+  // Where the object with this key is, or would be.
+  std::string path(const Digest& key) const;
+
+  // The object's bytes, re-hashed on every read: Exit::no_input when it is
+  // absent, Exit::data naming the object's path when its bytes no longer
+  // hash to `key` (a corrupted object is never returned; a later put of
+  // the right bytes repairs it).
+  std::string get(const Digest& key) const;
+
+  // Where a download of object `key` is assembled (tmp/fetch-<hex>; its
+  // ".part" file is what a later run resumes), the tmp folder made. Bytes
+  // there are not an object until adopt() moves them into place.
+  std::string download_path(const Digest& key);
+
+  // Moves `file` (on the store's file system, e.g. a download_path whose
+  // bytes the caller has checked hash to `key`) into place as object `key`:
+  // mode 0444, rename, fsync of the folder. Exit::io on failure.
+  void adopt(const std::string& file, const Digest& key);
+
+  // Points the reference `name` (any string, e.g. "result " + task id) at
+  // `key`, replacing what it pointed at. Exit::io on a failed write.
+  void put_ref(const std::string& name, const Digest& key);
+
+  // What reference `name` points at; nullopt when it was never set. The
+  // object it names may be absent (check has()). Exit::data when the
+  // reference file is malformed.
+  std::optional<Digest> get_ref(const std::string& name) const;
+
+  // Where reference `name` is kept.
+  std::string ref_path(const std::string& name) const;
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace grid

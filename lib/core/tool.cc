@@ -1,0 +1,110 @@
+#include "core/tool.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <new>
+
+#include "core/device_error.h"
+
+namespace grid {
+
+Tool::Tool(std::string name, const std::string& description) : name_(std::move(name)), app_(description, name_) {
+  app_.set_version_flag("--version", std::string("gridutils ") + GRID_VERSION);
+  app_.add_flag("-q,--quiet", common_.quiet, "Print nothing for humans on stderr, errors excepted");
+  // Subcommands see the parent's flags wherever they appear on the line.
+  app_.fallthrough();
+}
+
+void Tool::add_format_flag(CLI::App& where) {
+  where.add_option("--format", common_.format, "Output form: json (default when stdout is not a terminal) or table")
+      ->check(CLI::IsMember({"json", "table"}));
+}
+
+void Tool::add_key_flag(CLI::App& where) {
+  where.add_option("--key", common_.key, "Ed25519 key file made by grid-key gen (default $GRID_KEY)");
+}
+
+std::string Tool::key_path() const {
+  if (!common_.key.empty()) return common_.key;
+  const char* env = std::getenv("GRID_KEY");
+  return env ? env : "";
+}
+
+void Tool::add_keep_going_flag(CLI::App& where) {
+  where.add_flag("--keep-going", common_.keep_going, "Report each bad input line and carry on; exit 65 at the end");
+}
+
+bool Tool::table_format() const {
+  if (common_.format.empty()) return ::isatty(1);
+  return common_.format == "table";
+}
+
+void Tool::report(const Error& e) const { std::cerr << name_ << ": error: " << e.describe() << std::endl; }
+
+void Tool::note(const std::string& text) const {
+  if (!common_.quiet) std::cerr << name_ << ": " << text << std::endl;
+}
+
+void Tool::each_message(const std::vector<std::string>& inputs,
+                        const std::function<void(json&, const Position&)>& fn) {
+  MessageReader reader(inputs);
+  json message;
+  for (;;) {
+    try {
+      if (!reader.next(&message)) break;
+      fn(message, reader.position());
+    } catch (Error& e) {
+      if (e.code() != Exit::data || !common_.keep_going) {
+        if (e.code() == Exit::data) e.at_line(reader.position().line, reader.position().source);
+        throw;
+      }
+      e.at_line(reader.position().line, reader.position().source);
+      report(e);
+      ++bad_lines_;
+    }
+  }
+}
+
+int Tool::run(int argc, char** argv, const std::function<int()>& body) {
+  // A closed stdout must surface as EPIPE from write(2), not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    app_.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app_.exit(e);
+    std::cerr << name_ << ": error: " << e.what() << "\nRun with --help for more information." << std::endl;
+    return static_cast<int>(Exit::usage);
+  }
+  try {
+    int code = body();
+    if (bad_lines_ > 0) {
+      report(Error(Exit::data, std::to_string(bad_lines_) + " bad input line(s) skipped"));
+      return static_cast<int>(Exit::data);
+    }
+    return code;
+  } catch (const BrokenPipe&) {
+    return 0;
+  } catch (const Error& e) {
+    report(e);
+    return static_cast<int>(e.code());
+  } catch (const DeviceError& e) {
+    report(Error(Exit::unavailable, e.what()));
+    return static_cast<int>(Exit::unavailable);
+  } catch (const json::exception& e) {
+    // Our own code checks fields first; a JSON exception that escapes means
+    // the input had a shape we did not check for, so blame the data.
+    report(Error(Exit::data, e.what()));
+    return static_cast<int>(Exit::data);
+  } catch (const std::bad_alloc&) {
+    report(Error(Exit::internal, "out of memory"));
+    return static_cast<int>(Exit::internal);
+  } catch (const std::exception& e) {
+    report(Error(Exit::internal, std::string("internal error: ") + e.what() + " (please report it)"));
+    return static_cast<int>(Exit::internal);
+  }
+}
+
+}  // namespace grid

@@ -1,0 +1,66 @@
+// What every gridutils binary shares: the common flags, the reading loop
+// with --keep-going, and the one place errors become exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
+
+namespace grid {
+
+struct CommonOptions {
+  bool quiet = false;
+  std::string format;  // "json" or "table"; empty until resolved
+  std::string key;     // --key FILE, else $GRID_KEY
+  bool keep_going = false;
+};
+
+class Tool {
+ public:
+  Tool(std::string name, const std::string& description);
+
+  CLI::App& app() { return app_; }
+  CommonOptions& common() { return common_; }
+  const std::string& name() const { return name_; }
+
+  // Adds --format json|table. Without it, JSON unless stdout is a terminal.
+  void add_format_flag(CLI::App& where);
+  // Adds --key FILE. The key file is the flag's, else $GRID_KEY's: see
+  // key_path().
+  void add_key_flag(CLI::App& where);
+  // --key when given, else $GRID_KEY, else "". (Read here rather than by
+  // CLI11's envname: CLI11 2.1 fills the environment into the options of
+  // subcommands that were not used, which share this one string.)
+  std::string key_path() const;
+  // Adds --keep-going.
+  void add_keep_going_flag(CLI::App& where);
+
+  bool table_format() const;
+
+  // Reads messages from `inputs` (stdin when empty) and hands each to `fn`.
+  // An Error from reading or from `fn` names the line; it ends the run, or
+  // with --keep-going is reported and counted, and the run ends with 65.
+  void each_message(const std::vector<std::string>& inputs,
+                    const std::function<void(json& message, const Position& at)>& fn);
+
+  // Reports an error the way DESIGN.md section 3 says, on stderr.
+  void report(const Error& e) const;
+  // A human note on stderr unless --quiet.
+  void note(const std::string& text) const;
+
+  // Parses argv and runs `body`, turning every failure into its exit code.
+  int run(int argc, char** argv, const std::function<int()>& body);
+
+ private:
+  std::string name_;
+  CLI::App app_;
+  CommonOptions common_;
+  size_t bad_lines_ = 0;
+};
+
+}  // namespace grid

@@ -1,0 +1,23 @@
+// The "data" part of a train or infer spec: a synthetic dataset made from a
+// seed, or files (.npy or CSV) by path or URL with an optional SHA-256.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/canonical_json.h"
+
+namespace grid {
+
+// Throws Error(Exit::data) naming the field under `path`.
+void validate_data(const json& data, const std::string& path);
+
+// Rows, when the spec says without reading a file (synthetic data, or a
+// "rows" given beside the files); -1 otherwise.
+int64_t data_rows_declared(const json& data);
+
+// Features (columns of x) and outputs, when declared; -1 otherwise.
+int64_t data_features_declared(const json& data);
+int64_t data_outputs_declared(const json& data);
+
+}  // namespace grid

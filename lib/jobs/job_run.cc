@@ -1,0 +1,162 @@
+#include "jobs/job_run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+
+#include "core/error.h"
+#include "core/fields.h"
+#include "jobs/job_spec.h"
+#include "core/keyfile.h"
+#include "core/message.h"
+#include "core/net.h"
+#include "jobs/publish_result.h"
+#include "core/store.h"
+
+namespace grid {
+namespace {
+
+
+// A result run for a lease names that lease, so the lease is part of the key.
+std::string result_ref(const std::string& task_id, const std::string& mode, const std::string& signer,
+                       const std::string& lease) {
+  return "result " + task_id + " " + mode + " " + (signer.empty() ? "unsigned" : signer) +
+         (lease.empty() ? "" : " lease " + lease);
+}
+
+}  // namespace
+
+std::string result_output(const json& r) {
+  const std::string type = r.contains("type") && r["type"].is_string() ? r["type"].get<std::string>() : "";
+  for (const JobKind& k : job_kinds()) {
+    if (type != k.name) continue;
+    const json::json_pointer ptr(k.output);
+    if (r.contains(ptr) && r[ptr].is_string()) return r[ptr];
+  }
+  return "";
+}
+
+std::string result_seal(const std::string& provider, const std::string& task_id, const std::string& output) {
+  return sha256_ref(sha256("gridutils seal v1\n" + provider + "\n" + task_id + "\n" + output));
+}
+
+const json* task_of(const json& m) {
+  // A kind of the wrong type is no task: the caller's check_envelope names it.
+  const std::string kind = m.contains("kind") && m["kind"].is_string() ? m["kind"].get<std::string>() : "";
+  if (kind == "task") return &m;
+  if (kind == "lease") {
+    if (m.contains("task") && m["task"].is_object()) return &m["task"];
+    if (m.contains("order") && m["order"].is_object() && m["order"].contains("task")) return &m["order"]["task"];
+  }
+  return nullptr;
+}
+
+int64_t resolve_task_index(const std::string& flag) {
+  std::string value = flag, from = "--task-index";
+  if (flag == "env") {
+    for (const char* name : {"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"}) {
+      const char* v = std::getenv(name);
+      if (v && *v) {
+        value = v;
+        from = name;
+        break;
+      }
+    }
+    if (value == "env") throw Error(Exit::usage, "--task-index env: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set");
+  }
+  if (value.empty() || value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos)
+    throw Error(Exit::usage, from + "=" + value + " is not a task index (0, 1, ...)");
+  return std::stoll(value);
+}
+
+int job_run_main(Tool& tool, const RunOptions& opt) {
+  if (!opt.mode.empty() && opt.mode != "exact" && opt.mode != "fast")
+    throw Error(Exit::usage, "--mode must be exact or fast");
+  const int64_t only = opt.task_index.empty() ? -1 : resolve_task_index(opt.task_index);
+  if (!opt.publish.empty()) check_url_flag("--publish", opt.publish);
+  std::optional<SigningKey> key;
+  if (!tool.key_path().empty()) key = load_key(tool.key_path());
+  const std::string signer = key ? public_key_ref(key->public_key) : "";
+  std::string device_note;
+  Device device = select_device(opt.device, &device_note);
+  if (!device_note.empty()) tool.note(device_note);
+  Store store(opt.store.empty() ? Store::default_dir() : opt.store);
+  const bool show = !tool.common().quiet && ::isatty(2);
+
+  int64_t seen = 0;
+  bool ran_selected = false;
+  tool.each_message(opt.inputs, [&](json& m, const Position& at) {
+    const json* found = task_of(m);
+    if (!found) {
+      if (opt.pass) return write_stdout(at.text + "\n");
+      check_envelope(m);
+      throw data_error("expected a task or a lease, got kind " + m["kind"].get<std::string>(), ".kind");
+    }
+    if (only >= 0 && seen++ != only) return;
+    ran_selected = true;
+    const json& task = *found;
+    check_envelope(task);
+    Status id_ok = task.contains("sig") ? check_signature(task) : check_message_id(task);
+    if (!id_ok.ok()) throw data_error("task: " + id_ok.reason(), ".id");
+    const std::string type = get_string(task, "type", "");
+    const JobKind& kind = job_kind(type);
+    const std::string task_id = task["id"];
+    const std::string mode = opt.mode.empty() ? (task.contains("mode") ? get_choice(task, "mode", "", {"exact", "fast"}) : "exact") : opt.mode;
+    if (!task.contains(type)) throw data_error("the task has no \"" + type + "\" part", "." + type);
+
+    const std::string lease_id = &task != &m && m.contains("id") ? get_string(m, "id", "") : std::string();
+    const std::string ref = result_ref(task_id, mode, signer, lease_id);
+    if (!opt.force) {
+      if (auto cached = store.get_ref(ref); cached && store.has(*cached)) {
+        tool.note("task " + task_id + ": result already in the store (--force recomputes it)");
+        const std::string line = store.get(*cached);
+        if (!opt.publish.empty()) publish_result(opt.publish, json::parse(line), line, store);
+        write_stdout(line + "\n");
+        return;
+      }
+    }
+    RunContext ctx;
+    ctx.device = device;
+    ctx.mode = mode;
+    ctx.threads = opt.threads;
+    ctx.resume = opt.resume;
+    ctx.store = &store;
+    ctx.task = &task;
+    ctx.progress = [&](const std::string& what) {
+      if (show) tool.note(what);
+    };
+    auto t0 = std::chrono::steady_clock::now();
+    json part = kind.run(task, ctx);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    json header = {{"task", task_id}, {"mode", mode}, {"kernel", mode == "exact"                    ? kExactKernel
+                                  : device.backend == Backend::cuda ? kFastKernelCuda
+                                                                    : kFastKernel}, {"device", device.name()},
+                   {"seed", task.value("seed", json())}};
+    if (part.contains("inputs")) {
+      header["inputs"] = part["inputs"];
+      part.erase("inputs");
+    }
+    json result = {{"kind", "result"}, {"v", kMessageVersion}, {"task", task_id}, {"type", type},
+                   {"job", task.value("job", json())}, {"index", task.value("index", json())},
+                   {"header", header}, {type, part}, {"timings", {{"seconds", seconds}}}};
+    if (&task != &m) result["lease"] = lease_id.empty() ? json() : json(lease_id);
+    if (key) {
+      if (const std::string out = result_output(result); !out.empty()) result["seal"] = result_seal(signer, task_id, out);
+      sign_message(result, *key);
+    }
+    else set_message_id(result);
+    const std::string line = result.dump(-1, ' ', false, json::error_handler_t::replace);
+    store.put_ref(ref, store.put(line));
+    // On stdout means published: a verifier can fetch whatever a result
+    // that was written names.
+    if (!opt.publish.empty()) publish_result(opt.publish, result, line, store);
+    write_stdout(line + "\n");
+  });
+  if (only >= 0 && !ran_selected)
+    throw Error(Exit::usage, "--task-index " + std::to_string(only) + ": the input has only " + std::to_string(seen) + " task(s)");
+  return 0;
+}
+
+}  // namespace grid

@@ -1,0 +1,72 @@
+// Job specs and the tasks cut from them (DESIGN.md sections 2 and 4). The
+// job kinds (gemm, train, infer) are rows of one registry table: a new kind
+// plugs in with its own validate / split / run and touches no other.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/canonical_json.h"
+
+namespace grid {
+
+struct SplitOptions {
+  int64_t shard_rows = 0;  // --shard-rows: rows per task (infer, gemm)
+  int64_t tasks = 0;       // --tasks: number of tasks (infer, gemm)
+  struct Share {
+    std::string provider;  // ed25519:<hex> of the profile's signer
+    std::string profile;   // the profile's id
+    double rate = 0;       // its measured exact GEMM TFLOP/s
+  };
+  std::vector<Share> weights;  // --weights: shards in proportion to rate
+};
+
+// One piece of a job, before the task envelope is put around it.
+struct TaskBody {
+  json spec;           // the kind's own part, e.g. {"m":..,"row_begin":..}
+  double flops = 0;    // estimated floating-point operations
+  std::string provider, profile;  // intended provider, when weighted
+};
+
+struct RunContext;  // job_run.h
+
+struct JobKind {
+  const char* name;
+  // Throws Error(Exit::data) naming the field, e.g. ".gemm.m".
+  void (*validate)(const json& spec, const std::string& path);
+  std::vector<TaskBody> (*split)(const json& spec, uint64_t job_seed, const SplitOptions& opt);
+  // Runs one task's spec; returns the kind's part of the result.
+  json (*run)(const json& task, RunContext& ctx);
+  // Where a result of this kind holds the digest of its output (a JSON
+  // pointer): what quorum compares and a seal commits to.
+  const char* output;
+};
+
+// The registry, and a look-up that throws Error(Exit::data) on ".type".
+const std::vector<JobKind>& job_kinds();
+const JobKind& job_kind(const std::string& name);
+
+// Checks a job message: envelope, "type", "mode" (exact|fast, default
+// exact) and the kind's own spec under the key named like the type.
+void validate_job(const json& job);
+
+// The job's seed: its spec's "seed" where it has one, else derived from
+// the job id.
+uint64_t job_seed(const json& job);
+
+// A task's own seed: the first 53 bits of SHA-256(job id ":" index), so
+// tasks draw independent streams and anyone can recompute them.
+uint64_t task_seed(const std::string& job_id, int64_t index);
+
+// Cuts a (validated) job into signed-ready task messages, in order.
+std::vector<json> split_job(const json& job, const SplitOptions& opt);
+
+// Largest-remainder split of `total` into parts proportional to `weights`
+// (all >= 0, not all 0). Deterministic; the parts sum to `total`.
+std::vector<int64_t> proportional_parts(int64_t total, const std::vector<double>& weights);
+
+// Even split of `total` into `parts` contiguous ranges ([begin, end)).
+std::vector<std::pair<int64_t, int64_t>> even_ranges(int64_t total, int64_t parts);
+
+}  // namespace grid

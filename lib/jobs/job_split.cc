@@ -1,0 +1,63 @@
+#include "jobs/job_split.h"
+
+#include <optional>
+
+#include "core/error.h"
+#include "core/fields.h"
+#include "core/keyfile.h"
+#include "core/message.h"
+
+namespace grid {
+
+std::vector<SplitOptions::Share> read_weights(Tool& tool, const std::string& path) {
+  std::vector<SplitOptions::Share> shares;
+  tool.each_message({path}, [&](json& m, const Position&) {
+    check_envelope(m);
+    if (m["kind"] != "profile") throw data_error("expected a profile message", ".kind");
+    std::string signer;
+    Status s = check_signature(m, &signer);
+    if (!s.ok()) throw data_error("profile not trusted: " + s.reason(), ".sig");
+    if (get_bool_opt(m, "faulty", "").value_or(false)) throw data_error("profile marks the machine faulty", ".faulty");
+    const json* rate = nullptr;
+    if (m.contains("summary") && m["summary"].contains("exact_gemm_tflops")) rate = &m["summary"]["exact_gemm_tflops"];
+    if (!rate || !rate->is_number() || !(rate->get<double>() > 0))
+      throw data_error("no positive exact GEMM rate", ".summary.exact_gemm_tflops");
+    shares.push_back({signer, m["id"].get<std::string>(), rate->get<double>()});
+  });
+  if (shares.empty()) throw Error(Exit::data, "--weights " + path + " holds no profile");
+  return shares;
+}
+
+int job_split_main(Tool& tool, const SplitCommand& cmd) {
+  SplitOptions opt;
+  opt.shard_rows = cmd.shard_rows;
+  opt.tasks = cmd.tasks;
+  if (!cmd.weights.empty()) opt.weights = read_weights(tool, cmd.weights);
+  std::optional<SigningKey> key;
+  if (!tool.key_path().empty()) key = load_key(tool.key_path());
+
+  tool.each_message(cmd.inputs, [&](json& m, const Position& at) {
+    if (cmd.pass && !(m.contains("kind") && m["kind"] == "job")) {
+      write_stdout(at.text + "\n");
+      return;
+    }
+    validate_job(m);
+    // A job that carries an id or a signature must carry good ones: tasks
+    // point at the job by id, and a buyer's signature is what binds it.
+    if (m.contains("sig")) {
+      Status s = check_signature(m);
+      if (!s.ok()) throw data_error("job signature: " + s.reason(), ".sig");
+    } else if (m.contains("id")) {
+      Status s = check_message_id(m);
+      if (!s.ok()) throw data_error(s.reason(), ".id");
+    }
+    for (json& t : split_job(m, opt)) {
+      if (key) sign_message(t, *key);
+      else set_message_id(t);
+      write_message(t);
+    }
+  });
+  return 0;
+}
+
+}  // namespace grid

@@ -1,0 +1,27 @@
+// job-split: cut jobs into tasks, deterministically.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "jobs/job_spec.h"
+#include "core/tool.h"
+
+namespace grid {
+
+struct SplitCommand {
+  std::vector<std::string> inputs;
+  std::string weights;  // --weights profiles.jsonl
+  int64_t shard_rows = 0;
+  int64_t tasks = 0;
+  bool pass = false;
+};
+
+// Reads signed gpu-bench profiles into weighted shares. A profile that is
+// unsigned, badly signed, faulty, or without a positive exact GEMM rate is
+// Exit::data naming its line.
+std::vector<SplitOptions::Share> read_weights(Tool& tool, const std::string& path);
+
+int job_split_main(Tool& tool, const SplitCommand& cmd);
+
+}  // namespace grid

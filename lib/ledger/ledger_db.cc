@@ -1,0 +1,296 @@
+#include "ledger/ledger_db.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "core/crypto.h"
+#include "core/file_io.h"
+
+namespace grid {
+namespace {
+
+// One schema step. A new version appends a row; old files replay the rows
+// past their user_version, in one transaction.
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+const Migration kMigrations[] = {
+    {1, "accounts, transfers with a hash chain, holds",
+     R"(CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE accounts(name TEXT PRIMARY KEY,
+          available INTEGER NOT NULL DEFAULT 0, held INTEGER NOT NULL DEFAULT 0,
+          stake INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+        CREATE TABLE transfers(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+          debit TEXT NOT NULL, debit_bucket TEXT NOT NULL, credit TEXT NOT NULL, credit_bucket TEXT NOT NULL,
+          amount INTEGER NOT NULL, cause TEXT NOT NULL, hold TEXT, at INTEGER NOT NULL, detail TEXT,
+          prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE INDEX transfers_debit ON transfers(debit);
+        CREATE INDEX transfers_credit ON transfers(credit);
+        CREATE TABLE holds(lease TEXT PRIMARY KEY, order_id TEXT NOT NULL UNIQUE, task TEXT NOT NULL,
+          buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL, deadline INTEGER NOT NULL,
+          state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT) WITHOUT ROWID;
+        CREATE INDEX holds_task ON holds(task, provider);
+        CREATE INDEX holds_open ON holds(state, deadline);)"},
+};
+
+// SQLite's file header: the magic, then user_version at 60 and
+// application_id at 68, both big-endian.
+constexpr size_t kHeaderBytes = 100;
+constexpr char kSqliteMagic[] = "SQLite format 3";
+
+int32_t be32(const unsigned char* p) {
+  return static_cast<int32_t>(uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]});
+}
+
+// Refuses a file that is not ours without letting SQLite write to it
+// (opening one in WAL mode, or an empty file, would).
+int check_header(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) throw Error(Exit::no_input, "no ledger at " + path + " (make one with pay-settle init)");
+    throw Error(Exit::io, "cannot read " + path + ": " + std::strerror(errno));
+  }
+  FdCloser closer(fd);
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) throw data_error(path + " is a folder, not a ledger");
+  unsigned char h[kHeaderBytes];
+  ssize_t n = ::pread(fd, h, sizeof h, 0);
+  if (n != static_cast<ssize_t>(sizeof h) || std::memcmp(h, kSqliteMagic, sizeof kSqliteMagic) != 0)
+    throw data_error(path + " is not a pay-settle ledger (not an SQLite database); left untouched");
+  if (be32(h + 68) != kLedgerApplicationId)
+    throw data_error(path + " is an SQLite database but not a pay-settle ledger (application_id); left untouched");
+  const int version = be32(h + 60);
+  if (version > kLedgerSchemaVersion || version < 1)
+    throw data_error(path + " has ledger schema version " + std::to_string(version) + "; this build knows 1 to " +
+                     std::to_string(kLedgerSchemaVersion));
+  return version;
+}
+
+sqlite3* open_handle(const std::string& path, int flags, int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = sqlite_error(rc, "cannot open " + path, db);
+    sqlite3_close(db);
+    throw e;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  return db;
+}
+
+void exec_on(sqlite3* db, const char* sql) {
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) throw sqlite_error(rc, "ledger", db);
+}
+
+void set_durability(sqlite3* db) {
+  // WAL: readers never block the writer; FULL: a committed batch is on disk.
+  Statement mode(db, "PRAGMA journal_mode=WAL");
+  if (!mode.step() || mode.text(0) != "wal") throw Error(Exit::io, "ledger: cannot switch to WAL journal mode");
+  exec_on(db, "PRAGMA synchronous=FULL");
+  // The indexes are keyed by hashes, so inserts land all over them: keep
+  // them in memory rather than re-reading pages from the OS (64 MiB).
+  exec_on(db, "PRAGMA cache_size=-65536");
+}
+
+void migrate(sqlite3* db, int from) {
+  for (const Migration& m : kMigrations) {
+    if (m.version <= from) continue;
+    exec_on(db, m.sql);
+    exec_on(db, "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                "applied INTEGER NOT NULL)");
+    Statement rec(db, "INSERT INTO migrations(version, description, applied) VALUES (?, ?, strftime('%s','now'))");
+    rec.bind(1, int64_t{m.version}).bind(2, std::string(m.description)).run();
+    exec_on(db, ("PRAGMA user_version=" + std::to_string(m.version)).c_str());
+  }
+}
+
+std::string meta_value(sqlite3* db, const std::string& key) {
+  Statement q(db, "SELECT value FROM meta WHERE key = ?");
+  q.bind(1, key);
+  if (!q.step()) throw data_error("the ledger has no " + key + " in its meta table: corrupt");
+  return q.text(0);
+}
+
+}  // namespace
+
+Error sqlite_error(int rc, const std::string& what, sqlite3* db) {
+  const std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Error(Exit::temp_fail, msg + " (another run holds the ledger; retry, or raise --busy-timeout)");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Error(Exit::data, msg + " (the ledger file is corrupt)");
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return Error(Exit::io, msg);
+    case SQLITE_CANTOPEN:
+      return Error(Exit::no_input, msg);
+    default:
+      return Error(Exit::internal, msg);
+  }
+}
+
+Statement::Statement(sqlite3* db, const char* sql) : db_(db) {
+  int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) throw sqlite_error(rc, "ledger", db);
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, const std::string& value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Error e = sqlite_error(rc, "ledger", db_);
+  sqlite3_reset(stmt_);
+  throw e;
+}
+
+void Statement::run() {
+  step();
+  reset();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::text(int column) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, column);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column)) : std::string();
+}
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+Database::~Database() { close(); }
+
+Database::Database(Database&& other) noexcept : db_(other.db_), info_(std::move(other.info_)) { other.db_ = nullptr; }
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    close();
+    db_ = other.db_;
+    info_ = std::move(other.info_);
+    other.db_ = nullptr;
+  }
+  return *this;
+}
+
+void Database::close() {
+  if (db_) sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
+void Database::exec(const char* sql) { exec_on(db_, sql); }
+
+Database Database::open(const std::string& path, int busy_timeout_ms) {
+  const int version = check_header(path);
+  Database d;
+  d.db_ = open_handle(path, SQLITE_OPEN_READWRITE, busy_timeout_ms);
+  set_durability(d.db_);
+  if (version < kLedgerSchemaVersion) {
+    Transaction t(d);
+    // Another run may have migrated it while we waited for the lock.
+    Statement v(d.db_, "PRAGMA user_version");
+    v.step();
+    const int now = static_cast<int>(v.int64(0));
+    v.reset();
+    migrate(d.db_, now);
+    t.commit();
+  }
+  d.info_.id = meta_value(d.db_, "id");
+  d.info_.currency = meta_value(d.db_, "currency");
+  d.info_.operator_key = meta_value(d.db_, "operator");
+  return d;
+}
+
+void Database::create(const std::string& path, const std::string& ledger_message, const LedgerInfo& info) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0) throw Error(Exit::usage, path + " exists; pay-settle init never replaces a file");
+  std::random_device rd;
+  const std::string temp = path + ".init-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+  struct Cleanup {
+    const std::string& p;
+    ~Cleanup() {
+      ::unlink(p.c_str());
+      ::unlink((p + "-wal").c_str());
+      ::unlink((p + "-shm").c_str());
+    }
+  } cleanup{temp};
+  {
+    Database d;
+    d.db_ = open_handle(temp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, 0);
+    d.exec(("PRAGMA application_id=" + std::to_string(kLedgerApplicationId)).c_str());
+    set_durability(d.db_);
+    Transaction t(d);
+    migrate(d.db_, 0);
+    Statement put(d.db_, "INSERT INTO meta(key, value) VALUES (?, ?)");
+    put.bind(1, std::string("id")).bind(2, info.id).run();
+    put.bind(1, std::string("currency")).bind(2, info.currency).run();
+    put.bind(1, std::string("operator")).bind(2, info.operator_key).run();
+    put.bind(1, std::string("ledger")).bind(2, ledger_message).run();
+    t.commit();
+    // Closing the last connection checkpoints the WAL into the file.
+  }
+  if (::link(temp.c_str(), path.c_str()) != 0) {
+    if (errno == EEXIST) throw Error(Exit::usage, path + " exists; pay-settle init never replaces a file");
+    throw Error(Exit::io, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  fsync_dir(parent_of(path));
+}
+
+Transaction::Transaction(Database& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+  open_ = true;
+}
+
+Transaction::~Transaction() {
+  if (open_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  open_ = false;
+}
+
+ReadSnapshot::ReadSnapshot(Database& db) : db_(db) {
+  db_.exec("BEGIN DEFERRED");
+  // The snapshot starts at the first read, so read now.
+  Statement(db_.handle(), "SELECT COUNT(*) FROM meta").step();
+}
+
+ReadSnapshot::~ReadSnapshot() { sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr); }
+
+}  // namespace grid

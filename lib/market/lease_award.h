@@ -1,0 +1,79 @@
+// `lease-bid award`: the buyer's reverse auction. Per order, the valid bids
+// compete; the lowest price wins, ties go to the higher reputation, then to
+// the lower bid id, so the same messages always give the same leases.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "market/lease_order.h"
+#include "core/lease_read.h"
+
+namespace grid {
+
+struct AwardConfig {
+  std::string buyer;  // ed25519:<hex>: only this key's orders are awarded
+  int64_t now = 0;
+  bool second_price = false;
+  // Signers whose reputation messages count; empty: the buyer alone.
+  std::set<std::string> reputation_by;
+};
+
+// A reputation score when a provider has none (Beta(1,1) prior mean).
+constexpr double kPriorReputation = 0.5;
+
+struct AwardOutcome {
+  const Order* order = nullptr;
+  const json* bid = nullptr;  // the winner, when filled
+  int64_t price = 0;          // what the lease pays
+  double reputation = 0;      // the winner's
+  size_t valid_bids = 0;
+  // When unfilled: one line per bid that failed ("bid sha256:..: why"),
+  // or why the order itself cannot be awarded.
+  std::vector<std::string> reasons;
+  bool filled() const { return bid != nullptr; }
+};
+
+// The messages of one award run. add() keeps them (orders are checked for
+// shape at once, so an error names the input line); run() checks the
+// signatures not checked yet, on a few threads, and decides.
+class Auction {
+ public:
+  // threads: signature checkers for run(); <= 0: one per core.
+  explicit Auction(int threads = 0) : threads_(threads) {}
+  Auction(const Auction&) = delete;
+  Auction& operator=(const Auction&) = delete;
+  // Takes an order, bid, profile or reputation message, with its
+  // signature check when the reader made it already; any other kind is
+  // Exit::data. A malformed order is Exit::data naming the field.
+  void add(json message, const SignatureCheck* checked = nullptr);
+  // The same, taking over the reader's check.
+  void add(json message, SignatureCheck&& checked);
+  std::vector<AwardOutcome> run(const AwardConfig& config);
+  // Whether add() takes a message of this kind (award --pass sends the
+  // others on).
+  static bool takes(const json& message);
+  // Orders not signed by the buyer, skipped by the last run().
+  size_t foreign_orders() const { return foreign_; }
+
+ private:
+  int threads_;
+  std::deque<json> orders_msg_, bids_, profiles_, reputations_;
+  std::deque<Order> orders_;
+  std::deque<SignatureCheck> orders_sig_, bids_sig_, profiles_sig_, reputations_sig_;
+  std::vector<std::pair<const json*, SignatureCheck*>> unchecked_;
+  // Where add() put the message and its check, for the overloads.
+  std::pair<const json*, SignatureCheck*> store(json m);
+  size_t foreign_ = 0;
+};
+
+// The signed lease for a filled outcome.
+json make_lease(const AwardOutcome& won, const AwardConfig& config, const SigningKey& key);
+
+int lease_award_main(Tool& tool, const LeaseOptions& opt);
+
+}  // namespace grid

@@ -1,0 +1,258 @@
+#include "market/lease_bid.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <unordered_set>
+
+#include "core/error.h"
+#include "core/fields.h"
+#include "core/keyfile.h"
+#include "market/lease_io.h"
+#include "market/lease_price_script.h"
+#include "core/message.h"
+#include "core/net.h"
+#include "core/timestamp.h"
+
+namespace grid {
+
+namespace {
+
+// Seconds for --explain, however large (a profile may claim a rate near
+// zero): printed from the double, never cast past int64's range.
+std::string whole_seconds(double s) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", std::ceil(s));
+  return buf;
+}
+
+// One order on its way to a bid, or to the reason it got none.
+struct Candidate {
+  json msg;
+  Order order;
+  bool ok = false;
+  std::string why;  // when skipped
+  double seconds = 0;
+  int64_t price = 0;
+  json pricing;
+};
+
+json load_profile(const std::string& path, const SigningKey& key, std::string* signer) {
+  const std::string text = read_input(path, std::nullopt);
+  const std::string line = text.substr(0, text.find('\n'));
+  json p;
+  try {
+    p = parse_json_text(line);
+    check_envelope(p);
+    if (p["kind"] != "profile") throw data_error("expected a gpu-bench profile", ".kind");
+    Status s = check_signature(p, signer);
+    if (!s.ok()) throw data_error("profile not trusted: " + s.reason(), ".sig");
+    if (get_bool_opt(p, "faulty", "").value_or(false))
+      throw data_error("the profile marks this machine faulty", ".faulty");
+  } catch (Error& e) {
+    e.at_line(1, path);
+    throw;
+  }
+  if (*signer != public_key_ref(key.public_key))
+    throw Error(Exit::usage, "--profile " + path + " is signed by " + *signer + ", not by the --key " +
+                                 public_key_ref(key.public_key));
+  return p;
+}
+
+}  // namespace
+
+int64_t count_open_leases(Tool& tool, const std::string& path, const std::string& provider, int64_t now) {
+  int64_t open = 0;
+  tool.each_message({path}, [&](json& m, const Position&) {
+    check_envelope(m);
+    if (m["kind"] != "lease") throw data_error("--leases holds a " + m["kind"].get<std::string>() + ", not a lease", ".kind");
+    if (m.contains("provider") && m["provider"] == provider && get_time(m, "deadline", "") > now) ++open;
+  });
+  return open;
+}
+
+json script_request(const Order& o, const Hardware& hw) {
+  const json& task = (*o.msg)["task"];
+  json r = {{"order", o.id},
+            {"task", o.task_id},
+            {"type", o.type},
+            {"flops", o.flops},
+            {"max_price_micros", o.max_price},
+            {"deadline", (*o.msg)["deadline"]},
+            {"bid_deposit_micros", o.bid_deposit},
+            {"min_reputation", o.min_reputation},
+            {"need", o.need.text()},
+            {"estimated_seconds", estimated_seconds(o, hw)},
+            {"hardware", hw.to_json()}};
+  if (!o.type.empty() && task.contains(o.type)) r["spec"] = task[o.type];
+  return r;
+}
+
+namespace {
+
+// What one run knows before it reads any order.
+struct Bidder {
+  SigningKey key;
+  std::string me;  // the provider, ed25519:<hex>
+  json profile;
+  Hardware hw;
+  PricePolicy policy;
+  int64_t now = 0, expires = 0;
+  int64_t room = -1;  // bids this run may make; -1: no limit
+  double script_timeout_s = 0;
+};
+
+Bidder prepare(Tool& tool, const LeaseOptions& opt) {
+  if (opt.policy.empty() == opt.price_script.empty())
+    throw Error(Exit::usage, "give exactly one of --policy FILE and --price-script CMD");
+  if (opt.script_jobs < 1) throw Error(Exit::usage, "--script-jobs must be at least 1");
+  if (opt.max_leases < 0) throw Error(Exit::usage, "--max-leases must not be negative");
+  Bidder b;
+  const auto timeout = parse_duration(opt.script_timeout);
+  if (!timeout) throw Error(Exit::usage, "--script-timeout " + opt.script_timeout + ": expected a duration (1s, 30s, 2m)");
+  b.script_timeout_s = static_cast<double>(*timeout);
+  b.now = resolve_now(opt.now);
+  b.expires = resolve_time(opt.expires, b.now, "--expires");
+  if (b.expires <= b.now) throw Error(Exit::usage, "--expires " + opt.expires + " is not after --now");
+  if (tool.key_path().empty()) throw Error(Exit::usage, "bids are signed: give --key or set GRID_KEY");
+  b.key = load_key(tool.key_path());
+  b.profile = load_profile(opt.profile, b.key, &b.me);
+  try {
+    b.hw = read_hardware(b.profile, b.me);
+  } catch (Error& e) {
+    e.at_line(1, opt.profile);
+    throw;
+  }
+  if (!opt.policy.empty()) {
+    json pj;
+    try {
+      pj = json::parse(read_input(opt.policy, std::nullopt));
+    } catch (const json::exception& e) {
+      throw Error(Exit::data, "--policy " + opt.policy + ": not JSON: " + e.what());
+    }
+    b.policy = parse_policy(pj, opt.policy);
+  }
+  if (opt.max_leases > 0) {
+    const int64_t open = opt.leases.empty() ? 0 : count_open_leases(tool, opt.leases, b.me, b.now);
+    b.room = std::max<int64_t>(0, opt.max_leases - open);
+  }
+  return b;
+}
+
+// Why this machine cannot serve the order whatever the price, or "".
+std::string screen(Candidate& c, const Bidder& b) {
+  std::string signer, why;
+  Status s = check_signature(c.msg, &signer);
+  c.seconds = estimated_seconds(c.order, b.hw);
+  if (!s.ok()) return "the order's signature does not hold: " + s.reason();
+  if (signer != c.order.buyer) return "the order is signed by " + signer + ", not its buyer " + c.order.buyer;
+  if (c.order.deadline <= b.now) return "its deadline " + format_rfc3339(c.order.deadline) + " has passed";
+  if (!c.order.need.eval(b.profile, &why)) return "the requirement is not met: " + why;
+  if (static_cast<double>(b.now) + c.seconds > static_cast<double>(c.order.deadline))
+    return "the deadline is too short: about " + whole_seconds(c.seconds) + " s at " +
+           std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, " + std::to_string(c.order.deadline - b.now) +
+           " s left";
+  return "";
+}
+
+// Prices the candidates at `which`, by the script (as one batch) or the policy.
+void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, const Bidder& b, const LeaseOptions& opt) {
+  if (opt.price_script.empty()) {
+    for (size_t i : which) {
+      Candidate& c = cands[i];
+      std::string why;
+      auto p = policy_price(b.policy, c.order, b.hw, &c.pricing, &why);
+      if (!p) c.why = why;
+      c.price = p.value_or(0);
+    }
+    return;
+  }
+  std::vector<std::string> requests;
+  for (size_t i : which) requests.push_back(script_request(cands[i].order, b.hw).dump() + "\n");
+  auto outcomes = run_price_script(opt.price_script, requests, b.script_timeout_s, opt.script_jobs);
+  for (size_t k = 0; k < which.size(); ++k) {
+    Candidate& c = cands[which[k]];
+    if (!outcomes[k].bid) c.why = outcomes[k].why;
+    c.price = outcomes[k].price;
+    c.pricing = {{"method", "script"}, {"script", opt.price_script}, {"output", outcomes[k].output}};
+  }
+}
+
+json make_bid(const Candidate& c, const Bidder& b) {
+  json bid = {{"kind", "bid"},
+              {"v", kMessageVersion},
+              {"order", c.order.id},
+              {"task", c.order.task_id},
+              {"provider", b.me},
+              {"profile", b.hw.profile_id},
+              {"hardware", b.hw.to_json()},
+              {"price_micros", c.price},
+              {"pricing", c.pricing},
+              {"estimated_seconds", c.seconds},
+              {"deposit_micros", c.order.bid_deposit},
+              {"expires", format_rfc3339(b.expires)},
+              {"created", format_rfc3339(b.now)}};
+  sign_message(bid, b.key);
+  return bid;
+}
+
+}  // namespace
+
+int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
+  Bidder b = prepare(tool, opt);
+  // Read every order first: the price script runs on them as a batch.
+  std::vector<Candidate> cands;
+  LeaseOutput out(opt.publish);
+  tool.each_message(opt.inputs, [&](json& m, const Position& at) {
+    check_envelope(m);
+    if (m["kind"] != "order") {
+      if (opt.pass) return out.write_line(at.text + "\n");
+      throw data_error("expected an order message", ".kind");
+    }
+    Candidate c;
+    c.msg = std::move(m);
+    read_order(c.msg, &c.order);
+    cands.push_back(std::move(c));
+  });
+  // The same order twice is one order: one bid, one unit of capacity. Its
+  // id is checked by screen(), so a bad copy cannot hide the good one.
+  std::vector<size_t> servable;
+  std::vector<char> repeat(cands.size(), 0);
+  std::unordered_set<std::string> seen;
+  for (size_t i = 0; i < cands.size(); ++i) {
+    cands[i].order.msg = &cands[i].msg;  // the vector moved the messages
+    cands[i].why = screen(cands[i], b);
+    if (!cands[i].why.empty()) continue;
+    if (seen.insert(cands[i].order.id).second) servable.push_back(i);
+    else repeat[i] = 1;
+  }
+  price(cands, servable, b, opt);
+  // Capacity last, in input order, so --explain names the real limit.
+  for (size_t i : servable) {
+    Candidate& c = cands[i];
+    if (!c.why.empty()) continue;
+    if (c.price > c.order.max_price)
+      c.why = "our price " + std::to_string(c.price) + " is above the order's max_price_micros " +
+              std::to_string(c.order.max_price);
+    else if (b.room == 0)
+      c.why = "no capacity: --max-leases " + std::to_string(opt.max_leases) + " reached with open leases and this run's bids";
+    else {
+      c.ok = true;
+      if (b.room > 0) --b.room;
+    }
+  }
+
+  out.write(b.profile);
+  for (size_t i = 0; i < cands.size(); ++i) {
+    const Candidate& c = cands[i];
+    if (repeat[i]) continue;
+    if (c.ok) out.write(make_bid(c, b));
+    else if (opt.explain)
+      std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id << "): no bid: " << c.why
+                << std::endl;
+  }
+  out.finish();
+  return 0;
+}
+
+}  // namespace grid

@@ -1,0 +1,234 @@
+#include "market/lease_price_script.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <algorithm>
+
+#include "core/error.h"
+#include "market/lease_pricing.h"
+
+namespace grid {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Where the kernel has no pidfd (before Linux 5.3), how often to look for
+// the exit of a script that closed its stdout, and of one whose stdout
+// something it left running in the background still holds.
+constexpr int kReapPollMs = 5;
+constexpr int kExitPollMs = 20;
+
+// Output past the cap is read and dropped: the script must not block on a full pipe.
+void keep(std::string* to, const char* buf, ssize_t got) {
+  if (to->size() < kMaxScriptOutput)
+    to->append(buf, std::min<size_t>(static_cast<size_t>(got), kMaxScriptOutput - to->size()));
+}
+
+// What is in the pipe now, and no more: at the script's exit, that is what
+// it printed (a child it left behind may go on writing).
+void drain(int fd, std::string* to) {
+  int left = 0;
+  if (::ioctl(fd, FIONREAD, &left) != 0) return;
+  char buf[1024];
+  while (left > 0) {
+    ssize_t got = ::read(fd, buf, std::min<size_t>(sizeof buf, static_cast<size_t>(left)));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return;
+    keep(to, buf, got);
+    left -= static_cast<int>(got);
+  }
+}
+
+// A descriptor that becomes readable when `pid` exits; -1 where the kernel
+// has none (then the exit is polled for).
+int exit_fd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+#else
+  (void)pid;
+  return -1;
+#endif
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+ScriptOutcome run_once(const std::string& command, const std::string& input, double timeout_s) {
+  ScriptOutcome r;
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) throw Error(Exit::internal, std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    ::close(in[0]), ::close(in[1]);
+    throw Error(Exit::internal, std::string("pipe: ") + std::strerror(errno));
+  }
+  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+    throw Error(Exit::unavailable, std::string("cannot start the price script: fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec. Its own process
+    // group, so a timeout kills whatever it started as well.
+    ::setpgid(0, 0);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::execv("/bin/sh", const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also here: no race with the child's own call
+  ::close(in[0]);
+  ::close(out[1]);
+  int wfd = in[1], rfd = out[0];
+  ::fcntl(wfd, F_SETFL, O_NONBLOCK);
+  ::fcntl(rfd, F_SETFL, O_NONBLOCK);
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  size_t written = 0;
+  bool timed_out = false, reaped = false;
+  int status = 0;
+  const int exited = exit_fd(pid);
+  if (input.empty()) ::close(wfd), wfd = -1;
+  // The script's exit, seen: what it printed is in the pipe.
+  auto reap = [&] {
+    if (::waitpid(pid, &status, WNOHANG) != pid) return false;
+    reaped = true;
+    drain(rfd, &r.output);
+    return true;
+  };
+  while (rfd >= 0 && !reaped) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      // An exit in the last moments is not a timeout.
+      if (!reap()) timed_out = true;
+      break;
+    }
+    pollfd fds[3];
+    int n = 0, wi = -1, xi = -1;
+    fds[n++] = {rfd, POLLIN, 0};
+    if (wfd >= 0) wi = n, fds[n++] = {wfd, POLLOUT, 0};
+    if (exited >= 0) xi = n, fds[n++] = {exited, POLLIN, 0};
+    int rc = ::poll(fds, n, static_cast<int>(exited >= 0 ? left : std::min<long long>(left, kExitPollMs)));
+    if (rc < 0 && errno != EINTR) break;
+    if (rc > 0 && wi >= 0 && fds[wi].revents) {
+      ssize_t w = ::write(wfd, input.data() + written, input.size() - written);
+      if (w > 0) written += static_cast<size_t>(w);
+      // A script that does not read its stdin may still price: stop writing.
+      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) ::close(wfd), wfd = -1;
+    }
+    if (rc > 0 && fds[0].revents) {
+      char buf[1024];
+      ssize_t got = ::read(rfd, buf, sizeof buf);
+      if (got > 0) keep(&r.output, buf, got);
+      else if (got == 0 || (errno != EAGAIN && errno != EINTR))
+        ::close(rfd), rfd = -1;
+    }
+    if (rfd >= 0 && (xi < 0 || (rc > 0 && fds[xi].revents))) reap();
+  }
+  if (wfd >= 0) ::close(wfd);
+  if (rfd >= 0) ::close(rfd);
+  while (!reaped) {
+    if (!timed_out) {
+      pid_t w = ::waitpid(pid, &status, WNOHANG);
+      if (w == pid) break;
+      if (w < 0 && errno != EINTR) break;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) timed_out = true;
+      else {
+        // Its stdout closed, it has yet to exit: wait for that, on the pidfd where there is one.
+        if (exited >= 0) {
+          pollfd x = {exited, POLLIN, 0};
+          ::poll(&x, 1, static_cast<int>(left));
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(kReapPollMs));
+        }
+        continue;
+      }
+    }
+    ::kill(-pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    break;
+  }
+  if (exited >= 0) ::close(exited);
+  r.output = trim(r.output);
+  if (timed_out) {
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%g", timeout_s);
+    r.why = std::string("the price script timed out after ") + secs + " s and was killed";
+    return r;
+  }
+  if (WIFSIGNALED(status)) {
+    r.why = "the price script was killed by signal " + std::to_string(WTERMSIG(status));
+    return r;
+  }
+  // The shell's own 127 (not found) and 126 (cannot execute): a mistyped
+  // --price-script would otherwise make no bid, every night, quietly.
+  if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126))
+    throw Error(Exit::no_input, "--price-script " + command + ": the shell cannot " +
+                                    (WEXITSTATUS(status) == 127 ? "find" : "execute") + " it (exit " +
+                                    std::to_string(WEXITSTATUS(status)) + ")");
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    r.why = "the price script exited with status " + std::to_string(WEXITSTATUS(status));
+    return r;
+  }
+  if (r.output.empty()) {
+    r.why = "the price script printed no price";
+    return r;
+  }
+  auto price = parse_script_price(r.output);
+  if (!price) {
+    r.why = "the price script printed '" + r.output.substr(0, 40) + "', not a positive decimal price";
+    return r;
+  }
+  r.bid = true;
+  r.price = *price;
+  return r;
+}
+
+}  // namespace
+
+std::vector<ScriptOutcome> run_price_script(const std::string& command, const std::vector<std::string>& inputs,
+                                            double timeout_s, int jobs) {
+  std::vector<ScriptOutcome> results(inputs.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  Error first(Exit::internal, "");
+  std::mutex first_lock;
+  auto worker = [&] {
+    for (size_t i; !failed && (i = next++) < inputs.size();) {
+      try {
+        results[i] = run_once(command, inputs[i], timeout_s);
+      } catch (const Error& e) {
+        std::lock_guard<std::mutex> g(first_lock);
+        if (!failed.exchange(true)) first = e;
+      }
+    }
+  };
+  const size_t n = std::min<size_t>(static_cast<size_t>(std::max(jobs, 1)), inputs.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < n; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (failed) throw first;
+  return results;
+}
+
+}  // namespace grid

@@ -1,0 +1,116 @@
+#include "market/lease_pricing.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "core/error.h"
+#include "core/fields.h"
+
+namespace grid {
+
+namespace {
+constexpr double kMaxMicros = 9007199254740992.0;  // 2^53: what JSON carries exactly
+constexpr double kRoundingSlack = 1e-6;
+}
+
+json Hardware::to_json() const {
+  return {{"device", device},       {"gpu_model", gpu_model},
+          {"gpu_count", gpu_count}, {"gpu_memory_bytes", gpu_memory_bytes},
+          {"cpu_model", cpu_model}, {"exact_gemm_tflops", exact_tflops}};
+}
+
+Hardware read_hardware(const json& profile, const std::string& signer) {
+  Hardware hw;
+  hw.profile_id = profile.value("id", std::string());
+  hw.signer = signer;
+  const json& s = get_object(profile, "summary", "");
+  hw.exact_tflops = get_number(s, "exact_gemm_tflops", ".summary", 0, 1e9);
+  if (!(hw.exact_tflops > 0)) throw data_error("no positive exact GEMM rate", ".summary.exact_gemm_tflops");
+  hw.device = profile.contains("device") ? get_string(profile, "device", "") : "cpu";
+  hw.gpu_model = s.contains("gpu_model") ? get_string(s, "gpu_model", ".summary") : "none";
+  hw.cpu_model = s.contains("cpu_model") ? get_string(s, "cpu_model", ".summary") : "";
+  hw.gpu_count = get_int_opt(s, "gpu_count", ".summary", 0, 1 << 20).value_or(0);
+  hw.gpu_memory_bytes = get_int_opt(s, "gpu_memory_bytes", ".summary", 0, int64_t{1} << 53).value_or(0);
+  return hw;
+}
+
+double estimated_seconds(const Order& order, const Hardware& hw) { return order.flops / (hw.exact_tflops * 1e12); }
+
+PricePolicy parse_policy(const json& j, const std::string& source) {
+  try {
+    PricePolicy p;
+    p.basis = get_choice(j, "basis", "", {"tflop_hour", "gpu_hour"});
+    const json& rates = get_object(j, "rates_micros", "");
+    for (auto it = rates.begin(); it != rates.end(); ++it)
+      p.rates[it.key()] = get_int(rates, it.key(), ".rates_micros", 0, int64_t{1} << 53);
+    if (p.rates.empty()) throw data_error("no rates", ".rates_micros");
+    p.start_fee = get_int_opt(j, "start_fee_micros", "", 0, int64_t{1} << 53).value_or(0);
+    p.floor = get_int_opt(j, "floor_micros", "", 0, int64_t{1} << 53).value_or(0);
+    p.ceiling = get_int_opt(j, "ceiling_micros", "", 0, int64_t{1} << 53).value_or(0);
+    if (p.ceiling > 0 && p.ceiling < p.floor) throw data_error("ceiling below floor", ".ceiling_micros");
+    return p;
+  } catch (Error& e) {
+    e.at_line(1, source);
+    throw;
+  }
+}
+
+std::optional<int64_t> policy_price(const PricePolicy& p, const Order& order, const Hardware& hw, json* pricing,
+                                    std::string* why) {
+  auto rate = p.rates.find(hw.gpu_model);
+  const bool exact_model = rate != p.rates.end();
+  if (!exact_model) rate = p.rates.find("*");
+  if (rate == p.rates.end()) {
+    if (why) *why = "the policy has no rate for GPU model " + hw.gpu_model + " and no \"*\" default";
+    return std::nullopt;
+  }
+  const double seconds = estimated_seconds(order, hw);
+  const double units = p.basis == "tflop_hour"
+                           ? order.flops / 1e12 / 3600.0
+                           : seconds / 3600.0 * static_cast<double>(std::max<int64_t>(hw.gpu_count, 1));
+  // Round up: a provider never quotes below its own rate. Less than
+  // kRoundingSlack of a micro-unit over is binary rounding noise (0.02 h
+  // is not exact), not a reason to charge one more.
+  const double raw = std::max(
+      0.0, std::ceil(static_cast<double>(p.start_fee) + static_cast<double>(rate->second) * units - kRoundingSlack));
+  double price = raw;
+  std::string clamped;
+  if (price < static_cast<double>(p.floor)) price = static_cast<double>(p.floor), clamped = "floor";
+  if (p.ceiling > 0 && price > static_cast<double>(p.ceiling)) price = static_cast<double>(p.ceiling), clamped = "ceiling";
+  if (price < 1) {  // nothing to charge: as from a price script, a zero price is no bid
+    if (why) *why = "the policy prices it at 0 micro-units (no rate, start fee or floor): no bid";
+    return std::nullopt;
+  }
+  if (price > kMaxMicros) {
+    if (why) *why = "the policy price is beyond 2^53 micro-units";
+    return std::nullopt;
+  }
+  *pricing = {{"method", "policy"},
+              {"basis", p.basis},
+              {"gpu_model", hw.gpu_model},
+              {"rate_key", exact_model ? hw.gpu_model : "*"},
+              {"rate_micros", rate->second},
+              {"units", units},
+              {"start_fee_micros", p.start_fee},
+              {"raw_micros", raw},
+              {"floor_micros", p.floor},
+              {"ceiling_micros", p.ceiling},
+              {"clamped", clamped.empty() ? json() : json(clamped)}};
+  return static_cast<int64_t>(price);
+}
+
+std::optional<int64_t> parse_script_price(const std::string& text) {
+  size_t b = text.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return std::nullopt;
+  size_t e = text.find_last_not_of(" \t\r\n");
+  const std::string t = text.substr(b, e - b + 1);
+  if (t.find_first_not_of("0123456789.+-eE") != std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size() || !std::isfinite(v) || !(v > 0)) return std::nullopt;
+  const double up = std::ceil(v);
+  if (up > kMaxMicros) return std::nullopt;
+  return static_cast<int64_t>(up);
+}
+
+}  // namespace grid

@@ -1,0 +1,55 @@
+// How a provider prices an order: a policy file (rates by GPU model) or
+// the estimated run time the policy and the deadline check both use.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/canonical_json.h"
+#include "market/lease_order.h"
+
+namespace grid {
+
+// What a signed gpu-bench profile says about the machine that bids.
+struct Hardware {
+  std::string profile_id, signer, device, gpu_model, cpu_model;
+  int64_t gpu_count = 0, gpu_memory_bytes = 0;
+  double exact_tflops = 0;  // summary.exact_gemm_tflops
+  json to_json() const;
+};
+
+// Reads the hardware of a profile message whose signature the caller has
+// checked. No positive summary.exact_gemm_tflops is Exit::data.
+Hardware read_hardware(const json& profile, const std::string& signer);
+
+// Seconds the task takes at the profile's measured exact rate.
+double estimated_seconds(const Order& order, const Hardware& hw);
+
+// A price policy (examples/pricing/policy.json):
+//   {"basis": "tflop_hour" | "gpu_hour",
+//    "rates_micros": {"H100": 2500000, "*": 900000},   per unit of basis
+//    "start_fee_micros": 1000, "floor_micros": 100, "ceiling_micros": 50000000}
+// tflop_hour: units = task flops / 1e12 / 3600 (the work, whatever the speed).
+// gpu_hour:   units = estimated hours * max(gpu_count, 1) (the machine's time).
+struct PricePolicy {
+  std::string basis;
+  std::map<std::string, int64_t> rates;  // by GPU model; "*" for the rest
+  int64_t start_fee = 0, floor = 0, ceiling = 0;  // ceiling 0: none
+};
+
+// Parses a policy; Exit::data naming the field (and the file) when bad.
+PricePolicy parse_policy(const json& policy, const std::string& source);
+
+// The price in micro-units and a "pricing" object saying how it was made,
+// or nullopt (with *why) when the policy has no rate for the GPU model.
+std::optional<int64_t> policy_price(const PricePolicy& p, const Order& order, const Hardware& hw, json* pricing,
+                                    std::string* why);
+
+// A decimal price as a price script prints it ("12", "12.5", " 3e2\n"):
+// micro-units, a fraction rounded up. nullopt for anything else, zero,
+// negative, or beyond 2^53.
+std::optional<int64_t> parse_script_price(const std::string& text);
+
+}  // namespace grid

@@ -1,0 +1,67 @@
+#include "measure/challenge.h"
+
+#include <chrono>
+#include <vector>
+
+#include "core/error.h"
+#include "core/fields.h"
+#include "compute/exact_gemm.h"
+#include "compute/gpu_bench_cuda.h"
+#include "core/merkle.h"
+#include "core/message.h"
+#include "compute/seeded_matrix.h"
+
+namespace grid {
+
+bool is_challenge_answer(const json& message) { return message.contains("answer"); }
+
+ChallengeRequest parse_challenge_request(const json& message) {
+  check_envelope(message);
+  if (require_string(message, "kind") != "challenge")
+    throw data_error("expected a challenge message, got kind " + message["kind"].get<std::string>(), ".kind");
+  if (is_challenge_answer(message)) throw data_error("this is a challenge answer, not a request", ".answer");
+  ChallengeRequest r;
+  r.id = message_id(message);
+  r.seed = static_cast<uint64_t>(get_int(message, "seed", "", 0, int64_t{1} << 53));
+  r.n = static_cast<int>(get_int(message, "n", "", 1, kMaxChallengeN));
+  r.dtype = require_string(message, "dtype");
+  if (r.dtype != "f32") throw data_error("dtype " + r.dtype + " cannot be checked by hash; use f32", ".dtype");
+  r.deadline_ms = get_int(message, "deadline_ms", "", 1, int64_t{1} << 40);
+  return r;
+}
+
+json answer_challenge(const ChallengeRequest& r, const Device& device, int threads) {
+  const int n = r.n;
+  std::vector<float> A = seeded_matrix(r.seed, kStreamA, n, n, threads);
+  std::vector<float> B = seeded_matrix(r.seed, kStreamB, n, n, threads);
+  std::vector<float> C(static_cast<size_t>(n) * n);
+  double seconds;
+  if (device.backend == Backend::cuda) {
+    seconds = cuda_exact_gemm_timed(device.index, n, n, n, A.data(), B.data(), C.data());
+  } else {
+    auto t0 = std::chrono::steady_clock::now();
+    exact_gemm_cpu(n, n, n, A.data(), n, B.data(), n, C.data(), n, threads);
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  std::vector<Digest> leaves = row_leaf_hashes(C.data(), n, n);
+  json leaf_hex = json::array();
+  for (const Digest& d : leaves) leaf_hex.push_back(hex(d));
+  const double elapsed_ms = seconds * 1e3;
+  return {{"kind", "challenge"},
+          {"v", kMessageVersion},
+          {"request", r.id},
+          {"seed", r.seed},
+          {"n", n},
+          {"dtype", r.dtype},
+          {"deadline_ms", r.deadline_ms},
+          {"answer",
+           {{"device", device.name()},
+            {"elapsed_ms", elapsed_ms},
+            {"tflops", seconds > 0 ? 2.0 * n * n * n / seconds / 1e12 : 0.0},
+            {"within_deadline", elapsed_ms <= static_cast<double>(r.deadline_ms)},
+            {"c_sha256", sha256_ref(matrix_sha256(C.data(), n, n))},
+            {"row_root", sha256_ref(merkle_root(leaves))},
+            {"row_leaves", leaf_hex}}}};
+}
+
+}  // namespace grid

@@ -1,0 +1,56 @@
+// gpu-bench: measure this machine into a capability profile. The sections
+// (gemm, mem, pcie, nccl) are rows of one table; each fills its part of the
+// profile and reports faults.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/canonical_json.h"
+#include "compute/device.h"
+#include "core/tool.h"
+
+namespace grid {
+
+struct BenchOptions {
+  std::string device = "auto";
+  bool quick = false;
+  std::vector<std::string> only;  // section names; empty means all
+  int threads = 0;                // CPU threads; <= 0 means every core
+  bool sign = false;              // a key is required
+  std::string challenge;          // FILE or "-": answer challenges instead
+};
+
+struct BenchContext {
+  Device device;
+  bool quick = false;
+  int threads = 0;
+  std::vector<std::string> faults;  // a section adds one per failed check
+  std::function<void(const std::string&)> progress;
+};
+
+struct BenchSection {
+  const char* name;
+  const char* what;
+  json (*run)(BenchContext& ctx);
+};
+
+// The table of sections, in the order they run.
+const std::vector<BenchSection>& bench_sections();
+
+json bench_gemm(BenchContext& ctx);
+json bench_memory(BenchContext& ctx);
+json bench_pcie(BenchContext& ctx);
+json bench_nccl(BenchContext& ctx);
+
+// Builds the profile body (unsigned, no id) for `opt` on `device`.
+json measure_profile(const BenchOptions& opt, const Device& device,
+                     const std::function<void(const std::string&)>& progress);
+
+// Human table of a profile, for --format table.
+std::string profile_table(const json& profile);
+
+// The whole tool: a profile on stdout, or challenge answers with --challenge.
+int gpu_bench_main(Tool& tool, const BenchOptions& opt);
+
+}  // namespace grid

@@ -1,0 +1,31 @@
+// proof-check: verify results (and proof-of-GPU challenge answers) and
+// write one signed verdict per message (DESIGN.md section 5). The modes are
+// the rows of proof_modes(); this file reads the inputs, runs the modes
+// asked for on each message, and turns their reports into verdicts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "proof/proof_modes.h"
+#include "core/tool.h"
+
+namespace grid {
+
+// The modes named by --mode (comma-separated, or given several times), in
+// table order; Exit::usage naming an unknown one.
+std::vector<const ProofMode*> parse_mode_list(const std::vector<std::string>& names);
+
+// The verdict message (unsigned) for one entry from its mode reports.
+struct ModeRun {
+  const ProofMode* mode;
+  ModeReport report;
+};
+json make_verdict(const CheckEntry& entry, const std::vector<ModeRun>& runs, const std::vector<std::string>& skipped,
+                  const Draw& draw, double seconds);
+
+// The whole tool. Exit::ok when no verdict rejects, Exit::negative (1) when
+// any does.
+int proof_check_main(Tool& tool, const ProofOptions& opt);
+
+}  // namespace grid
