@@ -1,5 +1,8 @@
 // gpu-bench: measure this machine into a (signed) capability profile, or
 // answer a buyer's proof-of-GPU challenge.
+#include <CLI/CLI.hpp>
+
+#include "core/tool.h"
 #include "measure/gpu_bench.h"
 
 int main(int argc, char** argv) {

@@ -1,4 +1,7 @@
 // grid-key: make Ed25519 keys; fill in and check message ids and signatures.
+#include <CLI/CLI.hpp>
+
+#include "core/tool.h"
 #include "core/key_commands.h"
 
 int main(int argc, char** argv) {

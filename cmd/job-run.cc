@@ -1,5 +1,8 @@
 // job-run: run tasks on the local GPU or CPU and emit signed results with a
 // proof trace.
+#include <CLI/CLI.hpp>
+
+#include "core/tool.h"
 #include "jobs/job_run.h"
 
 int main(int argc, char** argv) {

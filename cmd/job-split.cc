@@ -1,4 +1,7 @@
 // job-split: cut jobs (gemm, train with sweeps, infer) into tasks.
+#include <CLI/CLI.hpp>
+
+#include "core/tool.h"
 #include "jobs/job_split.h"
 
 int main(int argc, char** argv) {

@@ -1,4 +1,7 @@
 // lease-bid: orders, provider bids and the buyer's reverse auction.
+#include <CLI/CLI.hpp>
+
+#include "core/tool.h"
 #include "market/lease_award.h"
 #include "market/lease_bid.h"
 

@@ -1,5 +1,8 @@
 // pay-settle: a durable double-entry ledger on SQLite that pays verified
 // work, refunds, slashes and publishes reputation.
+#include <CLI/CLI.hpp>
+
+#include "core/tool.h"
 #include "ledger/ledger_commands.h"
 
 int main(int argc, char** argv) {

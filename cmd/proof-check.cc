@@ -1,5 +1,8 @@
 // proof-check: verify results and proof-of-GPU challenge answers; one
 // signed verdict per message, exit 1 if any is rejected.
+#include <CLI/CLI.hpp>
+
+#include "core/tool.h"
 #include "proof/proof_check.h"
 
 int main(int argc, char** argv) {

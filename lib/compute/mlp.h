@@ -63,6 +63,7 @@
 #include <string>
 #include <vector>
 
+#include "compute/gemm.h"
 #include "core/crypto.h"
 
 namespace grid {
@@ -106,28 +107,8 @@ struct Dataset {
   std::vector<float> targets;   // mse: rows x outputs, row-major
 };
 
-enum class NumericMode { exact, fast };
 enum class MlpLoss { softmax_xent, mse };
 enum class MlpOptimizer { sgd, momentum, adam };  // values are the state's optimizer code
-
-// Where the matrix products run. exact: exact_gemm_cpu on `threads` threads
-// (<= 0: all cores), or exact_gemm_cuda_host when `cuda` (same bits; throws
-// DeviceError without a GPU). fast: OpenBLAS, or cuBLAS FP32 when `cuda`
-// (fast_gemm_cuda_host).
-struct GemmEngine {
-  NumericMode mode = NumericMode::exact;
-  bool cuda = false;
-  int threads = 0;
-
-  // C = A * B, row-major, no transposes (see exact_gemm.h for the layout).
-  void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
-            int ldc) const;
-  // C (m x n) = A^T * B with A stored k x m, and C = A * B^T with B stored
-  // n x k. Exact mode: the NN GEMM of an explicit transposed copy, as the
-  // DEFINITION says. Fast mode: BLAS reads the operand transposed in place.
-  void gemm_tn(int m, int n, int k, const float* A, const float* B, float* C) const;
-  void gemm_nt(int m, int n, int k, const float* A, const float* B, float* C) const;
-};
 
 // Throws Error(Exit::data) when the config cannot be trained, naming the
 // field as the train job spec spells it: .train.model.layers, .train.loss,

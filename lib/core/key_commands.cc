@@ -4,6 +4,7 @@
 
 #include "core/keyfile.h"
 #include "core/message.h"
+#include "core/tool.h"
 
 namespace grid {
 namespace {

@@ -5,9 +5,13 @@
 #include <string>
 #include <vector>
 
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 struct KeyOptions {
   std::string out;                  // gen: key file to write; stdout when empty

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -11,12 +13,14 @@
 
 namespace grid {
 
-Tool::Tool(std::string name, const std::string& description) : name_(std::move(name)), app_(description, name_) {
-  app_.set_version_flag("--version", std::string("gridutils ") + GRID_VERSION);
-  app_.add_flag("-q,--quiet", common_.quiet, "Print nothing for humans on stderr, errors excepted");
+Tool::Tool(std::string name, const std::string& description) : name_(std::move(name)), app_(std::make_unique<CLI::App>(description, name_)) {
+  app_->set_version_flag("--version", std::string("gridutils ") + GRID_VERSION);
+  app_->add_flag("-q,--quiet", common_.quiet, "Print nothing for humans on stderr, errors excepted");
   // Subcommands see the parent's flags wherever they appear on the line.
-  app_.fallthrough();
+  app_->fallthrough();
 }
+
+Tool::~Tool() = default;
 
 void Tool::add_format_flag(CLI::App& where) {
   where.add_option("--format", common_.format, "Output form: json (default when stdout is not a terminal) or table")
@@ -57,24 +61,25 @@ void Tool::each_message(const std::vector<std::string>& inputs,
       if (!reader.next(&message)) break;
       fn(message, reader.position());
     } catch (Error& e) {
-      if (e.code() != Exit::data || !common_.keep_going) {
-        if (e.code() == Exit::data) e.at_line(reader.position().line, reader.position().source);
-        throw;
-      }
-      e.at_line(reader.position().line, reader.position().source);
-      report(e);
-      ++bad_lines_;
+      if (e.code() != Exit::data) throw;
+      skip_bad_line(e.at_line(reader.position().line, reader.position().source));
     }
   }
+}
+
+void Tool::skip_bad_line(const Error& e) {
+  if (!common_.keep_going) throw e;
+  report(e);
+  ++bad_lines_;
 }
 
 int Tool::run(int argc, char** argv, const std::function<int()>& body) {
   // A closed stdout must surface as EPIPE from write(2), not kill us.
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    app_.parse(argc, argv);
+    app_->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app_.exit(e);
+    if (e.get_exit_code() == 0) return app_->exit(e);
     std::cerr << name_ << ": error: " << e.what() << "\nRun with --help for more information." << std::endl;
     return static_cast<int>(Exit::usage);
   }

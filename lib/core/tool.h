@@ -2,14 +2,20 @@
 // with --keep-going, and the one place errors become exit codes.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/canonical_json.h"
 #include "core/error.h"
 #include "core/jsonl.h"
+
+// Only the files that define flags include CLI11 (it is most of a
+// translation unit's compile time); everything else sees the App by name.
+namespace CLI {
+class App;
+}
 
 namespace grid {
 
@@ -23,8 +29,9 @@ struct CommonOptions {
 class Tool {
  public:
   Tool(std::string name, const std::string& description);
+  ~Tool();
 
-  CLI::App& app() { return app_; }
+  CLI::App& app() { return *app_; }
   CommonOptions& common() { return common_; }
   const std::string& name() const { return name_; }
 
@@ -48,6 +55,10 @@ class Tool {
   void each_message(const std::vector<std::string>& inputs,
                     const std::function<void(json& message, const Position& at)>& fn);
 
+  // A bad input line (Error(Exit::data) naming it): thrown on, or with
+  // --keep-going reported and counted, so that run() ends with 65.
+  void skip_bad_line(const Error& e);
+
   // Reports an error the way DESIGN.md section 3 says, on stderr.
   void report(const Error& e) const;
   // A human note on stderr unless --quiet.
@@ -58,7 +69,7 @@ class Tool {
 
  private:
   std::string name_;
-  CLI::App app_;
+  std::unique_ptr<CLI::App> app_;
   CommonOptions common_;
   size_t bad_lines_ = 0;
 };

@@ -6,6 +6,7 @@
 #include "core/fields.h"
 #include "core/keyfile.h"
 #include "core/message.h"
+#include "core/tool.h"
 
 namespace grid {
 

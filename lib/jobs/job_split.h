@@ -5,9 +5,13 @@
 #include <vector>
 
 #include "jobs/job_spec.h"
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 struct SplitCommand {
   std::vector<std::string> inputs;

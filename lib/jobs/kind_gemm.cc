@@ -2,10 +2,8 @@
 // seed (seeded_matrix.h), cut into row blocks of C.
 #include <chrono>
 
-#include "compute/device_cuda.h"
 #include "core/error.h"
-#include "compute/exact_gemm.h"
-#include "compute/fast_gemm.h"
+#include "compute/gemm.h"
 #include "core/fields.h"
 #include "jobs/job_kinds.h"
 #include "jobs/job_run.h"
@@ -65,11 +63,9 @@ json gemm_run(const json& task, RunContext& ctx) {
   std::vector<float> B = seeded_matrix(seed, kStreamB, k, n, ctx.threads);
   std::vector<float> C(static_cast<size_t>(rows) * n);
   auto t0 = std::chrono::steady_clock::now();
-  const bool on_gpu = ctx.device.backend == Backend::cuda;
-  if (ctx.mode == "fast" && on_gpu) fast_gemm_cuda_host(false, false, rows, n, k, A.data(), k, B.data(), n, C.data(), n);
-  else if (ctx.mode == "fast") fast_gemm_cpu(rows, n, k, A.data(), k, B.data(), n, C.data(), n, ctx.threads);
-  else if (on_gpu) exact_gemm_cuda_host(rows, n, k, A.data(), k, B.data(), n, C.data(), n);
-  else exact_gemm_cpu(rows, n, k, A.data(), k, B.data(), n, C.data(), n, ctx.threads);
+  const GemmEngine engine{ctx.mode == "fast" ? NumericMode::fast : NumericMode::exact,
+                          ctx.device.backend == Backend::cuda, ctx.threads};
+  engine.gemm(rows, n, k, A.data(), k, B.data(), n, C.data(), n);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::string bytes;

@@ -12,6 +12,7 @@
 #include "core/message.h"
 #include "core/text_pad.h"
 #include "core/timestamp.h"
+#include "core/tool.h"
 
 namespace grid {
 namespace {

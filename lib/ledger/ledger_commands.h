@@ -6,9 +6,13 @@
 #include <vector>
 
 #include "ledger/ledger_apply.h"
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 struct SettleOptions {
   std::string ledger;  // --ledger FILE, else $GRID_LEDGER: see ledger_path()

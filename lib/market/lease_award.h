@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "market/lease_order.h"
-#include "core/lease_read.h"
+#include "core/signed_reader.h"
 
 namespace grid {
 

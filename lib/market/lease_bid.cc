@@ -13,6 +13,7 @@
 #include "core/message.h"
 #include "core/net.h"
 #include "core/timestamp.h"
+#include "core/tool.h"
 
 namespace grid {
 

@@ -7,9 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 // Messages written to stdout as they come, and kept to be PUT to `url` as
 // one JSON Lines body by finish() when a URL is given.

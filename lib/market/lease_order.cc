@@ -6,6 +6,7 @@
 #include "market/lease_io.h"
 #include "core/message.h"
 #include "core/timestamp.h"
+#include "core/tool.h"
 
 namespace grid {
 

@@ -10,9 +10,13 @@
 
 #include "core/crypto.h"
 #include "market/need_expr.h"
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 // Everything the three subcommands take; each reads its own part.
 struct LeaseOptions {

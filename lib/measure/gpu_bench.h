@@ -8,9 +8,13 @@
 
 #include "core/canonical_json.h"
 #include "compute/device.h"
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 struct BenchOptions {
   std::string device = "auto";

@@ -15,6 +15,7 @@
 #include "proof/proof_input.h"
 #include "proof/proof_table.h"
 #include "core/store.h"
+#include "core/tool.h"
 
 namespace grid {
 namespace {

@@ -8,9 +8,13 @@
 #include <vector>
 
 #include "proof/proof_modes.h"
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 // The modes named by --mode (comma-separated, or given several times), in
 // table order; Exit::usage naming an unknown one.

@@ -5,9 +5,10 @@
 #include "measure/challenge.h"
 #include "core/error.h"
 #include "core/fields.h"
-#include "jobs/job_run.h"
+#include "jobs/result.h"
 #include "jobs/job_spec.h"
 #include "core/message.h"
+#include "core/tool.h"
 
 namespace grid {
 namespace {

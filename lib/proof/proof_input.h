@@ -8,9 +8,13 @@
 #include <vector>
 
 #include "proof/proof_modes.h"
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/error.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 // A result message: envelope, id, task, type, header {task, mode} and,
 // for train, gemm and infer, the kind's part as job-run writes it.

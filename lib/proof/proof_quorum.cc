@@ -5,7 +5,7 @@
 // inconclusive.
 //
 // A provider can copy another's published result and sign it as its own.
-// Against that, results carry a seal (job_run.h, result_seal) binding the
+// Against that, results carry a seal (jobs/result.h, result_seal) binding the
 // output to the signer's key, and providers publish the seal before any
 // result is revealed. With --seals (the seals committed before the reveal),
 // a result counts only when its seal is there: a copier saw the output only
@@ -15,7 +15,7 @@
 #include <map>
 #include <set>
 
-#include "jobs/job_run.h"
+#include "jobs/result.h"
 #include "proof/proof_modes.h"
 
 namespace grid {

@@ -1,7 +1,7 @@
 // The sig mode: a result's id and signature, its header against its task,
 // and with --leases, that the lease's provider signed it for the lease's
 // task.
-#include "jobs/job_run.h"
+#include "jobs/result.h"
 #include "proof/proof_modes.h"
 
 namespace grid {

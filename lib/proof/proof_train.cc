@@ -13,7 +13,7 @@
 #include "jobs/dataset_load.h"
 #include "core/error.h"
 #include "core/merkle.h"
-#include "jobs/job_run.h"
+#include "jobs/result.h"
 #include "core/store.h"
 #include "compute/train_config.h"
 

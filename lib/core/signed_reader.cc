@@ -1,4 +1,4 @@
-#include "core/lease_read.h"
+#include "core/signed_reader.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,6 +18,7 @@
 #include "core/message.h"
 #include "core/net.h"
 #include "core/parallel_for.h"
+#include "core/tool.h"
 
 namespace grid {
 
@@ -41,9 +42,8 @@ struct Entry {
 // in input order.
 class Batches {
  public:
-  Batches(Tool& tool, int threads,
-          const std::function<void(json&, SignatureCheck&, const Position&)>& fn, size_t* bad)
-      : tool_(tool), threads_(threads), fn_(fn), bad_(bad) {}
+  Batches(Tool& tool, int threads, const std::function<void(json&, SignatureCheck&, const Position&)>& fn)
+      : tool_(tool), threads_(threads), fn_(fn) {}
   // A run that ends early (an error thrown to the caller) still joins the checker.
   ~Batches() {
     if (checker_.joinable()) checker_.join();
@@ -62,7 +62,7 @@ class Batches {
   void add_bad(const Error& error, const std::string& source, size_t line) {
     flush();
     Error e = error;
-    fail(e.at_line(line, source));
+    tool_.skip_bad_line(e.at_line(line, source));
   }
 
   // Hands every line read so far to the caller.
@@ -117,21 +117,14 @@ class Batches {
         fn_(e.message, e.check, e.at);
       } catch (Error& err) {
         if (err.code() != Exit::data) throw;
-        fail(err.at_line(e.at.line, e.at.source));
+        tool_.skip_bad_line(err.at_line(e.at.line, e.at.source));
       }
     }
-  }
-
-  void fail(Error& e) {
-    if (!tool_.common().keep_going) throw e;
-    tool_.report(e);
-    ++*bad_;
   }
 
   Tool& tool_;
   int threads_;
   const std::function<void(json&, SignatureCheck&, const Position&)>& fn_;
-  size_t* bad_;
   std::vector<Entry> reading_, checking_;
   std::thread checker_;
   std::exception_ptr checker_error_;
@@ -162,9 +155,8 @@ SignatureCheck check_message(const json& m) {
 }
 
 void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, int threads,
-                          const std::function<void(json&, SignatureCheck&, const Position&)>& fn,
-                          size_t* bad_lines) {
-  Batches batches(tool, threads, fn, bad_lines);
+                          const std::function<void(json&, SignatureCheck&, const Position&)>& fn) {
+  Batches batches(tool, threads, fn);
   const std::vector<std::string> paths = inputs.empty() ? std::vector<std::string>{"-"} : inputs;
   for (const std::string& path : paths) {
     std::string source;

@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "core/parallel_for.h"
-#include "core/tool.h"
+#include "core/canonical_json.h"
+#include "core/jsonl.h"
 
 namespace grid {
+
+class Tool;
 
 // The outcome of checking one message's id and signature.
 struct SignatureCheck {
@@ -26,9 +28,9 @@ SignatureCheck check_message(const json& m);
 // (fetched through lib/net), but parsing and checking on `threads`
 // threads (<= 0: one per core). A bad line (malformed JSON, not an
 // object, too long) or an Error(Exit::data) from `fn` ends the run naming
-// the line, or with --keep-going is reported and counted in *bad_lines.
+// the line, or with --keep-going is reported and counted as
+// Tool::each_message counts it (Tool::skip_bad_line).
 void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, int threads,
-                          const std::function<void(json& message, SignatureCheck& check, const Position& at)>& fn,
-                          size_t* bad_lines);
+                          const std::function<void(json& message, SignatureCheck& check, const Position& at)>& fn);
 
 }  // namespace grid
