@@ -48,7 +48,7 @@ class Tool {
   void each_message(const std::vector<std::string>& inputs,
                     const std::function<void(json& message, const Position& at)>& fn);
 
-  // Reports an error the way DESIGN.md section 3 says, on stderr.
+  // Reports an error the way doc/design.md, "Exit codes", says, on stderr.
   void report(const Error& e) const;
   // A human note on stderr unless --quiet.
   void note(const std::string& text) const;
