@@ -1,4 +1,4 @@
-# gridutils build. See README.md; the contract is ../shared/DESIGN.md.
+# gridutils build. See README.md; the design is doc/design.md.
 #   make                 all binaries into build/bin/
 #   make test            install deps, build, unit tests (plain and SAN=1), BATS
 #   make CUDA=0|1|auto   CUDA backend: never, required, when nvcc is found

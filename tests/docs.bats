@@ -3,7 +3,7 @@
 # every flag that its --help, or any subcommand's --help, prints must be in
 # the OPTIONS section of man/TOOL.1.scd and in each of its three completion
 # files; every subcommand must be named there too; the man page must have
-# the sections of STYLE.md and render with scdoc.
+# the sections doc/design.md ("Layout") lists and render with scdoc.
 
 bats_require_minimum_version 1.5.0
 load test_helper

@@ -17,7 +17,7 @@ setup() {
   INFER='{"kind":"job","v":1,"type":"infer","infer":{"model":{"sha256":"sha256:'$(printf '%064d' 0)'","layers":[8,32,3]},"data":{"synthetic":{"kind":"blobs","rows":300,"features":8,"classes":3,"seed":5}},"batch":64}}'
 }
 
-# job_id JSON: the job's id as DESIGN.md section 2 defines it.
+# job_id JSON: the job's id as doc/design.md, "Messages", defines it.
 job_id() {
   grid-key id <<<"$1" | jq -r .id
 }

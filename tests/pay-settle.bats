@@ -2,7 +2,7 @@
 # pay-settle: the ledger driven through the real binary. Tasks come from
 # job-split, results from job-run and verdicts from proof-check where the
 # tests need real ones; orders, bids and leases are built here as
-# notes/market-messages.md describes them and signed with grid-key sign
+# doc/protocol.md describes them and signed with grid-key sign
 # (lease-bid is not part of this suite), and so are the many verdicts of
 # the volume tests, in the form proof-check writes.
 

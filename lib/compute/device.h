@@ -1,5 +1,5 @@
 // Which backend runs the numbers: --device auto|cpu|cuda|cuda:N
-// (DESIGN.md section 4).
+// (doc/design.md, "Devices and numeric modes").
 #pragma once
 
 #include <string>

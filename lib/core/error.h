@@ -1,5 +1,5 @@
-// Errors as values of one type, turned into DESIGN.md section 3 exit codes
-// at a single place: grid::Tool::run.
+// Errors as values of one type, turned into exit codes (doc/design.md,
+// "Exit codes") at a single place: grid::Tool::run.
 #pragma once
 
 #include <cstddef>

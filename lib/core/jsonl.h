@@ -1,4 +1,4 @@
-// JSON Lines in and out (DESIGN.md section 2): line-numbered, capped at
+// JSON Lines in and out (doc/design.md, "Messages"): line-numbered, capped at
 // 64 MiB a line, and flushed line by line so pipelines flow.
 #pragma once
 
@@ -19,7 +19,7 @@ struct Position {
   std::string text;    // the line as read, for passing it on untouched
 };
 
-// Opens an input for reading (DESIGN.md section 6): "-" is stdin (fd 0,
+// Opens an input for reading (doc/design.md, "Storage and network"): "-" is stdin (fd 0,
 // not to be closed); an http(s):// or file:// URL is fetched through
 // lib/net (retries, Exit::temp_fail when they run out, Exit::no_input when
 // it does not exist) into an anonymous in-memory file; anything else is a

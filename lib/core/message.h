@@ -1,4 +1,4 @@
-// The common envelope of every message (DESIGN.md section 2): kind, v, id
+// The common envelope of every message (doc/design.md, "Messages"): kind, v, id
 // and an optional Ed25519 sig; unknown fields are kept as they are.
 #pragma once
 

@@ -1,8 +1,8 @@
-// Inputs and outputs named by URL (DESIGN.md section 6), through libcurl:
+// Inputs and outputs named by URL (doc/design.md, "Storage and network"), through libcurl:
 // timeouts, retries with backoff, resumable downloads, SHA-256 checked
 // before anything is used or kept. Nothing here writes to stdout.
 //
-// How outcomes map to exit codes (DESIGN.md section 3):
+// How outcomes map to exit codes (doc/design.md, "Exit codes"):
 //   HTTP 2xx (file://: read)                    success
 //   transient: connection refused or reset,     retried with backoff; when the
 //     timeout, transfer cut short, DNS failure,   retries run out: Exit::temp_fail

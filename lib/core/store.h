@@ -1,4 +1,4 @@
-// The content-addressed artifact store of DESIGN.md section 6: objects
+// The content-addressed artifact store (doc/design.md, "Storage and network"): objects
 // keyed by their SHA-256, and named references ("the result of task X")
 // that point at objects.
 //

@@ -59,7 +59,7 @@ class Tool {
   // --keep-going reported and counted, so that run() ends with 65.
   void skip_bad_line(const Error& e);
 
-  // Reports an error the way DESIGN.md section 3 says, on stderr.
+  // Reports an error the way doc/design.md, "Exit codes", says, on stderr.
   void report(const Error& e) const;
   // A human note on stderr unless --quiet.
   void note(const std::string& text) const;

@@ -1,5 +1,5 @@
 // job-run: run tasks (or leases wrapping tasks) and emit signed results
-// with a proof trace (DESIGN.md sections 4-6).
+// with a proof trace (doc/design.md, "Devices and numeric modes", "Proof of work").
 #pragma once
 
 #include <functional>

@@ -1,4 +1,4 @@
-// Job specs and the tasks cut from them (DESIGN.md sections 2 and 4). The
+// Job specs and the tasks cut from them (doc/protocol.md, "job" and "task"). The
 // job kinds (gemm, train, infer) are rows of one registry table: a new kind
 // plugs in with its own validate / split / run and touches no other.
 #pragma once

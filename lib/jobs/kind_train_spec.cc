@@ -17,7 +17,7 @@ constexpr int64_t kMaxSteps = int64_t{1} << 40;
 
 // A train result carries every step's leaf inline, and a checkpoint and a
 // loss per checkpoint, on one line that a reader takes only up to
-// kMaxLineBytes (DESIGN.md section 2). Bytes of a result line, at most:
+// kMaxLineBytes (doc/design.md, "Messages"). Bytes of a result line, at most:
 // a leaf is "<64 hex>", (67); a checkpoint {"sha256":"sha256:<64 hex>",
 // "step":<13 digits>}, (106) with its loss {"loss":<float>,"step":<13
 // digits>}, (46) fit in 160; kResultRest is room for all the rest.
@@ -79,7 +79,7 @@ void validate_config(const json& spec, const std::string& path) {
   const int64_t every = get_int(spec, "checkpoint_every", path, 1, steps);
   if (result_bytes(steps, every) > static_cast<int64_t>(kMaxLineBytes))
     throw data_error("the result of " + std::to_string(steps) + " steps with checkpoint_every " + std::to_string(every) +
-                         " would pass the " + std::to_string(kMaxLineBytes >> 20) + " MiB line cap (DESIGN.md section 2): at most " +
+                         " would pass the " + std::to_string(kMaxLineBytes >> 20) + " MiB line cap (doc/design.md, Messages): at most " +
                          std::to_string(max_steps(every)) + " steps",
                      path + ".steps");
   validate_data(get_object(spec, "data", path), path + ".data");

@@ -1,4 +1,4 @@
-// job-run --publish (DESIGN.md section 6): a result and the store objects
+// job-run --publish (doc/design.md, "Storage and network"): a result and the store objects
 // it names, PUT where a verifier who is not on the provider's machine can
 // fetch them: proof-check --store-url reads the same layout.
 //

@@ -133,7 +133,7 @@ int settle_apply(Tool& tool, const SettleOptions& opt) {
   };
   if (tool.common().keep_going) applier.on_refused = [&](const Error& e) { tool.report(e); };
   tool.each_message(opt.inputs, [&](json& m, const Position& at) {
-    // What settlement does not consume travels on, as DESIGN.md section 1
+    // What settlement does not consume travels on, as doc/design.md, "The flow",
     // asks of every tool (a pipeline's results, profiles, bids).
     if (opt.pass && m.is_object() && m.contains("kind") && m["kind"].is_string()) {
       const std::string& kind = m["kind"].get_ref<const std::string&>();

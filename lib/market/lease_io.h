@@ -1,5 +1,5 @@
 // Where lease-bid's messages go: stdout, and optionally a --publish URL
-// (DESIGN.md section 6). (They come in through Tool::each_message, which
+// (doc/design.md, "Storage and network"). (They come in through Tool::each_message, which
 // reads files, stdin and URLs.)
 #pragma once
 

@@ -1,4 +1,4 @@
-// Orders (notes/market-messages.md): a buyer's signed offer to pay at most
+// Orders (doc/protocol.md, "order"): a buyer's signed offer to pay at most
 // max_price_micros for one task, on conditions. Made by `lease-bid order`,
 // read by `lease-bid bid` and `lease-bid award`.
 #pragma once

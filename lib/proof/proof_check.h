@@ -1,5 +1,5 @@
 // proof-check: verify results (and proof-of-GPU challenge answers) and
-// write one signed verdict per message (DESIGN.md section 5). The modes are
+// write one signed verdict per message (doc/design.md, "Proof of work"). The modes are
 // the rows of proof_modes(); this file reads the inputs, runs the modes
 // asked for on each message, and turns their reports into verdicts.
 #pragma once

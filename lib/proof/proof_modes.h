@@ -1,4 +1,4 @@
-// proof-check's modes (DESIGN.md section 5) as rows of one table: each row
+// proof-check's modes (doc/design.md, "Proof of work") as rows of one table: each row
 // names the check it runs on each kind of message it applies to. A check
 // gets the message under test and everything the flags supplied, and says
 // pass, fail (with the reason in words) or inconclusive, what it checked,
