@@ -115,12 +115,13 @@ BINS      := $(TOOLS:%=$(B)/bin/%)
 BENCHES   := $(BENCH_SRC:bench/%.cc=$(B)/bench/%)
 UNIT      := $(B)/test/unit_tests
 LIBGRID   := $(O)/libgrid.a
+COMPLETIONS := $(foreach t,$(TOOLS),$(B)/completions/$(t).bash $(B)/completions/$(t).zsh $(B)/completions/$(t).fish)
 
 .PHONY: all test unit gpu-test bench demo install uninstall clean man
 # Keep objects: they are intermediates of pattern chains, which make would
 # otherwise delete and then rebuild every time.
 .SECONDARY:
-all: $(BINS) $(CUDA_SO)
+all: $(BINS) $(CUDA_SO) $(COMPLETIONS)
 
 $(O)/%.o: %.cc
 	@mkdir -p $(@D)
@@ -155,6 +156,18 @@ $(UNIT): $(TEST_OBJ) $(LIBGRID) $(MODE_STAMP) | $(CUDA_SO)
 $(B)/bench/%: $(O)/bench/%.o $(LIBGRID) $(MODE_STAMP) | $(CUDA_SO)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) -o $@ $(LDLIBS)
+
+# Each tool writes its own completion scripts from its flag definitions
+# (the hidden --completion SHELL).
+$(B)/completions/%.bash: $(B)/bin/%
+	@mkdir -p $(@D)
+	$< --completion bash >$@.tmp && mv $@.tmp $@
+$(B)/completions/%.zsh: $(B)/bin/%
+	@mkdir -p $(@D)
+	$< --completion zsh >$@.tmp && mv $@.tmp $@
+$(B)/completions/%.fish: $(B)/bin/%
+	@mkdir -p $(@D)
+	$< --completion fish >$@.tmp && mv $@.tmp $@
 
 unit: $(UNIT)
 
@@ -205,9 +218,9 @@ install: all man
 	  install -m 755 $(CUDA_SO) $(DESTDIR)$(PREFIX)/lib/gridutils/)
 	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 	for t in $(TOOLS); do \
-	  install -m 644 completions/$$t.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t && \
-	  install -m 644 completions/$$t.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t && \
-	  install -m 644 completions/$$t.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish || exit 1; \
+	  install -m 644 $(B)/completions/$$t.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t && \
+	  install -m 644 $(B)/completions/$$t.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t && \
+	  install -m 644 $(B)/completions/$$t.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish || exit 1; \
 	done
 
 uninstall:

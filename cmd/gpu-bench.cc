@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   grid::Tool tool("gpu-bench", "Measure this machine's GEMM, memory, PCIe and NCCL performance into a profile");
   grid::BenchOptions opt;
   CLI::App& app = tool.app();
-  app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto)");
+  app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto)")->type_name("DEVICE");
   app.add_flag("--quick", opt.quick, "Small sizes and few repetitions: seconds, not minutes");
   app.add_option("--only", opt.only, "Run only these sections: gemm, mem, pcie, nccl")
       ->delimiter(',')
@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--sign", opt.sign, "Insist on signing the output (a key is required)");
   app.add_option("--challenge", opt.challenge, "Answer the challenge messages in FILE (- for stdin)")
+      ->type_name("FILE")
       ->check([](const std::string& s) { return s.empty() ? std::string("needs a FILE or -") : std::string(); });
   tool.add_key_flag(app);
   tool.add_format_flag(app);

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   CLI::App* gen = app.add_subcommand("gen", "Make a new key; print it, or write it to --out with mode 0600");
-  gen->add_option("--out", opt.out, "Key file to write (mode 0600, atomically)");
+  gen->add_option("--out", opt.out, "Key file to write (mode 0600, atomically)")->type_name("FILE");
   gen->add_flag("--force", opt.force, "Replace an existing key file");
 
   CLI::App* pub = app.add_subcommand("pub", "Print the public key, ed25519:<hex>");
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   tool.add_format_flag(*verify);
   for (CLI::App* sub : {sign, id, verify}) {
-    sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)");
+    sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)")->type_name("FILE");
     tool.add_keep_going_flag(*sub);
   }
 

@@ -9,15 +9,19 @@ int main(int argc, char** argv) {
   grid::Tool tool("job-run", "Run tasks (or leases wrapping tasks) and emit signed results with proof traces");
   grid::RunOptions opt;
   CLI::App& app = tool.app();
-  app.add_option("files", opt.inputs, "Task or lease files or URLs of JSON Lines (default: stdin)");
+  app.add_option("files", opt.inputs, "Task or lease files or URLs of JSON Lines (default: stdin)")
+      ->type_name("FILE");
   app.add_option("--task-index", opt.task_index,
-                 "Run only task N (0-based) of the input; 'env' reads SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX");
+                 "Run only task N (0-based) of the input; 'env' reads SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
+      ->type_name("N|env");
   app.add_option("--mode", opt.mode, "exact (bit-reproducible) or fast (checked by tolerance); default: the task's")
       ->check(CLI::IsMember({"exact", "fast"}));
-  app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto)");
-  app.add_option("--store", opt.store, "Content store folder (default $XDG_DATA_HOME/gridutils/store)");
+  app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto)")->type_name("DEVICE");
+  app.add_option("--store", opt.store, "Content store folder (default $XDG_DATA_HOME/gridutils/store)")
+      ->type_name("DIR");
   app.add_option("--publish", opt.publish,
-                 "PUT each result and the store objects it names to this URL (WebDAV, S3 pre-signed, file://)");
+                 "PUT each result and the store objects it names to this URL (WebDAV, S3 pre-signed, file://)")
+      ->type_name("URL");
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--force", opt.force, "Recompute even when the store holds the task's result");
   app.add_flag("--resume", opt.resume, "Continue an interrupted training run from its last checkpoint");

@@ -8,8 +8,9 @@ int main(int argc, char** argv) {
   grid::Tool tool("job-split", "Cut jobs into tasks, optionally weighted by providers' measured speed");
   grid::SplitCommand cmd;
   CLI::App& app = tool.app();
-  app.add_option("files", cmd.inputs, "Job files or URLs of JSON Lines (default: stdin)");
-  app.add_option("--weights", cmd.weights, "Signed gpu-bench profiles: shard in proportion to their exact GEMM rate");
+  app.add_option("files", cmd.inputs, "Job files or URLs of JSON Lines (default: stdin)")->type_name("FILE");
+  app.add_option("--weights", cmd.weights, "Signed gpu-bench profiles: shard in proportion to their exact GEMM rate")
+      ->type_name("FILE");
   auto* rows = app.add_option("--shard-rows", cmd.shard_rows, "Rows per task for infer and gemm jobs")
                    ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   auto* tasks = app.add_option("--tasks", cmd.tasks, "Number of tasks for infer and gemm jobs")

@@ -20,28 +20,36 @@ int main(int argc, char** argv) {
   order->add_option("--bid-deposit", opt.bid_deposit, "Micro-units a bidder must stake (refunded to losers)");
 
   CLI::App* bid = app.add_subcommand("bid", "Bid on orders as a provider (from cron)");
-  bid->add_option("--profile", opt.profile, "The provider's own signed gpu-bench profile (file or URL)")->required();
-  auto* policy = bid->add_option("--policy", opt.policy, "Price policy JSON file (see examples/pricing/policy.json)");
-  auto* script = bid->add_option("--price-script", opt.price_script, "Command that reads an order's resources as JSON and prints a price");
+  bid->add_option("--profile", opt.profile, "The provider's own signed gpu-bench profile (file or URL)")
+      ->type_name("FILE")
+      ->required();
+  auto* policy = bid->add_option("--policy", opt.policy, "Price policy JSON file (see examples/pricing/policy.json)")
+                     ->type_name("FILE");
+  auto* script = bid->add_option("--price-script", opt.price_script, "Command that reads an order's resources as JSON and prints a price")
+                     ->type_name("FILE");
   policy->excludes(script);
   bid->add_option("--script-timeout", opt.script_timeout, "Kill a price script after this long (default 10s)");
   bid->add_option("--script-jobs", opt.script_jobs, "Price scripts run at once (default 8)");
   bid->add_option("--max-leases", opt.max_leases, "Leases this machine holds at once; 0: no limit");
-  bid->add_option("--leases", opt.leases, "Leases already awarded (counted against --max-leases while open)");
+  bid->add_option("--leases", opt.leases, "Leases already awarded (counted against --max-leases while open)")
+      ->type_name("FILE");
   bid->add_option("--expires", opt.expires, "How long bids stay valid: a duration or RFC 3339 time (default 1h)");
   bid->add_flag("--explain", opt.explain, "Say on stderr why each skipped order got no bid");
 
   CLI::App* award = app.add_subcommand("award", "Award each order to its best valid bid; exit 1 if any is unfilled");
   award->add_option("--rule", opt.rule, "first-price (default) or second-price (Vickrey)")
       ->check(CLI::IsMember({"first-price", "second-price"}));
-  award->add_option("--profiles", opt.profiles, "More gpu-bench profiles (files or URLs)")->allow_extra_args(false);
+  award->add_option("--profiles", opt.profiles, "More gpu-bench profiles (files or URLs)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
   award->add_option("--reputation-by", opt.reputation_by, "Trust reputation signed by this key (default: the --key's)")
       ->allow_extra_args(false);
 
   for (CLI::App* sub : {order, bid, award}) {
-    sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)");
+    sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)")->type_name("FILE");
     sub->add_option("--now", opt.now, "The time to act at: RFC 3339 or epoch seconds (default: the clock)");
-    sub->add_option("--publish", opt.publish, "Also PUT the output to this URL (WebDAV, S3 pre-signed, file://)");
+    sub->add_option("--publish", opt.publish, "Also PUT the output to this URL (WebDAV, S3 pre-signed, file://)")
+        ->type_name("URL");
     sub->add_flag("--pass", opt.pass, "Pass messages of kinds this subcommand does not take through untouched");
     tool.add_key_flag(*sub);
     tool.add_keep_going_flag(*sub);

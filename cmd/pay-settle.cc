@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   CLI::App* check = app.add_subcommand("check", "Check the ledger's consistency; exit 1 on any violation");
 
   for (CLI::App* sub : {init, deposit, stake, apply, balance, statement, reputation, check})
-    sub->add_option("--ledger", opt.ledger, "Ledger file (default $GRID_LEDGER)");
+    sub->add_option("--ledger", opt.ledger, "Ledger file (default $GRID_LEDGER)")->type_name("FILE");
   for (CLI::App* sub : {init, deposit, stake, reputation}) tool.add_key_flag(*sub);
   for (CLI::App* sub : {deposit, stake, apply, reputation})
     sub->add_option("--now", opt.now, "The time to use instead of the clock (RFC 3339 or epoch seconds)");
@@ -32,9 +32,11 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::Range(int64_t{1}, (int64_t{1} << 53) - 1));
 
-  apply->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)");
+  apply->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)")->type_name("FILE");
   apply->add_flag("--pass", opt.pass, "Pass messages that are not leases, verdicts or transfers through untouched");
-  apply->add_option("--trust", opt.trust, "File of trusted verifier keys, one ed25519:<hex> a line")->required();
+  apply->add_option("--trust", opt.trust, "File of trusted verifier keys, one ed25519:<hex> a line")
+      ->type_name("FILE")
+      ->required();
   apply->add_option("--batch", opt.batch, "Messages per transaction")->check(CLI::Range(size_t{1}, size_t{1} << 20));
   apply->add_option("--busy-timeout", opt.busy_timeout_ms, "Milliseconds to wait for another run's lock; then exit 75")
       ->check(CLI::Range(0, 3600 * 1000));

@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # The docs keep up with the code. For every tool built from cmd/*.cc:
 # every flag that its --help, or any subcommand's --help, prints must be in
-# the OPTIONS section of man/TOOL.1.scd and in each of its three completion
-# files; every subcommand must be named there too; the man page must have
-# the sections doc/design.md ("Layout") lists and render with scdoc.
+# the OPTIONS section of man/TOOL.1.scd and in each of the three completion
+# scripts that `make` writes from the tool's definition (tests/completion.bats
+# drives the shells with them); every subcommand must be named there too;
+# the man page must have the sections doc/design.md ("Layout") lists and render with scdoc.
+# tools and walk are in test_helper.bash.
 
 bats_require_minimum_version 1.5.0
 load test_helper
@@ -12,38 +14,6 @@ SECTIONS=(NAME SYNOPSIS DESCRIPTION OPTIONS INPUT OUTPUT "EXIT STATUS" ENVIRONME
 
 setup() {
   common_setup
-}
-
-tools() {
-  local f
-  for f in "$ROOT"/cmd/*.cc; do
-    [ -e "$f" ] && basename "$f" .cc
-  done
-}
-
-# help_section HEADING: the first words of the lines under "HEADING:" in
-# CLI11 help text on stdin.
-help_section() {
-  awk -v want="$1:" '
-    /^[^ ]/ { inside = ($1 == want); next }
-    inside && /^  [^ ]/ { print $1 }'
-}
-
-# walk TOOL [SUB...]: one line "COMMAND<TAB>KIND<TAB>NAME" for each flag
-# (KIND flag), environment variable (env) and subcommand (sub) of the
-# command and, recursively, of its subcommands. Fails when a --help fails.
-walk() {
-  local help sub
-  help=$("$@" --help) || {
-    echo "walk: '$* --help' failed" >&2
-    return 1
-  }
-  help_section Options <<<"$help" | tr ',' '\n' | grep '^-' | sed "s/^/$*\tflag\t/"
-  grep -o '(Env:[A-Za-z_][A-Za-z0-9_]*)' <<<"$help" | sed 's/^(Env://; s/)$//' | sed "s/^/$*\tenv\t/"
-  for sub in $(help_section Subcommands <<<"$help"); do
-    printf '%s\t%s\t%s\n' "$*" sub "$sub"
-    walk "$@" "$sub" || return 1
-  done
 }
 
 # has_word FILE WORD: WORD occurs in FILE, not as part of a longer name.
@@ -151,12 +121,8 @@ report_missing() {
   local tool shell file cmd kind name
   for tool in $(tools); do
     for shell in bash zsh fish; do
-      case $shell in
-        bash) file=$ROOT/completions/$tool.bash ;;
-        zsh) file=$ROOT/completions/$tool.zsh ;;
-        fish) file=$ROOT/completions/$tool.fish ;;
-      esac
-      [ -f "$file" ] || { missing+=("$tool: no $shell completion ${file#"$ROOT"/}"); continue; }
+      file=$ROOT/build/completions/$tool.$shell
+      [ -f "$file" ] || { missing+=("$tool: no $shell completion ${file#"$ROOT"/} (run make)"); continue; }
       while IFS=$'\t' read -r cmd kind name; do
         case $kind/$shell in
           flag/fish) has_fish_flag "$file" "$name" ;;
@@ -171,13 +137,13 @@ report_missing() {
   report_missing
 }
 
-@test "completion files load without syntax errors" {
+@test "completion scripts load without syntax errors" {
   missing=()
   local tool out bash_file zsh_file fish_file
   for tool in $(tools); do
-    bash_file=$ROOT/completions/$tool.bash
-    zsh_file=$ROOT/completions/$tool.zsh
-    fish_file=$ROOT/completions/$tool.fish
+    bash_file=$ROOT/build/completions/$tool.bash
+    zsh_file=$ROOT/build/completions/$tool.zsh
+    fish_file=$ROOT/build/completions/$tool.fish
     if [ ! -f "$bash_file" ]; then
       missing+=("$tool: no bash completion")
     elif ! out=$(bash -n "$bash_file" 2>&1); then

@@ -52,15 +52,75 @@ assert_jq_all() {
   [ "$got" = "$2" ] || fail "jq -s '$1' gave '$got', want '$2'"
 }
 
+# tools: the name of every tool built from cmd/*.cc.
+tools() {
+  local f
+  for f in "$ROOT"/cmd/*.cc; do
+    [ -e "$f" ] && basename "$f" .cc
+  done
+}
+
+# help_section HEADING: the first words of the lines under "HEADING:" in
+# CLI11 help text on stdin.
+help_section() {
+  awk -v want="$1:" '
+    /^[^ ]/ { inside = ($1 == want); next }
+    inside && /^  [^ ]/ { print $1 }'
+}
+
+# walk TOOL [SUB...]: one line "COMMAND<TAB>KIND<TAB>NAME" for each flag
+# (KIND flag), environment variable (env) and subcommand (sub) of the
+# command and, recursively, of its subcommands. Fails when a --help fails.
+walk() {
+  local help sub
+  help=$("$@" --help) || {
+    echo "walk: '$* --help' failed" >&2
+    return 1
+  }
+  help_section Options <<<"$help" | tr ',' '\n' | grep '^-' | sed "s/^/$*\tflag\t/"
+  grep -o '(Env:[A-Za-z_][A-Za-z0-9_]*)' <<<"$help" | sed 's/^(Env://; s/)$//' | sed "s/^/$*\tenv\t/"
+  for sub in $(help_section Subcommands <<<"$help"); do
+    printf '%s\t%s\t%s\n' "$*" sub "$sub"
+    walk "$@" "$sub" || return 1
+  done
+}
+
+# completion_file TOOL SHELL: the completion script `make` wrote for TOOL.
+completion_file() {
+  local file=$ROOT/build/completions/$1.$2
+  [ -f "$file" ] || fail "no $file: run make"
+  echo "$file"
+}
+
 # bash_complete TOOL WORD...: what TOOL's bash completion offers for the
-# command line WORD... (the last word is the one being completed).
+# command line WORD... (the last word is the one being completed), one a
+# line, through the function the script registers with `complete -F`.
 bash_complete() {
-  local tool=$1
+  local tool=$1 fn
   shift
-  source "$ROOT/completions/$tool.bash"
+  source "$(completion_file "$tool" bash)" || return 1
+  fn=$(complete -p "$tool" | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+  [ -n "$fn" ] || fail "the bash completion of $tool registers no function"
   COMP_WORDS=("$@")
   COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+  COMP_LINE="$*"
+  COMP_POINT=${#COMP_LINE}
   COMPREPLY=()
-  "_${tool//-/_}"
+  "$fn" "$tool" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
   printf '%s\n' "${COMPREPLY[@]}"
+}
+
+# fish_complete TOOL LINE: what TOOL's fish completion offers for the
+# command line LINE, one candidate a line (descriptions cut off).
+fish_complete() {
+  fish --no-config -c 'source $argv[1]; and complete -C $argv[2]' "$(completion_file "$1" fish)" "$2" | cut -f1
+}
+
+# zsh_complete TOOL LINE: what TOOL's zsh completion offers for the command
+# line LINE, one word a line, sorted; the completion system loaded with
+# compinit finds the script as _TOOL on fpath (tests/zsh_complete.zsh).
+zsh_complete() {
+  local dir=$BATS_TEST_TMPDIR/zsh-fpath
+  mkdir -p "$dir" && cp "$(completion_file "$1" zsh)" "$dir/_$1" || return 1
+  zsh -f "$ROOT/tests/zsh_complete.zsh" "$dir" "$2"
 }

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <new>
 
+#include "core/completion.h"
 #include "core/device_error.h"
 
 namespace grid {
@@ -18,6 +19,19 @@ Tool::Tool(std::string name, const std::string& description) : name_(std::move(n
   app_->add_flag("-q,--quiet", common_.quiet, "Print nothing for humans on stderr, errors excepted");
   // Subcommands see the parent's flags wherever they appear on the line.
   app_->fallthrough();
+  // Hidden; `make` writes the completion scripts with it. Like --version it
+  // acts while parsing, before required flags and subcommands are checked.
+  app_->add_option_function<std::string>(
+          "--completion",
+          [this](const std::string& shell) {
+            const std::string script = completion_script(*app_, shell);
+            // Not an IsMember check: CLI11 leaves a hidden option's name out of its errors.
+            if (script.empty()) throw CLI::ValidationError("--completion", shell + " is not bash, zsh or fish");
+            std::cout << script << std::flush;
+            throw CLI::Success();
+          },
+          "Print a bash, zsh or fish completion script")
+      ->group("");
 }
 
 Tool::~Tool() = default;
@@ -28,7 +42,8 @@ void Tool::add_format_flag(CLI::App& where) {
 }
 
 void Tool::add_key_flag(CLI::App& where) {
-  where.add_option("--key", common_.key, "Ed25519 key file made by grid-key gen (default $GRID_KEY)");
+  where.add_option("--key", common_.key, "Ed25519 key file made by grid-key gen (default $GRID_KEY)")
+      ->type_name("FILE");
 }
 
 std::string Tool::key_path() const {

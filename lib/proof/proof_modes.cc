@@ -33,6 +33,12 @@ const std::vector<ProofMode>& proof_modes() {
   return table;
 }
 
+std::vector<std::string> proof_mode_names() {
+  std::vector<std::string> names;
+  for (const ProofMode& m : proof_modes()) names.push_back(m.name);
+  return names;
+}
+
 const ProofMode* find_proof_mode(const std::string& name) {
   for (const ProofMode& m : proof_modes())
     if (name == m.name) return &m;

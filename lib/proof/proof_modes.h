@@ -114,6 +114,8 @@ struct ProofMode {
 const std::vector<ProofMode>& proof_modes();
 // nullptr for an unknown name.
 const ProofMode* find_proof_mode(const std::string& name);
+// The modes' names, in the table's order: --mode's choices.
+std::vector<std::string> proof_mode_names();
 ModeFn mode_check_for(const ProofMode& mode, const std::string& type);
 
 // The checks behind the rows.
