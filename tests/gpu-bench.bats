@@ -327,7 +327,8 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
   stderr_has "the NVIDIA driver reports 1 GPU(s), but none is usable: cudaGetDeviceCount: "
   # Another build's backend is refused, not called.
   run -69 --separate-stderr env GRID_CUDA_BACKEND=libsqlite3.so.0 gpu-bench --device cuda --quick --only gemm
-  stderr_has "the CUDA backend libsqlite3.so.0 is not of this build of gridutils"
+  stderr_has "the CUDA backend libsqlite3.so.0 is not of this build of gridutils: "
+  stderr_has "undefined symbol: grid_cuda_backend"
 }
 
 @test "a --device that is not auto, cpu, cuda or cuda:N is a usage error (64)" {

@@ -17,7 +17,7 @@ namespace {
 
 std::string dl_error() {
   const char* e = ::dlerror();
-  return e ? e : "unknown dlopen error";
+  return e ? e : "the dynamic loader gave no reason";
 }
 
 // The NVIDIA driver's own count, through libcuda.so.1 opened here: no
@@ -37,10 +37,12 @@ int driver_device_count(std::string* why) {
       r.missing = "no NVIDIA driver: " + dl_error();
       return r;
     }
+    ::dlerror();  // clear a stale error: the one read below must be dlsym's
     r.init = reinterpret_cast<CUresult (*)(unsigned)>(::dlsym(h, "cuInit"));
     r.count = reinterpret_cast<CUresult (*)(int*)>(::dlsym(h, "cuDeviceGetCount"));
     r.error_string = reinterpret_cast<CUresult (*)(CUresult, const char**)>(::dlsym(h, "cuGetErrorString"));
-    if (!r.init || !r.count) r.missing = "the NVIDIA driver's libcuda.so.1 lacks cuInit or cuDeviceGetCount";
+    if (!r.init || !r.count)
+      r.missing = "the NVIDIA driver's libcuda.so.1 lacks cuInit or cuDeviceGetCount: " + dl_error();
     return r;
   }();
   auto say = [&](const char* call, CUresult rc) {
@@ -89,8 +91,16 @@ const CudaBackend* load_cuda_backend(const std::string& path, std::string* why) 
     if (why) *why = "cannot load the CUDA backend: " + dl_error();
     return nullptr;
   }
+  // dlerror() holds the last failure until read: clear it, or a stale one
+  // (from any earlier dl call in the process) would be reported as dlsym's.
+  ::dlerror();
   auto entry = reinterpret_cast<const CudaBackend* (*)()>(::dlsym(h, "grid_cuda_backend"));
-  const CudaBackend* b = entry ? entry() : nullptr;
+  if (!entry) {
+    if (why) *why = "the CUDA backend " + path + " is not of this build of gridutils: " + dl_error();
+    ::dlclose(h);
+    return nullptr;
+  }
+  const CudaBackend* b = entry();
   if (!b || b->abi != kCudaBackendAbi || b->size != sizeof(CudaBackend) || !b->build ||
       std::string(b->build) != kCudaBackendBuild) {
     if (why) *why = "the CUDA backend " + path + " is not of this build of gridutils";

@@ -17,16 +17,18 @@
 #include "cuda/cuda_resources.h"
 #include "compute/device_cuda.h"
 #include "compute/exact_gemm.h"
+#include "compute/exact_gemm_grid.h"
 #include "compute/exact_math.h"
 
 namespace grid {
 namespace {
 
-// 64x64 outputs per block, 16x16 threads, 4x4 outputs per thread: 16
-// independent chains per thread hide the fma latency. A K tile of 16 keeps
-// shared memory at 8 KiB per block, so several blocks fit per SM.
-constexpr int kTileM = 64;
-constexpr int kTileN = 64;
+// 64x64 outputs per block (exact_gemm_grid.h), 16x16 threads, 4x4 outputs
+// per thread: 16 independent chains per thread hide the fma latency. A K
+// tile of 16 keeps shared memory at 8 KiB per block, so several blocks fit
+// per SM.
+constexpr int kTileM = kExactGemmTileM;
+constexpr int kTileN = kExactGemmTileN;
 constexpr int kTileK = 16;
 constexpr int kThreadsX = 16;
 constexpr int kThreadsY = 16;
@@ -37,8 +39,6 @@ static_assert(kTileM * kTileK % kBlockThreads == 0 && kTileN * kTileK % kBlockTh
               "every thread loads the same number of tile elements");
 // +1 column staggers the A tile's transposed stores across shared-memory banks.
 constexpr int kTilePadM = kTileM + 1;
-// gridDim.y (the row-tile count) is limited to 65535 by CUDA.
-constexpr int kMaxRowTiles = 65535;
 
 // One step p of this thread's chains: acc[r][c] = fma(A[i_r][p], B[p][j_c], acc[r][c]).
 __device__ __forceinline__ void tile_step(const float* a_col, const float* b_row, int tx, int ty,
@@ -54,14 +54,19 @@ __device__ __forceinline__ void tile_step(const float* a_col, const float* b_row
     for (int c = 0; c < kPerThreadN; ++c) acc[r][c] = __fmaf_rn(a[r], b[c], acc[r][c]);
 }
 
+// Indices are 64-bit wherever an int could overflow: m, n and k may each be
+// up to INT_MAX, and a tile's last row, column or K step lies past them.
 __global__ void __launch_bounds__(kBlockThreads)
-    exact_gemm_kernel(int m, int n, int k, const float* __restrict__ A, std::int64_t lda,
-                      const float* __restrict__ B, std::int64_t ldb, float* __restrict__ C,
-                      std::int64_t ldc) {
+    exact_gemm_kernel(int m, int n, int k, unsigned col_tiles, const float* __restrict__ A,
+                      std::int64_t lda, const float* __restrict__ B, std::int64_t ldb,
+                      float* __restrict__ C, std::int64_t ldc) {
   __shared__ float As[kTileK][kTilePadM];  // As[p][i]: column p of the A tile
   __shared__ float Bs[kTileK][kTileN];     // Bs[p][j]: row p of the B tile
   const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * kThreadsX + tx;
-  const int row0 = blockIdx.y * kTileM, col0 = blockIdx.x * kTileN;
+  // Tile (blockIdx.x / col_tiles, blockIdx.x % col_tiles); 32-bit division
+  // suffices, as the blocks are at most kExactGemmMaxBlocks.
+  const std::int64_t row0 = std::int64_t{blockIdx.x / col_tiles} * kTileM;
+  const std::int64_t col0 = std::int64_t{blockIdx.x % col_tiles} * kTileN;
 
   // This thread's outputs: rows row0 + ty + 16r, columns col0 + tx + 16c
   // (interleaved, so a warp's stores to C are coalesced).
@@ -71,41 +76,43 @@ __global__ void __launch_bounds__(kBlockThreads)
 #pragma unroll
     for (int c = 0; c < kPerThreadN; ++c) acc[r][c] = 0.0f;
 
-  for (int p0 = 0; p0 < k; p0 += kTileK) {
+  // Counted in tiles: p0 += kTileK would overflow for k > INT_MAX - kTileK.
+  const int k_tiles = k / kTileK + (k % kTileK != 0);
+  for (int t = 0; t < k_tiles; ++t) {
+    const int p0 = t * kTileK, live_k = min(kTileK, k - p0);
     // Out-of-range loads read as 0; those values reach only outputs that are
     // never stored, or K steps that are never run (below).
 #pragma unroll
     for (int e = tid; e < kTileM * kTileK; e += kBlockThreads) {
       const int i = e / kTileK, p = e % kTileK;
-      const int gi = row0 + i, gp = p0 + p;
-      As[p][i] = gi < m && gp < k ? A[gi * lda + gp] : 0.0f;
+      const std::int64_t gi = row0 + i;
+      As[p][i] = gi < m && p < live_k ? A[gi * lda + p0 + p] : 0.0f;
     }
 #pragma unroll
     for (int e = tid; e < kTileN * kTileK; e += kBlockThreads) {
       const int p = e / kTileN, j = e % kTileN;
-      const int gp = p0 + p, gj = col0 + j;
-      Bs[p][j] = gp < k && gj < n ? B[gp * ldb + gj] : 0.0f;
+      const std::int64_t gj = col0 + j;
+      Bs[p][j] = p < live_k && gj < n ? B[(p0 + p) * ldb + gj] : 0.0f;
     }
     __syncthreads();
 
     // A partial last tile runs only its live steps: a padded step would add
     // fma(0, 0, acc), which turns an acc of -0 into +0.
-    const int steps = min(kTileK, k - p0);
-    if (steps == kTileK) {
+    if (live_k == kTileK) {
 #pragma unroll
       for (int p = 0; p < kTileK; ++p) tile_step(As[p], Bs[p], tx, ty, acc);
     } else {
-      for (int p = 0; p < steps; ++p) tile_step(As[p], Bs[p], tx, ty, acc);
+      for (int p = 0; p < live_k; ++p) tile_step(As[p], Bs[p], tx, ty, acc);
     }
     __syncthreads();
   }
 
 #pragma unroll
   for (int r = 0; r < kPerThreadM; ++r) {
-    const int gi = row0 + ty + r * kThreadsY;
+    const std::int64_t gi = row0 + ty + r * kThreadsY;
 #pragma unroll
     for (int c = 0; c < kPerThreadN; ++c) {
-      const int gj = col0 + tx + c * kThreadsX;
+      const std::int64_t gj = col0 + tx + c * kThreadsX;
       if (gi < m && gj < n) C[gi * ldc + gj] = acc[r][c];
     }
   }
@@ -157,13 +164,10 @@ void exact_gemm_cuda(int m, int n, int k, const float* A, int lda, const float* 
                      float* C, int ldc, void* stream) {
   exact_gemm_check_args(m, n, k, lda, ldb, ldc);
   if (m == 0 || n == 0) return;
-  const int row_tiles = (m + kTileM - 1) / kTileM, col_tiles = (n + kTileN - 1) / kTileN;
-  if (row_tiles > kMaxRowTiles)
-    throw DeviceError("exact_gemm_cuda: m=" + std::to_string(m) + " exceeds the kernel's " +
-                      std::to_string(kMaxRowTiles * kTileM) + " rows");
-  const dim3 grid(col_tiles, row_tiles), block(kThreadsX, kThreadsY);
-  exact_gemm_kernel<<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(m, n, k, A, lda, B,
-                                                                          ldb, C, ldc);
+  const ExactGemmGrid g = exact_gemm_grid(m, n);
+  const dim3 grid(static_cast<unsigned>(g.blocks)), block(kThreadsX, kThreadsY);
+  exact_gemm_kernel<<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(m, n, k, static_cast<unsigned>(g.col_tiles), A, lda,
+                                                                          B, ldb, C, ldc);
   GRID_CUDA_CHECK(cudaGetLastError());
 }
 

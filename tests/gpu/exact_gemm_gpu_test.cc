@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cfloat>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "compute/device_cuda.h"
 #include "compute/exact_gemm.h"
 #include "compute/exact_math.h"
+#include "../unit/exact_edge_cases.h"  // the CPU test's edge cases
 #include "../unit/exact_shapes.h"  // the CPU test's random shapes
 
 namespace grid {
@@ -108,9 +110,62 @@ TEST_F(ExactGpu, GemmSpecialValuesMatchCpu) {
   EXPECT_TRUE(gpu_matches_cpu(5, 6, 0, A, 1, B, 6));
 }
 
+// The CPU test checks these inputs' answers (tests/unit/exact_gemm_test.cc):
+// -0 chains across every K edge, where a padded K step would make +0; Inf
+// and NaN beside NaN-filled leading-dimension padding; and C taller and
+// wider than a grid of 65535 row tiles held.
+TEST_F(ExactGpu, GemmEdgeCasesMatchCpu) {
+  std::vector<GemmEdgeCase> cases;
+  for (int k : kEdgeK) cases.push_back(minus_zero_chain_case(k)), cases.push_back(inf_nan_beside_padding_case(k));
+  cases.push_back(tall_case(1));
+  cases.push_back(tall_case(2));
+  cases.push_back(wide_case());
+  for (const GemmEdgeCase& c : cases) EXPECT_TRUE(gpu_matches_cpu(c.m, c.n, c.k, c.A, c.lda, c.B, c.ldb)) << c.name;
+}
+
+// k = INT_MAX: the K loop's last tile starts at INT_MAX - 15, where a loop
+// that adds 16 to an int overflows and reads A out of bounds. 16 GiB of
+// operands on the device and on the host, and one chain of 2^31
+// fmas (minutes): run by hand, with --gtest_also_run_disabled_tests.
+TEST_F(ExactGpu, DISABLED_GemmWithKAtIntMaxMatchesCpu) {
+  const int k = INT_MAX;
+  // A = 1; B = -1 at p = 0, 1 in the last 17 steps (the last K tile and one
+  // before it), 0 between: C = 16 only if every step ran, once.
+  std::vector<float> A(static_cast<std::size_t>(k), 1.0f), B(static_cast<std::size_t>(k), 0.0f);
+  B[0] = -1.0f;
+  for (std::size_t p = B.size() - 17; p < B.size(); ++p) B[p] = 1.0f;
+  EXPECT_TRUE(gpu_matches_cpu(1, 1, k, A, k, B, 1));
+  float c = 0;
+  exact_gemm_cuda_host(1, 1, k, A.data(), k, B.data(), 1, &c, 1);
+  EXPECT_EQ(c, 16.0f);
+}
+
 TEST_F(ExactGpu, GemmRejectsBadArguments) {
   float x[4] = {};
   EXPECT_THROW(exact_gemm_cuda_host(2, 2, 2, x, 1, x, 2, x, 2), std::invalid_argument);
+  // More 64x64 tiles than one launch holds: refused before any allocation.
+  EXPECT_THROW(exact_gemm_cuda(INT_MAX, INT_MAX, 1, nullptr, 1, nullptr, INT_MAX, nullptr, INT_MAX, nullptr),
+               DeviceError);
+}
+
+// ReLU compiles to a max with +0 that passes NaN (FMNMX.NAN): its answer for
+// -0 (max(-0, +0)), +0, negative subnormals and NaNs of either sign must be
+// the CPU's bits, shown here one by one.
+TEST_F(ExactGpu, ReluOfSignedZerosSubnormalsAndNansIsTheCpus) {
+  const std::vector<float> in = {-0.0f, 0.0f, -FLT_TRUE_MIN, FLT_TRUE_MIN, -FLT_MIN, -1.0f, 1.0f,
+                                 bits_float(0x7fc00000u), bits_float(0xffc00000u), bits_float(0x7fa00000u),
+                                 -std::numeric_limits<float>::infinity()};
+  std::vector<float> gpu(in.size());
+  exact_unary_cuda_host(ExactUnary::relu, in.data(), gpu.data(), in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const float cpu = exact_relu(in[i]);
+    EXPECT_TRUE(same_float(gpu[i], cpu)) << std::hexfloat << "relu(" << in[i] << "): gpu " << gpu[i] << " cpu " << cpu;
+  }
+  // Beyond same_float: zeros compare by their bits, and both must be +0.
+  EXPECT_EQ(float_bits(gpu[0]), 0u) << "relu(-0)";
+  EXPECT_EQ(float_bits(gpu[1]), 0u) << "relu(+0)";
+  EXPECT_EQ(float_bits(gpu[2]), 0u) << "relu(-FLT_TRUE_MIN)";
+  EXPECT_TRUE(std::isnan(gpu[7]) && std::isnan(gpu[8]) && std::isnan(gpu[9])) << "relu(NaN)";
 }
 
 // Positive special values of exp, log, sqrt and relu (the test adds their

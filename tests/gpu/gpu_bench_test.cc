@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -99,7 +100,16 @@ TEST_P(GpuGemmFlavour, SampledEntriesMatchFloat64Reference) {
     const auto A = seeded_matrix(kSeed, kStreamA, s.m, s.k);
     const auto B = seeded_matrix(kSeed, kStreamB, s.k, s.n);
     const auto at = positions(s.m, s.n);
-    const CudaGemmRun run = cuda_gemm_run(kDev, g, s.m, s.n, s.k, A.data(), B.data(), at, 1, 3);
+    CudaGemmRun run;
+    try {
+      run = cuda_gemm_run(kDev, g, s.m, s.n, s.k, A.data(), B.data(), at, 1, 3);
+    } catch (const DeviceError& e) {
+      // cuBLASLt's heuristic may offer no algorithm for a type at one size
+      // though it did at the probe's (FP8 with FP32 output, say): no answer,
+      // so no wrong one. Any other device error fails the test.
+      if (std::string(e.what()).find("offers no algorithm") == std::string::npos) throw;
+      GTEST_SKIP() << e.what();
+    }
     ASSERT_EQ(run.seconds.size(), 3u);
     for (double t : run.seconds) EXPECT_GT(t, 0.0);
     EXPECT_TRUE(samples_within_bound(g, s.n, s.k, A, B, at, run.samples))

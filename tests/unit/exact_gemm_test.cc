@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "exact_edge_cases.h"
 #include "exact_shapes.h"
 
 namespace grid {
@@ -221,6 +222,57 @@ TEST(ExactGemm, SignedZeroAndSubnormalSemantics) {
   // k = 0: every output is +0, whatever C held before.
   C = run_exact(3, 4, 0, one, 1, one, 4, 2);
   for (float v : C) EXPECT_TRUE(v == 0.0f && !std::signbit(v));
+}
+
+// The edge cases the GPU test also runs (exact_edge_cases.h), with the
+// answers the DEFINITION gives.
+std::vector<float> run_edge_case(const GemmEdgeCase& c, int threads, GemmKernel kernel = GemmKernel::best) {
+  return run_exact(c.m, c.n, c.k, c.A, c.lda, c.B, c.ldb, threads, kernel);
+}
+
+TEST(ExactGemm, MinusZeroChainsStayMinusZeroAtEveryKEdge) {
+  for (int k : kEdgeK) {
+    const GemmEdgeCase c = minus_zero_chain_case(k);
+    for (GemmKernel kernel : {GemmKernel::best, GemmKernel::portable}) {
+      const std::vector<float> C = run_edge_case(c, 2, kernel);
+      for (std::size_t x = 0; x < C.size(); ++x)
+        ASSERT_TRUE(C[x] == 0.0f && std::signbit(C[x]))
+            << c.name << " kernel " << static_cast<int>(kernel) << " C[" << x / c.n << "][" << x % c.n
+            << "] = " << std::hexfloat << C[x];
+    }
+  }
+}
+
+TEST(ExactGemm, InfAndNanBesidePaddingStayInTheirRowAndColumns) {
+  for (int k : kEdgeK) {
+    const GemmEdgeCase c = inf_nan_beside_padding_case(k);
+    for (GemmKernel kernel : {GemmKernel::best, GemmKernel::portable}) {
+      const std::vector<float> C = run_edge_case(c, 2, kernel);
+      for (int i = 0; i < c.m; ++i)
+        for (int j = 0; j < c.n; ++j) {
+          const float got = C[static_cast<std::size_t>(i) * c.n + j];
+          SCOPED_TRACE(::testing::Message() << c.name << " kernel " << static_cast<int>(kernel) << " C[" << i
+                                            << "][" << j << "] = " << got);
+          // Row m-1 meets B's NaN column in one step (Inf * NaN), the other
+          // columns in k steps of Inf.
+          if (j == c.n - 2) EXPECT_TRUE(std::isnan(got));
+          else if (i == c.m - 1 || j == c.n - 1) EXPECT_EQ(got, std::numeric_limits<float>::infinity());
+          else EXPECT_EQ(got, static_cast<float>(k));
+        }
+    }
+  }
+}
+
+TEST(ExactGemm, TallerAndWiderThanTheOldGpuGridGiveExactProducts) {
+  for (int k : {1, 2}) {
+    const GemmEdgeCase c = tall_case(k);
+    const std::vector<float> C = run_edge_case(c, 0);
+    for (int i = 0; i < c.m; ++i)
+      ASSERT_EQ(C[i], (k == 1 ? 1.0f : 1.5f) * static_cast<float>(i + 1)) << c.name << " row " << i;
+  }
+  const GemmEdgeCase c = wide_case();
+  const std::vector<float> C = run_edge_case(c, 0);
+  for (int j = 0; j < c.n; ++j) ASSERT_EQ(C[j], 2.0f * static_cast<float>(j + 1)) << c.name << " column " << j;
 }
 
 TEST(ExactGemm, RejectsBadArguments) {

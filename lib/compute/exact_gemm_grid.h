@@ -1,0 +1,45 @@
+// The launch shape of the CUDA exact GEMM (lib/cuda/exact_gemm.cu): which
+// blocks it starts for an m x n C, and which sizes it refuses. Plain C++,
+// so the limits are tested on machines without a GPU.
+#ifndef GRID_EXACT_GEMM_GRID_H
+#define GRID_EXACT_GEMM_GRID_H
+
+#include <cstdint>
+#include <string>
+
+#include "core/device_error.h"
+
+namespace grid {
+
+// Outputs per block: 64 x 64 (the kernel's reasons are in exact_gemm.cu).
+constexpr int kExactGemmTileM = 64;
+constexpr int kExactGemmTileN = 64;
+// Blocks go on gridDim.x alone, whose limit is 2^31 - 1 (gridDim.y's 65535
+// would cap C at 4 194 240 rows). A C with more tiles than that holds at
+// least 2^31 * 4096 floats, 32 TiB, far beyond any GPU's memory.
+constexpr std::int64_t kExactGemmMaxBlocks = 2147483647;
+
+struct ExactGemmGrid {
+  std::int64_t row_tiles = 0, col_tiles = 0, blocks = 0;
+};
+
+// The blocks for an m x n C (m, n >= 0): tile (r, c) is block r * col_tiles
+// + c, so neighbouring blocks share a row panel of A as they did on a 2-D
+// grid. Throws DeviceError, naming m and n, when the blocks exceed
+// kExactGemmMaxBlocks.
+inline ExactGemmGrid exact_gemm_grid(int m, int n) {
+  ExactGemmGrid g;
+  g.row_tiles = (std::int64_t{m} + kExactGemmTileM - 1) / kExactGemmTileM;
+  g.col_tiles = (std::int64_t{n} + kExactGemmTileN - 1) / kExactGemmTileN;
+  g.blocks = g.row_tiles * g.col_tiles;
+  if (g.blocks > kExactGemmMaxBlocks)
+    throw DeviceError("exact_gemm_cuda: m=" + std::to_string(m) + " n=" + std::to_string(n) + " needs " +
+                      std::to_string(g.blocks) + " blocks of " + std::to_string(kExactGemmTileM) + "x" +
+                      std::to_string(kExactGemmTileN) + " outputs; the kernel launches at most " +
+                      std::to_string(kExactGemmMaxBlocks));
+  return g;
+}
+
+}  // namespace grid
+
+#endif  // GRID_EXACT_GEMM_GRID_H

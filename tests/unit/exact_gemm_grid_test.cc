@@ -1,0 +1,54 @@
+// The CUDA exact GEMM's launch shape (exact_gemm_grid.h): runs without a
+// GPU, as the limits are decided on the host.
+#include "compute/exact_gemm_grid.h"
+
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <string>
+
+namespace grid {
+namespace {
+
+TEST(ExactGemmGrid, TilesCoverCAndTheBlocksAreTheirProduct) {
+  const ExactGemmGrid g = exact_gemm_grid(65, 129);
+  EXPECT_EQ(g.row_tiles, 2);
+  EXPECT_EQ(g.col_tiles, 3);
+  EXPECT_EQ(g.blocks, 6);
+  EXPECT_EQ(exact_gemm_grid(64, 64).blocks, 1);
+  EXPECT_EQ(exact_gemm_grid(1, 1).blocks, 1);
+}
+
+TEST(ExactGemmGrid, RowsBeyondTheOld65535TileCapFit) {
+  // 65535 row tiles of 64 was the cap of a grid with rows on gridDim.y.
+  const ExactGemmGrid g = exact_gemm_grid(65535 * 64 + 1, 1);
+  EXPECT_EQ(g.row_tiles, 65536);
+  EXPECT_EQ(g.blocks, 65536);
+  EXPECT_EQ(exact_gemm_grid(INT_MAX, 1).row_tiles, (INT_MAX / 64) + 1);
+  EXPECT_EQ(exact_gemm_grid(1, INT_MAX).col_tiles, (INT_MAX / 64) + 1);
+}
+
+TEST(ExactGemmGrid, SizesNearIntMaxDoNotOverflow) {
+  // (m + 63) in int would wrap here and give a negative tile count.
+  const ExactGemmGrid g = exact_gemm_grid(INT_MAX - 1, 64);
+  EXPECT_EQ(g.row_tiles, 33554432);
+  EXPECT_EQ(g.blocks, 33554432);
+}
+
+TEST(ExactGemmGrid, MoreBlocksThanOneLaunchHoldsIsADeviceErrorNamingTheSize) {
+  try {
+    exact_gemm_grid(INT_MAX, INT_MAX);
+    FAIL() << "no error";
+  } catch (const DeviceError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("m=2147483647 n=2147483647"), std::string::npos) << what;
+    EXPECT_NE(what.find("at most 2147483647"), std::string::npos) << what;
+  }
+  // Either side of the limit: 32768 x 65535 tiles are under 2^31 - 1
+  // blocks, 32768 x 65536 are 2^31.
+  EXPECT_EQ(exact_gemm_grid(32768 * 64, 65535 * 64).blocks, 32768LL * 65535);
+  EXPECT_THROW(exact_gemm_grid(32768 * 64, 65536 * 64), DeviceError);
+}
+
+}  // namespace
+}  // namespace grid
