@@ -24,21 +24,22 @@ struct ProfileCheck {
   const json* msg = nullptr;
   SignatureCheck sig;
   // What lease-bid bid writes as a bid's hardware from this profile, read
-  // once per profile; or why the profile has none (then its bids fail).
+  // once per profile; when not ok, why the profile has none (then its
+  // bids fail).
   json hardware;
-  std::string hardware_error;
+  Status hardware_read = Status::Ok();
 };
 
 ProfileCheck read_profile(const json& m, const SignatureCheck& sig) {
-  ProfileCheck p{&m, sig, json(), ""};
+  ProfileCheck p{&m, sig, json(), Status::Ok()};
   auto s = m.find("summary");
-  if (s == m.end()) p.hardware_error = "its profile has no summary";
-  else if (!s->is_object()) p.hardware_error = "its profile's summary is " + s->dump() + ", not an object";
+  if (s == m.end()) p.hardware_read = Status::Fail("its profile has no summary");
+  else if (!s->is_object()) p.hardware_read = Status::Fail("its profile's summary is " + s->dump() + ", not an object");
   else {
     try {
       p.hardware = read_hardware(m, sig.signer).to_json();
     } catch (const Error& e) {
-      p.hardware_error = "its profile: " + e.describe();
+      p.hardware_read = Status::Fail("its profile: " + e.describe());
     }
   }
   return p;
@@ -65,7 +66,7 @@ bool better(const Contender& a, const Contender& b) {
 Status hardware_matches(const json& bid, const ProfileCheck& p) {
   // The bid is invalid, not the whole award: a provider's own bad profile
   // must not stop every other order.
-  if (!p.hardware_error.empty()) return Status::Fail(p.hardware_error);
+  if (!p.hardware_read.ok()) return p.hardware_read;
   auto hw = bid.find("hardware");
   if (hw == bid.end()) return Status::Fail("it has no hardware");
   if (!hw->is_object()) return Status::Fail("its hardware is " + hw->dump() + ", not an object");

@@ -199,11 +199,11 @@ ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string&
   if (e.timed_out) {
     char secs[32];
     std::snprintf(secs, sizeof secs, "%g", timeout_s);
-    r.why = std::string("the price script timed out after ") + secs + " s and was killed";
+    r.priced = Status::Fail(std::string("the price script timed out after ") + secs + " s and was killed");
     return r;
   }
   if (WIFSIGNALED(status)) {
-    r.why = "the price script was killed by signal " + std::to_string(WTERMSIG(status));
+    r.priced = Status::Fail("the price script was killed by signal " + std::to_string(WTERMSIG(status)));
     return r;
   }
   if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126))
@@ -211,19 +211,19 @@ ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string&
                                     (WEXITSTATUS(status) == 127 ? "find" : "execute") + " it (exit " +
                                     std::to_string(WEXITSTATUS(status)) + ")");
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    r.why = "the price script exited with status " + std::to_string(WEXITSTATUS(status));
+    r.priced = Status::Fail("the price script exited with status " + std::to_string(WEXITSTATUS(status)));
     return r;
   }
   if (r.output.empty()) {
-    r.why = "the price script printed no price";
+    r.priced = Status::Fail("the price script printed no price");
     return r;
   }
   auto price = parse_script_price(r.output);
   if (!price) {
-    r.why = "the price script printed '" + r.output.substr(0, 40) + "', not a positive decimal price";
+    r.priced = Status::Fail("the price script printed '" + r.output.substr(0, 40) + "', not a positive decimal price");
     return r;
   }
-  r.bid = true;
+  r.priced = Status::Ok();
   r.price = *price;
   return r;
 }
