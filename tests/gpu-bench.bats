@@ -31,7 +31,7 @@ answer_hashes() {
 # exactly with fractions, RFC 6962 hashing), sharing no code with gpu-bench.
 independent_answer() {
   python3 - "$1" "$2" <<'EOF'
-import hashlib, json, struct, sys
+import json, struct, sys
 from fractions import Fraction
 
 M0, M1, W0, W1, MASK = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85, 0xFFFFFFFF
@@ -76,16 +76,7 @@ def round_f32(x):  # the float32 nearest to the rational x, ties to even
 for t in (1 + 2.0 ** -24, 1 + 3 * 2.0 ** -24, 0.1, -1 / 3, 2.0 ** -149 * 1.5, 2.0 ** -149 * 2.5):
     assert float(round_f32(Fraction(t))) == struct.unpack("<f", struct.pack("<f", t))[0], t
 
-def sha(b):
-    return hashlib.sha256(b).digest()
-
-def mth(leaves):  # RFC 6962 Merkle tree hash of leaf hashes
-    if len(leaves) == 1:
-        return leaves[0]
-    k = 1
-    while 2 * k < len(leaves):
-        k *= 2
-    return sha(b"\x01" + mth(leaves[:k]) + mth(leaves[k:]))
+from merkle_reference import sha, mth  # RFC 6962, tests/merkle_reference.py
 
 seed, n = int(sys.argv[1]), int(sys.argv[2])
 A, B = matrix(seed, 1, n), matrix(seed, 2, n)

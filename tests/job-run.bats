@@ -21,12 +21,6 @@ setup() {
   jq -c '.train.steps = 40 | .train.checkpoint_every = 10' "$EX/train.json" | job-split >small.jsonl
 }
 
-# object STORE REF: where the store keeps the object "sha256:<hex>".
-object() {
-  local hex=${2#sha256:}
-  printf '%s/sha256/%s/%s\n' "$1" "${hex:0:2}" "${hex:2}"
-}
-
 # ref_file STORE NAME: where the store keeps reference NAME (lib/core/store.h).
 ref_file() {
   python3 -c '
@@ -36,18 +30,13 @@ print(f"{sys.argv[1]}/refs/{h[:2]}/{h[2:]}")' "$1" "$2"
 }
 
 # merkle_root hashed|raw < JSON-LIST: the RFC 6962 tree hash, recomputed
-# with hashlib alone, of a list of hex leaves: "hashed" when the leaves are
+# by tests/merkle_reference.py (hashlib alone), of a list of hex leaves: "hashed" when the leaves are
 # data to hash as leaves first (SHA-256(0x00 || bytes)), "raw" when they are
 # already leaf hashes. Prints sha256:<hex>.
 merkle_root() {
   python3 -c '
-import hashlib, json, sys
-def sha(b): return hashlib.sha256(b).digest()
-def mth(h):
-    if len(h) == 1: return h[0]
-    k = 1
-    while 2 * k < len(h): k *= 2
-    return sha(b"\x01" + mth(h[:k]) + mth(h[k:]))
+import json, sys
+from merkle_reference import sha, mth
 leaves = [bytes.fromhex(x) for x in json.load(sys.stdin)]
 if sys.argv[1] == "hashed": leaves = [sha(b"\x00" + l) for l in leaves]
 print("sha256:" + mth(leaves).hex())' "$1"

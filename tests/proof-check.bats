@@ -34,35 +34,11 @@ setup() {
   VPUB=$(grid-key pub --key vkey)
 }
 
-# assert_reason PATTERN: the (single) verdict rejects, its reason matching PATTERN.
-assert_reason() {
-  assert_jq .status reject
-  local reason
-  reason=$(jq -r .reason <<<"$output")
-  [[ $reason =~ $1 ]] || fail "reason '$reason' does not match /$1/"
-}
-
-# check ARGS...: proof-check with the verifier's key and the shared store.
-check() {
-  proof-check --key vkey --store S "$@"
-}
-
-# object STORE REF: where the store keeps the object "sha256:<hex>".
-object() {
-  local hex=${2#sha256:}
-  printf '%s/sha256/%s/%s\n' "$1" "${hex:0:2}" "${hex:2}"
-}
-
-# py_merkle: Python's RFC 6962 helpers, for the forgeries below.
+# PY_MERKLE: the forgeries' Python prelude, with the RFC 6962 reference
+# (tests/merkle_reference.py).
 PY_MERKLE='
 import hashlib, json, sys
-def sha(b): return hashlib.sha256(b).digest()
-def mth(h):
-    if len(h) == 1: return h[0]
-    k = 1
-    while 2 * k < len(h): k *= 2
-    return sha(b"\x01" + mth(h[:k]) + mth(h[k:]))
-def leaf(hexdigest): return sha(b"\x00" + bytes.fromhex(hexdigest))
+from merkle_reference import sha, mth, leaf
 def dump(r): print(json.dumps(r, separators=(",", ":")))
 '
 

@@ -8,6 +8,8 @@ load '/usr/lib/bats/bats-file/load'
 
 ROOT="${GRIDUTILS_ROOT:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 export PATH="$ROOT/build/bin:$PATH"
+# The suites' Python finds tests/merkle_reference.py (RFC 6962 by hashlib).
+export PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
 
 common_setup() {
   cd "$BATS_TEST_TMPDIR" || return 1
@@ -90,6 +92,25 @@ completion_file() {
   local file=$ROOT/build/completions/$1.$2
   [ -f "$file" ] || fail "no $file: run make"
   echo "$file"
+}
+
+# object STORE REF: where STORE keeps the object "sha256:<hex>".
+object() {
+  local hex=${2#sha256:}
+  printf '%s/sha256/%s/%s\n' "$1" "${hex:0:2}" "${hex:2}"
+}
+
+# check ARGS...: proof-check as the verifier (key file vkey) on store S.
+check() {
+  proof-check --key vkey --store S "$@"
+}
+
+# assert_reason PATTERN: the single verdict rejects, its reason matching PATTERN.
+assert_reason() {
+  assert_jq .status reject
+  local reason
+  reason=$(jq -r .reason <<<"$output")
+  [[ $reason =~ $1 ]] || fail "reason '$reason' does not match /$1/"
 }
 
 # bash_complete TOOL WORD...: what TOOL's bash completion offers for the

@@ -128,19 +128,17 @@ MessageReader::MessageReader(std::vector<std::string> paths) : paths_(std::move(
 }
 
 MessageReader::~MessageReader() {
-  delete reader_;
   if (fd_ > 0) ::close(fd_);
 }
 
 bool MessageReader::open_next() {
-  delete reader_;
-  reader_ = nullptr;
+  reader_.reset();
   if (fd_ > 0) ::close(fd_);
   fd_ = -1;
   if (next_path_ >= paths_.size()) return false;
   std::string source;
   fd_ = open_input(paths_[next_path_++], &source);
-  reader_ = new LineReader(fd_, source);
+  reader_.emplace(fd_, source);
   pos_ = Position{source, 0, ""};
   return true;
 }
@@ -157,8 +155,7 @@ bool MessageReader::next(json* message) {
       throw;
     }
     if (!got) {
-      delete reader_;
-      reader_ = nullptr;
+      reader_.reset();
       continue;
     }
     pos_.line = reader_->line_number();

@@ -2,6 +2,7 @@
 // 64 MiB a line, and flushed line by line so pipelines flow.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ class MessageReader {
  public:
   explicit MessageReader(std::vector<std::string> paths);
   ~MessageReader();
+  // It owns the open descriptor: a copy would close it twice.
+  MessageReader(const MessageReader&) = delete;
+  MessageReader& operator=(const MessageReader&) = delete;
   // Parses the next non-blank line into *message and returns true, or
   // returns false when every input is done. Malformed JSON, a line that is
   // not an object, or an over-long line throw Error(Exit::data) that names
@@ -66,7 +70,7 @@ class MessageReader {
   std::vector<std::string> paths_;
   size_t next_path_ = 0;
   int fd_ = -1;
-  LineReader* reader_ = nullptr;
+  std::optional<LineReader> reader_;  // over fd_, while an input is open
   Position pos_;
 };
 

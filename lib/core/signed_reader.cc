@@ -148,9 +148,7 @@ void read_fd(int fd, const std::string& source, Batches* b) {
 
 SignatureCheck check_message(const json& m) {
   SignatureCheck c;
-  Status s = check_signature(m, &c.signer);
-  c.ok = s.ok();
-  if (!s.ok()) c.why = s.reason();
+  c.status = check_signature(m, &c.signer);
   return c;
 }
 

@@ -10,15 +10,17 @@
 
 #include "core/canonical_json.h"
 #include "core/jsonl.h"
+#include "core/status.h"
 
 namespace grid {
 
 class Tool;
 
-// The outcome of checking one message's id and signature.
+// The outcome of checking one message's id and signature: `signer` is
+// set when `status` is ok.
 struct SignatureCheck {
-  bool ok = false;
-  std::string signer, why;
+  Status status = Status::Fail("not checked");
+  std::string signer;
 };
 
 // Checks `m`'s id and signature into a SignatureCheck.

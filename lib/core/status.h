@@ -1,4 +1,9 @@
-// A verification outcome: ok, or the reason it is not.
+// The one "ok, or why not" value, for expected outcomes that are not
+// failures: a signature that does not verify, a bid or quorum vote that
+// does not count, a price script or policy that makes no price. Failures
+// are thrown as Error with their exit code (error.h), never returned as a
+// Status. A value that comes with ok (a price, a signer) is a field or
+// out-parameter of the caller's, set when ok.
 #pragma once
 
 #include <string>

@@ -1,6 +1,11 @@
 // Job specs and the tasks cut from them (doc/protocol.md, "job" and "task"). The
-// job kinds (gemm, train, infer) are rows of one registry table: a new kind
-// plugs in with its own validate / split / run and touches no other.
+// job kinds (gemm, train, infer) are rows of one registry table. A new kind
+// is its row here (job_spec.cc) with its own validate / split / run (its
+// files, declared in job_kinds.h), and, a layer up, its row in
+// proof-check's kind table (proof/proof_kinds.h: its result's shape and its
+// checks, in its own files), which a unit test holds to this table; no
+// other code names kinds. Its documentation: the man pages of job-split,
+// job-run and proof-check.
 #pragma once
 
 #include <cstdint>

@@ -26,9 +26,9 @@ struct SettleOptions {
   size_t batch = kDefaultBatch;
   int busy_timeout_ms = kDefaultBusyTimeoutMs;
   unsigned threads = 0;  // 0: up to the machine's cores
-  double slash_multiple = 2.0;
-  int64_t verifier_fee_bp = 100;
-  int64_t fee_bp = 0;
+  double slash_multiple = kDefaultSlashMultiple;
+  int64_t verifier_fee_bp = kDefaultVerifierFeeBp;
+  int64_t fee_bp = kDefaultFeeBp;
   bool pass = false;     // apply: other kinds go to stdout untouched
   std::vector<std::string> heads;  // check --head: hashes the chain must still hold
   std::vector<std::string> inputs;

@@ -18,11 +18,19 @@
 
 namespace grid {
 
+// A rejected provider loses this many times the price from its stake: at
+// 2, a caught cheat loses more than the lease would have paid it.
+constexpr double kDefaultSlashMultiple = 2.0;
+// Of an accepted price, to the verifier, in 1/10000 (1%).
+constexpr int64_t kDefaultVerifierFeeBp = 100;
+// Of an accepted price, to system:fees, in 1/10000: none unless the operator sets one.
+constexpr int64_t kDefaultFeeBp = 0;
+
 struct SettleTerms {
-  int64_t now = 0;              // seconds since the epoch: deadlines and transfer times
-  double slash_multiple = 2.0;  // a rejected provider loses this many times the price from its stake
-  int64_t verifier_fee_bp = 100;  // of an accepted price, to the verifier, in 1/10000
-  int64_t fee_bp = 0;             // of an accepted price, to system:fees, in 1/10000
+  int64_t now = 0;  // seconds since the epoch: deadlines and transfer times
+  double slash_multiple = kDefaultSlashMultiple;
+  int64_t verifier_fee_bp = kDefaultVerifierFeeBp;
+  int64_t fee_bp = kDefaultFeeBp;
 };
 
 // Sorted by how a message ended up.

@@ -14,6 +14,7 @@
 #include "market/lease_io.h"
 #include "market/lease_pricing.h"
 #include "core/message.h"
+#include "core/status.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
 
@@ -25,21 +26,22 @@ struct ProfileCheck {
   const json* msg = nullptr;
   SignatureCheck sig;
   // What lease-bid bid writes as a bid's hardware from this profile, read
-  // once per profile; or why the profile has none (then its bids fail).
+  // once per profile; when not ok, why the profile has none (then its
+  // bids fail).
   json hardware;
-  std::string hardware_error;
+  Status hardware_read = Status::Ok();
 };
 
 ProfileCheck read_profile(const json& m, const SignatureCheck& sig) {
-  ProfileCheck p{&m, sig, json(), ""};
+  ProfileCheck p{&m, sig, json(), Status::Ok()};
   auto s = m.find("summary");
-  if (s == m.end()) p.hardware_error = "its profile has no summary";
-  else if (!s->is_object()) p.hardware_error = "its profile's summary is " + s->dump() + ", not an object";
+  if (s == m.end()) p.hardware_read = Status::Fail("its profile has no summary");
+  else if (!s->is_object()) p.hardware_read = Status::Fail("its profile's summary is " + s->dump() + ", not an object");
   else {
     try {
       p.hardware = read_hardware(m, sig.signer).to_json();
     } catch (const Error& e) {
-      p.hardware_error = "its profile: " + e.describe();
+      p.hardware_read = Status::Fail("its profile: " + e.describe());
     }
   }
   return p;
@@ -63,29 +65,197 @@ bool better(const Contender& a, const Contender& b) {
 // field as lease-bid bid writes it: a lease consumer reads bid.hardware,
 // the requirement was checked on the profile. A bid without it is invalid
 // too (else a bid could leave out what it cannot honestly claim).
-std::string hardware_mismatch(const json& bid, const ProfileCheck& p) {
+Status hardware_matches(const json& bid, const ProfileCheck& p) {
   // The bid is invalid, not the whole award: a provider's own bad profile
   // must not stop every other order.
-  if (!p.hardware_error.empty()) return p.hardware_error;
+  if (!p.hardware_read.ok()) return p.hardware_read;
   auto hw = bid.find("hardware");
-  if (hw == bid.end()) return "it has no hardware";
-  if (!hw->is_object()) return "its hardware is " + hw->dump() + ", not an object";
+  if (hw == bid.end()) return Status::Fail("it has no hardware");
+  if (!hw->is_object()) return Status::Fail("its hardware is " + hw->dump() + ", not an object");
   for (auto it = p.hardware.begin(); it != p.hardware.end(); ++it) {
     auto h = hw->find(it.key());
-    if (h == hw->end()) return "its hardware has no " + it.key() + ", its profile " + it->dump();
-    if (*h != *it) return "its hardware says " + it.key() + " " + h->dump() + ", its profile " + it->dump();
+    if (h == hw->end()) return Status::Fail("its hardware has no " + it.key() + ", its profile " + it->dump());
+    if (*h != *it)
+      return Status::Fail("its hardware says " + it.key() + " " + h->dump() + ", its profile " + it->dump());
   }
-  return "";
+  return Status::Ok();
 }
 
 std::string short_id(const std::string& id) { return id.size() > 19 ? id.substr(0, 19) + "..." : id; }
 
+// The profiles by id; two machines may measure alike, so one id can have
+// several signers.
+class ProfileIndex {
+ public:
+  explicit ProfileIndex(const std::deque<AuctionMessage>& profiles) {
+    for (const AuctionMessage& k : profiles) {
+      auto id = k.msg.find("id");
+      if (id != k.msg.end() && id->is_string())
+        by_id_[id->get<std::string>()].push_back(read_profile(k.msg, k.sig));
+    }
+  }
+  // The profile with that id signed by `provider`, else the first one (to
+  // name what is wrong with it); nullptr when there is none.
+  const ProfileCheck* find(const std::string& id, const std::string& provider) const {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return nullptr;
+    for (const ProfileCheck& p : it->second)
+      if (p.sig.status.ok() && p.sig.signer == provider) return &p;
+    return &it->second.front();
+  }
+
+ private:
+  std::unordered_map<std::string, std::vector<ProfileCheck>> by_id_;
+};
+
+// The newest score of each provider signed by a trusted key.
+class Reputations {
+ public:
+  Reputations(const std::deque<AuctionMessage>& reputations, const std::set<std::string>& trusted) {
+    for (const AuctionMessage& k : reputations) {
+      if (!k.sig.status.ok() || !trusted.count(k.sig.signer)) continue;
+      try {
+        const std::string provider = get_string(k.msg, "provider", "");
+        const double score = get_number(k.msg, "score", "", 0, 1);
+        const int64_t as_of = get_time(k.msg, "as_of", "");
+        auto it = newest_.find(provider);
+        if (it == newest_.end() || as_of > it->second.first) newest_[provider] = {as_of, score};
+      } catch (const Error&) {
+        // A trusted but malformed score counts as none.
+      }
+    }
+  }
+  double score_of(const std::string& provider) const {
+    auto it = newest_.find(provider);
+    return it == newest_.end() ? kPriorReputation : it->second.second;
+  }
+
+ private:
+  std::unordered_map<std::string, std::pair<int64_t, double>> newest_;  // provider: as_of, score
+};
+
+// Each order's bids, by index. Keyed by views of the bids' own strings (the
+// deque keeps them in place): copying a hundred thousand ids here was
+// serial time.
+using BidsByOrder = std::unordered_map<std::string_view, std::vector<size_t>>;
+BidsByOrder bids_by_order(const std::deque<AuctionMessage>& bids, size_t orders) {
+  BidsByOrder by_order;
+  by_order.reserve(orders);
+  for (size_t i = 0; i < bids.size(); ++i) {
+    auto o = bids[i].msg.find("order");
+    if (o != bids[i].msg.end() && o->is_string()) by_order[o->get_ref<const std::string&>()].push_back(i);
+  }
+  return by_order;
+}
+
+// What an award run looks an order's bids up in.
+struct Market {
+  const AwardConfig& cfg;
+  const std::deque<AuctionMessage>& bids;
+  const BidsByOrder& by_order;
+  const ProfileIndex& profiles;
+  const Reputations& reputations;
+};
+
+// Whether bid `b` (signature check `sig`) may compete for `order`; reads
+// it into *c on the way. The first rule it breaks is the reason.
+Status bid_valid(const json& b, const SignatureCheck& sig, const Order& order, const Market& market,
+                 Contender* c) {
+  c->provider = get_string(b, "provider", "");
+  c->price = get_int(b, "price_micros", "", 1, int64_t{1} << 53);
+  const std::string task = get_string(b, "task", "");
+  const std::string profile_id = get_string(b, "profile", "");
+  const int64_t expires = get_time(b, "expires", "");
+  const int64_t deposit = get_int_opt(b, "deposit_micros", "", 0, int64_t{1} << 53).value_or(0);
+  c->reputation = market.reputations.score_of(c->provider);
+  const AwardConfig& cfg = market.cfg;
+  if (!sig.status.ok()) return Status::Fail("signature: " + sig.status.reason());
+  if (sig.signer != c->provider) return Status::Fail("signed by " + sig.signer + ", not its provider");
+  if (task != order.task_id) return Status::Fail("it is for task " + task + ", the order for " + order.task_id);
+  if (expires <= cfg.now) return Status::Fail("it expired at " + format_rfc3339(expires));
+  const ProfileCheck* p = market.profiles.find(profile_id, c->provider);
+  if (!p) return Status::Fail("its profile " + profile_id + " is not among the inputs");
+  if (!p->sig.status.ok()) return Status::Fail("its profile is not trusted: " + p->sig.status.reason());
+  if (p->sig.signer != c->provider)
+    return Status::Fail("its profile is signed by " + p->sig.signer + ", another key than the bidder's");
+  if (Status hw = hardware_matches(b, *p); !hw.ok()) return hw;
+  if (std::string unmet; !order.need.eval(*p->msg, &unmet))
+    return Status::Fail("the requirement is not met: " + unmet);
+  if (c->price > order.max_price)
+    return Status::Fail("price " + std::to_string(c->price) + " is above max_price_micros " +
+                        std::to_string(order.max_price));
+  if (deposit < order.bid_deposit)
+    return Status::Fail("deposit " + std::to_string(deposit) + " is below the order's " +
+                        std::to_string(order.bid_deposit));
+  if (c->reputation < order.min_reputation)
+    return Status::Fail("reputation " + std::to_string(c->reputation) + " is below min_reputation " +
+                        std::to_string(order.min_reputation));
+  return Status::Ok();
+}
+
+// The same, with a malformed bid (or profile field of an unexpected type,
+// met while reading it) a reason too.
+Status bid_valid_or_malformed(const json& b, const SignatureCheck& sig, const Order& order, const Market& market,
+                              Contender* c) {
+  try {
+    return bid_valid(b, sig, order, market, c);
+  } catch (const Error& e) {
+    return Status::Fail("malformed: " + e.describe());
+  } catch (const json::exception& e) {
+    return Status::Fail(std::string("malformed: ") + e.what());
+  }
+}
+
+// Fills *r from the valid bids: the best wins; under second_price it is
+// paid the lowest price of another provider (a winner's own second bid
+// must not raise what it is paid).
+void award_best(const std::vector<Contender>& valid, bool second_price, AwardOutcome* r) {
+  const Contender& win = *std::min_element(valid.begin(), valid.end(), better);
+  r->bid = win.bid;
+  r->reputation = win.reputation;
+  r->price = win.price;
+  if (second_price) {
+    const Contender* second = nullptr;
+    for (const Contender& c : valid)
+      if (c.provider != win.provider && (!second || c.price < second->price)) second = &c;
+    if (second) r->price = second->price;
+  }
+  r->reasons.clear();
+}
+
+// One order's outcome: the winner, or a reason per bid that failed.
+AwardOutcome decide(const Order& order, const Market& market) {
+  AwardOutcome r;
+  r.order = &order;
+  if (order.deadline <= market.cfg.now) {
+    r.reasons.push_back("its deadline " + format_rfc3339(order.deadline) + " has passed");
+    return r;
+  }
+  std::vector<Contender> valid;
+  auto found = market.by_order.find(order.id);
+  if (found != market.by_order.end())
+    for (size_t bi : found->second) {
+      const AuctionMessage& b = market.bids[bi];
+      Contender c{&b.msg, b.msg.value("id", std::string()), "", 0, 0};
+      const Status s = bid_valid_or_malformed(b.msg, b.sig, order, market, &c);
+      if (s.ok()) valid.push_back(std::move(c));
+      else r.reasons.push_back("bid " + short_id(c.id) + ": " + s.reason());
+    }
+  r.valid_bids = valid.size();
+  if (valid.empty()) {
+    if (r.reasons.empty()) r.reasons.push_back("no bids");
+    return r;
+  }
+  award_best(valid, market.cfg.second_price, &r);
+  return r;
+}
+
 }  // namespace
 
 void Auction::add(json m, const SignatureCheck* checked) {
-  auto [msg, sig] = store(std::move(m));
-  if (checked) *sig = *checked;
-  else unchecked_.emplace_back(msg, sig);
+  AuctionMessage& k = store(std::move(m));
+  if (checked) k.sig = *checked;
+  else unchecked_.push_back(&k);
 }
 
 bool Auction::takes(const json& m) {
@@ -94,178 +264,57 @@ bool Auction::takes(const json& m) {
   return kind == "order" || kind == "bid" || kind == "profile" || kind == "reputation";
 }
 
-void Auction::add(json m, SignatureCheck&& checked) { *store(std::move(m)).second = std::move(checked); }
+void Auction::add(json m, SignatureCheck&& checked) { store(std::move(m)).sig = std::move(checked); }
 
-std::pair<const json*, SignatureCheck*> Auction::store(json m) {
+AuctionMessage& Auction::store(json m) {
   check_envelope(m);
   const std::string& kind = m["kind"].get_ref<const std::string&>();
-  std::deque<json>* to;
-  std::deque<SignatureCheck>* sig;
   if (kind == "order") {
-    orders_msg_.push_back(std::move(m));
-    orders_.emplace_back();
+    AuctionOrder& o = orders_.emplace_back();
+    o.msg = std::move(m);
     try {
-      read_order(orders_msg_.back(), &orders_.back());
+      read_order(o.msg, &o.order);
     } catch (...) {
       orders_.pop_back();
-      orders_msg_.pop_back();
       throw;
     }
-    to = &orders_msg_, sig = &orders_sig_;
-  } else if (kind == "bid") {
-    to = &bids_, sig = &bids_sig_;
-    to->push_back(std::move(m));
-  } else if (kind == "profile") {
-    to = &profiles_, sig = &profiles_sig_;
-    to->push_back(std::move(m));
-  } else if (kind == "reputation") {
-    to = &reputations_, sig = &reputations_sig_;
-    to->push_back(std::move(m));
-  } else {
-    throw data_error("expected an order, bid, profile or reputation message, got a " + kind, ".kind");
+    return o;
   }
-  // Deques keep their elements in place as they grow: the pointers hold.
-  return {&to->back(), &sig->emplace_back()};
+  std::deque<AuctionMessage>* to = kind == "bid"          ? &bids_
+                         : kind == "profile"    ? &profiles_
+                         : kind == "reputation" ? &reputations_
+                                                : nullptr;
+  if (!to) throw data_error("expected an order, bid, profile or reputation message, got a " + kind, ".kind");
+  return to->emplace_back(AuctionMessage{std::move(m), SignatureCheck()});
+}
+
+void Auction::check_signatures() {
+  parallel_for(unchecked_.size(), threads_, [&](size_t i) { unchecked_[i]->sig = check_message(unchecked_[i]->msg); });
+  unchecked_.clear();
 }
 
 std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
-  parallel_for(unchecked_.size(), threads_,
-               [&](size_t i) { *unchecked_[i].second = check_message(*unchecked_[i].first); });
-  unchecked_.clear();
-  const std::deque<SignatureCheck>& order_sig = orders_sig_;
-  const std::deque<SignatureCheck>& bid_sig = bids_sig_;
-  const std::deque<SignatureCheck>& profile_sig = profiles_sig_;
-  const std::deque<SignatureCheck>& rep_sig = reputations_sig_;
-
-  // By id; two machines may measure alike, so one id can have several signers.
-  std::unordered_map<std::string, std::vector<ProfileCheck>> profiles;
-  for (size_t i = 0; i < profiles_.size(); ++i) {
-    auto id = profiles_[i].find("id");
-    if (id != profiles_[i].end() && id->is_string())
-      profiles[id->get<std::string>()].push_back(read_profile(profiles_[i], profile_sig[i]));
-  }
-  // The profile with that id signed by `provider`, else the first one (to name what is wrong with it).
-  auto profile_for = [&](const std::string& id, const std::string& provider) -> const ProfileCheck* {
-    auto it = profiles.find(id);
-    if (it == profiles.end()) return nullptr;
-    for (const ProfileCheck& p : it->second)
-      if (p.sig.ok && p.sig.signer == provider) return &p;
-    return &it->second.front();
-  };
-
-  // The newest trusted score of each provider.
+  check_signatures();
+  const ProfileIndex profiles(profiles_);
   std::set<std::string> trusted = cfg.reputation_by;
   if (trusted.empty()) trusted.insert(cfg.buyer);
-  std::unordered_map<std::string, std::pair<int64_t, double>> reputation;
-  for (size_t i = 0; i < reputations_.size(); ++i) {
-    const json& r = reputations_[i];
-    if (!rep_sig[i].ok || !trusted.count(rep_sig[i].signer)) continue;
-    try {
-      const std::string provider = get_string(r, "provider", "");
-      const double score = get_number(r, "score", "", 0, 1);
-      const int64_t as_of = get_time(r, "as_of", "");
-      auto it = reputation.find(provider);
-      if (it == reputation.end() || as_of > it->second.first) reputation[provider] = {as_of, score};
-    } catch (const Error&) {
-      // A trusted but malformed score counts as none.
-    }
-  }
-  auto score_of = [&](const std::string& provider) {
-    auto it = reputation.find(provider);
-    return it == reputation.end() ? kPriorReputation : it->second.second;
-  };
+  const Reputations reputations(reputations_, trusted);
+  const BidsByOrder by_order = bids_by_order(bids_, orders_.size());
+  const Market market{cfg, bids_, by_order, profiles, reputations};
 
-  // Keyed by views of the bids' own strings (the deque keeps them in place):
-  // copying a hundred thousand ids here was serial time.
-  std::unordered_map<std::string_view, std::vector<size_t>> bids_by_order;
-  bids_by_order.reserve(orders_.size());
-  for (size_t i = 0; i < bids_.size(); ++i) {
-    auto o = bids_[i].find("order");
-    if (o != bids_[i].end() && o->is_string())
-      bids_by_order[o->get_ref<const std::string&>()].push_back(i);
-  }
-
-  // Orders are decided independently of one another, so on a few threads;
-  // the outcomes keep input order.
-  std::vector<AwardOutcome> all(orders_.size());
   // 1: not the buyer's; 2: the same order again (one order, one lease).
   std::vector<char> skip(orders_.size(), 0);
   std::unordered_set<std::string_view> seen;
   for (size_t oi = 0; oi < orders_.size(); ++oi) {
-    const Order& order = orders_[oi];
-    if (!order_sig[oi].ok || order_sig[oi].signer != cfg.buyer || order.buyer != cfg.buyer) skip[oi] = 1;
-    else if (!seen.insert(order.id).second) skip[oi] = 2;
+    const AuctionOrder& o = orders_[oi];
+    if (!o.sig.status.ok() || o.sig.signer != cfg.buyer || o.order.buyer != cfg.buyer) skip[oi] = 1;
+    else if (!seen.insert(o.order.id).second) skip[oi] = 2;
   }
+  // Orders are decided independently of one another, so on a few threads;
+  // the outcomes keep input order.
+  std::vector<AwardOutcome> all(orders_.size());
   parallel_for(orders_.size(), threads_, [&](size_t oi) {
-    const Order& order = orders_[oi];
-    if (skip[oi]) return;
-    AwardOutcome& r = all[oi];
-    r.order = &order;
-    if (order.deadline <= cfg.now) {
-      r.reasons.push_back("its deadline " + format_rfc3339(order.deadline) + " has passed");
-      return;
-    }
-    std::vector<Contender> valid;
-    auto found = bids_by_order.find(order.id);
-    if (found != bids_by_order.end())
-      for (size_t bi : found->second) {
-        const json& b = bids_[bi];
-        std::string why;
-        Contender c{&b, b.value("id", std::string()), "", 0, 0};
-        try {
-          c.provider = get_string(b, "provider", "");
-          c.price = get_int(b, "price_micros", "", 1, int64_t{1} << 53);
-          const std::string task = get_string(b, "task", "");
-          const std::string profile_id = get_string(b, "profile", "");
-          const int64_t expires = get_time(b, "expires", "");
-          const int64_t deposit = get_int_opt(b, "deposit_micros", "", 0, int64_t{1} << 53).value_or(0);
-          c.reputation = score_of(c.provider);
-          const ProfileCheck* p = profile_for(profile_id, c.provider);
-          std::string unmet;
-          if (!bid_sig[bi].ok) why = "signature: " + bid_sig[bi].why;
-          else if (bid_sig[bi].signer != c.provider) why = "signed by " + bid_sig[bi].signer + ", not its provider";
-          else if (task != order.task_id) why = "it is for task " + task + ", the order for " + order.task_id;
-          else if (expires <= cfg.now) why = "it expired at " + format_rfc3339(expires);
-          else if (!p) why = "its profile " + profile_id + " is not among the inputs";
-          else if (!p->sig.ok) why = "its profile is not trusted: " + p->sig.why;
-          else if (p->sig.signer != c.provider)
-            why = "its profile is signed by " + p->sig.signer + ", another key than the bidder's";
-          else if (std::string bad = hardware_mismatch(b, *p); !bad.empty()) why = bad;
-          else if (!order.need.eval(*p->msg, &unmet)) why = "the requirement is not met: " + unmet;
-          else if (c.price > order.max_price)
-            why = "price " + std::to_string(c.price) + " is above max_price_micros " + std::to_string(order.max_price);
-          else if (deposit < order.bid_deposit)
-            why = "deposit " + std::to_string(deposit) + " is below the order's " + std::to_string(order.bid_deposit);
-          else if (c.reputation < order.min_reputation)
-            why = "reputation " + std::to_string(c.reputation) + " is below min_reputation " +
-                  std::to_string(order.min_reputation);
-        } catch (const Error& e) {
-          why = "malformed: " + e.describe();
-        } catch (const json::exception& e) {
-          // A profile's field of an unexpected type, met while reading it.
-          why = std::string("malformed: ") + e.what();
-        }
-        if (why.empty()) valid.push_back(std::move(c));
-        else r.reasons.push_back("bid " + short_id(c.id) + ": " + why);
-      }
-    r.valid_bids = valid.size();
-    if (valid.empty()) {
-      if (r.reasons.empty()) r.reasons.push_back("no bids");
-      return;
-    }
-    const Contender& win = *std::min_element(valid.begin(), valid.end(), better);
-    r.bid = win.bid;
-    r.reputation = win.reputation;
-    r.price = win.price;
-    if (cfg.second_price) {
-      // The lowest price of another provider: a winner's own second bid
-      // must not raise what it is paid.
-      const Contender* second = nullptr;
-      for (const Contender& c : valid)
-        if (c.provider != win.provider && (!second || c.price < second->price)) second = &c;
-      if (second) r.price = second->price;
-    }
-    r.reasons.clear();
+    if (!skip[oi]) all[oi] = decide(orders_[oi].order, market);
   });
   std::vector<AwardOutcome> out;
   out.reserve(all.size());

@@ -38,6 +38,16 @@ struct AwardOutcome {
   bool filled() const { return bid != nullptr; }
 };
 
+// A message an Auction keeps, with its signature check (the reader's, or
+// run()'s when there was none).
+struct AuctionMessage {
+  json msg;
+  SignatureCheck sig;
+};
+struct AuctionOrder : AuctionMessage {
+  Order order;  // read from msg by Auction::add()
+};
+
 // The messages of one award run. add() keeps them (orders are checked for
 // shape at once, so an error names the input line); run() checks the
 // signatures not checked yet, on a few threads, and decides.
@@ -61,13 +71,17 @@ class Auction {
   size_t foreign_orders() const { return foreign_; }
 
  private:
+  // Where add() put the message, for the overloads to fill in its check.
+  AuctionMessage& store(json m);
+  // The checks add() was not given, on threads_.
+  void check_signatures();
+
   int threads_;
-  std::deque<json> orders_msg_, bids_, profiles_, reputations_;
-  std::deque<Order> orders_;
-  std::deque<SignatureCheck> orders_sig_, bids_sig_, profiles_sig_, reputations_sig_;
-  std::vector<std::pair<const json*, SignatureCheck*>> unchecked_;
-  // Where add() put the message and its check, for the overloads.
-  std::pair<const json*, SignatureCheck*> store(json m);
+  // Deques keep their elements in place as they grow: pointers into them
+  // (unchecked_, Order::msg, the outcomes) hold.
+  std::deque<AuctionOrder> orders_;
+  std::deque<AuctionMessage> bids_, profiles_, reputations_;
+  std::vector<AuctionMessage*> unchecked_;
   size_t foreign_ = 0;
 };
 

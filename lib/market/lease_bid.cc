@@ -31,8 +31,8 @@ std::string whole_seconds(double s) {
 struct Candidate {
   json msg;
   Order order;
-  bool ok = false;
-  std::string why;  // when skipped
+  // Ok while it may still get a bid; once ruled out, why.
+  Status status = Status::Ok();
   double seconds = 0;
   int64_t price = 0;
   json pricing;
@@ -140,20 +140,22 @@ Bidder prepare(Tool& tool, const LeaseOptions& opt) {
   return b;
 }
 
-// Why this machine cannot serve the order whatever the price, or "".
-std::string screen(Candidate& c, const Bidder& b) {
+// Ok, or why this machine cannot serve the order whatever the price.
+Status screen(Candidate& c, const Bidder& b) {
   std::string signer, why;
   Status s = check_signature(c.msg, &signer);
   c.seconds = estimated_seconds(c.order, b.hw);
-  if (!s.ok()) return "the order's signature does not hold: " + s.reason();
-  if (signer != c.order.buyer) return "the order is signed by " + signer + ", not its buyer " + c.order.buyer;
-  if (c.order.deadline <= b.now) return "its deadline " + format_rfc3339(c.order.deadline) + " has passed";
-  if (!c.order.need.eval(b.profile, &why)) return "the requirement is not met: " + why;
+  if (!s.ok()) return Status::Fail("the order's signature does not hold: " + s.reason());
+  if (signer != c.order.buyer)
+    return Status::Fail("the order is signed by " + signer + ", not its buyer " + c.order.buyer);
+  if (c.order.deadline <= b.now)
+    return Status::Fail("its deadline " + format_rfc3339(c.order.deadline) + " has passed");
+  if (!c.order.need.eval(b.profile, &why)) return Status::Fail("the requirement is not met: " + why);
   if (static_cast<double>(b.now) + c.seconds > static_cast<double>(c.order.deadline))
-    return "the deadline is too short: about " + whole_seconds(c.seconds) + " s at " +
-           std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, " + std::to_string(c.order.deadline - b.now) +
-           " s left";
-  return "";
+    return Status::Fail("the deadline is too short: about " + whole_seconds(c.seconds) + " s at " +
+                        std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, " +
+                        std::to_string(c.order.deadline - b.now) + " s left");
+  return Status::Ok();
 }
 
 // Prices the candidates at `which`, by the script (as one batch) or the policy.
@@ -161,10 +163,7 @@ void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, cons
   if (opt.price_script.empty()) {
     for (size_t i : which) {
       Candidate& c = cands[i];
-      std::string why;
-      auto p = policy_price(b.policy, c.order, b.hw, &c.pricing, &why);
-      if (!p) c.why = why;
-      c.price = p.value_or(0);
+      c.status = policy_price(b.policy, c.order, b.hw, &c.price, &c.pricing);
     }
     return;
   }
@@ -173,7 +172,7 @@ void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, cons
   auto outcomes = run_price_script(opt.price_script, requests, b.script_timeout_s, opt.script_jobs);
   for (size_t k = 0; k < which.size(); ++k) {
     Candidate& c = cands[which[k]];
-    if (!outcomes[k].bid) c.why = outcomes[k].why;
+    c.status = outcomes[k].priced;
     c.price = outcomes[k].price;
     c.pricing = {{"method", "script"}, {"script", opt.price_script}, {"output", outcomes[k].output}};
   }
@@ -222,8 +221,8 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
   std::unordered_set<std::string> seen;
   for (size_t i = 0; i < cands.size(); ++i) {
     cands[i].order.msg = &cands[i].msg;  // the vector moved the messages
-    cands[i].why = screen(cands[i], b);
-    if (!cands[i].why.empty()) continue;
+    cands[i].status = screen(cands[i], b);
+    if (!cands[i].status.ok()) continue;
     if (seen.insert(cands[i].order.id).second) servable.push_back(i);
     else repeat[i] = 1;
   }
@@ -231,26 +230,26 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
   // Capacity last, in input order, so --explain names the real limit.
   for (size_t i : servable) {
     Candidate& c = cands[i];
-    if (!c.why.empty()) continue;
+    if (!c.status.ok()) continue;
     if (c.price > c.order.max_price)
-      c.why = "our price " + std::to_string(c.price) + " is above the order's max_price_micros " +
-              std::to_string(c.order.max_price);
+      c.status = Status::Fail("our price " + std::to_string(c.price) + " is above the order's max_price_micros " +
+                              std::to_string(c.order.max_price));
     else if (b.room == 0)
-      c.why = "no capacity: --max-leases " + std::to_string(opt.max_leases) + " reached with open leases and this run's bids";
-    else {
-      c.ok = true;
-      if (b.room > 0) --b.room;
-    }
+      c.status = Status::Fail("no capacity: --max-leases " + std::to_string(opt.max_leases) +
+                              " reached with open leases and this run's bids");
+    else if (b.room > 0)
+      --b.room;
   }
 
   out.write(b.profile);
   for (size_t i = 0; i < cands.size(); ++i) {
     const Candidate& c = cands[i];
     if (repeat[i]) continue;
-    if (c.ok) out.write(make_bid(c, b));
+    // Each one not repeated was screened, and each one screened in was priced and sized.
+    if (c.status.ok()) out.write(make_bid(c, b));
     else if (opt.explain)
-      std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id << "): no bid: " << c.why
-                << std::endl;
+      std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id
+                << "): no bid: " << c.status.reason() << std::endl;
   }
   out.finish();
   return 0;

@@ -70,8 +70,20 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
-ScriptOutcome run_once(const std::string& command, const std::string& input, double timeout_s) {
-  ScriptOutcome r;
+// A started script: its pid (also its process group's), our ends of its
+// stdin and stdout (-1 once closed), and a descriptor for its exit.
+struct Child {
+  pid_t pid = -1;
+  int in = -1, out = -1, exited = -1;
+};
+
+// How the script ended, as far as it has been seen.
+struct Ending {
+  int status = 0;  // waitpid's, once reaped
+  bool reaped = false, timed_out = false;
+};
+
+Child start_script(const std::string& command) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw Error(Exit::internal, std::string("pipe: ") + std::strerror(errno));
   if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -97,64 +109,71 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
   ::setpgid(pid, pid);  // also here: no race with the child's own call
   ::close(in[0]);
   ::close(out[1]);
-  int wfd = in[1], rfd = out[0];
-  ::fcntl(wfd, F_SETFL, O_NONBLOCK);
-  ::fcntl(rfd, F_SETFL, O_NONBLOCK);
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  Child c;
+  c.pid = pid, c.in = in[1], c.out = out[0];
+  ::fcntl(c.in, F_SETFL, O_NONBLOCK);
+  ::fcntl(c.out, F_SETFL, O_NONBLOCK);
+  return c;
+}
+
+// Feeds `input` to the script and keeps what it prints, until its stdout
+// closes, its exit is seen or the deadline passes; closes both pipes.
+void exchange(Child& c, const std::string& input, Clock::time_point deadline, std::string* output, Ending* e) {
   size_t written = 0;
-  bool timed_out = false, reaped = false;
-  int status = 0;
-  const int exited = exit_fd(pid);
-  if (input.empty()) ::close(wfd), wfd = -1;
   // The script's exit, seen: what it printed is in the pipe.
   auto reap = [&] {
-    if (::waitpid(pid, &status, WNOHANG) != pid) return false;
-    reaped = true;
-    drain(rfd, &r.output);
+    if (::waitpid(c.pid, &e->status, WNOHANG) != c.pid) return false;
+    e->reaped = true;
+    drain(c.out, output);
     return true;
   };
-  while (rfd >= 0 && !reaped) {
+  while (c.out >= 0 && !e->reaped) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       // An exit in the last moments is not a timeout.
-      if (!reap()) timed_out = true;
+      if (!reap()) e->timed_out = true;
       break;
     }
     pollfd fds[3];
     int n = 0, wi = -1, xi = -1;
-    fds[n++] = {rfd, POLLIN, 0};
-    if (wfd >= 0) wi = n, fds[n++] = {wfd, POLLOUT, 0};
-    if (exited >= 0) xi = n, fds[n++] = {exited, POLLIN, 0};
-    int rc = ::poll(fds, n, static_cast<int>(exited >= 0 ? left : std::min<long long>(left, kExitPollMs)));
+    fds[n++] = {c.out, POLLIN, 0};
+    if (c.in >= 0) wi = n, fds[n++] = {c.in, POLLOUT, 0};
+    if (c.exited >= 0) xi = n, fds[n++] = {c.exited, POLLIN, 0};
+    int rc = ::poll(fds, n, static_cast<int>(c.exited >= 0 ? left : std::min<long long>(left, kExitPollMs)));
     if (rc < 0 && errno != EINTR) break;
     if (rc > 0 && wi >= 0 && fds[wi].revents) {
-      ssize_t w = ::write(wfd, input.data() + written, input.size() - written);
+      ssize_t w = ::write(c.in, input.data() + written, input.size() - written);
       if (w > 0) written += static_cast<size_t>(w);
       // A script that does not read its stdin may still price: stop writing.
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) ::close(wfd), wfd = -1;
+      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) ::close(c.in), c.in = -1;
     }
     if (rc > 0 && fds[0].revents) {
       char buf[1024];
-      ssize_t got = ::read(rfd, buf, sizeof buf);
-      if (got > 0) keep(&r.output, buf, got);
+      ssize_t got = ::read(c.out, buf, sizeof buf);
+      if (got > 0) keep(output, buf, got);
       else if (got == 0 || (errno != EAGAIN && errno != EINTR))
-        ::close(rfd), rfd = -1;
+        ::close(c.out), c.out = -1;
     }
-    if (rfd >= 0 && (xi < 0 || (rc > 0 && fds[xi].revents))) reap();
+    if (c.out >= 0 && (xi < 0 || (rc > 0 && fds[xi].revents))) reap();
   }
-  if (wfd >= 0) ::close(wfd);
-  if (rfd >= 0) ::close(rfd);
-  while (!reaped) {
-    if (!timed_out) {
-      pid_t w = ::waitpid(pid, &status, WNOHANG);
-      if (w == pid) break;
+  if (c.in >= 0) ::close(c.in), c.in = -1;
+  if (c.out >= 0) ::close(c.out), c.out = -1;
+}
+
+// Waits, up to the deadline, for a script that closed its stdout to exit;
+// kills its whole process group at the deadline. Closes its exit descriptor.
+void wait_exit(Child& c, Clock::time_point deadline, Ending* e) {
+  while (!e->reaped) {
+    if (!e->timed_out) {
+      pid_t w = ::waitpid(c.pid, &e->status, WNOHANG);
+      if (w == c.pid) break;
       if (w < 0 && errno != EINTR) break;
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) timed_out = true;
+      if (left <= 0) e->timed_out = true;
       else {
         // Its stdout closed, it has yet to exit: wait for that, on the pidfd where there is one.
-        if (exited >= 0) {
-          pollfd x = {exited, POLLIN, 0};
+        if (c.exited >= 0) {
+          pollfd x = {c.exited, POLLIN, 0};
           ::poll(&x, 1, static_cast<int>(left));
         } else {
           std::this_thread::sleep_for(std::chrono::milliseconds(kReapPollMs));
@@ -162,45 +181,63 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
         continue;
       }
     }
-    ::kill(-pid, SIGKILL);
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    ::kill(-c.pid, SIGKILL);
+    while (::waitpid(c.pid, &e->status, 0) < 0 && errno == EINTR) {
     }
     break;
   }
-  if (exited >= 0) ::close(exited);
-  r.output = trim(r.output);
-  if (timed_out) {
+  if (c.exited >= 0) ::close(c.exited), c.exited = -1;
+}
+
+// What the script's ending and (trimmed) output make: a price, or why not.
+// The shell's own 127 (not found) and 126 (cannot execute) are Exit::no_input:
+// a mistyped --price-script would otherwise make no bid, every night, quietly.
+ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string& command, double timeout_s) {
+  ScriptOutcome r;
+  r.output = std::move(output);
+  const int status = e.status;
+  if (e.timed_out) {
     char secs[32];
     std::snprintf(secs, sizeof secs, "%g", timeout_s);
-    r.why = std::string("the price script timed out after ") + secs + " s and was killed";
+    r.priced = Status::Fail(std::string("the price script timed out after ") + secs + " s and was killed");
     return r;
   }
   if (WIFSIGNALED(status)) {
-    r.why = "the price script was killed by signal " + std::to_string(WTERMSIG(status));
+    r.priced = Status::Fail("the price script was killed by signal " + std::to_string(WTERMSIG(status)));
     return r;
   }
-  // The shell's own 127 (not found) and 126 (cannot execute): a mistyped
-  // --price-script would otherwise make no bid, every night, quietly.
   if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126))
     throw Error(Exit::no_input, "--price-script " + command + ": the shell cannot " +
                                     (WEXITSTATUS(status) == 127 ? "find" : "execute") + " it (exit " +
                                     std::to_string(WEXITSTATUS(status)) + ")");
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    r.why = "the price script exited with status " + std::to_string(WEXITSTATUS(status));
+    r.priced = Status::Fail("the price script exited with status " + std::to_string(WEXITSTATUS(status)));
     return r;
   }
   if (r.output.empty()) {
-    r.why = "the price script printed no price";
+    r.priced = Status::Fail("the price script printed no price");
     return r;
   }
   auto price = parse_script_price(r.output);
   if (!price) {
-    r.why = "the price script printed '" + r.output.substr(0, 40) + "', not a positive decimal price";
+    r.priced = Status::Fail("the price script printed '" + r.output.substr(0, 40) + "', not a positive decimal price");
     return r;
   }
-  r.bid = true;
+  r.priced = Status::Ok();
   r.price = *price;
   return r;
+}
+
+ScriptOutcome run_once(const std::string& command, const std::string& input, double timeout_s) {
+  Child c = start_script(command);
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  c.exited = exit_fd(c.pid);
+  if (input.empty()) ::close(c.in), c.in = -1;
+  std::string output;
+  Ending e;
+  exchange(c, input, deadline, &output, &e);
+  wait_exit(c, deadline, &e);
+  return outcome_of(e, trim(output), command, timeout_s);
 }
 
 }  // namespace

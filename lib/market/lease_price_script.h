@@ -9,13 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
+
 namespace grid {
 
 struct ScriptOutcome {
-  bool bid = false;
-  int64_t price = 0;   // micro-units, when bid
+  // Ok when the script made a price; else why it makes no bid ("the price
+  // script exited with status 1", "... timed out after 1 s ...", ...).
+  Status priced = Status::Fail("the price script has not run");
+  int64_t price = 0;   // micro-units, when priced
   std::string output;  // what the script printed (trimmed, at most kMaxScriptOutput bytes)
-  std::string why;     // when !bid: "exited with status 1", "timed out after 1 s", ...
 };
 
 // Bytes of a script's stdout kept; a price needs a few dozen.

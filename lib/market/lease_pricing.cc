@@ -55,14 +55,13 @@ PricePolicy parse_policy(const json& j, const std::string& source) {
   }
 }
 
-std::optional<int64_t> policy_price(const PricePolicy& p, const Order& order, const Hardware& hw, json* pricing,
-                                    std::string* why) {
+Status policy_price(const PricePolicy& p, const Order& order, const Hardware& hw, int64_t* price_micros,
+                    json* pricing) {
   auto rate = p.rates.find(hw.gpu_model);
   const bool exact_model = rate != p.rates.end();
   if (!exact_model) rate = p.rates.find("*");
   if (rate == p.rates.end()) {
-    if (why) *why = "the policy has no rate for GPU model " + hw.gpu_model + " and no \"*\" default";
-    return std::nullopt;
+    return Status::Fail("the policy has no rate for GPU model " + hw.gpu_model + " and no \"*\" default");
   }
   const double seconds = estimated_seconds(order, hw);
   const double units = p.basis == "tflop_hour"
@@ -78,12 +77,10 @@ std::optional<int64_t> policy_price(const PricePolicy& p, const Order& order, co
   if (price < static_cast<double>(p.floor)) price = static_cast<double>(p.floor), clamped = "floor";
   if (p.ceiling > 0 && price > static_cast<double>(p.ceiling)) price = static_cast<double>(p.ceiling), clamped = "ceiling";
   if (price < 1) {  // nothing to charge: as from a price script, a zero price is no bid
-    if (why) *why = "the policy prices it at 0 micro-units (no rate, start fee or floor): no bid";
-    return std::nullopt;
+    return Status::Fail("the policy prices it at 0 micro-units (no rate, start fee or floor): no bid");
   }
   if (price > kMaxMicros) {
-    if (why) *why = "the policy price is beyond 2^53 micro-units";
-    return std::nullopt;
+    return Status::Fail("the policy price is beyond 2^53 micro-units");
   }
   *pricing = {{"method", "policy"},
               {"basis", p.basis},
@@ -96,7 +93,8 @@ std::optional<int64_t> policy_price(const PricePolicy& p, const Order& order, co
               {"floor_micros", p.floor},
               {"ceiling_micros", p.ceiling},
               {"clamped", clamped.empty() ? json() : json(clamped)}};
-  return static_cast<int64_t>(price);
+  *price_micros = static_cast<int64_t>(price);
+  return Status::Ok();
 }
 
 std::optional<int64_t> parse_script_price(const std::string& text) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/canonical_json.h"
+#include "core/status.h"
 #include "market/lease_order.h"
 
 namespace grid {
@@ -42,10 +43,10 @@ struct PricePolicy {
 // Parses a policy; Exit::data naming the field (and the file) when bad.
 PricePolicy parse_policy(const json& policy, const std::string& source);
 
-// The price in micro-units and a "pricing" object saying how it was made,
-// or nullopt (with *why) when the policy has no rate for the GPU model.
-std::optional<int64_t> policy_price(const PricePolicy& p, const Order& order, const Hardware& hw, json* pricing,
-                                    std::string* why);
+// Ok with the price in micro-units in *price and a "pricing" object saying
+// how it was made, or why the policy makes no bid (no rate for the GPU
+// model, a zero price, one beyond 2^53); then neither is set.
+Status policy_price(const PricePolicy& p, const Order& order, const Hardware& hw, int64_t* price, json* pricing);
 
 // A decimal price as a price script prints it ("12", "12.5", " 3e2\n"):
 // micro-units, a fraction rounded up. nullopt for anything else, zero,

@@ -9,6 +9,7 @@
 #include "jobs/job_spec.h"
 #include "core/message.h"
 #include "core/tool.h"
+#include "proof/proof_kinds.h"
 
 namespace grid {
 namespace {
@@ -38,6 +39,8 @@ void require_loss(const json& obj, const std::string& path) {
   if (!loss.is_number()) throw data_error("expected a number or null", path + ".loss");
   if (!std::isfinite(loss.get<double>())) throw data_error("expected a finite number", path + ".loss");
 }
+
+}  // namespace
 
 void check_train_part(const json& part, const std::string& p) {
   const json& trace = get_object(part, "trace", p);
@@ -88,6 +91,8 @@ void check_infer_part(const json& part, const std::string& p) {
   require_ref(trace, "root", p + ".trace");
 }
 
+namespace {
+
 // ok, or why the id or signature does not hold.
 Status id_and_sig(const json& m) { return m.contains("sig") ? check_signature(m) : check_message_id(m); }
 
@@ -102,9 +107,8 @@ void check_result_shape(const json& m) {
   const json& header = get_object(m, "header", "");
   get_string(header, "task", ".header");
   get_string(header, "mode", ".header");
-  if (type == "train") check_train_part(get_object(m, "train", ""), ".train");
-  if (type == "gemm") check_gemm_part(get_object(m, "gemm", ""), ".gemm");
-  if (type == "infer") check_infer_part(get_object(m, "infer", ""), ".infer");
+  if (const ProofKind* kind = find_proof_kind(type))
+    kind->check_part(get_object(m, kind->name, ""), std::string(".") + kind->name);
 }
 
 void check_answer_shape(const json& m) {

@@ -17,7 +17,7 @@ namespace grid {
 class Tool;
 
 // A result message: envelope, id, task, type, header {task, mode} and,
-// for train, gemm and infer, the kind's part as job-run writes it.
+// for a job kind, the kind's part as job-run writes it (proof_kinds.h).
 void check_result_shape(const json& message);
 // A challenge answer as gpu-bench writes it.
 void check_answer_shape(const json& message);

@@ -7,28 +7,28 @@
 #include "core/merkle.h"
 #include "core/net.h"
 #include "core/store.h"
+#include "proof/proof_kinds.h"
 
 namespace grid {
 
 const std::vector<ProofMode>& proof_modes() {
   static const std::vector<ProofMode> table = {
-      // name, what, then the check for train, gemm, infer, challenge, other
-      {"sig", "ids and signatures; with --leases, the lease's provider and task", check_sig, check_sig, check_sig,
-       check_sig, check_sig},
-      {"trace", "leaves against the root, checkpoints against their leaves, inclusion proofs", check_trace_train,
-       check_trace_gemm, check_trace_infer, nullptr, nullptr},
+      // name, what, then the check for every job kind (nullptr: each kind's
+      // own, proof_kinds.h), for challenge answers, for other types
+      {"sig", "ids and signatures; with --leases, the lease's provider and task", check_sig, check_sig, check_sig},
+      {"trace", "leaves against the root, checkpoints against their leaves, inclusion proofs", nullptr, nullptr,
+       nullptr},
       {"spot", "re-execute sampled pieces: segments of a training run, rows of a GEMM, batches of predictions",
-       check_spot_train, check_rows_gemm, check_spot_infer, nullptr, nullptr},
-      {"rows", "recompute sampled rows of a GEMM exactly and check them against the row root", nullptr,
-       check_rows_gemm, nullptr, nullptr, nullptr},
-      {"freivalds", "Freivalds' check of a whole GEMM output against an FP32 error bound", nullptr,
-       check_freivalds_gemm, nullptr, nullptr, nullptr},
-      {"pinpoint", "two results of one task that disagree: re-run where they part, name the honest one",
-       check_pinpoint, nullptr, nullptr, nullptr, nullptr},
-      {"quorum", "k-of-n agreement of distinct providers on a task's output hash", check_quorum, check_quorum,
-       check_quorum, nullptr, nullptr},
-      {"challenge", "a proof-of-GPU answer: signature, request, deadline, sampled rows, speed", nullptr, nullptr,
-       nullptr, check_challenge, nullptr},
+       nullptr, nullptr, nullptr},
+      {"rows", "recompute sampled rows of a GEMM exactly and check them against the row root", nullptr, nullptr,
+       nullptr},
+      {"freivalds", "Freivalds' check of a whole GEMM output against an FP32 error bound", nullptr, nullptr,
+       nullptr},
+      {"pinpoint", "two results of one task that disagree: re-run where they part, name the honest one", nullptr,
+       nullptr, nullptr},
+      {"quorum", "k-of-n agreement of distinct providers on a task's output hash", check_quorum, nullptr, nullptr},
+      {"challenge", "a proof-of-GPU answer: signature, request, deadline, sampled rows, speed", nullptr,
+       check_challenge, nullptr},
   };
   return table;
 }
@@ -46,11 +46,13 @@ const ProofMode* find_proof_mode(const std::string& name) {
 }
 
 ModeFn mode_check_for(const ProofMode& mode, const std::string& type) {
-  if (type == "train") return mode.train;
-  if (type == "gemm") return mode.gemm;
-  if (type == "infer") return mode.infer;
   if (type == "challenge") return mode.challenge;
-  return mode.other;
+  const ProofKind* kind = find_proof_kind(type);
+  if (!kind) return mode.other;
+  if (mode.every_kind) return mode.every_kind;
+  for (const auto& [name, check] : kind->checks)
+    if (name == mode.name) return check;
+  return nullptr;
 }
 
 ModeReport ModeReport::pass(json checked, std::optional<double> detection) {

@@ -105,9 +105,11 @@ using ModeFn = ModeReport (*)(CheckContext&);
 struct ProofMode {
   const char* name;
   const char* what;
-  // The check for each kind of message (other: results of any other
-  // type); nullptr where the mode does not apply.
-  ModeFn train, gemm, infer, challenge, other;
+  // The check for results of every job kind alike (nullptr: each kind's
+  // own, from its row in proof_kinds.h), for challenge answers, and for
+  // results of a type that is no job kind; nullptr where the mode does
+  // not apply.
+  ModeFn every_kind, challenge, other;
 };
 
 // The table, in the order modes run within one verdict.
@@ -116,6 +118,8 @@ const std::vector<ProofMode>& proof_modes();
 const ProofMode* find_proof_mode(const std::string& name);
 // The modes' names, in the table's order: --mode's choices.
 std::vector<std::string> proof_mode_names();
+// The check `mode` runs on a message of `type` (a result's type, or
+// "challenge" for an answer); nullptr where it does not apply.
 ModeFn mode_check_for(const ProofMode& mode, const std::string& type);
 
 // The checks behind the rows.

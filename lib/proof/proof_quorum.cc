@@ -21,20 +21,20 @@
 namespace grid {
 namespace {
 
-// Why a result does not count towards a quorum; "" when it does.
-std::string not_counted(const CheckContext& c, const CheckEntry& e) {
-  if (e.signer.empty()) return "an unsigned result does not count towards a quorum";
+// Ok when a result counts towards a quorum; else why it does not.
+Status counted(const CheckContext& c, const CheckEntry& e) {
+  if (e.signer.empty()) return Status::Fail("an unsigned result does not count towards a quorum");
   const json& m = e.message;
   const bool sealed = m.contains("seal") && m["seal"].is_string();
   if (sealed && m["seal"] != result_seal(e.signer, e.task_id, result_output(m)))
-    return "its seal " + m["seal"].get<std::string>() + " is not the seal of its signer, task and output";
-  if (c.opt->seals.empty()) return "";
-  if (!sealed) return "it carries no seal; with --seals only results sealed before the reveal count";
+    return Status::Fail("its seal " + m["seal"].get<std::string>() + " is not the seal of its signer, task and output");
+  if (c.opt->seals.empty()) return Status::Ok();
+  if (!sealed) return Status::Fail("it carries no seal; with --seals only results sealed before the reveal count");
   if (!c.in->seals.count(e.signer + " " + e.task_id + " " + m["seal"].get<std::string>()))
-    return "its seal " + m["seal"].get<std::string>() +
-           " is not in --seals: not committed before the results were revealed, it does not count (a copy of "
-           "another provider's result looks like this)";
-  return "";
+    return Status::Fail("its seal " + m["seal"].get<std::string>() +
+                        " is not in --seals: not committed before the results were revealed, it does not count (a "
+                        "copy of another provider's result looks like this)");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -46,7 +46,7 @@ ModeReport check_quorum(CheckContext& c) {
   // lend its vote to both sides and leave every verdict inconclusive.
   std::map<std::string, std::set<std::string>> outputs_of;  // provider -> outputs it signed
   for (const CheckEntry* e : c.group)
-    if (e->type == c.entry->type && not_counted(c, *e).empty()) outputs_of[e->signer].insert(result_output(e->message));
+    if (e->type == c.entry->type && counted(c, *e).ok()) outputs_of[e->signer].insert(result_output(e->message));
   std::map<std::string, std::set<std::string>> signers;  // output -> distinct providers
   std::set<std::string> providers;
   for (const auto& [who, outputs] : outputs_of) {
@@ -56,9 +56,9 @@ ModeReport check_quorum(CheckContext& c) {
   }
   const std::string mine = result_output(c.message());
   json checked = {{"k", k}, {"providers", providers.size()}, {"output", mine}};
-  if (const std::string why = not_counted(c, *c.entry); !why.empty()) {
-    if (c.entry->signer.empty()) return ModeReport::inconclusive(why, checked);
-    return ModeReport::fail(why, checked);
+  if (const Status s = counted(c, *c.entry); !s.ok()) {
+    if (c.entry->signer.empty()) return ModeReport::inconclusive(s.reason(), checked);
+    return ModeReport::fail(s.reason(), checked);
   }
   if (const auto& outputs = outputs_of[c.entry->signer]; outputs.size() > 1)
     return ModeReport::fail("its signer signed " + std::to_string(outputs.size()) + " different outputs for task " +

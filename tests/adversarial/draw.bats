@@ -14,9 +14,7 @@ source "$BATS_TEST_DIRNAME/forge.bash"
 FAKED="3 14 25 36 47"
 
 setup_file() {
-  cd "$BATS_FILE_TMPDIR" || return 1
-  unset GRID_KEY
-  keys
+  in_file_tmpdir
   train_tasks 100 2 >tasks.jsonl
   job-run --store S --key key1 tasks.jsonl >train.jsonl
   # Its run time and speed pinned, so that the result ids, and so the draws and the
@@ -25,11 +23,7 @@ setup_file() {
 }
 
 setup() {
-  common_setup
-  F=$BATS_FILE_TMPDIR
-  cp -r "$F/S" S
-  cp "$F"/tasks.jsonl "$F"/train.jsonl "$F"/forged-unsigned.jsonl .
-  keys
+  from_file_tmpdir tasks.jsonl train.jsonl forged-unsigned.jsonl
 }
 
 # caught VERDICTS: how many verdicts reject, after checking that each

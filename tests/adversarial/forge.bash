@@ -21,6 +21,26 @@ keys() {
   write_key vkey "$SEEDV"
 }
 
+# in_file_tmpdir: setup_file's start: in the file's own folder, the keys made.
+in_file_tmpdir() {
+  cd "$BATS_FILE_TMPDIR" || return 1
+  unset GRID_KEY
+  keys
+}
+
+# from_file_tmpdir NAME...: setup for a test: the store S and the files NAME
+# (globs allowed) that setup_file made, copied into the test's folder.
+from_file_tmpdir() {
+  common_setup
+  cp -r "$BATS_FILE_TMPDIR/S" S
+  local name
+  for name in "$@"; do
+    # shellcheck disable=SC2086  # NAME may be a glob
+    cp "$BATS_FILE_TMPDIR"/$name .
+  done
+  keys
+}
+
 # train_tasks STEPS EVERY [JQ-EDIT]: tasks of the train example with STEPS
 # steps, a checkpoint every EVERY, and JQ-EDIT applied to the job.
 train_tasks() {
@@ -37,25 +57,6 @@ pin_timing() {
 # sign KEY: re-sign a forged message as provider KEY.
 sign() {
   grid-key sign --key "$1"
-}
-
-# check ARGS...: proof-check as the verifier, on store S.
-check() {
-  proof-check --key vkey --store S "$@"
-}
-
-# object STORE REF: the path of object "sha256:<hex>" in STORE.
-object() {
-  local hex=${2#sha256:}
-  printf '%s/sha256/%s/%s\n' "$1" "${hex:0:2}" "${hex:2}"
-}
-
-# assert_reason PATTERN: the single verdict rejects, its reason matching PATTERN.
-assert_reason() {
-  assert_jq .status reject
-  local reason
-  reason=$(jq -r .reason <<<"$output")
-  [[ $reason =~ $1 ]] || fail "reason '$reason' does not match /$1/"
 }
 
 # hypergeometric N F Q: the chance that Q of N units drawn without

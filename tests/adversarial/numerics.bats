@@ -19,9 +19,7 @@ tiny_task() {
 }
 
 setup_file() {
-  cd "$BATS_FILE_TMPDIR" || return 1
-  unset GRID_KEY
-  keys
+  in_file_tmpdir
   "$PY" -c '
 import numpy as np
 rng = np.random.default_rng(3)
@@ -42,11 +40,7 @@ np.save("y.npy", rng.integers(0, 3, size=64).astype(np.int64))'
 }
 
 setup() {
-  common_setup
-  F=$BATS_FILE_TMPDIR
-  cp -r "$F/S" S
-  cp "$F"/*.jsonl "$F"/*.npy .
-  keys
+  from_file_tmpdir '*.jsonl' '*.npy'
 }
 
 @test "states with NaNs and subnormals: honest results are accepted and bit-identical on re-run" {

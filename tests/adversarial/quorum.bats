@@ -11,20 +11,14 @@ source "$BATS_TEST_DIRNAME/forge.bash"
 
 # A 40-step task (4 segments) run honestly by providers 1 and 2.
 setup_file() {
-  cd "$BATS_FILE_TMPDIR" || return 1
-  unset GRID_KEY
-  keys
+  in_file_tmpdir
   train_tasks 40 10 >tasks.jsonl
   job-run --store S --key key1 tasks.jsonl >r1.jsonl
   job-run --store S --key key2 tasks.jsonl >r2.jsonl
 }
 
 setup() {
-  common_setup
-  F=$BATS_FILE_TMPDIR
-  cp -r "$F/S" S
-  cp "$F"/tasks.jsonl "$F"/r1.jsonl "$F"/r2.jsonl .
-  keys
+  from_file_tmpdir tasks.jsonl r1.jsonl r2.jsonl
 }
 
 # seal_of RESULT KEY: the seal message a provider commits for its result.

@@ -13,19 +13,13 @@ source "$BATS_TEST_DIRNAME/forge.bash"
 
 # 100 steps, a checkpoint every 5: 20 segments, so a 10% cheat is 2 of them.
 setup_file() {
-  cd "$BATS_FILE_TMPDIR" || return 1
-  unset GRID_KEY
-  keys
+  in_file_tmpdir
   train_tasks 100 5 >tasks.jsonl
   job-run --store S --key key1 tasks.jsonl >train.jsonl
 }
 
 setup() {
-  common_setup
-  F=$BATS_FILE_TMPDIR
-  cp -r "$F/S" S
-  cp "$F"/tasks.jsonl "$F"/train.jsonl .
-  keys
+  from_file_tmpdir tasks.jsonl train.jsonl
 }
 
 @test "a provider that fakes 10% of segments is caught exactly when a faked segment is drawn, at the computed rate" {

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <thread>
+#include <type_traits>
 
 #include "core/error.h"
+#include "temp_dir.h"
 
 namespace grid {
 namespace {
@@ -86,6 +89,22 @@ TEST(ParseJsonText, ReportsMalformedInputAsData) {
     EXPECT_NE(std::string(e.what()).find("malformed JSON"), std::string::npos);
   }
   EXPECT_THROW(parse_json_text("{\"a\":\"\xff\"}"), Error);  // not UTF-8
+}
+
+// A copy would close the descriptor and free the line reader twice.
+static_assert(!std::is_copy_constructible_v<MessageReader>, "MessageReader owns its input");
+static_assert(!std::is_copy_assignable_v<MessageReader>, "MessageReader owns its input");
+
+class MessageReaderTest : public TempDirTest {};
+
+TEST_F(MessageReaderTest, ReadsEachFileInTurn) {
+  const std::string a = dir_ + "/a.jsonl", b = dir_ + "/b.jsonl";
+  std::ofstream(a) << "{\"n\":1}\n\n{\"n\":2}\n";
+  std::ofstream(b) << "{\"n\":3}";
+  MessageReader reader({a, b});
+  std::vector<int> got;
+  for (json m; reader.next(&m);) got.push_back(m["n"].get<int>());
+  EXPECT_EQ(got, (std::vector<int>{1, 2, 3}));
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "code_of.h"
 #include "core/file_io.h"
 #include "temp_dir.h"
 
@@ -137,17 +138,6 @@ std::string test_bytes() {
   std::string out(kFileSize, '\0');
   for (auto& c : out) c = static_cast<char>(rng());
   return out;
-}
-
-// Runs fn; returns the Error's code (Exit::ok if none) and its message.
-Exit code_of(const std::function<void()>& fn, std::string* message = nullptr) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    if (message) *message = e.what();
-    return e.code();
-  }
-  return Exit::ok;
 }
 
 // Fast retries for tests, counting them.

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "core/error.h"
 #include "core/merkle.h"
+#include "jobs/job_spec.h"
+#include "proof/proof_kinds.h"
 #include "proof/proof_train.h"
 
 namespace grid {
@@ -43,6 +46,23 @@ TEST(ProofModes, EveryModeAppliesToSomethingAndSigToEverything) {
   // spot on a gemm result is the rows check, so both run it once.
   EXPECT_EQ(mode_check_for(*find_proof_mode("spot"), "gemm"), mode_check_for(*find_proof_mode("rows"), "gemm"));
   EXPECT_EQ(mode_check_for(*find_proof_mode("trace"), "challenge"), nullptr);
+}
+
+TEST(ProofKinds, OneRowForEachJobKindAndOnlyKnownModes) {
+  std::set<std::string> jobs, proofs;
+  for (const JobKind& k : job_kinds()) jobs.insert(k.name);
+  for (const ProofKind& k : proof_kinds()) {
+    EXPECT_TRUE(proofs.insert(k.name).second) << k.name << " has two rows";
+    EXPECT_NE(k.check_part, nullptr) << k.name;
+    for (const auto& [mode, check] : k.checks) {
+      const ProofMode* m = find_proof_mode(mode);
+      ASSERT_NE(m, nullptr) << k.name << " names no mode " << mode;
+      EXPECT_EQ(m->every_kind, nullptr) << mode << " has one check for every kind; " << k.name << "'s is never run";
+      EXPECT_EQ(mode_check_for(*m, k.name), check) << k.name << " " << mode;
+    }
+  }
+  EXPECT_EQ(proofs, jobs) << "proof_kinds() and job_kinds() name different kinds";
+  EXPECT_EQ(find_proof_kind("render"), nullptr);
 }
 
 CheckEntry entry(const std::string& type) {

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "code_of.h"
 #include "core/file_io.h"
 #include "temp_dir.h"
 
@@ -20,7 +21,6 @@ namespace {
 
 class StoreTest : public TempDirTest {
  protected:
-
   // Names in a folder, "." and ".." left out; empty when it does not exist.
   static std::vector<std::string> entries(const std::string& dir) {
     std::vector<std::string> out;
@@ -35,16 +35,6 @@ class StoreTest : public TempDirTest {
   static void overwrite(const std::string& path, const std::string& bytes) {
     ::chmod(path.c_str(), 0644);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-  }
-
-  static Exit code_of(const std::function<void()>& fn, std::string* message = nullptr) {
-    try {
-      fn();
-    } catch (const Error& e) {
-      if (message) *message = e.what();
-      return e.code();
-    }
-    return Exit::ok;
   }
 };
 
