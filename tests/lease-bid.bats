@@ -209,6 +209,11 @@ script() {
   run -0 --separate-stderr bid prov a100.json --policy p.json --explain orders.jsonl
   [ "${#lines[@]}" -eq 1 ]
   stderr_has 'the policy prices it at 0 micro-units (no rate, start fee or floor): no bid'
+  # The policy is read as messages are: a repeated rate is refused, not one of them picked.
+  echo '{"basis":"tflop_hour","rates_micros":{"*":700000,"*":1}}' >p.json
+  run -65 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
+  stderr_has '--policy p.json: a member name appears twice in one object'
+  stderr_has '.rates_micros.*'
 }
 
 @test "bid --explain: why each skipped order got no bid" {
