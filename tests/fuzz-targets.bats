@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The libFuzzer targets (tests/fuzz/targets, one per parser a stranger's
-# bytes reach; built by make fuzz-targets under ASan and UBSan). Each test
+# bytes reach; built under ASan and UBSan by make fuzz-targets, which make
+# test and make fuzz run first). Each test
 # first runs every input in tests/fuzz/regressions/TARGET (the bugs found
 # so far, kept as test cases forever), then fuzzes FUZZ_SECONDS (20 in
 # make test, longer in make fuzz) from a copy of tests/fuzz/corpus/TARGET.
@@ -13,10 +14,6 @@ load test_helper
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 
-setup_file() {
-  make -s -C "$ROOT" fuzz-targets >&2
-}
-
 setup() {
   common_setup
 }
@@ -24,7 +21,7 @@ setup() {
 # fuzz TARGET: regressions, then a bounded fuzzing run.
 fuzz() {
   local bin="$ROOT/build/fuzz/bin/$1" regressions=("$ROOT/tests/fuzz/regressions/$1"/*)
-  [ -x "$bin" ] || fail "$bin is missing (make fuzz-targets)"
+  [ -x "$bin" ] || fail "$bin is missing: run make fuzz-targets"
   if [ -e "${regressions[0]}" ]; then
     run "$bin" -rss_limit_mb=2048 "${regressions[@]}"
     [ "$status" -eq 0 ] || fail "$(printf 'regression input fails:\n%s' "$(tail -40 <<<"$output")")"
