@@ -475,6 +475,12 @@ CASES
   assert_jq .status reject
 }
 
+@test "award: a repeated member name in an input is refused (65) naming the line and the member" {
+  printf '%s\n' '{"kind":"order","v":1,"a":{"b":1,"b":2}}' >dup.jsonl
+  run -65 --separate-stderr lease-bid award --key buyer --now "$NOW" dup.jsonl
+  stderr_matches 'a member name appears twice in one object \(input line 1 of dup\.jsonl, field \.a\.b\)$'
+}
+
 @test "award --rule second-price: the winner is paid the lowest price of another provider" {
   job-split --tasks 2 "$ROOT/examples/jobs/gemm.json" >tasks.jsonl
   order --max-price 100000 --deadline 2h <tasks.jsonl >orders.jsonl
