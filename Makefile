@@ -3,6 +3,7 @@
 #   make test            install deps, build, unit tests (plain and SAN=1), BATS
 #   make CUDA=0|1|auto   CUDA backend: never, required, when nvcc is found
 #   make SAN=1           ASan+UBSan build under build/san/
+#   make fuzz            each libFuzzer target FUZZ_SECONDS (240) under build/fuzz/
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION   := 0.1.0
@@ -117,7 +118,7 @@ UNIT      := $(B)/test/unit_tests
 LIBGRID   := $(O)/libgrid.a
 COMPLETIONS := $(foreach t,$(TOOLS),$(B)/completions/$(t).bash $(B)/completions/$(t).zsh $(B)/completions/$(t).fish)
 
-.PHONY: all test unit gpu-test bench demo install uninstall clean man
+.PHONY: all test unit gpu-test bench demo install uninstall clean man fuzz fuzz-targets
 # Keep objects: they are intermediates of pattern chains, which make would
 # otherwise delete and then rebuild every time.
 .SECONDARY:
@@ -189,7 +190,36 @@ test:
 	./scripts/install-deps
 	$(MAKE) -j$(JOBS) all unit $(if $(filter 1,$(WITH_CUDA)),$(GPU_UNIT))
 	$(MAKE) -j$(JOBS) SAN=1 CUDA=0 unit
+	$(MAKE) -j$(JOBS) fuzz-targets
 	./scripts/run-tests
+
+# Fuzz targets, tests/fuzz/targets/NAME.cc -> build/fuzz/bin/NAME: clang's
+# libFuzzer with ASan and UBSan. Only the parsers a stranger's bytes reach
+# are compiled again, with coverage and sanitizers; what else a target calls
+# comes from the plain libgrid.a, whose objects of the same names the linker
+# then leaves out (build them without SAN=1: GCC's ASan is not clang's).
+# make test runs each target about 20 s (tests/fuzz-targets.bats); make
+# fuzz runs each FUZZ_SECONDS.
+FUZZ_CXX     ?= clang++
+FUZZ_SECONDS ?= 240
+FUZZ_O       := build/fuzz/obj
+FUZZ_FLAGS   := -std=c++17 -O1 -g -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined -MMD -MP
+FUZZ_SRC     := lib/core/jsonl.cc lib/core/canonical_json.cc lib/core/message.cc lib/core/merkle.cc \
+                lib/core/fields.cc lib/market/need_expr.cc lib/market/lease_pricing.cc lib/compute/npy.cc \
+                lib/compute/csv_matrix.cc lib/jobs/job_spec.cc $(wildcard lib/jobs/kind_*_spec.cc) lib/jobs/data_spec.cc
+FUZZ_LIB_OBJ := $(FUZZ_SRC:%.cc=$(FUZZ_O)/%.o)
+FUZZ_TARGETS := $(patsubst tests/fuzz/targets/%.cc,build/fuzz/bin/%,$(wildcard tests/fuzz/targets/*.cc))
+
+$(FUZZ_O)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(CPPFLAGS) -Itests/fuzz/targets $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/bin/%: $(FUZZ_O)/tests/fuzz/targets/%.o $(FUZZ_LIB_OBJ) $(LIBGRID)
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+fuzz-targets: $(FUZZ_TARGETS)
+fuzz: fuzz-targets
+	PATH="$(CURDIR)/build/bin:$$PATH" FUZZ_SECONDS=$(FUZZ_SECONDS) bats tests/fuzz-targets.bats
 
 # Sub-makes with -j: a fresh machine builds in half the time on two cores.
 bench:
@@ -236,4 +266,5 @@ uninstall:
 clean:
 	rm -rf build
 
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:build/fuzz/bin/%=$(FUZZ_O)/tests/fuzz/targets/%.d)
 -include $(LIB_OBJ:.o=.d) $(CU_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(TOOLS:%=$(O)/cmd/%.d) $(BENCH_SRC:%.cc=$(O)/%.d)

@@ -544,6 +544,75 @@ sign1() {
   rm -f big.jsonl
 }
 
+@test "a line nested 40 000 deep is refused (65, nesting over 64) in id and verify, and skipped with --keep-going" {
+  good=$(sign1 msgs.jsonl | head -1)
+  python3 -c 'print("{\"kind\":\"x\",\"v\":1,\"a\":" + "[" * 40000 + "]" * 40000 + "}")' >deep.jsonl
+  printf '%s\n' "$good" >>deep.jsonl
+  for sub in id verify; do
+    run -65 --separate-stderr grid-key "$sub" deep.jsonl
+    assert_output ''
+    stderr_matches '^grid-key: error: arrays and objects nested more than 64 deep \(input line 1 of deep\.jsonl, field \.a(\[0\])+\)$'
+    run -65 --separate-stderr grid-key "$sub" --keep-going deep.jsonl
+    assert_equal "${#lines[@]}" 1
+    stderr_has "input line 1 of deep.jsonl"
+  done
+  assert_equal "$(jq -r '[.ok, .line] | @tsv' <<<"$output")" "true	2"
+  # 64 levels are read; the 65th is not.
+  nest() { python3 -c "import sys; n=int(sys.argv[1]); print('{\"kind\":\"x\",\"v\":1,\"a\":' + '[' * n + ']' * n + '}')" "$1"; }
+  nest 63 | grid-key id >/dev/null
+  run -65 --separate-stderr grid-key id <<<"$(nest 64)"
+  stderr_has "nested more than 64 deep"
+}
+
+@test "the canonical digits of a whole double beyond 2^53 are accepted: 1e17 written as 100000000000000000 verifies" {
+  # What JSON.stringify (and any RFC 8785 implementation) writes for 1e17.
+  sign1 <<<'{"kind":"x","v":1,"amount":1e17,"neg":-4e18,"big":1.8446744073709552e19}' >float.jsonl
+  sed 's/"amount":1e+17/"amount":100000000000000000/; s/"neg":-4e+18/"neg":-4000000000000000000/' float.jsonl >ints.jsonl
+  grep -q '"amount":100000000000000000' ints.jsonl
+  grep -q '"neg":-4000000000000000000' ints.jsonl
+  run -0 --separate-stderr grid-key verify ints.jsonl
+  assert_equal "$(jq -r .ok <<<"$output")" true
+  run -0 grid-key id ints.jsonl
+  assert_equal "$(jq -r .id <<<"$output")" "$(jq -r .id float.jsonl)"
+  # An integer that is not a double's canonical digits would be rounded: refused.
+  for n in 9007199254740993 1152921504606846976 -9007199254740993; do
+    run -65 --separate-stderr grid-key id <<<"{\"kind\":\"x\",\"v\":1,\"amount\":$n}"
+    stderr_matches "integer $n is beyond .* \\(input line 1, field \\.amount\\)\$"
+  done
+}
+
+@test "a repeated member name is refused (65) in id, verify and sign, naming the member" {
+  good=$(sign1 <<<'{"kind":"pay","v":1,"amount":2}')
+  # The signature covers the one "amount" the parser kept; both readings must not verify.
+  bad=$(sed 's/"amount":2/"amount":999999,"amount":2/' <<<"$good")
+  printf '%s\n' "$bad" "$good" >dup.jsonl
+  for sub in id verify "sign --key key1"; do
+    # shellcheck disable=SC2086
+    run -65 --separate-stderr grid-key $sub dup.jsonl
+    assert_output ''
+    stderr_matches '^grid-key: error: a member name appears twice in one object \(input line 1 of dup\.jsonl, field \.amount\)$'
+  done
+  run -65 --separate-stderr grid-key verify --keep-going dup.jsonl
+  assert_equal "$(jq -r '[.ok, .line] | @tsv' <<<"$output")" "true	2"
+  run -65 --separate-stderr grid-key id <<<'{"kind":"x","v":1,"a":[{"b":1,"c":{"d":1,"d":2}}]}'
+  stderr_has "field .a[0].c.d"
+}
+
+@test "a number beyond double's range is refused (65) naming the line, and skipped with --keep-going" {
+  printf '%s\n' '{"kind":"x","v":1,"n":1}' '{"kind":"x","v":1,"n":1e400}' '{"kind":"x","v":1,"n":-1e400}' \
+    '{"kind":"x","v":1,"n":4}' >huge.jsonl
+  run -65 --separate-stderr grid-key id huge.jsonl
+  assert_equal "${#lines[@]}" 1
+  stderr_matches "^grid-key: error: number 1e400 is beyond the range of a double \\(input line 2 of huge\\.jsonl\\)\$"
+  for sub in id verify; do
+    run -65 --separate-stderr grid-key "$sub" --keep-going huge.jsonl
+    assert_equal "${#lines[@]}" 2
+    stderr_has "input line 2 of huge.jsonl"
+    stderr_has "input line 3 of huge.jsonl"
+    stderr_has "2 bad input line(s)"
+  done
+}
+
 @test "a closed stdout ends grid-key quietly with 0 (EPIPE)" {
   signed=$(sign1 msgs.jsonl | head -1)
   run -0 --separate-stderr bash -c '

@@ -209,6 +209,11 @@ script() {
   run -0 --separate-stderr bid prov a100.json --policy p.json --explain orders.jsonl
   [ "${#lines[@]}" -eq 1 ]
   stderr_has 'the policy prices it at 0 micro-units (no rate, start fee or floor): no bid'
+  # The policy is read as messages are: a repeated rate is refused, not one of them picked.
+  echo '{"basis":"tflop_hour","rates_micros":{"*":700000,"*":1}}' >p.json
+  run -65 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
+  stderr_has '--policy p.json: a member name appears twice in one object'
+  stderr_has '.rates_micros.*'
 }
 
 @test "bid --explain: why each skipped order got no bid" {
@@ -468,6 +473,12 @@ CASES
   job-run --device cpu --key prov leases.jsonl >wrong.jsonl
   run -1 --separate-stderr proof-check --key stranger --mode sig --leases leases.jsonl wrong.jsonl
   assert_jq .status reject
+}
+
+@test "award: a repeated member name in an input is refused (65) naming the line and the member" {
+  printf '%s\n' '{"kind":"order","v":1,"a":{"b":1,"b":2}}' >dup.jsonl
+  run -65 --separate-stderr lease-bid award --key buyer --now "$NOW" dup.jsonl
+  stderr_matches 'a member name appears twice in one object \(input line 1 of dup\.jsonl, field \.a\.b\)$'
 }
 
 @test "award --rule second-price: the winner is paid the lowest price of another provider" {

@@ -1,5 +1,6 @@
 #include "compute/csv_matrix.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -27,6 +28,29 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 
 enum class Parsed { number, empty, text, not_finite, too_large };
 
+// Whether the decimal number `s` (as from_chars accepted it) is at least 1
+// in magnitude, read from its digits: a value beyond float32's range is
+// also often beyond double's (1e400), so no parse into either can say.
+bool at_least_one(std::string_view s) {
+  if (!s.empty() && s.front() == '-') s.remove_prefix(1);
+  const size_t e = s.find_first_of("eE");
+  std::string_view mantissa = s.substr(0, e);
+  // The power of ten of the first non-zero digit, before the exponent.
+  const size_t point = std::min(mantissa.find('.'), mantissa.size());
+  const size_t lead = mantissa.find_first_of("123456789");
+  if (lead == std::string_view::npos) return false;
+  long long power = lead < point ? static_cast<long long>(point - lead - 1) : -static_cast<long long>(lead - point);
+  if (e != std::string_view::npos) {
+    std::string_view exp = s.substr(e + 1);
+    const bool minus = !exp.empty() && exp.front() == '-';
+    if (!exp.empty() && (exp.front() == '-' || exp.front() == '+')) exp.remove_prefix(1);
+    long long x = 0;
+    for (char c : exp) x = std::min(x * 10 + (c - '0'), 1000000000LL);  // saturates: only the sign matters
+    power += minus ? -x : x;
+  }
+  return power >= 0;
+}
+
 Parsed parse_number(std::string_view f, float* out) {
   if (f.empty()) return Parsed::empty;
   std::string_view digits = f;
@@ -38,9 +62,7 @@ Parsed parse_number(std::string_view f, float* out) {
   auto r = std::from_chars(digits.data(), end, *out);
   if (r.ptr != end || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) return Parsed::text;
   if (r.ec == std::errc::result_out_of_range) {
-    double d = 0;
-    std::from_chars(digits.data(), end, d);
-    if (std::fabs(d) >= 1) return Parsed::too_large;
+    if (at_least_one(digits)) return Parsed::too_large;
     *out = digits.front() == '-' ? -0.0f : 0.0f;  // below the smallest float32: zero, signed
     return Parsed::number;
   }

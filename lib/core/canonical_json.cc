@@ -12,8 +12,7 @@
 namespace grid {
 namespace {
 
-// Integers past 2^53 have no exact IEEE double, so RFC 8785 (I-JSON)
-// cannot represent them.
+// Integers up to 2^53 are all exact IEEE doubles and print as themselves.
 constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
 
 // Where a value sits (".a.b[2]"), spelled out only for an error: building
@@ -146,6 +145,21 @@ void put_integer(std::string& out, uint64_t magnitude, bool negative) {
   out.append(buf, static_cast<size_t>(p - buf));
 }
 
+// An integer beyond 2^53 is accepted only when its digits are already the
+// canonical form of a double: RFC 8785 writes every whole double below
+// 1e21 as an integer (1e17 as "100000000000000000"), so another
+// implementation's canonical output must canonicalize to itself. Any
+// other large integer would be rounded to a double, and money must never
+// be rounded silently.
+void put_large_integer(std::string& out, uint64_t magnitude, bool negative, const Path& path) {
+  const size_t start = out.size();
+  put_integer(out, magnitude, negative);
+  const double d = static_cast<double>(magnitude);
+  if (es_number(negative ? -d : d) == std::string_view(out).substr(start)) return;
+  throw data_error("integer " + out.substr(start) + " is beyond +-2^53 and is not the canonical form of a double",
+                   path.field());
+}
+
 void put_value(std::string& out, const json& v, const Path& path) {
   switch (v.type()) {
     case json::value_t::null: out += "null"; return;
@@ -153,18 +167,14 @@ void put_value(std::string& out, const json& v, const Path& path) {
     case json::value_t::string: put_string(out, v.get_ref<const std::string&>()); return;
     case json::value_t::number_unsigned: {
       uint64_t u = v.get<uint64_t>();
-      if (u > kMaxExactInteger)
-        throw data_error("integer " + std::to_string(u) + " is beyond +-2^53 and has no exact JSON form",
-                         path.field());
+      if (u > kMaxExactInteger) return put_large_integer(out, u, false, path);
       put_integer(out, u, false);
       return;
     }
     case json::value_t::number_integer: {
       int64_t i = v.get<int64_t>();
       uint64_t mag = i < 0 ? uint64_t(0) - uint64_t(i) : uint64_t(i);
-      if (mag > kMaxExactInteger)
-        throw data_error("integer " + std::to_string(i) + " is beyond +-2^53 and has no exact JSON form",
-                         path.field());
+      if (mag > kMaxExactInteger) return put_large_integer(out, mag, i < 0, path);
       put_integer(out, mag, i < 0);
       return;
     }

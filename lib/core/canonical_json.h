@@ -13,8 +13,10 @@ using json = nlohmann::json;
 // Canonical UTF-8 text of `value`: object members sorted by their UTF-16
 // code units, no insignificant whitespace, minimal string escapes, numbers
 // in ECMAScript form. Throws Error(Exit::data) naming the field for a
-// number JSON cannot carry exactly: an integer beyond +-2^53 (money must
-// never be rounded silently) or a non-finite float.
+// number JSON cannot carry exactly: a non-finite float, or an integer
+// beyond +-2^53 (money must never be rounded silently) unless its digits
+// are the canonical form of a double (1e17 is written 100000000000000000),
+// so that canonical form canonicalizes to itself.
 std::string canonical_json(const json& value);
 
 // canonical_json of the object `value` less its top-level members named in

@@ -80,7 +80,16 @@ void write_message(const json& message);
 // Writes raw text to stdout with the same error handling.
 void write_stdout(const std::string& text);
 
-// Parses one line of JSON text; Exit::data with the parser's reason.
+// Arrays and objects nest at most this deep in what we read: every walk
+// over a message (its canonical form, its dump) recurses once per level,
+// so a stranger's 40 000 brackets must be refused, not followed off the
+// stack. Real messages nest a handful of levels.
+constexpr size_t kMaxJsonDepth = 64;
+
+// Parses JSON text (one line, or a whole file). Exit::data with the
+// parser's reason, and for what RFC 8259 allows but we refuse: nesting
+// deeper than kMaxJsonDepth, a member name twice in one object (I-JSON,
+// RFC 7493), a number beyond double's range.
 json parse_json_text(const std::string& text);
 
 }  // namespace grid

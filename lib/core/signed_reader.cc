@@ -9,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -33,7 +34,7 @@ struct Entry {
   json message;
   SignatureCheck check;
   bool bad = false;  // at.text did not parse into an object
-  std::string error;
+  std::optional<Error> error;
 };
 
 // Lines go through three stages, so that reading and the caller's work
@@ -106,14 +107,14 @@ class Batches {
       e.check = check_message(e.message);
     } catch (const Error& err) {
       e.bad = true;
-      e.error = err.what();
+      e.error = err;
     }
   }
 
   void deliver(std::vector<Entry>& batch) {
     for (Entry& e : batch) {
       try {
-        if (e.bad) throw Error(Exit::data, e.error);
+        if (e.bad) throw *e.error;
         fn_(e.message, e.check, e.at);
       } catch (Error& err) {
         if (err.code() != Exit::data) throw;

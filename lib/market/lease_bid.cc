@@ -127,9 +127,10 @@ Bidder prepare(Tool& tool, const LeaseOptions& opt) {
   if (!opt.policy.empty()) {
     json pj;
     try {
-      pj = json::parse(read_input(opt.policy, std::nullopt));
-    } catch (const json::exception& e) {
-      throw Error(Exit::data, "--policy " + opt.policy + ": not JSON: " + e.what());
+      pj = parse_json_text(read_input(opt.policy, std::nullopt));
+    } catch (const Error& e) {
+      if (e.code() != Exit::data) throw;
+      throw data_error("--policy " + opt.policy + ": " + e.what(), e.field());
     }
     b.policy = parse_policy(pj, opt.policy);
   }

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 
 #include "core/crypto.h"
 #include "core/error.h"
+#include "core/jsonl.h"
 #include "vectors.h"
 
 namespace grid {
@@ -104,6 +106,45 @@ TEST(CanonicalJson, NumbersRoundTripOnRandomBits) {
     double back = std::strtod(text.c_str(), nullptr);
     EXPECT_EQ(back, d == 0 ? 0.0 : d) << text << " seed 8785 draw " << i;
   }
+}
+
+// Canonical form is a fixed point: the text canonical_json prints is read
+// back (as every tool reads it) and canonicalizes to the same bytes. The
+// whole doubles from 2^53 to 1e21 print as integers beyond 2^53, which
+// must then be accepted (1e17 -> 100000000000000000, as JSON.stringify).
+TEST(CanonicalJson, CanonicalFormIsAFixedPoint) {
+  const uint64_t seed = 8785001;
+  std::mt19937_64 rng(seed);
+  std::vector<double> values = {1e17, -1e17, 9007199254740994.0, 1e21, 1e21 - 65536, 18446744073709551616.0,
+                                -9223372036854775808.0, 4611686018427387904.0, 1152921504606846976.0};
+  for (int i = 0; i < 30000; ++i) {
+    uint64_t bits = rng();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    if (std::isfinite(d)) values.push_back(d);
+    // A whole double between 2^53 and 1e21, of either sign.
+    const double whole = std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 17));
+    if (whole >= 9007199254740992.0 && whole < 1e21) values.push_back(i % 2 ? whole : -whole);
+  }
+  for (double d : values) {
+    for (const json& v : {json(d), json::array({d, json::object({{"x", d}})})}) {
+      const std::string once = canonical_json(v);
+      std::string twice;
+      try {
+        twice = canonical_json(parse_json_text(once));
+      } catch (const Error& e) {
+        ADD_FAILURE() << once << " is refused: " << e.what() << " (seed " << seed << ")";
+        continue;
+      }
+      EXPECT_EQ(twice, once) << "seed " << seed;
+    }
+  }
+  EXPECT_EQ(canonical_json(parse_json_text("100000000000000000")), "100000000000000000");
+  EXPECT_EQ(canonical_json(parse_json_text("-4000000000000000000")), "-4000000000000000000");
+  EXPECT_EQ(canonical_json(parse_json_text("18446744073709551616")), "18446744073709552000");
+  // Digits that are not a double's canonical form would be rounded.
+  for (const char* text : {"9007199254740993", "1152921504606846976", "-9007199254740995", "18446744073709551615"})
+    EXPECT_THROW(canonical_json(parse_json_text(text)), Error) << text;
 }
 
 }  // namespace

@@ -53,6 +53,12 @@ TEST(CsvMatrix, RoundsToNearestFloat32AndFlushesTinyValuesToZero) {
   EXPECT_FALSE(std::signbit(m.data[3]));
   EXPECT_TRUE(std::signbit(m.data[4]));
   EXPECT_EQ(m.data[5], 1e-40f);
+  // Below double's range too.
+  m = parse_csv_matrix("1e-400,-1e-400,0.0000001e-99999999999999999999\n", "in.csv");
+  EXPECT_EQ(m.data[0], 0.0f);
+  EXPECT_FALSE(std::signbit(m.data[0]));
+  EXPECT_TRUE(std::signbit(m.data[1]));
+  EXPECT_EQ(m.data[2], 0.0f);
 }
 
 TEST(CsvMatrix, IgnoresTheLocale) {
@@ -101,6 +107,11 @@ TEST(CsvMatrix, NamesLineAndColumnOfBadFields) {
       {"1,nan\n", "in.csv line 1, column 2: 'nan' is not a finite number"},
       {"1,2\n-inf,2\n", "line 2, column 1: '-inf' is not a finite number"},
       {"1e39,2\n", "line 1, column 1: '1e39' is beyond float32's range"},
+      // Beyond double's range too: no parse into a double can tell 1e400 from 1e-400.
+      {"1,2\n3,1e400\n", "line 2, column 2: '1e400' is beyond float32's range"},
+      {"1,2\n-1e400,3\n", "line 2, column 1: '-1e400' is beyond float32's range"},
+      {"1,2\n+0.00012e+99999999999999999999,3\n", "line 2, column 1: '+0.00012e+99999999999999999999' is beyond"},
+      {"1,2\n3,4e38\n", "line 2, column 2: '4e38' is beyond float32's range"},
       {"1,2\n0x10,2\n", "line 2, column 1: '0x10' is not a number"},
       {"1,2\n1 2,3\n", "line 2, column 1: '1 2' is not a number"},
       {"1,2\n++1,3\n", "line 2, column 1: '++1' is not a number"},

@@ -107,5 +107,67 @@ TEST_F(MessageReaderTest, ReadsEachFileInTurn) {
   EXPECT_EQ(got, (std::vector<int>{1, 2, 3}));
 }
 
+Error parse_error(const std::string& text) {
+  try {
+    parse_json_text(text);
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error for: " << text.substr(0, 80);
+  return Error(Exit::ok, "");
+}
+
+TEST(ParseJsonText, RefusesNestingPastTheLimit) {
+  auto nested = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  EXPECT_NO_THROW(parse_json_text(nested(kMaxJsonDepth)));
+  for (size_t n : {kMaxJsonDepth + 1, size_t{40000}}) {
+    Error e = parse_error(nested(n));
+    EXPECT_EQ(e.code(), Exit::data);
+    EXPECT_NE(std::string(e.what()).find("nested more than 64 deep"), std::string::npos) << e.what();
+  }
+  std::string objects;
+  for (size_t i = 0; i < kMaxJsonDepth; ++i) objects += "{\"k\":";
+  EXPECT_EQ(parse_error(objects + "[1]" + std::string(kMaxJsonDepth, '}')).field().size(), 2 * kMaxJsonDepth);
+  // Brackets inside strings are text, not nesting.
+  EXPECT_NO_THROW(parse_json_text("{\"a\":\"" + nested(1000) + "\\\"[\"}"));
+}
+
+TEST(ParseJsonText, RefusesARepeatedMemberName) {
+  Error e = parse_error(R"({"amount":999999,"kind":"pay","amount":2})");
+  EXPECT_EQ(e.code(), Exit::data);
+  EXPECT_EQ(e.field(), ".amount");
+  EXPECT_EQ(parse_error(R"({"a":[0,{"b":{},"b":1}]})").field(), ".a[1].b");
+  // The same name in different objects is fine; so is "\u0061" beside "b".
+  EXPECT_EQ(parse_json_text(R"({"a":{"a":1},"b":[{"a":2},{"a":3}],"\u0062b":4})").size(), 3u);
+  EXPECT_EQ(parse_error(R"({"a":1,"\u0061":2})").field(), ".a");
+}
+
+TEST(ParseJsonText, RefusesNumbersBeyondDoubleRange) {
+  for (const char* text : {"[1e400]", "{\"a\":-1e400}", "1.5e309"}) {
+    Error e = parse_error(text);
+    EXPECT_EQ(e.code(), Exit::data);
+    EXPECT_NE(std::string(e.what()).find("is beyond the range of a double"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(parse_json_text("1e-400"), 0.0);
+  EXPECT_EQ(parse_json_text("1.7976931348623157e308"), 1.7976931348623157e308);
+}
+
+TEST(ParseJsonText, BuildsWhatJsonParseBuilds) {
+  const std::string text =
+      R"({"z":[1,-2,3.5,"s\u00e9",true,false,null,{},[]],"a":{"b":{"c":18446744073709551615}},"e":-9223372036854775808})";
+  const json got = parse_json_text(text);
+  EXPECT_EQ(got, json::parse(text));
+  EXPECT_EQ(got.dump(), json::parse(text).dump());
+  EXPECT_TRUE(got["a"]["b"]["c"].is_number_unsigned());
+  EXPECT_TRUE(got["e"].is_number_integer());
+  // JSON_DIAGNOSTICS: errors name the path, so every value knows its parent.
+  try {
+    (void)got["a"]["b"]["c"].get<std::string>();
+    FAIL();
+  } catch (const json::type_error& e) {
+    EXPECT_NE(std::string(e.what()).find("(/a/b/c)"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace grid
