@@ -30,6 +30,13 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : {deposit, stake})
     sub->add_option("--amount", opt.amount, "Amount in micro-units")
         ->required()
+        ->check(CLI::Validator(
+            [](std::string& v) {
+              return v.empty() || v.find_first_not_of("0123456789") != std::string::npos
+                         ? v + " is not a whole number of micro-units"
+                         : std::string();
+            },
+            "", "micro-units"))
         ->check(CLI::Range(int64_t{1}, (int64_t{1} << 53) - 1));
 
   apply->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)")->type_name("FILE");

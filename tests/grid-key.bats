@@ -78,6 +78,19 @@ sign1() {
   run -64 --separate-stderr grid-key gen surplus
 }
 
+@test "a misspelt subcommand is named as unknown, with the subcommands there are (64)" {
+  run -64 --separate-stderr grid-key sing msgs.jsonl
+  stderr_has "grid-key: error: unknown subcommand 'sing' (one of: gen, pub, sign, id, verify)"
+  # After an unknown flag, its value is not taken for the subcommand.
+  run -64 --separate-stderr grid-key --kee key1 sing
+  stderr_has "unknown subcommand 'sing'"
+  run -64 --separate-stderr pay-settle depositt
+  stderr_has "unknown subcommand 'depositt' (one of: init, deposit,"
+  # No subcommand at all is still said as such.
+  run -64 --separate-stderr grid-key
+  stderr_has "A subcommand is required"
+}
+
 @test "-q and --quiet are accepted before and after the subcommand" {
   run -0 --separate-stderr grid-key -q pub --key key1
   assert_output "$PUB1"
@@ -192,6 +205,15 @@ sign1() {
   chmod 400 key1
   run -0 --separate-stderr grid-key pub --key key1
   assert_output "$PUB1"
+}
+
+@test "a folder given as the key file is 66, saying it is a folder" {
+  mkdir keys
+  run -66 --separate-stderr grid-key pub --key keys
+  assert_output ''
+  stderr_has "key file keys is a folder, not a key file"
+  GRID_KEY=keys run -66 --separate-stderr grid-key sign msgs.jsonl
+  stderr_has "is a folder"
 }
 
 @test "a missing key file is exit 66, naming the file" {

@@ -475,6 +475,18 @@ CASES
   assert_jq .status reject
 }
 
+@test "award: bids and no order (the pipe bid | award) is 66, saying the orders are missing" {
+  order --max-price 100000 --deadline 2h <gemm-task.jsonl >orders.jsonl
+  bid prov p2.json --policy policy.json orders.jsonl >bids.jsonl
+  [ -s bids.jsonl ]
+  run -66 --separate-stderr lease-bid award --key buyer --now "$NOW" bids.jsonl
+  [ -z "$output" ]
+  stderr_has "1 bid(s) and no order: award needs the orders too"
+  # With the orders it awards.
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl bids.jsonl
+  assert_jq .kind lease
+}
+
 @test "award: a repeated member name in an input is refused (65) naming the line and the member" {
   printf '%s\n' '{"kind":"order","v":1,"a":{"b":1,"b":2}}' >dup.jsonl
   run -65 --separate-stderr lease-bid award --key buyer --now "$NOW" dup.jsonl

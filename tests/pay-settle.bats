@@ -177,6 +177,11 @@ funded() {
   run -64 --separate-stderr pay-settle deposit --ledger L.db --key buyer --account "$B" --amount 1
   stderr_has "operator"
   run -64 pay-settle deposit --ledger L.db --key op --account "$B" --amount 0
+  # Micro-units are whole: a fraction is named as such, not as out of range.
+  run -64 --separate-stderr pay-settle deposit --ledger L.db --key op --account "$B" --amount 1.5
+  stderr_has "--amount: 1.5 is not a whole number of micro-units"
+  run -64 --separate-stderr pay-settle stake --ledger L.db --key op --amount 2e6
+  stderr_has "not a whole number of micro-units"
   run -64 pay-settle deposit --ledger L.db --key op --account nobody --amount 1
   run -64 pay-settle deposit --ledger L.db --key op --amount 1
   # A deposit signed by anyone else, or for another ledger, is refused.

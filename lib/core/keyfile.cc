@@ -40,6 +40,8 @@ SigningKey load_key(const std::string& path) {
   FdCloser closer(fd);
   struct stat st;
   if (::fstat(fd, &st) != 0) throw Error(Exit::io, "cannot stat key file " + path + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    throw Error(Exit::no_input, "key file " + path + " is a folder, not a key file (grid-key gen --out FILE makes one)");
   if (st.st_mode & 077) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));

@@ -13,6 +13,28 @@
 #include "core/device_error.h"
 
 namespace grid {
+namespace {
+
+// CLI11 reports a misspelt subcommand ("grid-key sing") as a missing one;
+// name the word it did not know, and the subcommands it would have known.
+std::string parse_error_text(CLI::App& app, const CLI::ParseError& e) {
+  if (app.get_require_subcommand_min() == 0 || !app.get_subcommands().empty()) return e.what();
+  // The words CLI11 could not place; one right after an unknown flag may
+  // be that flag's value.
+  const std::vector<std::string> left = app.remaining();
+  std::string word;
+  for (size_t i = 0; i < left.size() && word.empty(); ++i)
+    if (left[i].rfind('-', 0) != 0 &&
+        (i == 0 || left[i - 1].rfind('-', 0) != 0 || left[i - 1].find('=') != std::string::npos))
+      word = left[i];
+  if (word.empty()) return e.what();
+  std::string known;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+  return "unknown subcommand '" + word + "' (one of: " + known + ")";
+}
+
+}  // namespace
 
 Tool::Tool(std::string name, const std::string& description) : name_(std::move(name)), app_(std::make_unique<CLI::App>(description, name_)) {
   app_->set_version_flag("--version", std::string("gridutils ") + GRID_VERSION);
@@ -95,7 +117,8 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
     app_->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app_->exit(e);
-    std::cerr << name_ << ": error: " << e.what() << "\nRun with --help for more information." << std::endl;
+    std::cerr << name_ << ": error: " << parse_error_text(*app_, e) << "\nRun with --help for more information."
+              << std::endl;
     return static_cast<int>(Exit::usage);
   }
   try {

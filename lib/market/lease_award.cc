@@ -374,6 +374,12 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
     if (opt.pass && !Auction::takes(m)) return out.write_line(at.text + "\n");
     auction.add(std::move(m), std::move(c));
   });
+  // The natural pipe `lease-bid bid | lease-bid award` loses the orders
+  // (bid consumes them): say so instead of awarding nothing in silence.
+  if (auction.orders() == 0 && auction.bids() > 0)
+    throw Error(Exit::no_input, std::to_string(auction.bids()) +
+                                    " bid(s) and no order: award needs the orders too "
+                                    "(e.g. cat orders.jsonl bids.jsonl | lease-bid award)");
   const std::vector<AwardOutcome> outcomes = auction.run(cfg);
   if (auction.foreign_orders() > 0)
     tool.note(std::to_string(auction.foreign_orders()) + " order(s) not signed by the --key " + cfg.buyer + " skipped");

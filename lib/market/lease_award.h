@@ -67,6 +67,8 @@ class Auction {
   // Whether add() takes a message of this kind (award --pass sends the
   // others on).
   static bool takes(const json& message);
+  size_t orders() const { return orders_.size(); }
+  size_t bids() const { return bids_.size(); }
   // Orders not signed by the buyer, skipped by the last run().
   size_t foreign_orders() const { return foreign_; }
 
