@@ -366,6 +366,31 @@ CASES
   stderr_has "the price script timed out after 1 s and was killed"
 }
 
+@test "price script: one that fails (not a price, a timeout) is said on stderr for each order without --explain; a declined order is not" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  order --max-price 100000 --deadline 3h <big-task.jsonl >>orders.jsonl
+  local body want
+  while IFS='|' read -r body want; do
+    script "$body"
+    run -0 --separate-stderr bid prov p2.json --price-script ./price.sh orders.jsonl
+    [ "${#lines[@]}" -eq 1 ] || fail "script '$body' made a bid: $output"
+    [ "$(grep -c "no bid: .*$want" <<<"$stderr")" -eq 2 ] || fail "want 2 lines of '$want', stderr was: $stderr"
+  done <<'CASES'
+echo cheap|printed 'cheap', not a positive decimal price
+echo -5|printed '-5', not a positive decimal price
+CASES
+  script 'sleep 30; echo 10'
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-timeout 1s orders.jsonl
+  [ "$(grep -c 'no bid: the price script timed out after 1 s' <<<"$stderr")" -eq 2 ] || fail "stderr was: $stderr"
+  # Declining (an exit status, no output, 0) is the script's own choice: quiet.
+  for body in 'exit 1' 'true' 'echo 0'; do
+    script "$body"
+    run -0 --separate-stderr bid prov p2.json --price-script ./price.sh orders.jsonl
+    [ "${#lines[@]}" -eq 1 ]
+    [ -z "$stderr" ] || fail "script '$body' said: $stderr"
+  done
+}
+
 @test "price script: one the shell cannot find or execute is an error (66), not no bid for every order" {
   order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
   run -66 --separate-stderr bid prov p2.json --price-script ./no-such-price.sh orders.jsonl

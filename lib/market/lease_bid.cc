@@ -36,6 +36,7 @@ struct Candidate {
   double seconds = 0;
   int64_t price = 0;
   json pricing;
+  bool warn = false;  // said on stderr even without --explain
 };
 
 json load_profile(const std::string& path, const SigningKey& key, std::string* signer) {
@@ -174,6 +175,7 @@ void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, cons
   for (size_t k = 0; k < which.size(); ++k) {
     Candidate& c = cands[which[k]];
     c.status = outcomes[k].priced;
+    c.warn = outcomes[k].faulty;
     c.price = outcomes[k].price;
     c.pricing = {{"method", "script"}, {"script", opt.price_script}, {"output", outcomes[k].output}};
   }
@@ -248,7 +250,7 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
     if (repeat[i]) continue;
     // Each one not repeated was screened, and each one screened in was priced and sized.
     if (c.status.ok()) out.write(make_bid(c, b));
-    else if (opt.explain)
+    else if (opt.explain || c.warn)
       std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id
                 << "): no bid: " << c.status.reason() << std::endl;
   }

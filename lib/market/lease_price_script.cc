@@ -200,10 +200,12 @@ ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string&
     char secs[32];
     std::snprintf(secs, sizeof secs, "%g", timeout_s);
     r.priced = Status::Fail(std::string("the price script timed out after ") + secs + " s and was killed");
+    r.faulty = true;
     return r;
   }
   if (WIFSIGNALED(status)) {
     r.priced = Status::Fail("the price script was killed by signal " + std::to_string(WTERMSIG(status)));
+    r.faulty = true;
     return r;
   }
   if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126))
@@ -221,6 +223,7 @@ ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string&
   auto price = parse_script_price(r.output);
   if (!price) {
     r.priced = Status::Fail("the price script printed '" + r.output.substr(0, 40) + "', not a positive decimal price");
+    r.faulty = r.output != "0";
     return r;
   }
   r.priced = Status::Ok();

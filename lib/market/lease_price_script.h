@@ -17,6 +17,11 @@ struct ScriptOutcome {
   // Ok when the script made a price; else why it makes no bid ("the price
   // script exited with status 1", "... timed out after 1 s ...", ...).
   Status priced = Status::Fail("the price script has not run");
+  // The script failed rather than declined: it timed out, was killed by a
+  // signal, or printed something that is not a price. lease-bid warns of
+  // these on every run; an exit status, no output or "0" is a script's
+  // own "no bid" and is said only with --explain.
+  bool faulty = false;
   int64_t price = 0;   // micro-units, when priced
   std::string output;  // what the script printed (trimmed, at most kMaxScriptOutput bytes)
 };
