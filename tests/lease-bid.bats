@@ -132,6 +132,28 @@ script() {
   [ "${#lines[@]}" -eq 2 ]
 }
 
+@test "order: a --need path no profile has is warned of, naming the fields there are; the order is still made" {
+  run -0 --separate-stderr order --max-price 100 --deadline 1h \
+    --need 'summary.gpu_modle == "H100" and summary.gpu_count >= 1 and gpu[0].x > 1 and summary.gpu_modle != "x"' \
+    <gemm-task.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  assert_jq .kind order
+  [ "$(grep -c 'summary.gpu_modle' <<<"$stderr")" -eq 1 ] || fail "stderr was: $stderr"
+  stderr_has "lease-bid: warning: --need names summary.gpu_modle, but a profile's summary has no such field (it has exact_gemm_tflops,"
+  stderr_has "gpu_model"
+  stderr_has "warning: --need names gpu[0].x, but a profile has no such member (it has kind,"
+  # summary.gpu_count is a field: two warnings, not three.
+  [ "$(grep -c 'warning:' <<<"$stderr")" -eq 2 ] || fail "stderr was: $stderr"
+  # Every member and summary field of a real profile is known: no warning.
+  local need
+  need=$(jq -r '[keys[], (.summary | keys[] | "summary." + .)] | join(" or ")' "$F/measured.json")
+  run -0 --separate-stderr order --max-price 100 --deadline 1h --need "$need" <gemm-task.jsonl
+  [ -z "$stderr" ] || fail "need '$need' was warned of: $stderr"
+  # -q silences it, as every human note.
+  run -0 --separate-stderr order -q --max-price 100 --deadline 1h --need 'summary.gpu_modle == "H100"' <gemm-task.jsonl
+  [ -z "$stderr" ]
+}
+
 @test "order: a malformed --need exits 64 naming the position" {
   run -64 --separate-stderr order --max-price 10 --deadline 2h --need 'summary.gpu_count >' <gemm-task.jsonl
   assert_output ''

@@ -1,9 +1,12 @@
 #include "market/lease_order.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/fields.h"
 #include "core/keyfile.h"
 #include "market/lease_io.h"
+#include "measure/gpu_bench.h"
 #include "core/message.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
@@ -46,6 +49,34 @@ json make_order(const json& task, const LeaseOptions& opt, const NeedExpr& need,
   return o;
 }
 
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+bool listed(const std::vector<std::string>& names, const json& step) {
+  return step.is_string() && std::find(names.begin(), names.end(), step.get<std::string>()) != names.end();
+}
+
+// A path no profile has makes the need false for every provider: the
+// order is still made (profiles may grow fields), but the buyer hears of
+// it now rather than from an unfilled order.
+void warn_unknown_need_paths(const Tool& tool, const NeedExpr& need) {
+  for (const NeedPath& p : need.paths()) {
+    if (!listed(profile_fields(), p.steps.front()))
+      tool.note("warning: --need names " + p.text + ", but a profile has no such member (it has " +
+                joined(profile_fields()) + ")");
+    else if (p.steps.front() == "summary" && p.steps.size() > 1 && !listed(profile_summary_fields(), p.steps[1]))
+      tool.note("warning: --need names " + p.text + ", but a profile's summary has no such field (it has " +
+                joined(profile_summary_fields()) + ")");
+  }
+}
+
+}  // namespace
+
 int lease_order_main(Tool& tool, const LeaseOptions& opt) {
   // The bounds read_order() holds orders to: an order this run cannot
   // read back is the flag's fault, not the input's.
@@ -57,6 +88,7 @@ int lease_order_main(Tool& tool, const LeaseOptions& opt) {
   if (!(opt.min_reputation >= 0 && opt.min_reputation <= 1))
     throw Error(Exit::usage, "--min-reputation must be between 0 and 1");
   const NeedExpr need = parse_need_or_throw(opt.need, static_cast<int>(Exit::usage), "--need");
+  warn_unknown_need_paths(tool, need);
   const int64_t now = resolve_now(opt.now);
   const int64_t deadline = resolve_time(opt.deadline, now, "--deadline");
   if (deadline <= now) throw Error(Exit::usage, "--deadline " + opt.deadline + " is not after --now");

@@ -350,6 +350,27 @@ bool NeedExpr::parse(const std::string& text, NeedExpr* out, std::string* error)
   }
 }
 
+namespace {
+
+void collect_paths(const NeedNode& n, std::vector<const NeedNode*>* out) {
+  if (n.kind == NeedNode::kCmp || n.kind == NeedNode::kIn || n.kind == NeedNode::kTruth) {
+    for (const NeedNode* seen : *out)
+      if (seen->path == n.path) return;
+    out->push_back(&n);
+  }
+  for (const auto& kid : n.kids) collect_paths(*kid, out);
+}
+
+}  // namespace
+
+std::vector<NeedPath> NeedExpr::paths() const {
+  std::vector<const NeedNode*> nodes;
+  if (root_) collect_paths(*root_, &nodes);
+  std::vector<NeedPath> out;
+  for (const NeedNode* n : nodes) out.push_back({n->path, n->steps});
+  return out;
+}
+
 bool NeedExpr::eval(const json& profile, std::string* why) const {
   if (!root_) return true;
   return eval_node(*root_, profile, why);

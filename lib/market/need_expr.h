@@ -24,6 +24,13 @@ namespace grid {
 
 struct NeedNode;
 
+// A path as written ("summary.gpu_model") and as its steps: member names
+// (strings) and indices (unsigned numbers).
+struct NeedPath {
+  std::string text;
+  std::vector<json> steps;
+};
+
 class NeedExpr {
  public:
   NeedExpr();
@@ -40,6 +47,10 @@ class NeedExpr {
   // naming the failing comparison ("summary.gpu_model is "none", not in
   // [...]" or "summary.x is missing from the profile").
   bool eval(const json& profile, std::string* why = nullptr) const;
+
+  // The paths the expression reads, each once, in order of first
+  // appearance.
+  std::vector<NeedPath> paths() const;
 
   bool empty() const { return !root_; }
   const std::string& text() const { return text_; }

@@ -35,6 +35,22 @@ TEST(NeedExpr, EmptyIsNoRequirement) {
   EXPECT_TRUE(holds("", json::object()));
 }
 
+TEST(NeedExpr, PathsAreListedOnceInOrderWithTheirSteps) {
+  NeedExpr e;
+  std::string err;
+  ASSERT_TRUE(NeedExpr::parse("summary.gpu_count >= 1 and (gpus[2].name in ['a'] or not summary.gpu_count == 3) "
+                              "or quick",
+                              &e, &err))
+      << err;
+  const std::vector<NeedPath> paths = e.paths();
+  ASSERT_EQ(paths.size(), 3u);
+  EXPECT_EQ(paths[0].text, "summary.gpu_count");
+  EXPECT_EQ(paths[1].text, "gpus[2].name");
+  EXPECT_EQ(paths[1].steps, (std::vector<json>{"gpus", 2u, "name"}));
+  EXPECT_EQ(paths[2].text, "quick");
+  EXPECT_TRUE(NeedExpr().paths().empty());
+}
+
 TEST(NeedExpr, Comparisons) {
   EXPECT_TRUE(holds("summary.gpu_count == 8"));
   EXPECT_FALSE(holds("summary.gpu_count != 8"));
