@@ -8,11 +8,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "compute/device_cuda.h"
 #include "core/error.h"
-#include "compute/exact_gemm.h"
 #include "compute/exact_math.h"
-#include "compute/fast_gemm.h"
 #include "compute/mlp_layers.h"
 #include "compute/mlp_optimizer.h"
 #include "compute/philox.h"

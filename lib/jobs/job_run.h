@@ -9,6 +9,7 @@
 
 #include "core/crypto.h"
 #include "compute/device.h"
+#include "compute/gemm.h"
 #include "core/canonical_json.h"
 #include "core/error.h"
 #include "core/jsonl.h"
@@ -41,6 +42,12 @@ struct RunContext {
   Store* store = nullptr;
   const json* task = nullptr;
   std::function<void(const std::string&)> progress;  // terminal only
+
+  // Where a kind's matrix products run: this mode, device and thread count.
+  GemmEngine gemm_engine() const {
+    return GemmEngine{mode == "fast" ? NumericMode::fast : NumericMode::exact, device.backend == Backend::cuda,
+                      threads};
+  }
 };
 
 // "env": SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX; Exit::usage when

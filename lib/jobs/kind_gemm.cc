@@ -63,9 +63,7 @@ json gemm_run(const json& task, RunContext& ctx) {
   std::vector<float> B = seeded_matrix(seed, kStreamB, k, n, ctx.threads);
   std::vector<float> C(static_cast<size_t>(rows) * n);
   auto t0 = std::chrono::steady_clock::now();
-  const GemmEngine engine{ctx.mode == "fast" ? NumericMode::fast : NumericMode::exact,
-                          ctx.device.backend == Backend::cuda, ctx.threads};
-  engine.gemm(rows, n, k, A.data(), k, B.data(), n, C.data(), n);
+  ctx.gemm_engine().gemm(rows, n, k, A.data(), k, B.data(), n, C.data(), n);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::string bytes;

@@ -43,10 +43,7 @@ json infer_run(const json& task, RunContext& ctx) {
   if (end > data.rows) throw data_error("row_end " + std::to_string(end) + " is past the data's " + std::to_string(data.rows) + " rows", ".infer.row_end");
   const int batch = spec["batch"];
 
-  GemmEngine engine;
-  engine.mode = ctx.mode == "fast" ? NumericMode::fast : NumericMode::exact;
-  engine.cuda = ctx.device.backend == Backend::cuda;
-  engine.threads = ctx.threads;
+  const GemmEngine engine = ctx.gemm_engine();
 
   std::vector<float> all;
   std::vector<Digest> leaves;

@@ -126,10 +126,7 @@ json train_run(const json& task, RunContext& ctx) {
   const int64_t every = spec["checkpoint_every"];
   json data_inputs;  // the bytes actually trained on, for the header
   Dataset data = load_dataset(spec["data"], config.loss, config.layers.back(), ".train.data", ctx.store, &data_inputs);
-  GemmEngine engine;
-  engine.mode = ctx.mode == "fast" ? NumericMode::fast : NumericMode::exact;
-  engine.cuda = ctx.device.backend == Backend::cuda;
-  engine.threads = ctx.threads;
+  const GemmEngine engine = ctx.gemm_engine();
   Trainer trainer(config, data, engine);
   const std::string task_id = (*ctx.task)["id"];
   const std::string pref = progress_ref(task_id, ctx.mode);
