@@ -1,5 +1,7 @@
 #include "core/completion.h"
 
+#include "core/text_pad.h"
+
 #include <CLI/CLI.hpp>
 
 #include <cctype>
@@ -37,12 +39,6 @@ std::vector<std::string> split(const std::string& text, char at) {
   std::vector<std::string> out;
   std::stringstream in(text);
   for (std::string piece; std::getline(in, piece, at);) out.push_back(piece);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& words, const std::string& between) {
-  std::string out;
-  for (const std::string& w : words) out += (out.empty() ? "" : between) + w;
   return out;
 }
 

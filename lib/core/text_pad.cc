@@ -10,4 +10,10 @@ std::string pad_left(const std::string& s, size_t width) {
   return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
 }
 
+std::string join(const std::vector<std::string>& words, const std::string& between) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i ? between : "") + words[i];
+  return out;
+}
+
 }  // namespace grid

@@ -10,6 +10,7 @@
 #include <new>
 
 #include "core/completion.h"
+#include "core/text_pad.h"
 #include "core/device_error.h"
 
 namespace grid {
@@ -28,10 +29,9 @@ std::string parse_error_text(CLI::App& app, const CLI::ParseError& e) {
         (i == 0 || left[i - 1].rfind('-', 0) != 0 || left[i - 1].find('=') != std::string::npos))
       word = left[i];
   if (word.empty()) return e.what();
-  std::string known;
-  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
-    known += (known.empty() ? "" : ", ") + sub->get_name();
-  return "unknown subcommand '" + word + "' (one of: " + known + ")";
+  std::vector<std::string> known;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) known.push_back(sub->get_name());
+  return "unknown subcommand '" + word + "' (one of: " + join(known) + ")";
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "market/lease_io.h"
 #include "measure/gpu_bench.h"
 #include "core/message.h"
+#include "core/text_pad.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
 
@@ -51,12 +52,6 @@ json make_order(const json& task, const LeaseOptions& opt, const NeedExpr& need,
 
 namespace {
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 bool listed(const std::vector<std::string>& names, const json& step) {
   return step.is_string() && std::find(names.begin(), names.end(), step.get<std::string>()) != names.end();
 }
@@ -68,10 +63,10 @@ void warn_unknown_need_paths(const Tool& tool, const NeedExpr& need) {
   for (const NeedPath& p : need.paths()) {
     if (!listed(profile_fields(), p.steps.front()))
       tool.note("warning: --need names " + p.text + ", but a profile has no such member (it has " +
-                joined(profile_fields()) + ")");
+                join(profile_fields()) + ")");
     else if (p.steps.front() == "summary" && p.steps.size() > 1 && !listed(profile_summary_fields(), p.steps[1]))
       tool.note("warning: --need names " + p.text + ", but a profile's summary has no such field (it has " +
-                joined(profile_summary_fields()) + ")");
+                join(profile_summary_fields()) + ")");
   }
 }
 

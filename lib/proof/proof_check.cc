@@ -15,6 +15,7 @@
 #include "proof/proof_input.h"
 #include "proof/proof_table.h"
 #include "core/store.h"
+#include "core/text_pad.h"
 #include "core/tool.h"
 
 namespace grid {
@@ -49,10 +50,8 @@ std::vector<const ProofMode*> parse_mode_list(const std::vector<std::string>& na
     for (std::string m; std::getline(in, m, ',');) wanted.push_back(m);
   }
   for (const std::string& name : wanted) {
-    if (find_proof_mode(name)) continue;
-    std::string list;
-    for (const ProofMode& m : proof_modes()) list += (list.empty() ? "" : ", ") + std::string(m.name);
-    throw Error(Exit::usage, "--mode " + name + ": no such mode (known: " + list + ")");
+    if (!find_proof_mode(name))
+      throw Error(Exit::usage, "--mode " + name + ": no such mode (known: " + join(proof_mode_names()) + ")");
   }
   std::vector<const ProofMode*> out;
   for (const ProofMode& m : proof_modes())
@@ -83,9 +82,7 @@ json make_verdict(const CheckEntry& entry, const std::vector<ModeRun>& runs, con
   const bool only_sig = std::all_of(runs.begin(), runs.end(), [](const ModeRun& r) { return r.mode->name == std::string("sig"); });
   if (status == "accept" && only_sig && !skipped.empty()) {
     status = "inconclusive";
-    std::string list;
-    for (const std::string& s : skipped) list += (list.empty() ? "" : ", ") + s;
-    reason = "none of the modes asked for (" + list + ") applies to a " + entry.type + " " +
+    reason = "none of the modes asked for (" + join(skipped) + ") applies to a " + entry.type + " " +
              (entry.type == "challenge" ? std::string("answer (use --mode challenge)") : std::string("result"));
   }
   json v = {{"kind", "verdict"},
