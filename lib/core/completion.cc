@@ -1,13 +1,12 @@
 #include "core/completion.h"
 
-#include "core/text_pad.h"
-
 #include <CLI/CLI.hpp>
 
 #include <cctype>
 #include <sstream>
 #include <vector>
 
+#include "core/text_pad.h"
 
 namespace grid {
 namespace {

@@ -33,8 +33,7 @@ struct Entry {
   Position at;
   json message;
   SignatureCheck check;
-  bool bad = false;  // at.text did not parse into an object
-  std::optional<Error> error;
+  std::optional<Error> error;  // why at.text did not parse into an object
 };
 
 // Lines go through three stages, so that reading and the caller's work
@@ -106,7 +105,6 @@ class Batches {
       if (!e.message.is_object()) throw Error(Exit::data, "line is not a JSON object");
       e.check = check_message(e.message);
     } catch (const Error& err) {
-      e.bad = true;
       e.error = err;
     }
   }
@@ -114,7 +112,7 @@ class Batches {
   void deliver(std::vector<Entry>& batch) {
     for (Entry& e : batch) {
       try {
-        if (e.bad) throw *e.error;
+        if (e.error) throw *e.error;
         fn_(e.message, e.check, e.at);
       } catch (Error& err) {
         if (err.code() != Exit::data) throw;
