@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/message.h"
+#include "core/text_pad.h"
 
 namespace grid {
 namespace {
@@ -69,9 +70,7 @@ std::string get_choice(const json& obj, const std::string& name, const std::stri
   std::string v = require_string(obj, name, path);
   for (const auto& a : allowed)
     if (v == a) return v;
-  std::string list;
-  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-  throw data_error("\"" + v + "\" is not one of " + list, path + "." + name);
+  throw data_error("\"" + v + "\" is not one of " + join(allowed), path + "." + name);
 }
 
 void check_known_fields(const json& obj, const std::string& path, const std::vector<std::string>& known) {
@@ -80,9 +79,7 @@ void check_known_fields(const json& obj, const std::string& path, const std::vec
     bool ok = false;
     for (const auto& k : known) ok = ok || it.key() == k;
     if (ok) continue;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw data_error("unknown field \"" + it.key() + "\" (known: " + list + ")", path + "." + it.key());
+    throw data_error("unknown field \"" + it.key() + "\" (known: " + join(known) + ")", path + "." + it.key());
   }
 }
 
