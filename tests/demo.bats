@@ -148,3 +148,16 @@ PY
   for s in "${lines[@]}"; do assert_equal "$s" accept; done
   [ "${#lines[@]}" -eq 6 ] || fail "expected 6 verdicts, got ${#lines[@]}"
 }
+
+@test "the demo draws the sweep: sweep.png, a PNG with one curve per sweep point, titled by its parameters" {
+  run od -An -tx1 -N8 sweep.png
+  assert_output ' 89 50 4e 47 0d 0a 1a 0a'
+  # The curves' titles are the buyer's sweep points, each once.
+  run bash -c "awk '/^# / { print substr(\$0, 3) }' sweep-losses.dat | sort"
+  expected=$(jq -r '.task.train.sweep_point | to_entries | map("\(.key)=\(.value)") | join(" ")' sweep-orders.jsonl | sort)
+  assert_output "$expected"
+  [ "${#lines[@]}" -eq 6 ] || fail "expected 6 curves: $output"
+  # Each curve's points are its result's losses.
+  run bash -c "grep -v '^#' sweep-losses.dat | grep -c ."
+  assert_output "$(jq -s '[.[].train.losses[]] | length' sweep-results.jsonl)"
+}
