@@ -28,6 +28,13 @@ int main(int argc, char** argv) {
   auto* script = bid->add_option("--price-script", opt.price_script, "Command that reads an order's resources as JSON and prints a price")
                      ->type_name("FILE");
   policy->excludes(script);
+  bid->add_option("--price-script-format", opt.price_script_format,
+                  "What the script reads and prints: gridutils (default) or akash (Akash's resource groups, a price per block)")
+      ->check(CLI::IsMember({"gridutils", "akash"}));
+  bid->add_option("--akash-denom-price", opt.akash_denom_price, "akash: the order currency one unit of the script's denomination is worth")
+      ->check(CLI::PositiveNumber);
+  bid->add_option("--akash-block-seconds", opt.akash_block_seconds, "akash: seconds a block lasts (default 6.117)")
+      ->check(CLI::PositiveNumber);
   bid->add_option("--script-timeout", opt.script_timeout, "Kill a price script after this long (default 10s)");
   bid->add_option("--script-jobs", opt.script_jobs, "Price scripts run at once (default 8)");
   bid->add_option("--max-leases", opt.max_leases, "Leases this machine holds at once; 0: no limit");

@@ -489,6 +489,116 @@ CASES
   assert_jq .pricing.rate_key H100
 }
 
+# ---------------------------------------------------------------- bid: Akash price scripts
+
+# akash_profile KEY DEVICE: the measured profile with 8 threads and 16 GiB,
+# 50 exact TFLOP/s, on one H100 (DEVICE cuda) or the CPU, signed with KEY.
+akash_profile() {
+  jq -c --arg d "$2" '.threads = 8 | .summary.memory_bytes = 17179869184 | .summary.exact_gemm_tflops = 50 | .device = $d
+    | if $d == "cpu" then .summary.gpu_model = "none" | .summary.gpu_count = 0
+      else .summary.gpu_model = "H100" | .summary.gpu_count = 1 end' "$F/measured.json" | grid-key sign --key "$1"
+}
+
+@test "price script, akash format: the order as Akash's resource groups; its uakt a block, times the task's blocks, in the order's currency" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  akash_profile prov cuda >gpu.json
+  akash_profile prov cpu >cpu.json
+  script 'tee request.json | "$ROOT/examples/pricing/akash-price.sh"'
+  export ROOT
+  run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 orders.jsonl
+  output=$(tail -1 <<<"$output")
+  # 8 threads x 1.60 + 16 GiB x 0.80 + 1 GPU x 100 = 125.6 USD a month, at
+  # 2 USD/AKT over 429909 blocks: 146.077426 uakt a block. 72 s of work is
+  # 12 blocks of 6.117 s (11.8, rounded up); at 2 USD/AKT (2 micro-USD a
+  # uakt): 146.077426 x 12 x 2 = 3505.86, rounded up.
+  assert_jq .price_micros 3506
+  assert_jq '.pricing | tojson' \
+    '{"block_seconds":6.117,"blocks":12,"denom_price":2,"format":"akash","method":"script","output":"146.077426","per_block":146.077426,"script":"./price.sh"}'
+  run jq -c -S . request.json
+  assert_output '[{"count":1,"cpu":8000,"endpoint_quantity":0,"gpu":{"attributes":{"vendor":{"nvidia":{"model":"H100"}}},"units":1},"ip_lease_quantity":0,"memory":17179869184,"storage":[{"class":"ephemeral","size":0}]}]'
+  # On the CPU: no GPU unit. 25.6 USD a month: 29.773743 uakt a block, x 12 x 2 = 714.57.
+  run -0 --separate-stderr bid prov cpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 715
+  assert_jq .pricing.output 29.773743
+  run jq -c -S '.[0].gpu' request.json
+  assert_output '{"units":0}'
+}
+
+@test "price script, akash format: --akash-block-seconds and --akash-denom-price; a short task pays one block" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  akash_profile prov cuda >gpu.json
+  script 'echo 146.077426'
+  # 72 s in blocks of 36 s: 2 blocks; 146.077426 x 2 x 2 = 584.3.
+  run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 --akash-block-seconds 36 orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 585
+  assert_jq .pricing.blocks 2
+  # The small GEMM task takes far less than a block: it pays one.
+  order --max-price 100000 --deadline 2h <gemm-task.jsonl >small.jsonl
+  run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 0.5 small.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .pricing.blocks 1
+  assert_jq .price_micros 74
+  # A tiny per-block price is still at least one micro-unit.
+  script 'echo 0.000001'
+  run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 0.5 small.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .price_micros 1
+}
+
+@test "price script, akash format: output that is no price, or a price past 2^53, is warned of per order; a script's no is quiet" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  akash_profile prov cuda >gpu.json
+  local body want
+  while IFS='|' read -r body want; do
+    script "$body"
+    run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+      --akash-denom-price 2 orders.jsonl
+    [ "${#lines[@]}" -eq 1 ] || fail "script '$body' made a bid: $output"
+    [ "$(grep -c "no bid: .*$want" <<<"$stderr")" -eq 1 ] || fail "want '$want', stderr was: $stderr"
+  done <<'CASES'
+echo 12uakt|printed '12uakt', not a positive decimal price
+echo 4e14|per-block price makes a price beyond 2^53 micro-units
+CASES
+  script 'echo "requested rate is too low" >&2; exit 1'
+  run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 orders.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  assert_equal "$stderr" "requested rate is too low"
+  # Without the flag an Akash script gets lease-bid's own order object: it
+  # cannot read it and makes no bid. That is what the flag is for.
+  run -0 --separate-stderr bid prov gpu.json --price-script "$ROOT/examples/pricing/akash-price.sh" --explain orders.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_matches "no bid: the price script exited with status [0-9]+"
+}
+
+@test "price script, akash format: its flags are checked (64)" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  akash_profile prov cuda >gpu.json
+  script 'echo 1'
+  run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash orders.jsonl
+  stderr_has "--price-script-format akash needs --akash-denom-price"
+  run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --akash-denom-price 2 orders.jsonl
+  stderr_has "--akash-denom-price and --akash-block-seconds go with --price-script-format akash"
+  run -64 --separate-stderr bid prov gpu.json --policy policy.json --price-script-format akash --akash-denom-price 2 orders.jsonl
+  stderr_has "--price-script-format akash is for a --price-script"
+  run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format json orders.jsonl
+  stderr_has "--price-script-format"
+  for bad in "--akash-denom-price 0" "--akash-denom-price -2" "--akash-denom-price inf" "--akash-block-seconds 0" \
+    "--akash-block-seconds nan"; do
+    # shellcheck disable=SC2086
+    run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+      --akash-denom-price 2 $bad orders.jsonl
+    assert_output ''
+  done
+}
+
 # ---------------------------------------------------------------- award
 
 @test "award: the cheapest valid bid wins; the lease is signed and job-run and proof-check accept it" {
@@ -779,7 +889,9 @@ CASES
   run -0 bash_complete lease-bid lease-bid ''
   assert_output $'order\nbid\naward'
   run -0 bash_complete lease-bid lease-bid bid --p
-  assert_output $'--profile\n--policy\n--price-script\n--publish\n--pass'
+  assert_output $'--profile\n--policy\n--price-script\n--price-script-format\n--publish\n--pass'
+  run -0 bash_complete lease-bid lease-bid bid --price-script-format ''
+  assert_output $'gridutils\nakash'
   run -0 bash_complete lease-bid lease-bid award --rule ''
   assert_output $'first-price\nsecond-price'
   run -0 bash_complete lease-bid lease-bid order --m

@@ -9,6 +9,7 @@
 #include "core/fields.h"
 #include "core/keyfile.h"
 #include "market/lease_io.h"
+#include "market/lease_price_akash.h"
 #include "market/lease_price_script.h"
 #include "core/message.h"
 #include "core/net.h"
@@ -102,7 +103,28 @@ struct Bidder {
   int64_t now = 0, expires = 0;
   int64_t room = -1;  // bids this run may make; -1: no limit
   double script_timeout_s = 0;
+  bool akash = false;  // --price-script-format akash
+  AkashRates akash_rates;
 };
+
+// The --price-script-format flags, checked: each Akash one only with akash,
+// where --akash-denom-price is required.
+void read_script_format(const LeaseOptions& opt, Bidder* b) {
+  b->akash = opt.price_script_format == "akash";
+  if (!b->akash) {
+    if (opt.akash_denom_price != 0 || opt.akash_block_seconds != 0)
+      throw Error(Exit::usage, "--akash-denom-price and --akash-block-seconds go with --price-script-format akash");
+    return;
+  }
+  if (opt.price_script.empty()) throw Error(Exit::usage, "--price-script-format akash is for a --price-script");
+  if (!(opt.akash_denom_price > 0) || !std::isfinite(opt.akash_denom_price))
+    throw Error(Exit::usage, "--price-script-format akash needs --akash-denom-price: what one unit of the script's "
+                             "denomination (AKT) is worth in the order's currency, > 0");
+  if (opt.akash_block_seconds < 0 || !std::isfinite(opt.akash_block_seconds))
+    throw Error(Exit::usage, "--akash-block-seconds must be a positive number of seconds");
+  b->akash_rates.denom_price = opt.akash_denom_price;
+  if (opt.akash_block_seconds > 0) b->akash_rates.block_seconds = opt.akash_block_seconds;
+}
 
 Bidder prepare(Tool& tool, const LeaseOptions& opt) {
   if (opt.policy.empty() == opt.price_script.empty())
@@ -113,6 +135,7 @@ Bidder prepare(Tool& tool, const LeaseOptions& opt) {
   const auto timeout = parse_duration(opt.script_timeout);
   if (!timeout) throw Error(Exit::usage, "--script-timeout " + opt.script_timeout + ": expected a duration (1s, 30s, 2m)");
   b.script_timeout_s = static_cast<double>(*timeout);
+  read_script_format(opt, &b);
   b.now = resolve_now(opt.now);
   b.expires = resolve_time(opt.expires, b.now, "--expires");
   if (b.expires <= b.now) throw Error(Exit::usage, "--expires " + opt.expires + " is not after --now");
@@ -170,7 +193,9 @@ void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, cons
     return;
   }
   std::vector<std::string> requests;
-  for (size_t i : which) requests.push_back(script_request(cands[i].order, b.hw).dump() + "\n");
+  for (size_t i : which)
+    requests.push_back((b.akash ? akash_resource_groups(b.profile, b.hw) : script_request(cands[i].order, b.hw)).dump() +
+                       "\n");
   auto outcomes = run_price_script(opt.price_script, requests, b.script_timeout_s, opt.script_jobs);
   for (size_t k = 0; k < which.size(); ++k) {
     Candidate& c = cands[which[k]];
@@ -178,6 +203,10 @@ void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, cons
     c.warn = outcomes[k].faulty;
     c.price = outcomes[k].price;
     c.pricing = {{"method", "script"}, {"script", opt.price_script}, {"output", outcomes[k].output}};
+    if (b.akash && c.status.ok()) {
+      c.status = akash_price(outcomes[k].amount, b.akash_rates, c.seconds, &c.price, &c.pricing);
+      c.warn = !c.status.ok();
+    }
   }
 }
 

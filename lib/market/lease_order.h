@@ -33,6 +33,9 @@ struct LeaseOptions {
   std::string profile, policy, price_script, leases, expires = "1h";
   std::string script_timeout = "10s";
   int script_jobs = 8;
+  std::string price_script_format = "gridutils";  // or "akash"
+  double akash_denom_price = 0;                   // 0: not given
+  double akash_block_seconds = 0;                 // 0: not given (kAkashBlockSeconds)
   int64_t max_leases = 0;  // 0: no limit
   bool explain = false;
   // award

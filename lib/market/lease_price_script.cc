@@ -220,14 +220,15 @@ ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string&
     r.priced = Status::Fail("the price script printed no price");
     return r;
   }
-  auto price = parse_script_price(r.output);
-  if (!price) {
+  const auto amount = parse_script_amount(r.output);
+  if (!amount) {
     r.priced = Status::Fail("the price script printed '" + r.output.substr(0, 40) + "', not a positive decimal price");
     r.faulty = r.output != "0";
     return r;
   }
   r.priced = Status::Ok();
-  r.price = *price;
+  r.amount = *amount;
+  r.price = *parse_script_price(r.output);
   return r;
 }
 

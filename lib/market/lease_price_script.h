@@ -23,6 +23,7 @@ struct ScriptOutcome {
   // own "no bid" and is said only with --explain.
   bool faulty = false;
   int64_t price = 0;   // micro-units, when priced
+  double amount = 0;   // the number it printed, when priced (--price-script-format akash converts it)
   std::string output;  // what the script printed (trimmed, at most kMaxScriptOutput bytes)
 };
 

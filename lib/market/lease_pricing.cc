@@ -97,7 +97,7 @@ Status policy_price(const PricePolicy& p, const Order& order, const Hardware& hw
   return Status::Ok();
 }
 
-std::optional<int64_t> parse_script_price(const std::string& text) {
+std::optional<double> parse_script_amount(const std::string& text) {
   size_t b = text.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return std::nullopt;
   size_t e = text.find_last_not_of(" \t\r\n");
@@ -105,9 +105,19 @@ std::optional<int64_t> parse_script_price(const std::string& text) {
   if (t.find_first_not_of("0123456789.+-eE") != std::string::npos) return std::nullopt;
   char* end = nullptr;
   const double v = std::strtod(t.c_str(), &end);
-  if (end != t.c_str() + t.size() || !std::isfinite(v) || !(v > 0)) return std::nullopt;
-  const double up = std::ceil(v);
-  if (up > kMaxMicros) return std::nullopt;
+  if (end != t.c_str() + t.size() || !std::isfinite(v) || !(v > 0) || std::ceil(v) > kMaxMicros) return std::nullopt;
+  return v;
+}
+
+std::optional<int64_t> parse_script_price(const std::string& text) {
+  const auto v = parse_script_amount(text);
+  if (!v) return std::nullopt;
+  return static_cast<int64_t>(std::ceil(*v));
+}
+
+std::optional<int64_t> round_up_micros(double v) {
+  const double up = std::max(0.0, std::ceil(v - kRoundingSlack));
+  if (!std::isfinite(v) || up > kMaxMicros) return std::nullopt;
   return static_cast<int64_t>(up);
 }
 

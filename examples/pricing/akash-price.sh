@@ -1,0 +1,31 @@
+#!/bin/bash
+# A price script in the style of Akash's generic one (akash-network/
+# helm-charts, charts/akash-provider/scripts/price_script_generic.sh), for
+# `lease-bid bid --price-script-format akash`: stdin is Akash's list of
+# resource groups (.cpu in millicores, .memory and .storage[].size in
+# bytes, .gpu.units, .count); stdout is a price in uakt a block.
+#
+# The provider's targets are in USD a month per resource, as Akash's are
+# (PRICE_TARGET_* override them); the AKT price is fixed here
+# (AKT_PRICE_USD), where Akash's script asks an exchange, so that a bid can
+# be checked by hand: then give lease-bid the same --akash-denom-price.
+set -eo pipefail
+data_in=$(jq .)
+
+cpu_requested=$(jq -r '(map(.cpu * .count) | add) / 1000' <<<"$data_in")
+memory_requested=$(jq -r '(map(.memory * .count) | add) / pow(1024; 3)' <<<"$data_in")
+ephemeral_requested=$(jq -r '[.[] | (.storage[] | select(.class == "ephemeral").size // 0) * .count] | add / pow(1024; 3)' <<<"$data_in")
+gpu_units_requested=$(jq -r '[.[] | (.gpu.units // 0) * .count] | add' <<<"$data_in")
+
+TARGET_CPU=${PRICE_TARGET_CPU:-1.60}                   # USD/thread-month
+TARGET_MEMORY=${PRICE_TARGET_MEMORY:-0.80}             # USD/GiB-month
+TARGET_HD_EPHEMERAL=${PRICE_TARGET_HD_EPHEMERAL:-0.02} # USD/GiB-month
+TARGET_GPU_UNIT=${PRICE_TARGET_GPU_UNIT:-100}          # USD/GPU-month
+usd_per_akt=${AKT_PRICE_USD:-2}
+# Akash's: a block every 6.117 s on average, 30.437 days a month.
+blocks_a_month=429909
+
+total_cost_usd_target=$(bc -l <<<"$cpu_requested * $TARGET_CPU + $memory_requested * $TARGET_MEMORY + \
+  $ephemeral_requested * $TARGET_HD_EPHEMERAL + $gpu_units_requested * $TARGET_GPU_UNIT")
+rate_per_block_uakt=$(bc -l <<<"$total_cost_usd_target / $usd_per_akt * 1000000 / $blocks_a_month")
+LC_NUMERIC=C printf '%.6f\n' "$rate_per_block_uakt"

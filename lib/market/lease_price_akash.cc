@@ -1,0 +1,44 @@
+#include "market/lease_price_akash.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace grid {
+
+namespace {
+// Past 2^53 a block count is no longer a whole number in a double (nor in JSON).
+constexpr double kMaxBlocks = 9007199254740992.0;
+}  // namespace
+
+json akash_resource_groups(const json& profile, const Hardware& hw) {
+  const json& summary = profile["summary"];
+  auto number = [](const json& in, const char* key) -> int64_t {
+    return in.contains(key) && in[key].is_number_unsigned() ? in[key].get<int64_t>() : 0;
+  };
+  json gpu = {{"units", 0}};
+  if (hw.device != "cpu")
+    gpu = {{"units", 1}, {"attributes", {{"vendor", {{"nvidia", {{"model", hw.gpu_model}}}}}}}};
+  return json::array({{{"cpu", number(profile, "threads") * 1000},
+                       {"memory", number(summary, "memory_bytes")},
+                       {"storage", json::array({{{"class", "ephemeral"}, {"size", 0}}})},
+                       {"gpu", gpu},
+                       {"endpoint_quantity", 0},
+                       {"ip_lease_quantity", 0},
+                       {"count", 1}}});
+}
+
+Status akash_price(double per_block, const AkashRates& rates, double seconds, int64_t* price, json* pricing) {
+  const double blocks = std::max(1.0, std::ceil(seconds / rates.block_seconds));
+  const auto micros = blocks <= kMaxBlocks ? round_up_micros(per_block * blocks * rates.denom_price) : std::nullopt;
+  if (!micros) return Status::Fail("the price script's per-block price makes a price beyond 2^53 micro-units");
+  (*pricing)["format"] = "akash";
+  (*pricing)["per_block"] = per_block;
+  (*pricing)["blocks"] = static_cast<int64_t>(blocks);
+  (*pricing)["block_seconds"] = rates.block_seconds;
+  (*pricing)["denom_price"] = rates.denom_price;
+  // The script asked for more than nothing: never a free bid.
+  *price = std::max<int64_t>(1, *micros);
+  return Status::Ok();
+}
+
+}  // namespace grid
