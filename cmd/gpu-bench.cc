@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   app.add_option("--challenge", opt.challenge, "Answer the challenge messages in FILE (- for stdin)")
       ->type_name("FILE")
       ->check([](const std::string& s) { return s.empty() ? std::string("needs a FILE or -") : std::string(); });
+  app.add_option("--challenge-runs", opt.challenge_runs,
+                 "Time each challenge's GEMM up to N runs and answer with the fastest (default 5)")
+      ->type_name("N")
+      ->check(CLI::Range(1, grid::kMaxChallengeRuns));
   tool.add_key_flag(app);
   tool.add_format_flag(app);
   tool.add_keep_going_flag(app);

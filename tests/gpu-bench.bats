@@ -101,7 +101,7 @@ EOF
   run -0 --separate-stderr gpu-bench --version
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr gpu-bench --help
-  for flag in --device --quick --only --threads --sign --challenge --key --format --keep-going -q,--quiet; do
+  for flag in --device --quick --only --threads --sign --challenge --challenge-runs --key --format --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done
 }
@@ -425,6 +425,36 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
   run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge empty.jsonl
   assert_output ''
   assert_equal "$stderr" ''
+}
+
+@test "an answer times up to five runs and reports the fastest; --challenge-runs sets how many" {
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":5,"n":200,"dtype":"f32","deadline_ms":600000}' >r200.jsonl
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge r200.jsonl
+  assert_jq '.answer.runs_ms | length' 5
+  assert_jq '.answer.runs_ms | map(. > 0) | all' true
+  assert_jq '.answer.elapsed_ms == (.answer.runs_ms | min)' true
+  assert_jq '(.answer.tflops - 2 * 200 * 200 * 200 / (.answer.elapsed_ms / 1000) / 1e12) | fabs < 1e-9' true
+  assert_jq '.answer.within_deadline' true
+  hashes=$(answer_hashes <<<"$output")
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge-runs 3 --challenge r200.jsonl
+  assert_jq '.answer.runs_ms | length' 3
+  assert_equal "$(answer_hashes <<<"$output")" "$hashes"
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge-runs 1 --challenge r200.jsonl
+  assert_jq '.answer.runs_ms | length' 1
+  assert_jq '.answer.elapsed_ms == .answer.runs_ms[0]' true
+  for bad in 0 101 x; do
+    run -64 --separate-stderr gpu-bench --device cpu --key key1 --challenge-runs "$bad" --challenge r200.jsonl
+    stderr_has --challenge-runs
+  done
+}
+
+@test "runs stop once their total passes the deadline: a long challenge costs about one deadline" {
+  # 2 GFLOP cannot take under 1 ms on a CPU: the first run is past the
+  # deadline, so it is the only one.
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":5,"n":1024,"dtype":"f32","deadline_ms":1}' >tight.jsonl
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --challenge tight.jsonl
+  assert_jq '.answer.runs_ms | length' 1
+  assert_jq '.answer.within_deadline' false
 }
 
 @test "a challenge without a key is a usage error (64)" {

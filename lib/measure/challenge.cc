@@ -1,8 +1,10 @@
 #include "measure/challenge.h"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
+#include "core/device_error.h"
 #include "core/error.h"
 #include "core/fields.h"
 #include "compute/exact_gemm.h"
@@ -30,18 +32,33 @@ ChallengeRequest parse_challenge_request(const json& message) {
   return r;
 }
 
-json answer_challenge(const ChallengeRequest& r, const Device& device, int threads) {
+json answer_challenge(const ChallengeRequest& r, const Device& device, int threads, int max_runs) {
   const int n = r.n;
   std::vector<float> A = seeded_matrix(r.seed, kStreamA, n, n, threads);
   std::vector<float> B = seeded_matrix(r.seed, kStreamB, n, n, threads);
   std::vector<float> C(static_cast<size_t>(n) * n);
-  double seconds;
-  if (device.backend == Backend::cuda) {
-    seconds = cuda_exact_gemm_timed(device.index, n, n, n, A.data(), B.data(), C.data());
-  } else {
+  auto timed_gemm = [&] {
+    if (device.backend == Backend::cuda)
+      return cuda_exact_gemm_timed(device.index, n, n, n, A.data(), B.data(), C.data());
     auto t0 = std::chrono::steady_clock::now();
     exact_gemm_cpu(n, n, n, A.data(), n, B.data(), n, C.data(), n, threads);
-    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  json runs_ms = json::array();
+  double seconds = 0, total = 0;
+  Digest c_sha;
+  for (int run = 0; run < std::max(max_runs, 1); ++run) {
+    const double s = timed_gemm();
+    const Digest h = matrix_sha256(C.data(), n, n);
+    if (run == 0) c_sha = h;
+    else if (h != c_sha)
+      throw DeviceError("challenge " + r.id + ": run " + std::to_string(run + 1) + " of the exact GEMM on " +
+                        device.name() + " gave C " + sha256_ref(h) + ", run 1 gave " + sha256_ref(c_sha) +
+                        ": the device is faulty");
+    runs_ms.push_back(s * 1e3);
+    seconds = run == 0 ? s : std::min(seconds, s);
+    total += s;
+    if (total * 1e3 >= static_cast<double>(r.deadline_ms)) break;
   }
   std::vector<Digest> leaves = row_leaf_hashes(C.data(), n, n);
   json leaf_hex = json::array();
@@ -57,9 +74,10 @@ json answer_challenge(const ChallengeRequest& r, const Device& device, int threa
           {"answer",
            {{"device", device.name()},
             {"elapsed_ms", elapsed_ms},
+            {"runs_ms", runs_ms},
             {"tflops", seconds > 0 ? 2.0 * n * n * n / seconds / 1e12 : 0.0},
             {"within_deadline", elapsed_ms <= static_cast<double>(r.deadline_ms)},
-            {"c_sha256", sha256_ref(matrix_sha256(C.data(), n, n))},
+            {"c_sha256", sha256_ref(c_sha)},
             {"row_root", sha256_ref(merkle_root(leaves))},
             {"row_leaves", leaf_hex}}}};
 }

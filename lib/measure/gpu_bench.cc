@@ -197,7 +197,7 @@ int gpu_bench_main(Tool& tool, const BenchOptions& opt) {
     tool.each_message(inputs, [&](json& m, const Position&) {
       ChallengeRequest r = parse_challenge_request(m);
       progress("challenge " + r.id + ": exact GEMM " + std::to_string(r.n) + "^3 on " + device.name());
-      json answer = answer_challenge(r, device, opt.threads);
+      json answer = answer_challenge(r, device, opt.threads, opt.challenge_runs);
       sign_message(answer, *key);
       write_message(answer);
     });

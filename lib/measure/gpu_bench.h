@@ -11,6 +11,7 @@
 #include "core/canonical_json.h"
 #include "core/error.h"
 #include "core/jsonl.h"
+#include "measure/challenge.h"
 
 namespace grid {
 
@@ -23,6 +24,7 @@ struct BenchOptions {
   int threads = 0;                // CPU threads; <= 0 means every core
   bool sign = false;              // a key is required
   std::string challenge;          // FILE or "-": answer challenges instead
+  int challenge_runs = kDefaultChallengeRuns;  // timed runs per answer, the fastest reported
 };
 
 struct BenchContext {
