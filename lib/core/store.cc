@@ -337,12 +337,18 @@ std::vector<TempFile> Store::temp_files() const {
   return out;
 }
 
-void Store::remove(const std::string& path) {
-  if (::unlink(path.c_str()) != 0) {
-    if (errno == ENOENT) return;
-    throw Error(Exit::io, "cannot remove " + path + ": " + std::strerror(errno));
+void Store::remove(const std::vector<std::string>& paths) {
+  std::vector<std::string> folders;
+  for (const std::string& path : paths) {
+    if (::unlink(path.c_str()) != 0) {
+      if (errno == ENOENT) continue;
+      throw Error(Exit::io, "cannot remove " + path + ": " + std::strerror(errno));
+    }
+    folders.push_back(parent_of(path));
   }
-  fsync_dir(parent_of(path));
+  std::sort(folders.begin(), folders.end());
+  folders.erase(std::unique(folders.begin(), folders.end()), folders.end());
+  for (const std::string& f : folders) fsync_dir(f);
 }
 
 }  // namespace grid

@@ -128,10 +128,11 @@ class Store {
   std::vector<StoredRef> refs() const;
   std::vector<TempFile> temp_files() const;
 
-  // Removes one object, reference or temp file (a path these listings
-  // gave) durably: unlink, then fsync of its folder. One that is already
-  // gone is no error. Exit::io on failure.
-  void remove(const std::string& path);
+  // Removes objects, references or temp files (paths these listings gave),
+  // then fsyncs each folder that lost one, so that all are durably gone
+  // when it returns. One that is already gone is no error. Exit::io on
+  // failure.
+  void remove(const std::vector<std::string>& paths);
 
  private:
   std::string dir_;

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "core/jsonl.h"
 
 namespace grid {
@@ -100,12 +101,23 @@ GcPlan gc_plan(const Store& store, const std::set<Digest>& roots, int64_t keep_s
 }
 
 void gc_sweep(Store& store, const GcPlan& plan, const std::function<void(const StoredObject&)>& removed) {
-  for (const StoredRef& r : plan.refs) store.remove(r.path);
-  for (const StoredObject& o : plan.objects) {
-    store.remove(o.path);
-    removed(o);
+  std::vector<std::string> paths;
+  for (const StoredRef& r : plan.refs) paths.push_back(r.path);
+  store.remove(paths);
+  // A folder at a time (objects() lists them in key order, so a fan-out
+  // folder's are together): one fsync each, not one an object.
+  for (size_t i = 0; i < plan.objects.size();) {
+    const std::string folder = parent_of(plan.objects[i].path);
+    size_t end = i;
+    paths.clear();
+    for (; end < plan.objects.size() && parent_of(plan.objects[end].path) == folder; ++end)
+      paths.push_back(plan.objects[end].path);
+    store.remove(paths);
+    for (; i < end; ++i) removed(plan.objects[i]);
   }
-  for (const TempFile& t : plan.temp) store.remove(t.path);
+  paths.clear();
+  for (const TempFile& t : plan.temp) paths.push_back(t.path);
+  store.remove(paths);
 }
 
 }  // namespace grid

@@ -7,8 +7,9 @@
 // lines job-run caches, train progress records) and what they name is kept
 // too; other objects (matrices, models, states) name nothing.
 //
-// Crash-safe by order: references to doomed objects go first, then the
-// objects, each one unlink(2) and an fsync of its folder. The kept set is
+// Crash-safe by order: references to doomed objects go first (and their
+// folders are synced), then the objects, each unlink(2) atomic, a fan-out
+// folder at a time, each folder synced before the next. The kept set is
 // closed under naming, so whenever a run stops, no kept object or
 // reference names a removed one.
 #pragma once

@@ -285,12 +285,13 @@ TEST_F(StoreTest, ListsRefsAndTempFilesAndRemovesThem) {
   EXPECT_EQ(temp[0].path, dir_ + "/tmp/123.456");
   EXPECT_EQ(temp[0].bytes, 12u);
 
-  s.remove(s.ref_path("result of a"));
+  s.remove({s.ref_path("result of a")});
   EXPECT_EQ(s.get_ref("result of a"), std::nullopt);
   EXPECT_EQ(s.get_ref("result of b"), k);
-  s.remove(s.path(k));
+  s.remove({s.path(k), temp[0].path});
   EXPECT_FALSE(s.has(k));
-  s.remove(s.path(k));  // gone already: no error
+  EXPECT_TRUE(s.temp_files().empty());
+  s.remove({s.path(k)});  // gone already: no error
   EXPECT_TRUE(s.objects().empty());
 }
 
