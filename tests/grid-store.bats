@@ -190,6 +190,10 @@ assert csv.tobytes() == npy.tobytes(), "values differ"' "$rows"
   run -0 --separate-stderr grid-store --store S ls --format table
   assert_equal "${#lines[@]}" "$(objects S)"
   assert_line --regexp "^$(jq -r .train.final.model_sha256 train.jsonl) +[0-9]+  20"
+  # A reader that goes away ends it quietly.
+  run -0 --separate-stderr bash -c 'set -o pipefail; grid-store --store S ls | head -1'
+  assert_equal "${#lines[@]}" 1
+  assert_equal "$stderr" ""
 }
 
 @test "verify re-hashes every object: 0 when all hold, 1 naming each corrupt one" {
@@ -286,8 +290,9 @@ assert csv.tobytes() == npy.tobytes(), "values differ"' "$rows"
   run -0 --separate-stderr grid-store --store S gc "$k"
   assert_output ""
   assert_equal "$(objects S)" 2
-  run -0 --separate-stderr grid-store --store S gc --grace 0 "$k"
+  run -0 --separate-stderr grid-store --store S -q gc --grace 0 "$k"
   assert_jq .sha256 "$d"
+  assert_equal "$stderr" ""
   assert_equal "$(objects S)" 1
   # A root file on stdin.
   grid-store --store S put d.txt >/dev/null
