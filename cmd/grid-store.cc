@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
       ->type_name("DIR");
 
   CLI::App* get = app.add_subcommand("get", "Write an object's bytes, checked against its SHA-256");
-  get->add_option("sha256", opt.key, "sha256:<hex>, <hex>, or a unique prefix of 4 or more hex digits")
+  get->add_option("sha256", opt.object, "sha256:<hex>, <hex>, or a unique prefix of 4 or more hex digits")
       ->required()
       ->type_name("SHA256");
   get->add_option("--as", opt.as, "npy: check the object is a .npy matrix; csv: write that matrix as CSV")

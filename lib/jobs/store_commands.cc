@@ -1,9 +1,9 @@
 #include "jobs/store_commands.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "compute/csv_write.h"
@@ -63,7 +63,7 @@ std::string object_row(const StoredObject& o) {
 
 int store_get(Tool&, const StoreOptions& opt) {
   const Store store = open_store(opt);
-  const Digest key = resolve_key(store, opt.key);
+  const Digest key = resolve_key(store, opt.object);
   // Whole, and verified, before a byte goes out: a corrupt object writes
   // nothing, not a prefix of itself.
   std::string bytes = store.get(key);

@@ -12,7 +12,7 @@ class Tool;
 
 struct StoreOptions {
   std::string store;                // --store; Store::default_dir() when empty
-  std::string key;                  // get: sha256:<hex>, <hex>, or a unique prefix of 4+ hex digits
+  std::string object;               // get: sha256:<hex>, <hex>, or a unique prefix of 4+ hex digits
   std::string as;                   // get: "" (the bytes), "npy" (checked) or "csv" (converted)
   std::string out;                  // get: file written atomically; stdout when empty
   std::vector<std::string> inputs;  // put: files, URLs or "-"; gc: roots
