@@ -156,6 +156,9 @@ gpu-bench --only 	gemm mem nccl pcie
 lease-bid 	award bid order
 pay-settle s	stake statement
 grid-key sign --key key ms	msgs.jsonl
+grid-store get --as 	csv npy
+grid-store verify --format 	json table
+grid-store g	gc get
 EOF
   done
   # A list of choices completes after its last comma (zsh offers the word

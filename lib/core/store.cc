@@ -1,10 +1,12 @@
 #include "core/store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -96,6 +98,43 @@ Digest write_object(const std::string& tmp_dir, const std::function<Digest(int f
   return key;
 }
 
+// The names in `dir`, "." and ".." left out, sorted; none when it does
+// not exist.
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return out;
+    io_fail("cannot read folder", dir, errno);
+  }
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") out.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool is_lower_hex(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// Calls fn(path, stat) for each regular file two levels under `top`
+// (top/ab/cdef...) whose two names are lower-case hex of 2 and 62 digits.
+void each_fanned_file(const std::string& top, const std::function<void(const std::string&, const std::string&,
+                                                                       const struct stat&)>& fn) {
+  for (const std::string& fan : names_in(top)) {
+    if (fan.size() != 2 || !is_lower_hex(fan)) continue;
+    for (const std::string& rest : names_in(top + "/" + fan)) {
+      if (rest.size() != 62 || !is_lower_hex(rest)) continue;
+      const std::string path = top + "/" + fan + "/" + rest;
+      struct stat st;
+      if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) fn(fan + rest, path, st);
+    }
+  }
+}
+
 // "ab/cdef..." for a digest.
 std::string fan_out(const Digest& d) {
   std::string h = hex(d);
@@ -147,6 +186,10 @@ Digest Store::put_file(const std::string& src) {
   int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) io_fail("cannot open", src, errno);
   FdCloser closer(in);
+  return put_fd(in, src);
+}
+
+Digest Store::put_fd(int in, const std::string& src) {
   return write_object(
       dir_ + "/tmp",
       [&](int fd, const std::string& tmp) {
@@ -167,17 +210,19 @@ Digest Store::put_file(const std::string& src) {
       [&](const Digest& k) { return intact(k); });
 }
 
-bool Store::intact(const Digest& key) const {
+bool Store::intact(const Digest& key) const { return rehash(key) == key; }
+
+std::optional<Digest> Store::rehash(const Digest& key) const {
   int fd = ::open(path(key).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return std::nullopt;
   FdCloser closer(fd);
   Sha256 h;
   std::string buf(kChunk, '\0');
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) return h.final() == key;
+    if (n < 0) return std::nullopt;
+    if (n == 0) return h.final();
     h.update(buf.data(), static_cast<size_t>(n));
   }
 }
@@ -231,6 +276,79 @@ std::optional<Digest> Store::get_ref(const std::string& name) const {
   Digest d;
   if (!parse_sha256_ref(text, &d)) throw Error(Exit::data, "store reference " + p + " is malformed");
   return d;
+}
+
+std::vector<StoredObject> Store::objects() const {
+  std::vector<StoredObject> out;
+  each_fanned_file(dir_ + "/sha256", [&](const std::string& h, const std::string& path, const struct stat& st) {
+    StoredObject o;
+    unhex(h, o.key.data(), o.key.size());
+    o.path = path;
+    o.bytes = static_cast<uint64_t>(st.st_size);
+    o.mtime = st.st_mtime;
+    out.push_back(std::move(o));
+  });
+  return out;
+}
+
+std::vector<Digest> Store::keys_with_prefix(const std::string& hex_prefix) const {
+  std::vector<Digest> out;
+  if (hex_prefix.size() < 2 || hex_prefix.size() > 64 || !is_lower_hex(hex_prefix)) return out;
+  const std::string fan = hex_prefix.substr(0, 2), rest = hex_prefix.substr(2);
+  for (const std::string& name : names_in(dir_ + "/sha256/" + fan)) {
+    if (name.size() != 62 || !is_lower_hex(name) || name.compare(0, rest.size(), rest) != 0) continue;
+    Digest d;
+    unhex(fan + name, d.data(), d.size());
+    if (has(d)) out.push_back(d);
+  }
+  return out;
+}
+
+std::vector<StoredRef> Store::refs() const {
+  std::vector<StoredRef> out;
+  each_fanned_file(dir_ + "/refs", [&](const std::string&, const std::string& path, const struct stat& st) {
+    StoredRef r;
+    r.path = path;
+    r.mtime = st.st_mtime;
+    try {
+      std::string text = read_file(path, 4096);
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      Digest d;
+      if (parse_sha256_ref(text, &d)) r.target = d;
+    } catch (const Error& e) {
+      // Removed meanwhile: nothing to list.
+      if (e.code() == Exit::no_input) return;
+      if (e.code() != Exit::data) throw;
+    }
+    out.push_back(std::move(r));
+  });
+  return out;
+}
+
+std::vector<TempFile> Store::temp_files() const {
+  std::vector<TempFile> out;
+  const std::string tmp = dir_ + "/tmp";
+  for (const std::string& name : names_in(tmp)) {
+    const std::string path = tmp + "/" + name;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    out.push_back({path, static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtime)});
+  }
+  return out;
+}
+
+void Store::remove(const std::vector<std::string>& paths) {
+  std::vector<std::string> folders;
+  for (const std::string& path : paths) {
+    if (::unlink(path.c_str()) != 0) {
+      if (errno == ENOENT) continue;
+      throw Error(Exit::io, "cannot remove " + path + ": " + std::strerror(errno));
+    }
+    folders.push_back(parent_of(path));
+  }
+  std::sort(folders.begin(), folders.end());
+  folders.erase(std::unique(folders.begin(), folders.end()), folders.end());
+  for (const std::string& f : folders) fsync_dir(f);
 }
 
 }  // namespace grid

@@ -14,13 +14,40 @@
 // the same object are safe: both rename the same bytes into place.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/crypto.h"
 
 namespace grid {
+
+// An object as listed: its key, where it is, its size and when it was
+// last written (seconds since the epoch).
+struct StoredObject {
+  Digest key{};
+  std::string path;
+  uint64_t bytes = 0;
+  int64_t mtime = 0;
+};
+
+// A reference file as listed: where it is, when it was written, and what it
+// points at (nullopt when the file is malformed).
+struct StoredRef {
+  std::string path;
+  int64_t mtime = 0;
+  std::optional<Digest> target;
+};
+
+// A file under tmp/ (an unfinished write or download).
+struct TempFile {
+  std::string path;
+  uint64_t bytes = 0;
+  int64_t mtime = 0;
+};
 
 class Store {
  public:
@@ -43,6 +70,9 @@ class Store {
   // hashing as it copies; returns the key. Exit::no_input when `src` does
   // not exist, Exit::io on a failed read or write.
   Digest put_file(const std::string& src);
+  // The same from an open descriptor (left open), read to its end; `name`
+  // names it in errors.
+  Digest put_fd(int fd, const std::string& name);
 
   // Whether an object with this key exists (its bytes are not checked).
   bool has(const Digest& key) const;
@@ -50,6 +80,9 @@ class Store {
   // Whether it exists and its bytes hash to `key` (read in pieces, never
   // held in memory whole): for large objects that need not be loaded.
   bool intact(const Digest& key) const;
+  // The SHA-256 of the object's bytes as they are now (read in pieces);
+  // nullopt when it is absent or cannot be read.
+  std::optional<Digest> rehash(const Digest& key) const;
 
   // Where the object with this key is, or would be.
   std::string path(const Digest& key) const;
@@ -81,6 +114,25 @@ class Store {
 
   // Where reference `name` is kept.
   std::string ref_path(const std::string& name) const;
+
+  // Every object, in order of key. Files under sha256/ whose names are no
+  // key (a stray copy, an editor's backup) are left out. An absent store
+  // has none. Exit::io when a folder cannot be read.
+  std::vector<StoredObject> objects() const;
+
+  // The keys of the objects whose hex starts with `hex_prefix` (lower-case
+  // hex, at least 2 digits), in order.
+  std::vector<Digest> keys_with_prefix(const std::string& hex_prefix) const;
+
+  // Every reference file, and every file under tmp/.
+  std::vector<StoredRef> refs() const;
+  std::vector<TempFile> temp_files() const;
+
+  // Removes objects, references or temp files (paths these listings gave),
+  // then fsyncs each folder that lost one, so that all are durably gone
+  // when it returns. One that is already gone is no error. Exit::io on
+  // failure.
+  void remove(const std::vector<std::string>& paths);
 
  private:
   std::string dir_;

@@ -5,28 +5,19 @@
 #include "core/error.h"
 #include "core/net.h"
 #include "core/store.h"
+#include "core/store_gc.h"
 
 namespace grid {
-namespace {
-
-void collect(const json& v, const Store& store, std::set<Digest>& seen, std::vector<Digest>& out) {
-  if (v.is_string()) {
-    Digest d{};
-    if (parse_sha256_ref(v.get_ref<const std::string&>(), &d) && !seen.count(d) && store.has(d)) {
-      seen.insert(d);
-      out.push_back(d);
-    }
-  } else if (v.is_structured()) {
-    for (const json& item : v) collect(item, store, seen, out);
-  }
-}
-
-}  // namespace
 
 std::vector<Digest> named_objects(const json& result, const Store& store) {
   std::set<Digest> seen;
   std::vector<Digest> out;
-  collect(result, store, seen, out);
+  each_named_digest(result, DigestForms::refs, [&](const Digest& d) {
+    if (!seen.count(d) && store.has(d)) {
+      seen.insert(d);
+      out.push_back(d);
+    }
+  });
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -206,6 +207,92 @@ TEST(StoreDefaultDir, FollowsXdgDataHomeThenHome) {
   EXPECT_EQ(Store::default_dir(), "/home/u/.local/share/gridutils/store");
   xdg.set("");
   EXPECT_EQ(Store::default_dir(), "/home/u/.local/share/gridutils/store");
+}
+
+}  // namespace
+}  // namespace grid
+
+namespace grid {
+namespace {
+
+TEST_F(StoreTest, ListsObjectsInKeyOrderAndSkipsStrays) {
+  Store s(dir_);
+  EXPECT_TRUE(s.objects().empty()) << "an absent store has no objects";
+  std::vector<Digest> keys = {s.put("one"), s.put("two"), s.put("three"), s.put("")};
+  std::sort(keys.begin(), keys.end());
+  // Files that are no key: a backup beside an object, a bad fan-out folder.
+  const std::string h = hex(keys[0]);
+  std::ofstream(dir_ + "/sha256/" + h.substr(0, 2) + "/" + h.substr(2) + "~") << "x";
+  make_dirs(dir_ + "/sha256/zz");
+  std::ofstream(dir_ + "/sha256/zz/" + h.substr(2)) << "x";
+  const std::vector<StoredObject> list = s.objects();
+  ASSERT_EQ(list.size(), keys.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    EXPECT_EQ(list[i].key, keys[i]);
+    EXPECT_EQ(list[i].path, s.path(keys[i]));
+    EXPECT_EQ(list[i].bytes, s.get(keys[i]).size());
+    EXPECT_GT(list[i].mtime, 0);
+  }
+}
+
+TEST_F(StoreTest, KeysWithPrefix) {
+  Store s(dir_);
+  // Inputs whose keys share a first hex digit and differ in the second.
+  std::vector<Digest> keys;
+  for (int i = 0; keys.size() < 40; ++i) keys.push_back(s.put(std::to_string(i)));
+  const Digest k = keys[7];
+  const std::string h = hex(k);
+  EXPECT_EQ(s.keys_with_prefix(h), std::vector<Digest>{k});
+  EXPECT_EQ(s.keys_with_prefix(h.substr(0, 12)), std::vector<Digest>{k});
+  std::vector<Digest> same_fan;
+  for (const Digest& d : keys)
+    if (hex(d).compare(0, 2, h, 0, 2) == 0) same_fan.push_back(d);
+  std::sort(same_fan.begin(), same_fan.end());
+  EXPECT_EQ(s.keys_with_prefix(h.substr(0, 2)), same_fan);
+  EXPECT_TRUE(s.keys_with_prefix(h.substr(0, 1)).empty()) << "one digit names no fan-out folder";
+  EXPECT_TRUE(s.keys_with_prefix("zz").empty());
+  EXPECT_TRUE(s.keys_with_prefix(hex(sha256("absent"))).empty());
+}
+
+TEST_F(StoreTest, RehashSaysWhatTheBytesHashToNow) {
+  Store s(dir_);
+  Digest k = s.put("right");
+  EXPECT_EQ(s.rehash(k), k);
+  overwrite(s.path(k), "wrong");
+  EXPECT_EQ(s.rehash(k), sha256("wrong"));
+  EXPECT_EQ(s.rehash(sha256("absent")), std::nullopt);
+}
+
+TEST_F(StoreTest, ListsRefsAndTempFilesAndRemovesThem) {
+  Store s(dir_);
+  Digest k = s.put("x");
+  s.put_ref("result of a", k);
+  s.put_ref("result of b", k);
+  make_dirs(parent_of(s.ref_path("bad")));
+  std::ofstream(s.ref_path("bad")) << "not a ref\n";
+  std::vector<StoredRef> refs = s.refs();
+  ASSERT_EQ(refs.size(), 3u);
+  size_t malformed = 0;
+  for (const StoredRef& r : refs) {
+    if (!r.target) ++malformed;
+    else EXPECT_EQ(*r.target, k);
+  }
+  EXPECT_EQ(malformed, 1u);
+  s.download_path(k);
+  std::ofstream(dir_ + "/tmp/123.456") << "half written";
+  const std::vector<TempFile> temp = s.temp_files();
+  ASSERT_EQ(temp.size(), 1u);
+  EXPECT_EQ(temp[0].path, dir_ + "/tmp/123.456");
+  EXPECT_EQ(temp[0].bytes, 12u);
+
+  s.remove({s.ref_path("result of a")});
+  EXPECT_EQ(s.get_ref("result of a"), std::nullopt);
+  EXPECT_EQ(s.get_ref("result of b"), k);
+  s.remove({s.path(k), temp[0].path});
+  EXPECT_FALSE(s.has(k));
+  EXPECT_TRUE(s.temp_files().empty());
+  s.remove({s.path(k)});  // gone already: no error
+  EXPECT_TRUE(s.objects().empty());
 }
 
 }  // namespace
