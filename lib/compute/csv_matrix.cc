@@ -105,14 +105,18 @@ void CsvRecords::read_record() {
                                           "' (a quote inside a quoted field is written twice: \"\")");
       if (pos_ < text_.size() && text_[pos_] == '\r') ++pos_;
     } else {
-      const char stops[] = {delimiter_, '\n', '\0'};
-      size_t stop = text_.find_first_of(std::string_view(stops, 2), pos_);
-      if (stop == std::string_view::npos) stop = text_.size();
+      size_t stop = pos_;
+      bool quote = false;
+      for (; stop < text_.size(); ++stop) {
+        const char c = text_[stop];
+        if (c == delimiter_ || c == '\n') break;
+        quote |= c == '"';
+      }
       std::string_view f = text_.substr(pos_, stop - pos_);
       pos_ = stop;
       if ((stop == text_.size() || text_[stop] == '\n') && !f.empty() && f.back() == '\r') f.remove_suffix(1);
       while (!f.empty() && is_pad(f.back())) f.remove_suffix(1);
-      if (f.find('"') != std::string_view::npos)
+      if (quote)
         throw error_at(line_, column, "a quote inside an unquoted field: '" + excerpt(f) +
                                           "' (quote the whole field and write the quote twice)");
       fields_.push_back(f);
