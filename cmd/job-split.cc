@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/tool.h"
+#include "jobs/data_spec.h"
 #include "jobs/job_split.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,13 @@ int main(int argc, char** argv) {
                     ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   rows->excludes(tasks);
   app.get_option("--weights")->excludes(rows)->excludes(tasks);
+  app.add_option("--delimiter", cmd.delimiter, "Delimiter of CSV data whose job names none (\\t: a tab)")
+      ->type_name("C")
+      ->transform([](std::string d) {
+        if (d == "\\t") d = "\t";
+        if (std::string why = grid::delimiter_problem(d); !why.empty()) throw CLI::ValidationError(why);
+        return d;
+      });
   app.add_flag("--pass", cmd.pass, "Pass messages that are not jobs through untouched");
   tool.add_key_flag(app);
   tool.add_keep_going_flag(app);

@@ -879,6 +879,106 @@ file_job() {
   assert_equal "$(sha_of "$(object S "$(sha_of x.csv)")")" "$(sha_of x.csv)"
 }
 
+# user_csv: make_data's numbers as a spreadsheet exports them, written by
+# Python's csv module: ';' between fields, CRLF, a header of quoted names,
+# every field of every other row quoted; y as class names, one holding
+# the delimiter and quotes, the other a line end. ymap.npy holds the classes
+# the names stand for (numbered in the order they first appear), and
+# labels.json the names in class order.
+user_csv() {
+  make_data
+  "$NUMPY" -c '
+import csv, json
+import numpy as np
+x = np.load("x.npy"); y = np.load("y.npy")
+names = {0: "no; \"never\"", 1: "yes,\r\nsure"}
+def writers(f):
+    return [csv.writer(f, delimiter=";", lineterminator="\r\n", quoting=q) for q in (csv.QUOTE_MINIMAL, csv.QUOTE_ALL)]
+with open("user_x.csv", "w", newline="") as f:
+    w = writers(f)
+    w[0].writerow(["a; first", "b \"2nd\"", "c", "d"])
+    for i, row in enumerate(x):
+        w[i % 2].writerow(["%.9g" % v for v in row])
+with open("user_y.csv", "w", newline="") as f:
+    w = writers(f)
+    w[0].writerow(["label"])
+    for i, v in enumerate(y):
+        w[i % 2].writerow([names[int(v)]])
+order = list(dict.fromkeys(int(v) for v in y))
+np.save("ymap.npy", np.array([order.index(int(v)) for v in y], dtype=np.int32))
+json.dump([names[c] for c in order], open("labels.json", "w"))'
+}
+
+@test "CSV as users have it (';', CRLF, quotes, class names) trains like the same numbers in .npy; proof-check accepts" {
+  user_csv
+  write_key vkey "$SEED3"
+  grep -q $'\r\n' user_x.csv && grep -q '"' user_x.csv || fail "user_x.csv has no CRLF or quotes"
+  file_job '{"format":"csv","x":{"path":"user_x.csv"},"y":{"path":"user_y.csv"}}' | job-split --delimiter ';' >csv.jsonl
+  assert_equal "$(jq -r .train.data.delimiter csv.jsonl)" ';'
+  run -0 --separate-stderr job-run --store S --key key1 csv.jsonl
+  echo "$output" >result.jsonl
+  # The names in class order, as the result says which output is which.
+  assert_jq '.train.labels | tostring' "$(jq -c . labels.json)"
+  assert_jq .header.inputs.data.y "$(sha_of user_y.csv)"
+  csv_state=$(jq -r .train.final.state_sha256 <<<"$output")
+  # Bit for bit the training of the same numbers and classes in .npy.
+  file_job '{"format":"npy","x":{"path":"x.npy"},"y":{"path":"ymap.npy"}}' | job-split >npy.jsonl
+  run -0 --separate-stderr job-run --store S npy.jsonl
+  assert_jq .train.final.state_sha256 "$csv_state"
+  assert_jq .train.labels null
+  # The verifier reads the files as job-run did: every segment re-run.
+  run -0 --separate-stderr proof-check --key vkey --store S --tasks csv.jsonl --mode sig,trace,spot --samples 99 result.jsonl
+  assert_jq .status accept
+  assert_jq '.checked.spot.segments | length' 4
+  # Names that are not the data's are a wrong result.
+  jq -c '.train.labels |= reverse' result.jsonl | grid-key sign --key key1 >swapped.jsonl
+  run -1 --separate-stderr proof-check --key vkey --store S --tasks csv.jsonl --mode spot swapped.jsonl
+  assert_jq .status reject
+  assert_jq .reason "spot: labels $(jq -c 'reverse' labels.json) are not the class names of the task's data, $(jq -c . labels.json)"
+  # Inference reads x as training did: the same predictions as from .npy,
+  # in shards, and proof-check re-predicts them from the CSV file.
+  model=$(jq -r .train.final.model_sha256 result.jsonl)
+  infer() {
+    jq -nc --arg m "$model" --argjson d "$1" '{kind:"job",v:1,type:"infer",infer:{model:{sha256:$m},data:$d,batch:16}}' |
+      job-split --tasks 2 "${@:2}"
+  }
+  infer '{"format":"csv","x":{"path":"user_x.csv"},"rows":64}' --delimiter ';' >infer.jsonl
+  job-run --store S --key key1 infer.jsonl >predicted.jsonl
+  run -0 --separate-stderr job-run --store S < <(infer '{"format":"npy","x":{"path":"x.npy"},"rows":64}')
+  assert_equal "$(jq -c .infer.trace.leaves predicted.jsonl)" "$(jq -c .infer.trace.leaves <<<"$output")"
+  run -0 --separate-stderr proof-check --key vkey --store S --tasks infer.jsonl --mode spot --samples 99 predicted.jsonl
+  assert_jq_all '[.[].status] | tostring' '["accept","accept"]'
+  # Split at commas the same files are 65, naming the file, line and column.
+  file_job '{"format":"csv","x":{"path":"user_x.csv"},"y":{"path":"user_y.csv"}}' | job-split >commas.jsonl
+  run -65 --separate-stderr job-run --store S commas.jsonl
+  stderr_has "user_x.csv line 1, column 1: text after the closing quote"
+}
+
+@test "class names in CSV: a header only when y has one line more than x has rows; more names than outputs is 65" {
+  printf '1,2\n3,4\n5,6\n' >x.csv
+  printf 'b\na\nb\n' >y.csv
+  job() { jq -nc --argjson o "$1" '{kind:"job",v:1,type:"train",train:{model:{layers:[2,4,$o]},loss:"softmax_xent",
+    optimizer:{name:"sgd",lr:0.1},batch:2,steps:2,seed:1,checkpoint_every:1,
+    data:{format:"csv",x:{path:"x.csv"},y:{path:"y.csv"}}}}' | job-split; }
+  # The files change under one name: --force runs each time.
+  run -0 --separate-stderr job-run --store S --force <<<"$(job 2)"
+  assert_jq '.train.labels | tostring' '["b","a"]'
+  printf 'species\nb\na\nb\n' >y.csv
+  run -0 --separate-stderr job-run --store S --force <<<"$(job 2)"
+  assert_jq '.train.labels | tostring' '["b","a"]'
+  printf 'b\na\n' >y.csv
+  run -65 --separate-stderr job-run --store S --force <<<"$(job 2)"
+  stderr_has "y.csv has 2 lines of class names, not 3 (one a row of x) or 4 (a header line and one a row)"
+  stderr_has "field .train.data.y"
+  printf 'b\na\nc\n' >y.csv
+  run -65 --separate-stderr job-run --store S --force <<<"$(job 2)"
+  stderr_has "y names 3 classes, the model has 2 outputs (input line 1, field .train.data.y)"
+  # Numbers stay numbers, whatever the header says.
+  printf 'label\n1\n0\n1\n' >y.csv
+  run -0 --separate-stderr job-run --store S --force <<<"$(job 2)"
+  assert_jq .train.labels null
+}
+
 # ---- inputs by URL over HTTP ------------------------------------------
 
 # serve DIR FLAGS...: tests/flaky_http.py serving DIR on loopback with its

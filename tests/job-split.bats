@@ -84,7 +84,7 @@ bad_jobs() {
   run -0 --separate-stderr job-split --version
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr job-split --help
-  for flag in --weights --shard-rows --tasks --pass --key --keep-going -q,--quiet; do
+  for flag in --weights --shard-rows --tasks --delimiter --pass --key --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done
 }
@@ -538,6 +538,56 @@ del(.train.data.synthetic.seed)	.train.data.synthetic.seed
 .train.data = {"format":"npy","x":{"path":"x.npy","sha256":"0000000000000000000000000000000000000000000000000000000000000000"}}	.train.data.x.sha256
 .train.data = {"format":"npy","x":{"path":"x.npy"},"rows":0}	.train.data.rows
 EOF
+}
+
+@test "--delimiter gives CSV data that names none its delimiter, in the tasks; the job keeps its id" {
+  csv=$(jq -c '.train.data = {"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"}}' <<<"$TRAIN")
+  run -0 --separate-stderr job-split --delimiter ';' <<<"$csv"
+  assert_jq .train.data.delimiter ';'
+  # The tasks point at the job as the buyer wrote it.
+  assert_jq .job "$(job_id "$csv")"
+  # \t spells a tab, as does a tab itself.
+  run -0 --separate-stderr job-split --delimiter '\t' <<<"$csv"
+  assert_jq .train.data.delimiter $'\t'
+  tab=$output
+  run -0 --separate-stderr job-split --delimiter $'\t' <<<"$csv"
+  assert_output "$tab"
+  # Infer shards get it too.
+  infer=$(jq -c '.infer.data = {"format":"csv","x":{"path":"x.csv"},"rows":10}' <<<"$INFER")
+  run -0 --separate-stderr job-split --delimiter '|' --tasks 2 <<<"$infer"
+  assert_jq_all '[.[].infer.data.delimiter] | tostring' '["|","|"]'
+  # The job's own delimiter stands: the same value is no conflict, another is 65.
+  run -0 --separate-stderr job-split --delimiter ';' <<<"$(jq -c '.train.data.delimiter = ";"' <<<"$csv")"
+  assert_jq .train.data.delimiter ';'
+  run -65 --separate-stderr job-split --delimiter ';' <<<"$(jq -c '.train.data.delimiter = ","' <<<"$csv")"
+  assert_output ''
+  stderr_has 'the job'"'"'s data names the delimiter ",", --delimiter ";" (input line 1, field .train.data.delimiter)'
+  # .npy and synthetic data have none, and get none.
+  npy=$(jq -c '.train.data = {"format":"npy","x":{"path":"x.npy"},"y":{"path":"y.npy"}}' <<<"$TRAIN")
+  assert_equal "$(job-split --delimiter ';' <<<"$npy")" "$(job-split <<<"$npy")"
+  assert_equal "$(job-split --delimiter ';' <<<"$TRAIN")" "$(job-split <<<"$TRAIN")"
+  assert_equal "$(job-split --delimiter ';' <<<"$GEMM")" "$(job-split <<<"$GEMM")"
+}
+
+@test "a bad --delimiter is a usage error (64); a bad data.delimiter is 65 naming the field" {
+  for d in '' ab '"' . + - ' ' x 7 $'\n' 'é'; do
+    run -64 --separate-stderr job-split --delimiter "$d" "$EX/train.json"
+    assert_output ''
+    stderr_has "--delimiter: expected one character: a tab, or ASCII punctuation"
+  done
+  csv=$(jq -c '.train.data = {"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"}}' <<<"$TRAIN")
+  bad_jobs "$csv" <<'EOF'
+.train.data.delimiter = ";;"	.train.data.delimiter
+.train.data.delimiter = ""	.train.data.delimiter
+.train.data.delimiter = "\""	.train.data.delimiter
+.train.data.delimiter = "\n"	.train.data.delimiter
+.train.data.delimiter = "a"	.train.data.delimiter
+.train.data.delimiter = 59	.train.data.delimiter
+.train.data.format = "npy" | .train.data.delimiter = ";"	.train.data.delimiter
+EOF
+  for d in ';' '|' $'\t' ':' '#'; do
+    run -0 --separate-stderr job-split <<<"$(jq -c --arg d "$d" '.train.data.delimiter = $d' <<<"$csv")"
+  done
 }
 
 @test "bad sweeps are 65 naming the field" {

@@ -104,6 +104,7 @@ struct Dataset {
   int rows = 0, features = 0, outputs = 0;
   std::vector<float> x;         // rows x features, row-major
   std::vector<int32_t> labels;  // softmax_xent: the class of each row, 0..outputs-1
+  std::vector<std::string> class_names;  // labels given as names: each class's, in index order
   std::vector<float> targets;   // mse: rows x outputs, row-major
 };
 

@@ -1,5 +1,8 @@
 #include "jobs/data_spec.h"
 
+#include <string_view>
+
+#include "compute/csv_matrix.h"
 #include "core/crypto.h"
 #include "core/error.h"
 #include "core/fields.h"
@@ -43,6 +46,26 @@ void validate_data(const json& data, const std::string& path) {
   validate_file_ref(data["x"], path + ".x");
   if (data.contains("y")) validate_file_ref(data["y"], path + ".y");
   if (data.contains("rows")) get_int(data, "rows", path, 1, kMaxRows);
+  if (data.contains("delimiter")) {
+    if (data["format"] != "csv") throw data_error("only CSV data has a delimiter", path + ".delimiter");
+    if (std::string why = delimiter_problem(get_string(data, "delimiter", path)); !why.empty())
+      throw data_error(why, path + ".delimiter");
+  }
+}
+
+std::string delimiter_problem(const std::string& d) {
+  // A quote, a line end or a space would make fields ambiguous; a dot or
+  // sign would split numbers. Punctuation is tested by hand: the locale
+  // must not change which jobs are valid.
+  const char c = d.size() == 1 ? d[0] : '\0';
+  const bool punct = (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+  if (c == '\t' || (punct && std::string_view("\".+-").find(c) == std::string_view::npos)) return "";
+  return "expected one character: a tab, or ASCII punctuation other than \" . + - (got " +
+         json(d).dump(-1, ' ', false, json::error_handler_t::replace) + ")";
+}
+
+char data_delimiter(const json& data) {
+  return data.contains("delimiter") ? data["delimiter"].get<std::string>()[0] : kCsvDelimiter;
 }
 
 int64_t data_rows_declared(const json& data) {

@@ -12,6 +12,14 @@ namespace grid {
 // Throws Error(Exit::data) naming the field under `path`.
 void validate_data(const json& data, const std::string& path);
 
+// The CSV files' delimiter: "delimiter" (one character: a tab, or ASCII
+// punctuation other than the quote and the signs of a number) where the
+// spec names one, else ','. Only CSV data names one.
+char data_delimiter(const json& data);
+
+// Why `d` is no delimiter ("" when it is one): for a spec's and a flag's.
+std::string delimiter_problem(const std::string& d);
+
 // Rows, when the spec says without reading a file (synthetic data, or a
 // "rows" given beside the files); -1 otherwise.
 int64_t data_rows_declared(const json& data);

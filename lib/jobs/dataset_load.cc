@@ -5,6 +5,7 @@
 
 #include "compute/csv_matrix.h"
 #include "core/error.h"
+#include "jobs/data_spec.h"
 #include "jobs/input_fetch.h"
 #include "core/net.h"
 #include "compute/npy.h"
@@ -33,16 +34,40 @@ std::string read_ref(const json& ref, const std::string& field, Store* store, Di
   return bytes;
 }
 
-Matrix read_matrix(const json& data, const std::string& which, const std::string& path, Store* store, json* inputs) {
+// The bytes of data[which], with *name set to how errors call the file.
+std::string read_data_file(const json& data, const std::string& which, const std::string& path, Store* store, json* inputs,
+                      std::string* name) {
   const json& ref = data[which];
-  const std::string name = ref.contains("path") ? ref["path"].get<std::string>() : ref["url"].get<std::string>();
+  *name = ref.contains("path") ? ref["path"].get<std::string>() : ref["url"].get<std::string>();
   Digest got;
   std::string bytes = read_ref(ref, path + "." + which, store, &got);
   if (inputs) (*inputs)[which] = sha256_ref(got);
-  Matrix m = data["format"] == "npy" ? parse_npy(bytes, name) : parse_csv_matrix(bytes, name);
+  return bytes;
+}
+
+Matrix read_matrix(const json& data, const std::string& which, const std::string& path, Store* store, json* inputs) {
+  std::string name;
+  const std::string bytes = read_data_file(data, which, path, store, inputs, &name);
+  Matrix m = data["format"] == "npy" ? parse_npy(bytes, name) : parse_csv_matrix(bytes, name, nullptr, data_delimiter(data));
   if (m.shape.size() == 1) m.shape.push_back(1);
   if (m.shape.size() != 2) throw data_error(name + " is not a matrix (rows x columns)", path + "." + which);
   return m;
+}
+
+// softmax_xent's labels from a CSV y: numbers, or class names.
+CsvLabels read_csv_labels(const json& data, const std::string& path, int rows, Store* store, json* inputs) {
+  std::string name;
+  const std::string bytes = read_data_file(data, "y", path, store, inputs, &name);
+  try {
+    return parse_csv_labels(bytes, name, static_cast<size_t>(rows), data_delimiter(data));
+  } catch (Error& e) {
+    throw e.at_field(path + ".y");
+  }
+}
+
+void check_label_rows(const Matrix& y, int rows, const std::string& path) {
+  if (static_cast<int>(y.shape[0]) != rows)
+    throw data_error("y has " + std::to_string(y.shape[0]) + " rows, x has " + std::to_string(rows), path + ".y");
 }
 
 }  // namespace
@@ -68,10 +93,23 @@ Dataset load_dataset(const json& data, const std::string& loss, int outputs, con
     throw data_error("the data has " + std::to_string(d.rows) + " rows, not " + data["rows"].dump(), path + ".rows");
   if (loss.empty()) return d;  // inference needs no labels
   if (!data.contains("y")) throw data_error("training needs labels or targets", path + ".y");
-  Matrix y = read_matrix(data, "y", path, store, inputs);
-  if (static_cast<int>(y.shape[0]) != d.rows)
-    throw data_error("y has " + std::to_string(y.shape[0]) + " rows, x has " + std::to_string(d.rows), path + ".y");
   if (loss == "softmax_xent") {
+    Matrix y;
+    if (data["format"] == "csv") {
+      CsvLabels l = read_csv_labels(data, path, d.rows, store, inputs);
+      if (!l.names.empty()) {
+        if (l.names.size() > static_cast<size_t>(outputs))
+          throw data_error("y names " + std::to_string(l.names.size()) + " classes, the model has " +
+                               std::to_string(outputs) + " outputs", path + ".y");
+        d.labels = std::move(l.classes);
+        d.class_names = std::move(l.names);
+        return d;
+      }
+      y = std::move(l.numbers);
+    } else {
+      y = read_matrix(data, "y", path, store, inputs);
+    }
+    check_label_rows(y, d.rows, path);
     if (y.shape[1] != 1) throw data_error("softmax_xent needs one class label per row", path + ".y");
     for (size_t i = 0; i < y.data.size(); ++i) {
       float v = y.data[i];
@@ -81,6 +119,8 @@ Dataset load_dataset(const json& data, const std::string& loss, int outputs, con
       d.labels.push_back(static_cast<int32_t>(v));
     }
   } else {
+    Matrix y = read_matrix(data, "y", path, store, inputs);
+    check_label_rows(y, d.rows, path);
     if (static_cast<int>(y.shape[1]) != outputs)
       throw data_error("mse needs " + std::to_string(outputs) + " targets per row, y has " + std::to_string(y.shape[1]), path + ".y");
     d.targets = std::move(y.data);

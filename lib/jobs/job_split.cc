@@ -29,6 +29,19 @@ std::vector<SplitOptions::Share> read_weights(Tool& tool, const std::string& pat
   return shares;
 }
 
+void set_csv_delimiter(std::vector<json>& tasks, const std::string& delimiter) {
+  for (json& t : tasks) {
+    const std::string type = t["type"];
+    if (!t[type].contains("data") || t[type]["data"].value("format", "") != "csv") continue;
+    json& data = t[type]["data"];
+    if (!data.contains("delimiter")) data["delimiter"] = delimiter;
+    else if (data["delimiter"] != delimiter)
+      throw data_error("the job's data names the delimiter " + data["delimiter"].dump() + ", --delimiter " +
+                           json(delimiter).dump(),
+                       "." + type + ".data.delimiter");
+  }
+}
+
 int job_split_main(Tool& tool, const SplitCommand& cmd) {
   SplitOptions opt;
   opt.shard_rows = cmd.shard_rows;
@@ -52,7 +65,9 @@ int job_split_main(Tool& tool, const SplitCommand& cmd) {
       Status s = check_message_id(m);
       if (!s.ok()) throw data_error(s.reason(), ".id");
     }
-    for (json& t : split_job(m, opt)) {
+    std::vector<json> tasks = split_job(m, opt);
+    if (!cmd.delimiter.empty()) set_csv_delimiter(tasks, cmd.delimiter);
+    for (json& t : tasks) {
       if (key) sign_message(t, *key);
       else set_message_id(t);
       write_message(t);

@@ -18,6 +18,7 @@ struct SplitCommand {
   std::string weights;  // --weights profiles.jsonl
   int64_t shard_rows = 0;
   int64_t tasks = 0;
+  std::string delimiter;  // --delimiter: of CSV data that names none
   bool pass = false;
 };
 
@@ -25,6 +26,11 @@ struct SplitCommand {
 // unsigned, badly signed, faulty, or without a positive exact GEMM rate is
 // Exit::data naming its line.
 std::vector<SplitOptions::Share> read_weights(Tool& tool, const std::string& path);
+
+// Gives the CSV data of each task that names no delimiter `delimiter`
+// (data_spec.h); a task whose data names another is Exit::data at
+// ".<type>.data.delimiter". Other data is left as it is.
+void set_csv_delimiter(std::vector<json>& tasks, const std::string& delimiter);
 
 int job_split_main(Tool& tool, const SplitCommand& cmd);
 

@@ -60,6 +60,11 @@ void check_train_part(const json& part, const std::string& p) {
   require_ref(final, "state_sha256", p + ".final");
   require_ref(final, "model_sha256", p + ".final");
   require_loss(final, p + ".final");
+  if (part.contains("labels")) {
+    const json& labels = get_array(part, "labels", p);
+    for (size_t i = 0; i < labels.size(); ++i)
+      if (!labels[i].is_string()) throw data_error("expected a class name (string)", p + ".labels[" + std::to_string(i) + "]");
+  }
   // Which steps have a loss is checked against the trace (check_train_layout):
   // a wrong set of steps is a wrong result, not a malformed one.
   if (part.contains("losses")) {

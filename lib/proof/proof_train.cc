@@ -250,6 +250,14 @@ ModeReport check_spot_train(CheckContext& c) {
   std::unique_ptr<Trainer> made = make_trainer(c, fast, &data, &why);
   if (!made) return ModeReport::inconclusive(why, checked);
   Trainer& trainer = *made;
+  // The names are the data's too: read again, they must be the same.
+  const json& part = c.message()["train"];
+  const json labels = part.contains("labels") ? part["labels"] : json::array();
+  if (labels != json(data.class_names))
+    return ModeReport::fail("labels " + labels.dump(-1, ' ', false, json::error_handler_t::replace) +
+                                " are not the class names of the task's data, " +
+                                json(data.class_names).dump(-1, ' ', false, json::error_handler_t::replace),
+                            checked);
   if (fast) return spot_train_fast(c, t, trainer, drawn, checked);
   // The initial state follows from the task alone (seed, layers,
   // optimizer), so leaf 0 is checked whatever is drawn and without the
@@ -258,7 +266,6 @@ ModeReport check_spot_train(CheckContext& c) {
   if (trainer.state_hash() != t.states[0])
     return ModeReport::fail("leaf 0 is not the task's initial state " + hex(trainer.state_hash()), checked);
 
-  const json& part = c.message()["train"];
   int64_t steps_run = 0;
   std::string unavailable;
   for (int64_t j : drawn) {
