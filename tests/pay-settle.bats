@@ -111,6 +111,8 @@ funded() {
 }
 
 @test "init in a folder it cannot write is a cannot-create error (74), not a missing input" {
+  run -74 --separate-stderr pay-settle init --ledger nosuch/L.db --currency USD --key op
+  stderr_has "pay-settle: error: cannot create nosuch/L.db: No such file or directory"
   # Root writes anywhere: the run is nobody's, in a folder nobody may read
   # and search but not write, with a copy of the tool it can reach.
   [ "$(id -u)" = 0 ] || skip "runs the tool as another user, which needs root"
