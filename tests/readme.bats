@@ -61,7 +61,8 @@ readme_blocks() {
 # line per block, and on a failure the block and what it printed. Fails
 # at the first block that fails.
 run_readme() {
-  local readme=$1 work=$BATS_TEST_TMPDIR/readme-run blocks n line section reason dir="" env last=""
+  local readme=$1 work=$BATS_TEST_TMPDIR/readme-run blocks n line section reason dir="" env last="" name
+  name=$(basename "$readme")
   blocks=$work/blocks
   mkdir -p "$blocks"
   : >"$blocks/index"
@@ -76,16 +77,16 @@ run_readme() {
       (cd "$dir/work" && HOME=$dir/home && export HOME && export -p) >"$env"
     fi
     if [ -n "$reason" ]; then
-      echo "README.md:$line: skipped ($reason)"
+      echo "$name:$line: skipped ($reason)"
       continue
     fi
     # One bash per block, started from what the section's blocks before it
     # exported; what this one exports is kept for the next.
     if (cd "$dir/work" && timeout 300 bash -c '. "$1" || exit 70; set -eo pipefail; . "$2"; export -p >"$1"' \
       block "$env" "$blocks/$n.sh") >"$blocks/$n.log" 2>&1; then
-      echo "README.md:$line: ok"
+      echo "$name:$line: ok"
     else
-      echo "README.md:$line: FAILED (exit $?) in $dir/work:"
+      echo "$name:$line: FAILED (exit $?) in $dir/work:"
       sed 's/^/  | /' "$blocks/$n.sh"
       echo "  output:"
       tail -n 30 "$blocks/$n.log" | sed 's/^/  > /'
