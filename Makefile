@@ -238,6 +238,8 @@ build/man/%: man/%.scd
 	@mkdir -p $(@D)
 	scdoc < $< > $@
 
+# examples/ goes to PREFIX/share/gridutils/examples, which the README's
+# commands name as $EXAMPLES; a reinstall leaves no stale example behind.
 install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
@@ -247,6 +249,9 @@ install: all man
 	$(if $(CUDA_SO),install -d $(DESTDIR)$(PREFIX)/lib/gridutils && \
 	  install -m 755 $(CUDA_SO) $(DESTDIR)$(PREFIX)/lib/gridutils/)
 	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	rm -rf $(DESTDIR)$(PREFIX)/share/gridutils/examples
+	install -d $(DESTDIR)$(PREFIX)/share/gridutils
+	cp -R examples $(DESTDIR)$(PREFIX)/share/gridutils/examples
 	for t in $(TOOLS); do \
 	  install -m 644 $(B)/completions/$$t.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t && \
 	  install -m 644 $(B)/completions/$$t.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t && \
@@ -261,6 +266,8 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; \
 	done
 	rm -f $(DESTDIR)$(PREFIX)/lib/gridutils/libgridutils-cuda.so
+	rm -rf $(DESTDIR)$(PREFIX)/share/gridutils/examples
+	rmdir $(DESTDIR)$(PREFIX)/share/gridutils 2>/dev/null || true
 	rmdir $(DESTDIR)$(PREFIX)/lib/gridutils 2>/dev/null || true
 
 clean:

@@ -133,3 +133,34 @@ market() {
   stderr_has "0 bid(s)"
   stderr_has "no capacity"
 }
+
+@test "day one as the README sets it up: the crontab's bench and bid lines run with the copied settings" {
+  market
+  # The README's setup, in a fresh HOME, then the one edit a provider must
+  # make: where the orders are (and no publishing).
+  export HOME=$BATS_TEST_TMPDIR/home
+  unset GRID_KEY GRID_STATE GRID_POLICY GRID_LEDGER GRID_ORDERS GRID_LEASES
+  mkdir -p ~/.config/gridutils
+  cp "$ROOT/examples/cron/provider.env" "$ROOT/examples/pricing/policy.json" ~/.config/gridutils/
+  grid-key gen --out ~/.config/gridutils/provider.key
+  sed -i -e "s|^export GRID_ORDERS=[^ ]*|export GRID_ORDERS=$PWD/orders.jsonl|" \
+    -e "s|^export GRID_PUBLISH=[^ ]*|export GRID_PUBLISH=|" ~/.config/gridutils/provider.env
+  # cron's view: the crontab's variables, each line's command through sh;
+  # logger keeps what it is sent in a file.
+  mkdir bin
+  printf '#!/bin/sh\ncat >>"%s/logged"\n' "$PWD" >bin/logger
+  chmod +x bin/logger
+  crontab=$ROOT/examples/cron/crontab
+  grep -q '^EXAMPLES=/usr/local/share/gridutils/examples$' "$crontab"
+  grep -q '^PATH=/usr/local/bin:' "$crontab"
+  for step in bench bid; do
+    cmd=$(awk -v s="$step" '$0 ~ "provider.sh " s " " { for (i = 6; i <= NF; i++) printf "%s ", $i }' "$crontab")
+    [ -n "$cmd" ] || fail "no $step line in the crontab"
+    EXAMPLES=$ROOT/examples PATH="$PWD/bin:$PATH" run -0 sh -c "$cmd"
+  done
+  run -0 cat logged
+  assert_line --partial "gridutils-provider: bench: profile sha256:"
+  assert_line "gridutils-provider: bid: 1 bid(s)"
+  assert_equal "$(jq -r 'select(.kind == "bid") | .provider' ~/.local/state/gridutils/bids.jsonl)" \
+    "$(grid-key pub --key ~/.config/gridutils/provider.key)"
+}

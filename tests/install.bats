@@ -1,12 +1,13 @@
 #!/usr/bin/env bats
-# make install / uninstall put every tool, man page and completion in its
-# conventional place under DESTDIR, and take them all away again.
+# make install / uninstall put every tool, man page, completion and the
+# examples in their conventional places under DESTDIR, and take them all
+# away again.
 
 load test_helper
 
 setup() { common_setup; }
 
-@test "make install DESTDIR puts binaries, man pages and completions in place; uninstall removes them" {
+@test "make install DESTDIR puts binaries, man pages, completions and examples in place; uninstall removes them" {
   stage="$BATS_TEST_TMPDIR/stage"
   # In the mode build/bin was built in: another would rebuild it under the other tests.
   mode=$(cat "$ROOT/build/.cuda-mode")
@@ -27,6 +28,18 @@ setup() { common_setup; }
   if [ "$mode" = 1 ]; then
     assert_file_exist "$stage/usr/local/lib/gridutils/libgridutils-cuda.so"
   fi
+  # examples/ as it is in the checkout, scripts still executable, and the
+  # README's commands work with it from any folder (it names them $EXAMPLES).
+  ex=$stage/usr/local/share/gridutils/examples
+  run -0 diff -r "$ROOT/examples" "$ex"
+  assert_file_executable "$ex/cron/provider.sh"
+  assert_file_executable "$ex/pricing/price.sh"
+  mkdir "$BATS_TEST_TMPDIR/elsewhere"
+  cd "$BATS_TEST_TMPDIR/elsewhere"
+  EXAMPLES=$ex PATH="$stage/usr/local/bin:$PATH" run -0 --separate-stderr bash -c \
+    'job-split $EXAMPLES/jobs/train-sweep.json > tasks.jsonl && jq -c "{index, sweep_point: .train.sweep_point, flops}" tasks.jsonl'
+  assert_equal "${#lines[@]}" 6
+  cd "$BATS_TEST_TMPDIR"
   run -0 make -s -C "$ROOT" uninstall CUDA="$mode" DESTDIR="$stage" PREFIX=/usr/local
   run find "$stage" -type f
   assert_output ""

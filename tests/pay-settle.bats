@@ -110,6 +110,26 @@ funded() {
   run -0 apply funds.jsonl
 }
 
+@test "init in a folder it cannot write is a cannot-create error (74), not a missing input" {
+  run -74 --separate-stderr pay-settle init --ledger nosuch/L.db --currency USD --key op
+  stderr_has "pay-settle: error: cannot create nosuch/L.db: No such file or directory"
+  # Root writes anywhere: the run is nobody's, in a folder nobody may read
+  # and search but not write, with a copy of the tool it can reach.
+  [ "$(id -u)" = 0 ] || skip "runs the tool as another user, which needs root"
+  d=$(mktemp -d /tmp/settle-ro.XXXXXX)
+  cp "$(command -v pay-settle)" "$d/pay-settle"
+  mkdir "$d/ro"
+  (umask 077 && printf '%s\n' "$SEED1" >"$d/op")
+  chown 65534:65534 "$d/op"
+  chmod 755 "$d" "$d/ro"
+  run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$d/pay-settle" init --ledger "$d/ro/L.db" --currency USD --key "$d/op"
+  rm -rf "$d"
+  assert_equal "$status" 74
+  stderr_has "pay-settle: error: cannot create $d/ro/L.db: Permission denied"
+  assert_output ""
+}
+
 @test "init records the currency and operator; never replaces a file" {
   run -0 jq -r '[.kind, .currency, .operator] | @tsv' ledger.json
   assert_output "ledger	USD	$OP"

@@ -16,7 +16,7 @@ enum class Exit : int {
   no_input = 66,    // an input file or URL does not exist
   unavailable = 69, // a device or service is missing
   internal = 70,
-  io = 74,
+  io = 74,          // a write failed, a file cannot be created
   temp_fail = 75,   // retry later
   interrupted = 130,
 };

@@ -249,9 +249,14 @@ void Database::create(const std::string& path, const std::string& ledger_message
       ::unlink((p + "-shm").c_str());
     }
   } cleanup{temp};
+  // Made here rather than by SQLite, whose failure to create a file reads
+  // as "unable to open" (SQLITE_CANTOPEN, a missing input) and loses errno.
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(Exit::io, "cannot create " + path + ": " + std::strerror(errno));
+  ::close(fd);
   {
     Database d;
-    d.db_ = open_handle(temp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, 0);
+    d.db_ = open_handle(temp, SQLITE_OPEN_READWRITE, 0);
     d.exec(("PRAGMA application_id=" + std::to_string(kLedgerApplicationId)).c_str());
     set_durability(d.db_);
     Transaction t(d);
