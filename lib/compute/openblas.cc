@@ -77,7 +77,9 @@ std::string openblas_core_choice(const CpuFeatures& f) {
 std::optional<Openblas> load_openblas(const std::string& library, const std::string& core, std::string* why) {
   // OpenBLAS reads OPENBLAS_CORETYPE once, in its constructor, as dlopen
   // maps it; ours is removed again after, so that no program we start
-  // inherits it as though the user had set it.
+  // inherits it as though the user had set it. The environment is written
+  // once per process, before any BLAS thread exists; no other code of ours
+  // reads it while a kernel runs.
   const char* user = std::getenv(kCoreEnv);
   const bool set_ours = !core.empty() && !(user && *user);
   if (set_ours) ::setenv(kCoreEnv, core.c_str(), 1);
