@@ -56,7 +56,7 @@ CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -
 # changes with what else a unit includes); the sanitizer build is what
 # catches real out-of-bounds accesses.
 CXXFLAGS  += -Wno-array-bounds
-LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lopenblas -pthread
+LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -ldl -pthread
 
 # The training loops (bias, relu, loss, optimizer) vectorize at -O3: a
 # quarter more fast-mode steps/s. Exact bits do not move: with
@@ -95,7 +95,6 @@ ifeq ($(WITH_CUDA),1)
   # The tools link none of CUDA's libraries: the kernels are a library of
   # their own, loaded on first use (lib/compute/cuda_backend.h). -Bsymbolic: its
   # functions share their names with the tools' trampolines.
-  LDLIBS    += -ldl
   CU_SRC    := $(wildcard lib/cuda/*.cu)
   CUDA_SO   := $(B)/lib/gridutils/libgridutils-cuda.so
   CUDA_SO_LIBS := -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -Wl,-Bsymbolic -Wl,--no-undefined \

@@ -1,32 +1,46 @@
-// Exact-mode CPU GEMM against OpenBLAS sgemm, side by side on the same cores.
+// Exact-mode CPU GEMM against OpenBLAS sgemm at its best, on the same cores.
 //
 //   exact_gemm [THREADS]     THREADS defaults to the hardware thread count
 //
-// Prints a table (GFLOP/s of each, and exact/openblas) on stdout. The target
-// is a ratio >= 0.5: exact mode may cost some speed for reproducibility, but
-// not most of it.
-#include "compute/exact_gemm.h"
-
-#include <cblas.h>
+// First sgemm with each OpenBLAS core type this CPU can run, each in a
+// process of its own (OpenBLAS fixes its kernels as it loads), and which
+// is fastest: the baseline. Then exact mode and fast mode (the core type
+// fast mode picks: compute/openblas.h) side by side, against that baseline.
+// The target is exact/best >= 0.5: exact mode may cost some speed for
+// reproducibility, but not most of it; and fast/best near 1.
+#include <stdio.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <map>
 #include <random>
-#include <utility>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include "compute/exact_gemm.h"
+#include "compute/fast_gemm.h"
+#include "compute/openblas.h"
 
 namespace {
 
 // Enough repetitions for a stable median, few enough to keep the whole run
-// well under a minute on two cores.
+// about a minute on two cores.
 constexpr int kWarmups = 1;
 constexpr int kMinReps = 3;
 constexpr double kMinSecondsPerSize = 0.5;
+constexpr int kSizes[] = {256, 512, 1024, 2048};
+// The hidden first argument of a child that times sgemm alone.
+constexpr const char* kChildFlag = "--sgemm-only";
 
 double seconds(const std::function<void()>& run) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -39,63 +53,165 @@ double median(std::vector<double> x) {
   return x[x.size() / 2];
 }
 
-// Median times of a and b, run alternately so that load from other processes
-// hits both alike.
-std::pair<double, double> median_seconds(const std::function<void()>& a,
-                                         const std::function<void()>& b) {
-  for (int i = 0; i < kWarmups; ++i) a(), b();
-  std::vector<double> ta, tb;
+// Median times of each run, taken in turn so that load from other
+// processes hits them alike.
+std::vector<double> median_seconds(const std::vector<std::function<void()>>& runs) {
+  for (int i = 0; i < kWarmups; ++i)
+    for (const auto& r : runs) r();
+  std::vector<std::vector<double>> t(runs.size());
   double total = 0;
-  while (static_cast<int>(ta.size()) < kMinReps || total < kMinSecondsPerSize) {
-    ta.push_back(seconds(a));
-    tb.push_back(seconds(b));
-    total += ta.back() + tb.back();
+  while (static_cast<int>(t[0].size()) < kMinReps || total < kMinSecondsPerSize) {
+    for (size_t i = 0; i < runs.size(); ++i) {
+      t[i].push_back(seconds(runs[i]));
+      total += t[i].back();
+    }
   }
-  return {median(ta), median(tb)};
+  std::vector<double> out;
+  for (const auto& x : t) out.push_back(median(x));
+  return out;
+}
+
+double gflops(int n, double s) { return 2.0 * n * n * n / s * 1e-9; }
+
+struct Operands {
+  std::vector<float> A, B, C;
+};
+
+Operands operands(std::mt19937& rng, int n) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const std::size_t count = static_cast<std::size_t>(n) * n;
+  Operands o{std::vector<float>(count), std::vector<float>(count), std::vector<float>(count)};
+  for (float& v : o.A) v = dist(rng);
+  for (float& v : o.B) v = dist(rng);
+  return o;
+}
+
+// The child: sgemm at each size, as fast mode runs it; prints the core
+// type that ran, then "N GFLOPS" a line.
+int sgemm_only(int threads) {
+  std::printf("core %s\n", grid::openblas().core.c_str());
+  std::mt19937 rng(12345);
+  for (int n : kSizes) {
+    Operands o = operands(rng, n);
+    const double t = median_seconds({[&] {
+      grid::fast_gemm_cpu(n, n, n, o.A.data(), n, o.B.data(), n, o.C.data(), n, threads);
+    }})[0];
+    std::printf("%d %.3f\n", n, gflops(n, t));
+  }
+  return 0;
+}
+
+struct CoreRates {
+  std::string core;
+  std::map<int, double> gflops;  // by size; empty when the child failed
+  std::string problem;
+};
+
+// Runs this program again as a child with OPENBLAS_CORETYPE=core.
+CoreRates time_core(const std::string& self, const std::string& core, int threads) {
+  CoreRates r{core, {}, ""};
+  const std::string cmd = "OPENBLAS_CORETYPE='" + core + "' '" + self + "' " + kChildFlag + " " +
+                          std::to_string(threads);
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) {
+    r.problem = std::string("cannot start: ") + std::strerror(errno);
+    return r;
+  }
+  char line[256];
+  while (std::fgets(line, sizeof line, p)) {
+    char name[64];
+    int n = 0;
+    double g = 0;
+    if (std::sscanf(line, "core %63s", name) == 1) {
+      if (core != name) r.problem = std::string("OpenBLAS ran ") + name + " instead";
+    } else if (std::sscanf(line, "%d %lf", &n, &g) == 2) {
+      r.gflops[n] = g;
+    }
+  }
+  if (::pclose(p) != 0 && r.problem.empty()) r.problem = "the child failed";
+  if (!r.problem.empty()) r.gflops.clear();
+  return r;
+}
+
+double geometric_mean(const std::map<int, double>& x) {
+  double s = 0;
+  for (const auto& [n, g] : x) s += std::log(g);
+  return std::exp(s / x.size());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 2 && std::strcmp(argv[1], kChildFlag) == 0) return sgemm_only(std::atoi(argv[2]));
   int threads = argc > 1 ? std::atoi(argv[1]) : 0;
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  openblas_set_num_threads(threads);
+  char exe[PATH_MAX];
+  const ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len <= 0) {
+    std::fprintf(stderr, "exact_gemm: error: cannot find this program's path (/proc/self/exe)\n");
+    return 1;
+  }
+  const std::string self(exe, static_cast<size_t>(len));
 
-  std::printf("exact_gemm vs OpenBLAS sgemm, %d thread(s), row-major FP32, median time\n",
+  // Before this process loads OpenBLAS itself: its threads would share the
+  // cores with the children's.
+  std::printf("OpenBLAS sgemm GFLOP/s by core type, %d thread(s), each in its own process, median time\n",
               threads);
-  std::printf("%6s %14s %14s %8s %12s\n", "n", "exact GFLOP/s", "oblas GFLOP/s", "ratio",
-              "max rel err");
-  std::mt19937 rng(12345);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  bool ok = true;
-  for (int n : {256, 512, 1024, 2048}) {
-    const std::size_t count = static_cast<std::size_t>(n) * n;
-    std::vector<float> A(count), B(count), C_exact(count), C_blas(count);
-    for (float& v : A) v = dist(rng);
-    for (float& v : B) v = dist(rng);
+  std::vector<CoreRates> cores;
+  for (const std::string& c : grid::openblas_cores_runnable(grid::cpu_features()))
+    cores.push_back(time_core(self, c, threads));
+  std::printf("%6s", "n");
+  for (const CoreRates& c : cores) std::printf(" %12s", c.core.c_str());
+  std::printf("\n");
+  for (int n : kSizes) {
+    std::printf("%6d", n);
+    for (const CoreRates& c : cores) {
+      if (c.gflops.count(n)) std::printf(" %12.1f", c.gflops.at(n));
+      else std::printf(" %12s", "-");
+    }
+    std::printf("\n");
+  }
+  const CoreRates* best = nullptr;
+  for (const CoreRates& c : cores) {
+    if (!c.problem.empty()) std::printf("%s: not measured: %s\n", c.core.c_str(), c.problem.c_str());
+    else if (!best || geometric_mean(c.gflops) > geometric_mean(best->gflops)) best = &c;
+  }
+  if (!best) {
+    std::fprintf(stderr, "exact_gemm: error: no OpenBLAS core type could be measured\n");
+    return 1;
+  }
+  std::printf("best: %s (highest geometric mean over the sizes)\n\n", best->core.c_str());
+  std::fflush(stdout);
 
-    const auto [t_exact, t_blas] = median_seconds(
-        [&] {
-          grid::exact_gemm_cpu(n, n, n, A.data(), n, B.data(), n, C_exact.data(), n, threads);
-        },
-        [&] {
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A.data(), n,
-                      B.data(), n, 0.0f, C_blas.data(), n);
-        });
+  const grid::Openblas& blas = grid::openblas();
+  std::printf("exact_gemm and fast mode (OpenBLAS %s, %s, %s) against the best, %d thread(s), row-major FP32, "
+              "median time\n",
+              blas.core.c_str(), blas.chosen.empty() ? "OpenBLAS's or OPENBLAS_CORETYPE's choice" : "our choice",
+              blas.library.c_str(), threads);
+  std::printf("%6s %14s %13s %13s %11s %10s %12s\n", "n", "exact GFLOP/s", "fast GFLOP/s", "best GFLOP/s",
+              "exact/best", "fast/best", "max rel err");
+  std::mt19937 rng(12345);
+  bool ok = true;
+  for (int n : kSizes) {
+    Operands o = operands(rng, n);
+    std::vector<float> C_fast(o.C.size());
+    const std::vector<double> t = median_seconds(
+        {[&] { grid::exact_gemm_cpu(n, n, n, o.A.data(), n, o.B.data(), n, o.C.data(), n, threads); },
+         [&] { grid::fast_gemm_cpu(n, n, n, o.A.data(), n, o.B.data(), n, C_fast.data(), n, threads); }});
 
     // Spot-check the exact result against the double reference on a few
     // entries, scaled by the size of the terms.
     double max_rel = 0;
     for (int s = 0; s < 64; ++s) {
       const int i = static_cast<int>(rng() % n), j = static_cast<int>(rng() % n);
-      const double ref = grid::reference_gemm_entry_f64(n, A.data(), n, B.data(), n, i, j);
-      max_rel = std::max(max_rel, std::fabs(C_exact[i * n + j] - ref) / std::sqrt(double(n)));
+      const double ref = grid::reference_gemm_entry_f64(n, o.A.data(), n, o.B.data(), n, i, j);
+      max_rel = std::max(max_rel, std::fabs(o.C[i * n + j] - ref) / std::sqrt(double(n)));
     }
     ok = ok && max_rel < 1e-4;
 
-    const double flops = 2.0 * n * n * n;
-    std::printf("%6d %14.1f %14.1f %8.2f %12.2e\n", n, flops / t_exact * 1e-9,
-                flops / t_blas * 1e-9, t_blas / t_exact, max_rel);
+    const double exact = gflops(n, t[0]), fast = gflops(n, t[1]), base = best->gflops.at(n);
+    std::printf("%6d %14.1f %13.1f %13.1f %11.2f %10.2f %12.2e\n", n, exact, fast, base, exact / base, fast / base,
+                max_rel);
     std::fflush(stdout);
   }
   if (!ok) {

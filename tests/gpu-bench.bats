@@ -175,6 +175,31 @@ EOF
   assert_equal "$(grid-key id <<<"$output" | jq -r .id)" "$(jq -r .id <<<"$output")"
 }
 
+# cpu_has FLAG...: every flag is in this CPU's /proc/cpuinfo flags.
+cpu_has() {
+  local flags
+  flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  for f in "$@"; do [[ $flags == *" $f "* ]] || return 1; done
+}
+
+@test "fast_f32 names the OpenBLAS core that ran: chosen from the CPU's features, unless OPENBLAS_CORETYPE says" {
+  [[ $(uname -m) == x86_64 ]] || skip "the core types are x86-64's"
+  # Prescott, the x86-64 baseline, runs anywhere and is never our choice.
+  OPENBLAS_CORETYPE=Prescott run -0 --separate-stderr gpu-bench --device cpu --quick --only gemm
+  assert_jq .gemm.fast_f32.openblas.core Prescott
+  assert_jq '.gemm.fast_f32.openblas.library | test("libopenblas")' true
+  assert_jq '.gemm.exact_f32 | has("openblas")' false
+  run -0 --separate-stderr env -u OPENBLAS_CORETYPE gpu-bench --device cpu --quick --only gemm
+  if cpu_has avx512f avx512cd avx512bw avx512dq avx512vl avx512_bf16; then
+    assert_jq .gemm.fast_f32.openblas.core Cooperlake
+  elif cpu_has avx512f avx512cd avx512bw avx512dq avx512vl; then
+    assert_jq .gemm.fast_f32.openblas.core SkylakeX
+  elif cpu_has avx2 fma; then
+    assert_jq '.gemm.fast_f32.openblas.core | IN("Haswell", "Zen")' true
+  fi
+  assert_jq '[.gemm.fast_f32.sweep[].check.ok] | all' true
+}
+
 @test "--key signs the whole profile and grid-key verify accepts it" {
   run -0 --separate-stderr gpu-bench --device cpu --quick --key key1
   assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | all' true

@@ -689,6 +689,30 @@ assert np.allclose(a, b, rtol=1e-4, atol=1e-4)' "$ex" "$fast"
   assert_jq '.train.final.step' 40
 }
 
+# loads_openblas CMD...: runs CMD with the dynamic loader reporting every
+# library it maps (LD_DEBUG=libs, on stderr); succeeds when OpenBLAS is one.
+loads_openblas() {
+  LD_DEBUG=libs "$@" 2>&1 >/dev/null | grep -q 'libopenblas'
+}
+
+@test "OpenBLAS is loaded by fast mode alone: not by exact mode, nor by a tool that never multiplies" {
+  run -0 loads_openblas job-run --store S --task-index 0 --mode fast gemm4.jsonl
+  run -1 loads_openblas job-run --store S --task-index 0 gemm4.jsonl
+  run -1 loads_openblas grid-key pub --key key1
+  for tool in "$ROOT"/build/bin/*; do
+    run -0 ldd "$tool"
+    refute_output --partial openblas
+  done
+}
+
+@test "fast mode without OpenBLAS is exit 69, naming the library; exact mode does not need it" {
+  GRID_OPENBLAS=libgridutils-no-such-blas.so.0 run -69 --separate-stderr \
+    job-run --store S --task-index 0 --mode fast gemm4.jsonl
+  stderr_matches '^job-run: error: fast mode needs OpenBLAS: libgridutils-no-such-blas\.so\.0: '
+  GRID_OPENBLAS=libgridutils-no-such-blas.so.0 run -0 --separate-stderr job-run --store S --task-index 0 gemm4.jsonl
+  assert_jq .header.mode exact
+}
+
 # ---- infer -------------------------------------------------------------
 
 @test "infer: a trained model's predictions are in the store, batch by batch" {

@@ -4,13 +4,16 @@
 
 #include <thread>
 
+#include "compute/openblas.h"
+
 namespace grid {
 
 void fast_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const float* A, int lda, const float* B,
                      int ldb, float* C, int ldc, int threads) {
-  openblas_set_num_threads(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
-              A, lda, B, ldb, 0.0f, C, ldc);
+  const Openblas& blas = openblas();
+  blas.set_num_threads(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+  blas.sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
+             A, lda, B, ldb, 0.0f, C, ldc);
 }
 
 void fast_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,

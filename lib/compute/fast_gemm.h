@@ -1,4 +1,5 @@
-// Fast-mode FP32 GEMM on the CPU: OpenBLAS. Results are checked by
+// Fast-mode FP32 GEMM on the CPU: OpenBLAS (compute/openblas.h, loaded on
+// first use; exit 69 when it cannot be). Results are checked by
 // tolerance, never by hash.
 #pragma once
 

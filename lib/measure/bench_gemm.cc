@@ -4,6 +4,7 @@
 #include "compute/device_cuda.h"
 #include "compute/exact_gemm.h"
 #include "compute/fast_gemm.h"
+#include "compute/openblas.h"
 #include "measure/gemm_check.h"
 #include "measure/gpu_bench.h"
 #include "compute/gpu_bench_cuda.h"
@@ -90,6 +91,9 @@ json bench_gemm(BenchContext& ctx) {
     };
     out["exact_f32"] = time_flavour(ctx, {"exact_f32", {u32, u32, 0}}, cpu_run(true));
     out["fast_f32"] = time_flavour(ctx, {"fast_f32", {u32, u32, 0}}, cpu_run(false));
+    // Which kernels ran: the same library runs five times faster with one
+    // core type than another (compute/openblas.h).
+    out["fast_f32"]["openblas"] = {{"library", openblas().library}, {"core", openblas().core}};
     return out;
   }
   const int dev = ctx.device.index;
