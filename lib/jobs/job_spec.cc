@@ -115,7 +115,7 @@ std::vector<json> split_job(const json& job, const SplitOptions& opt) {
               {"count", bodies.size()},
               {"seed", task_seed(job_id, static_cast<int64_t>(i))},
               {"mode", job.value("mode", "exact")},
-              {"flops", std::round(bodies[i].flops)},
+              {"flops", whole_number(std::round(bodies[i].flops))},
               {type, bodies[i].spec}};
     if (!bodies[i].provider.empty()) {
       t["provider"] = bodies[i].provider;
