@@ -11,6 +11,7 @@
 #include "core/text_pad.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
+#include "jobs/job_spec.h"
 
 namespace grid {
 
@@ -100,6 +101,9 @@ int lease_order_main(Tool& tool, const LeaseOptions& opt) {
     // The order binds the buyer to this exact task: its id must be honest.
     Status s = m.contains("sig") ? check_signature(m) : check_message_id(m);
     if (!s.ok()) throw data_error("task: " + s.reason(), m.contains("sig") ? ".sig" : ".id");
+    // What job-run would refuse, or a provider could not fetch, is no
+    // order: the buyer hears of it now, not from an unfilled order.
+    validate_task(m, "", RunsOn::elsewhere);
     out.write(make_order(m, opt, need, now, deadline, key));
   });
   out.finish();
