@@ -621,6 +621,27 @@ for line in open(sys.argv[1]):
   stderr_matches '^job-run: error: malformed JSON.*\(input line 2 of bad\.jsonl\)$'
 }
 
+@test "a task job-split would refuse is refused before it runs: 65 naming the field, no file read" {
+  task=$(sed -n 1p small.jsonl)
+  refused() {
+    jq -c "$1" <<<"$task" | grid-key id >bad.jsonl
+    run -65 --separate-stderr job-run --store S bad.jsonl
+    assert_output ''
+    [[ $stderr == "job-run: error: "*"(input line 1 of bad.jsonl, field $2)" ]] ||
+      fail "for $1 want an error naming field $2; stderr was: $stderr"
+    # The same content as a job: job-split refuses it at the same field.
+    jq -c '{kind: "job", v: 1, type, train}' bad.jsonl >job.jsonl
+    run -65 --separate-stderr job-split job.jsonl
+    [[ $stderr == *"field $2)" ]] || fail "job-split: want field $2; stderr was: $stderr"
+  }
+  refused '.train.data.synthetic.rows = 33554433' .train.data.synthetic.rows
+  stderr_has "at most 33554432 rows"
+  # No x.csv here: the labels are missed before any file is opened (not 66).
+  refused '.train.data = {"format":"csv","x":{"path":"x.csv"}}' .train.data.y
+  refused '.train.data.shuffle = true' .train.data.shuffle
+  refused '.train.data = {"format":"csv","x":{"path":"x.csv","sha":"sha256:00"},"y":{"path":"y.csv"}}' .train.data.x.sha
+}
+
 @test "--keep-going runs the good tasks, reports the bad, exits 65" {
   printf '%s\n' "$(sed -n 1p gemm4.jsonl | jq -c '.gemm.seed = 1')" "$(sed -n 2p gemm4.jsonl)" >mixed.jsonl
   run -65 --separate-stderr job-run --store S --keep-going mixed.jsonl
@@ -875,9 +896,9 @@ file_job() {
   file_job '{"format":"npy","x":{"path":"x.npy"},"y":{"path":"y.npy"},"rows":65}' | job-split >rows.jsonl
   run -65 --separate-stderr job-run --store S rows.jsonl
   stderr_has "field .train.data.rows"
-  # Training needs labels.
-  file_job '{"format":"npy","x":{"path":"x.npy"}}' | job-split >nolabels.jsonl
-  run -65 --separate-stderr job-run --store S nolabels.jsonl
+  # Training needs labels: job-split refuses the job, as job-run would its task.
+  run -65 --separate-stderr job-split <<<"$(file_job '{"format":"npy","x":{"path":"x.npy"}}')"
+  assert_output ''
   stderr_has "field .train.data.y"
 }
 

@@ -678,6 +678,51 @@ del(.infer.batch)	.infer.batch
 EOF
 }
 
+@test "what job-run would refuse for its content is 65 here, naming the field" {
+  # One validator decides for job-split, job-run and lease-bid order:
+  # synthetic data past what the generator makes (2^28 values: 33554432
+  # rows of 8), training without labels, a field that is not read.
+  bad_jobs "$TRAIN" <<'EOF'
+.train.data.synthetic.rows = 33554433	.train.data.synthetic.rows
+.train.data.synthetic.rows = 2147483648	.train.data.synthetic.rows
+.train.data = {"format":"csv","x":{"path":"x.csv"}}	.train.data.y
+.train.loss = "mse" | .train.model.layers = [8, 32, 2] | .train.data = {"format":"npy","x":{"path":"x.npy"}}	.train.data.y
+.train.data.shuffle = true	.train.data.shuffle
+.train.data.synthetic.colour = "red"	.train.data.synthetic.colour
+.train.data.synthetic.outputs = 3	.train.data.synthetic.outputs
+.train.data = {"format":"csv","x":{"path":"x.csv","sha":"sha256:00"},"y":{"path":"y.csv"}}	.train.data.x.sha
+.train.data = {"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"},"colour":1}	.train.data.colour
+.train.data = {"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"},"delimiter":";;"}	.train.data.delimiter
+.train.data = {"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"},"delimiter":4}	.train.data.delimiter
+.train.data = {"format":"csv","x":{"url":"ftp://example.org/x.csv","sha256":"sha256:0000000000000000000000000000000000000000000000000000000000000000"},"y":{"path":"y.csv"}}	.train.data.x.url
+EOF
+  bad_jobs "$GEMM" <<'EOF'
+.gemm.colour = 1	.gemm.colour
+EOF
+  bad_jobs "$INFER" <<'EOF'
+.infer.seed = 1	.infer.seed
+.infer.model.colour = 1	.infer.model.colour
+.infer.data.synthetic.rows = 134217729 | .infer.data.synthetic.features = 2	.infer.data.synthetic.rows
+.infer.row_begin = 0 | .infer.row_end = 301	.infer.row_end
+.infer.model.url = "gopher://example.org/m"	.infer.model.url
+EOF
+  run -65 --separate-stderr job-split <<<"$(jq -c '.train.data.synthetic.rows = 33554433' <<<"$TRAIN")"
+  stderr_has "33554433 rows x 8 is more than the 268435456 values (1 GiB of FP32) synthetic data can be: at most 33554432 rows"
+  # The bound itself is accepted, and a CSV delimiter of one character.
+  run -0 --separate-stderr job-split <<<"$(jq -c '.train.data.synthetic.rows = 33554432' <<<"$TRAIN")"
+  run -0 --separate-stderr job-split <<<"$(jq -c '.train.data = {"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"},"delimiter":";"}' <<<"$TRAIN")"
+}
+
+@test "flops is written as an integer; the ids are those of the same tasks with a float flops" {
+  run -0 --separate-stderr job-split "$EX/train-sweep.json"
+  [[ ${lines[0]} == *'"flops":10137600,'* ]] || fail "want \"flops\":10137600, in ${lines[0]:0:200}"
+  ! grep -q '"flops":[0-9]*[.e]' <<<"$output" || fail "a flops written as a float: $output"
+  # Canonical JSON writes 10137600.0 as 10137600: the id covers the same bytes.
+  for l in "${lines[@]}"; do
+    assert_equal "$(sed 's/"flops":\([0-9]*\),/"flops":\1.0,/' <<<"$l" | grid-key id | jq -r .id)" "$(jq -r .id <<<"$l")"
+  done
+}
+
 @test "infer model layers must be integer widths (65 naming the element)" {
   bad_job "$(jq -c '.infer.model.layers = [8, "32", 3]' <<<"$INFER")" '.infer.model.layers[1]'
   bad_job "$(jq -c '.infer.model.layers = [8, 0.5, 3]' <<<"$INFER")" '.infer.model.layers[1]'

@@ -97,6 +97,51 @@ script() {
   assert_jq .bid_deposit_micros 0
 }
 
+@test "order: data or a model only the buyer's disk holds is 65 naming the field, saying how to publish it" {
+  train() {  # train [JQ OPTIONS] FILTER: the example's job edited by FILTER, split
+    jq -c "$@" "$ROOT/examples/jobs/train.json" | job-split
+  }
+  sha=sha256:$(printf '%064d' 0)
+  refused() {
+    run -65 --separate-stderr order --max-price 100 --deadline 2h <<<"$1"
+    assert_output ''
+    [[ $stderr == "lease-bid: error: "*"(input line 1, field $2)" ]] || fail "want field $2; stderr was: $stderr"
+  }
+  refused "$(train '.train.data = {"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"}}')" .train.data.x.path
+  stderr_has "x.csv is a path on this machine, which a provider cannot read: host the file at a URL"
+  stderr_has 'name it by "url" and "sha256"'
+  refused "$(train --arg s "$sha" '.train.data = {"format":"csv","x":{"url":"https://example.org/x.csv","sha256":$s},"y":{"path":"y.csv"}}')" \
+    .train.data.y.path
+  infer='{"kind":"job","v":1,"type":"infer","infer":{"model":{"sha256":"'$sha'"},"data":{"synthetic":{"kind":"blobs","rows":300,"features":8,"classes":3,"seed":5}},"batch":64}}'
+  refused "$(job-split <<<"$infer")" .infer.model.url
+  stderr_has "job-run --publish URL has it at URL/sha256/"
+  # Named by URL and SHA-256, they are orders (a file:// URL where the
+  # providers share the buyer's file system).
+  run -0 --separate-stderr order --max-price 100 --deadline 2h \
+    <<<"$(train --arg s "$sha" '.train.data = {"format":"csv","x":{"url":"https://example.org/x.csv","sha256":$s},"y":{"url":"file:///shared/y.csv","sha256":$s}}')"
+  assert_jq .kind order
+  run -0 --separate-stderr order --max-price 100 --deadline 2h \
+    <<<"$(jq -c '.infer.model.url = "https://example.org/m.bin"' <<<"$infer" | job-split)"
+  assert_jq .kind order
+}
+
+@test "order: a task job-run would refuse for its content is 65 naming the field; flops is an integer" {
+  task=$(job-split "$ROOT/examples/jobs/train.json")
+  for edit in '.train.data.synthetic.rows = 33554433	.train.data.synthetic.rows' \
+    '.train.data.shuffle = true	.train.data.shuffle' '.train.colour = 1	.train.colour'; do
+    run -65 --separate-stderr order --max-price 100 --deadline 2h <<<"$(jq -c "${edit%%	*}" <<<"$task" | grid-key id)"
+    [[ $stderr == *"(input line 1, field ${edit##*	})" ]] || fail "want field ${edit##*	}; stderr was: $stderr"
+  done
+  run -0 --separate-stderr order --max-price 100 --deadline 2h <<<"$task"
+  [[ $output =~ ^\{[^{]*\"flops\":13516800, ]] || fail "want the order's flops an integer: ${output:0:200}"
+  # A task that carries a float flops (job-split before) keeps its id, and
+  # its order writes the integer.
+  float=$(sed 's/"flops":\([0-9]*\),/"flops":\1.0,/' <<<"$task")
+  [[ $float == *'"flops":13516800.0,'* ]] || fail "no float flops in: $float"
+  run -0 --separate-stderr order --max-price 100 --deadline 2h <<<"$float"
+  [[ $output =~ ^\{[^{]*\"flops\":13516800, ]] || fail "want the order's flops an integer: ${output:0:200}"
+}
+
 @test "order: bad flags exit 64" {
   run -64 --separate-stderr order --deadline 2h <gemm-task.jsonl
   stderr_has "--max-price"

@@ -28,7 +28,7 @@ void check_sizes(const char* what, int rows, int features, int outputs) {
     throw data_error(std::string(what) + ": rows, features and outputs must be at least 1, got " +
                      std::to_string(rows) + ", " + std::to_string(features) + ", " +
                      std::to_string(outputs));
-  if (int64_t{rows} * std::max(features, outputs) > kSyntheticMaxValues)
+  if (rows > synthetic_max_rows(features, outputs))
     throw data_error(std::string(what) + ": more than " + std::to_string(kSyntheticMaxValues) +
                      " values asked for");
 }
@@ -38,6 +38,10 @@ float scaled_uniform(uint64_t seed, uint32_t stream, uint64_t index, float scale
 }
 
 }  // namespace
+
+int64_t synthetic_max_rows(int64_t features, int64_t outputs) {
+  return kSyntheticMaxValues / std::max<int64_t>(1, std::max(features, outputs));
+}
 
 Dataset synthetic_blobs(uint64_t seed, int rows, int features, int classes) {
   check_sizes("synthetic_blobs", rows, features, classes);

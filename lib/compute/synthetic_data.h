@@ -21,6 +21,11 @@ constexpr uint32_t kTeacherBiasStream = 0x44540200u;    // + layer
 // Most values (rows x max(features, outputs)) one call makes: 1 GiB of FP32.
 constexpr int64_t kSyntheticMaxValues = int64_t{1} << 28;
 
+// The most rows one call makes at this width (kSyntheticMaxValues /
+// max(features, outputs)): the bound a spec's validator holds synthetic
+// data to, so that what a job names is what the generators can make.
+int64_t synthetic_max_rows(int64_t features, int64_t outputs);
+
 // Gaussian blobs, one per class. Row i has label i % classes and
 // x = center[label] + noise:
 //   center[c][f] = philox_uniform_pm1(philox_word(seed, kBlobCenterStream,

@@ -207,6 +207,15 @@ void put_value(std::string& out, const json& v, const Path& path) {
 
 }  // namespace
 
+json whole_number(double value) {
+  if (!std::isfinite(value) || value != std::floor(value) || std::fabs(value) >= 0x1p63) return value;
+  const std::string digits = es_number(value);
+  int64_t whole = 0;
+  const auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), whole);
+  if (err != std::errc() || end != digits.data() + digits.size()) return value;
+  return whole;
+}
+
 std::string es_number(double value) {
   if (!std::isfinite(value)) throw data_error("NaN and infinities have no JSON form");
   if (value == 0) return "0";  // also -0

@@ -24,6 +24,13 @@ std::string canonical_json(const json& value);
 // copying the message to drop them.
 std::string canonical_json_without(const json& value, std::initializer_list<std::string_view> skip);
 
+// A whole number held in a double (an estimate, a count) as a JSON
+// integer, with the digits canonical_json gives the double, so the
+// message's id is the same either way: 10137600.0 is 10137600, and 2^60
+// is 1152921504606847000. A value that is not whole, or past 2^63 where
+// no integer type holds it, stays a double.
+json whole_number(double value);
+
 // ECMAScript Number.prototype.toString of a finite double (RFC 8785
 // section 3.2.2.3). Throws Error(Exit::data) for NaN and infinities.
 std::string es_number(double value);

@@ -1,5 +1,6 @@
 #include "jobs/data_spec.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "compute/csv_matrix.h"
@@ -7,6 +8,8 @@
 #include "core/error.h"
 #include "core/fields.h"
 #include "core/message.h"
+#include "core/net.h"
+#include "compute/synthetic_data.h"
 
 namespace grid {
 namespace {
@@ -14,11 +17,20 @@ namespace {
 constexpr int64_t kMaxRows = int64_t{1} << 31;
 constexpr int64_t kMaxWidth = 1 << 20;
 
-void validate_file_ref(const json& ref, const std::string& path) {
+// How a buyer makes a file of theirs an input a provider can fetch.
+constexpr const char* kPublishHint =
+    "host the file at a URL (any web server; one that takes a PUT: curl -T FILE URL) and name it by \"url\" "
+    "and \"sha256\" (\"sha256:\" and the hex sha256sum prints)";
+
+void validate_file_ref(const json& ref, const std::string& path, RunsOn where) {
   if (!ref.is_object()) throw data_error("expected an object with \"path\" or \"url\"", path);
+  check_known_fields(ref, path, {"path", "url", "sha256"});
   bool has_path = ref.contains("path"), has_url = ref.contains("url");
   if (has_path == has_url) throw data_error("give exactly one of \"path\" and \"url\"", path);
-  get_string(ref, has_path ? "path" : "url", path);
+  if (has_url) check_input_url(get_string(ref, "url", path), path + ".url");
+  else if (const std::string name = get_string(ref, "path", path); where == RunsOn::elsewhere)
+    throw data_error(name + " is a path on this machine, which a provider cannot read: " + kPublishHint,
+                     path + ".path");
   if (ref.contains("sha256")) {
     Digest d;
     if (!parse_sha256_ref(get_string(ref, "sha256", path), &d)) throw data_error("expected sha256:<64 hex digits>", path + ".sha256");
@@ -29,22 +41,36 @@ void validate_file_ref(const json& ref, const std::string& path) {
 
 }  // namespace
 
-void validate_data(const json& data, const std::string& path) {
+void check_input_url(const std::string& url, const std::string& field) {
+  if (!is_url(url)) throw data_error("not an http://, https:// or file:// URL", field);
+}
+
+void validate_data(const json& data, const std::string& path, RunsOn where) {
   if (!data.is_object()) throw data_error(std::string("expected an object, got ") + data.type_name(), path);
   if (data.contains("synthetic")) {
+    check_known_fields(data, path, {"synthetic"});
     const std::string p = path + ".synthetic";
     const json& s = get_object(data, "synthetic", path);
-    std::string kind = get_choice(s, "kind", p, {"blobs", "teacher"});
-    get_int(s, "rows", p, 1, kMaxRows);
-    get_int(s, "features", p, 1, kMaxWidth);
-    get_int(s, kind == "blobs" ? "classes" : "outputs", p, kind == "blobs" ? 2 : 1, kMaxWidth);
+    const std::string kind = get_choice(s, "kind", p, {"blobs", "teacher"});
+    const char* width = kind == "blobs" ? "classes" : "outputs";
+    check_known_fields(s, p, {"kind", "rows", "features", width, "seed"});
+    const int64_t rows = get_int(s, "rows", p, 1, kMaxRows);
+    const int64_t features = get_int(s, "features", p, 1, kMaxWidth);
+    const int64_t outputs = get_int(s, width, p, kind == "blobs" ? 2 : 1, kMaxWidth);
     get_int(s, "seed", p, 0, int64_t{1} << 53);
+    if (rows > synthetic_max_rows(features, outputs))
+      throw data_error(std::to_string(rows) + " rows x " + std::to_string(std::max(features, outputs)) +
+                           " is more than the " + std::to_string(kSyntheticMaxValues) +
+                           " values (1 GiB of FP32) synthetic data can be: at most " +
+                           std::to_string(synthetic_max_rows(features, outputs)) + " rows",
+                       p + ".rows");
     return;
   }
   if (!data.contains("x")) throw data_error("expected \"synthetic\" or \"x\" (and \"y\") files", path);
+  check_known_fields(data, path, {"format", "x", "y", "rows", "delimiter"});
   get_choice(data, "format", path, {"npy", "csv"});
-  validate_file_ref(data["x"], path + ".x");
-  if (data.contains("y")) validate_file_ref(data["y"], path + ".y");
+  validate_file_ref(data["x"], path + ".x", where);
+  if (data.contains("y")) validate_file_ref(data["y"], path + ".y", where);
   if (data.contains("rows")) get_int(data, "rows", path, 1, kMaxRows);
   if (data.contains("delimiter")) {
     if (data["format"] != "csv") throw data_error("only CSV data has a delimiter", path + ".delimiter");

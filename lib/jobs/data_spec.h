@@ -6,11 +6,17 @@
 #include <string>
 
 #include "core/canonical_json.h"
+#include "jobs/job_spec.h"
 
 namespace grid {
 
-// Throws Error(Exit::data) naming the field under `path`.
-void validate_data(const json& data, const std::string& path);
+// Throws Error(Exit::data) naming the field under `path`. For
+// RunsOn::elsewhere, files must be named by URL: a "path" is on the
+// buyer's disk, which a provider cannot read.
+void validate_data(const json& data, const std::string& path, RunsOn where);
+
+// Exit::data at `field` unless `url` is http, https or file (net.h).
+void check_input_url(const std::string& url, const std::string& field);
 
 // The CSV files' delimiter: "delimiter" (one character: a tab, or ASCII
 // punctuation other than the quote and the signs of a number) where the

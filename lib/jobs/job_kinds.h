@@ -5,15 +5,15 @@
 
 namespace grid {
 
-void gemm_validate(const json& spec, const std::string& path);
+void gemm_validate(const json& spec, const std::string& path, RunsOn where);
 std::vector<TaskBody> gemm_split(const json& spec, uint64_t job_seed, const SplitOptions& opt);
 json gemm_run(const json& task, RunContext& ctx);
 
-void train_validate(const json& spec, const std::string& path);
+void train_validate(const json& spec, const std::string& path, RunsOn where);
 std::vector<TaskBody> train_split(const json& spec, uint64_t job_seed, const SplitOptions& opt);
 json train_run(const json& task, RunContext& ctx);
 
-void infer_validate(const json& spec, const std::string& path);
+void infer_validate(const json& spec, const std::string& path, RunsOn where);
 std::vector<TaskBody> infer_split(const json& spec, uint64_t job_seed, const SplitOptions& opt);
 json infer_run(const json& task, RunContext& ctx);
 

@@ -77,6 +77,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     check_envelope(task);
     Status id_ok = task.contains("sig") ? check_signature(task) : check_message_id(task);
     if (!id_ok.ok()) throw data_error("task: " + id_ok.reason(), ".id");
+    validate_task(task);
     const std::string type = get_string(task, "type", "");
     const JobKind& kind = job_kind(type);
     const std::string task_id = task["id"];

@@ -20,20 +20,36 @@ const std::vector<JobKind>& job_kinds() {
   return table;
 }
 
-const JobKind& job_kind(const std::string& name) {
+const JobKind& job_kind(const std::string& name, const std::string& field) {
   for (const JobKind& k : job_kinds())
     if (name == k.name) return k;
   std::string list;
   for (const JobKind& k : job_kinds()) list += (list.empty() ? "" : ", ") + std::string(k.name);
-  throw data_error("unknown job type \"" + name + "\" (known: " + list + ")", ".type");
+  throw data_error("unknown job type \"" + name + "\" (known: " + list + ")", field);
 }
+
+namespace {
+
+// The part of a job or task after its envelope: "type", "mode" and the
+// kind's spec under the key named like the type.
+void validate_typed(const json& m, const std::string& at, RunsOn where) {
+  const JobKind& kind = job_kind(get_string(m, "type", at), at + ".type");
+  if (m.contains("mode")) get_choice(m, "mode", at, {"exact", "fast"});
+  kind.validate(get_object(m, kind.name, at), at + "." + kind.name, where);
+}
+
+}  // namespace
 
 void validate_job(const json& job) {
   check_envelope(job);
   if (job["kind"] != "job") throw data_error("expected a job message, got kind " + job["kind"].dump(), ".kind");
-  const JobKind& kind = job_kind(get_string(job, "type", ""));
-  if (job.contains("mode")) get_choice(job, "mode", "", {"exact", "fast"});
-  kind.validate(get_object(job, kind.name, ""), std::string(".") + kind.name);
+  validate_typed(job, "", RunsOn::here);
+}
+
+void validate_task(const json& task, const std::string& at, RunsOn where) {
+  if (!task.is_object() || !task.contains("kind") || task["kind"] != "task")
+    throw data_error("expected a task message", at + ".kind");
+  validate_typed(task, at, where);
 }
 
 uint64_t task_seed(const std::string& job_id, int64_t index) {
@@ -115,7 +131,7 @@ std::vector<json> split_job(const json& job, const SplitOptions& opt) {
               {"count", bodies.size()},
               {"seed", task_seed(job_id, static_cast<int64_t>(i))},
               {"mode", job.value("mode", "exact")},
-              {"flops", std::round(bodies[i].flops)},
+              {"flops", whole_number(std::round(bodies[i].flops))},
               {type, bodies[i].spec}};
     if (!bodies[i].provider.empty()) {
       t["provider"] = bodies[i].provider;

@@ -36,10 +36,18 @@ struct TaskBody {
 
 struct RunContext;  // job_run.h
 
+// Where a spec is to run: on this machine (job-split, job-run,
+// proof-check), or on a provider's (lease-bid order), which can read only
+// the inputs a URL names, not a path on the buyer's disk.
+enum class RunsOn { here, elsewhere };
+
 struct JobKind {
   const char* name;
-  // Throws Error(Exit::data) naming the field, e.g. ".gemm.m".
-  void (*validate)(const json& spec, const std::string& path);
+  // The one check of a spec's content, for a job and for each of its
+  // tasks alike: what it accepts, job-run can run (limits, labels, fields;
+  // an unknown field is an error, never a silent default). Throws
+  // Error(Exit::data) naming the field, e.g. ".gemm.m".
+  void (*validate)(const json& spec, const std::string& path, RunsOn where);
   std::vector<TaskBody> (*split)(const json& spec, uint64_t job_seed, const SplitOptions& opt);
   // Runs one task's spec; returns the kind's part of the result.
   json (*run)(const json& task, RunContext& ctx);
@@ -48,13 +56,20 @@ struct JobKind {
   const char* output;
 };
 
-// The registry, and a look-up that throws Error(Exit::data) on ".type".
+// The registry, and a look-up that throws Error(Exit::data) at `field`.
 const std::vector<JobKind>& job_kinds();
-const JobKind& job_kind(const std::string& name);
+const JobKind& job_kind(const std::string& name, const std::string& field = ".type");
 
 // Checks a job message: envelope, "type", "mode" (exact|fast, default
 // exact) and the kind's own spec under the key named like the type.
 void validate_job(const json& job);
+
+// Checks a task's content as validate_job checks a job's, by the same
+// kind validator: what job-run checks before running a task, lease-bid
+// order before offering one (where = elsewhere) and proof-check before
+// trusting one. `at` is the task's own path in its message (".task" in an
+// order, "" for a task message). Not its id nor signature.
+void validate_task(const json& task, const std::string& at = "", RunsOn where = RunsOn::here);
 
 // The job's seed: its spec's "seed" where it has one, else derived from
 // the job id.

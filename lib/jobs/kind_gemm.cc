@@ -23,7 +23,10 @@ constexpr int64_t kDefaultShardRows = 1024;
 
 }  // namespace
 
-void gemm_validate(const json& spec, const std::string& path) {
+// Made from its seed alone, a gemm spec has no inputs to fetch: it runs
+// the same anywhere.
+void gemm_validate(const json& spec, const std::string& path, RunsOn) {
+  check_known_fields(spec, path, {"m", "n", "k", "seed", "dtype", "row_begin", "row_end"});
   int64_t m = get_int(spec, "m", path, 1, kMaxDim);
   int64_t n = get_int(spec, "n", path, 1, kMaxDim);
   int64_t k = get_int(spec, "k", path, 1, kMaxDim);
@@ -51,8 +54,7 @@ std::vector<TaskBody> gemm_split(const json& spec, uint64_t, const SplitOptions&
 }
 
 json gemm_run(const json& task, RunContext& ctx) {
-  const json& spec = task["gemm"];
-  gemm_validate(spec, ".gemm");
+  const json& spec = task["gemm"];  // validate_task() checked it
   const int m = spec["m"], n = spec["n"], k = spec["k"];
   const int begin = spec.value("row_begin", 0), end = spec.value("row_end", m);
   const int rows = end - begin;

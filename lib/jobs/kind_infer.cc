@@ -20,8 +20,7 @@
 namespace grid {
 
 json infer_run(const json& task, RunContext& ctx) {
-  const json& spec = task["infer"];
-  infer_validate(spec, ".infer");
+  const json& spec = task["infer"];  // validate_task() checked it
   const json& model_spec = spec["model"];
   Digest model_key;
   parse_sha256_ref(model_spec["sha256"].get<std::string>(), &model_key);

@@ -15,30 +15,38 @@ constexpr int64_t kDefaultShardRows = 4096;
 
 }  // namespace
 
-void infer_validate(const json& spec, const std::string& path) {
+void infer_validate(const json& spec, const std::string& path, RunsOn where) {
+  check_known_fields(spec, path, {"model", "data", "batch", "row_begin", "row_end"});
   const json& model = get_object(spec, "model", path);
+  const std::string mp = path + ".model";
+  check_known_fields(model, mp, {"sha256", "url", "loss", "layers"});
   Digest d;
-  if (!parse_sha256_ref(get_string(model, "sha256", path + ".model"), &d))
-    throw data_error("expected sha256:<64 hex digits>", path + ".model.sha256");
-  if (model.contains("url")) get_string(model, "url", path + ".model");
-  if (model.contains("loss")) get_choice(model, "loss", path + ".model", {"softmax_xent", "mse"});
+  if (!parse_sha256_ref(get_string(model, "sha256", mp), &d)) throw data_error("expected sha256:<64 hex digits>", mp + ".sha256");
+  if (model.contains("url")) check_input_url(get_string(model, "url", mp), mp + ".url");
+  else if (where == RunsOn::elsewhere)
+    throw data_error("a provider's store does not hold the buyer's model: name its \"url\" (a train result published "
+                     "by job-run --publish URL has it at URL/sha256/<2 hex>/<62 hex>)",
+                     mp + ".url");
+  if (model.contains("loss")) get_choice(model, "loss", mp, {"softmax_xent", "mse"});
   if (model.contains("layers")) {
-    const json& layers = get_array(model, "layers", path + ".model");
+    const json& layers = get_array(model, "layers", mp);
     for (size_t i = 0; i < layers.size(); ++i)
       if (!layers[i].is_number_integer() || layers[i].get<int64_t>() < 1 || layers[i].get<int64_t>() > (1 << 20))
-        throw data_error("expected an integer width 1..1048576", path + ".model.layers[" + std::to_string(i) + "]");
+        throw data_error("expected an integer width 1..1048576", mp + ".layers[" + std::to_string(i) + "]");
   }
-  validate_data(get_object(spec, "data", path), path + ".data");
+  validate_data(get_object(spec, "data", path), path + ".data", where);
   get_int(spec, "batch", path, 1, 1 << 20);
+  // Shards are cut by rows, and each task's range must lie within them.
+  const int64_t rows = data_rows_declared(spec["data"]);
+  if (rows < 0) throw data_error("name the number of rows to split the data into shards", path + ".data.rows");
   if (spec.contains("row_begin") || spec.contains("row_end")) {
-    int64_t b = get_int(spec, "row_begin", path, 0, int64_t{1} << 31);
-    get_int(spec, "row_end", path, b + 1, int64_t{1} << 31);
+    const int64_t b = get_int(spec, "row_begin", path, 0, rows - 1);
+    get_int(spec, "row_end", path, b + 1, rows);
   }
 }
 
 std::vector<TaskBody> infer_split(const json& spec, uint64_t, const SplitOptions& opt) {
-  const int64_t rows = data_rows_declared(spec["data"]);
-  if (rows < 0) throw data_error("name the number of rows to split the data into shards", ".infer.data.rows");
+  const int64_t rows = data_rows_declared(spec["data"]);  // infer_validate() requires it
   // Without the model's widths the cost is per row; with them, per MAC.
   double per_row = 1;
   if (spec["model"].contains("layers")) {

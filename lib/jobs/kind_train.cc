@@ -120,8 +120,7 @@ std::string progress_line(int64_t step, int64_t steps, float loss, double rate) 
 }  // namespace
 
 json train_run(const json& task, RunContext& ctx) {
-  const json& spec = task["train"];
-  train_validate(spec, ".train");
+  const json& spec = task["train"];  // validate_task() checked it
   const MlpConfig config = train_config(spec);
   const int64_t every = spec["checkpoint_every"];
   json data_inputs;  // the bytes actually trained on, for the header

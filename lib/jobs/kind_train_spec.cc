@@ -49,7 +49,7 @@ double macs_per_example(const json& layers) {
 }
 
 // Checks one configuration (no sweep left in it).
-void validate_config(const json& spec, const std::string& path) {
+void validate_config(const json& spec, const std::string& path, RunsOn where) {
   check_known_fields(spec, path, {"model", "loss", "optimizer", "batch", "steps", "seed", "checkpoint_every", "data",
                                   "sweep_point"});
   const json& model = get_object(spec, "model", path);
@@ -82,8 +82,12 @@ void validate_config(const json& spec, const std::string& path) {
                          " would pass the " + std::to_string(kMaxLineBytes >> 20) + " MiB line cap (doc/design.md, Messages): at most " +
                          std::to_string(max_steps(every)) + " steps",
                      path + ".steps");
-  validate_data(get_object(spec, "data", path), path + ".data");
+  validate_data(get_object(spec, "data", path), path + ".data", where);
   const json& data = spec["data"];
+  if (!data.contains("synthetic") && !data.contains("y"))
+    throw data_error(std::string("training needs ") + (loss == "softmax_xent" ? "a class label" : "targets") +
+                         " per row of x: name their file in \"y\"",
+                     path + ".data.y");
   int64_t features = data_features_declared(data), outputs = data_outputs_declared(data);
   if (features > 0 && layers.front() != features)
     throw data_error("the input width " + layers.front().dump() + " differs from the data's " +
@@ -97,9 +101,9 @@ void validate_config(const json& spec, const std::string& path) {
 // A sweep point's spec, with the point named in the error: a sweep over a
 // misspelt path ("optimizer.lrr") or a range that draws a non-integer batch
 // fails here.
-void validate_point(const SweepPoint& p, const std::string& path) {
+void validate_point(const SweepPoint& p, const std::string& path, RunsOn where) {
   try {
-    validate_config(p.spec, path);
+    validate_config(p.spec, path, where);
   } catch (const Error& e) {
     if (p.settings.empty()) throw;
     Error in_point(e.code(), std::string(e.what()) + " (in the sweep point " + p.settings.dump() + ")");
@@ -110,14 +114,14 @@ void validate_point(const SweepPoint& p, const std::string& path) {
 
 }  // namespace
 
-void train_validate(const json& spec, const std::string& path) {
+void train_validate(const json& spec, const std::string& path, RunsOn where) {
   if (spec.contains("sweep")) {
     validate_sweep(spec["sweep"], path + ".sweep");
     // Each configuration must be a valid spec on its own.
-    for (const SweepPoint& p : expand_sweep(spec, 0)) validate_point(p, path);
+    for (const SweepPoint& p : expand_sweep(spec, 0)) validate_point(p, path, where);
     return;
   }
-  validate_config(spec, path);
+  validate_config(spec, path, where);
 }
 
 std::vector<TaskBody> train_split(const json& spec, uint64_t job_seed, const SplitOptions& opt) {
@@ -125,7 +129,7 @@ std::vector<TaskBody> train_split(const json& spec, uint64_t job_seed, const Spl
   std::vector<TaskBody> out;
   for (const SweepPoint& p : points) {
     // Random draws depend on the job's seed: check the ones really drawn.
-    validate_point(p, ".train");
+    validate_point(p, ".train", RunsOn::here);
     json body = p.spec;
     if (!p.settings.empty()) body["sweep_point"] = p.settings;
     double flops = 6.0 * body["batch"].get<double>() * macs_per_example(body["model"]["layers"]) *

@@ -79,7 +79,7 @@ json script_request(const Order& o, const Hardware& hw) {
   json r = {{"order", o.id},
             {"task", o.task_id},
             {"type", o.type},
-            {"flops", o.flops},
+            {"flops", whole_number(o.flops)},
             {"max_price_micros", o.max_price},
             {"deadline", (*o.msg)["deadline"]},
             {"bid_deposit_micros", o.bid_deposit},

@@ -11,6 +11,7 @@
 #include "core/text_pad.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
+#include "jobs/job_spec.h"
 
 namespace grid {
 
@@ -39,7 +40,7 @@ json make_order(const json& task, const LeaseOptions& opt, const NeedExpr& need,
             {"v", kMessageVersion},
             {"buyer", public_key_ref(key.public_key)},
             {"task", task},
-            {"flops", get_number(task, "flops", "", 0, 1e30)},
+            {"flops", whole_number(get_number(task, "flops", "", 0, 1e30))},
             {"max_price_micros", opt.max_price},
             {"deadline", format_rfc3339(deadline)},
             {"bid_deposit_micros", opt.bid_deposit},
@@ -100,6 +101,9 @@ int lease_order_main(Tool& tool, const LeaseOptions& opt) {
     // The order binds the buyer to this exact task: its id must be honest.
     Status s = m.contains("sig") ? check_signature(m) : check_message_id(m);
     if (!s.ok()) throw data_error("task: " + s.reason(), m.contains("sig") ? ".sig" : ".id");
+    // What job-run would refuse, or a provider could not fetch, is no
+    // order: the buyer hears of it now, not from an unfilled order.
+    validate_task(m, "", RunsOn::elsewhere);
     out.write(make_order(m, opt, need, now, deadline, key));
   });
   out.finish();

@@ -89,7 +89,7 @@ Status policy_price(const PricePolicy& p, const Order& order, const Hardware& hw
               {"rate_micros", rate->second},
               {"units", units},
               {"start_fee_micros", p.start_fee},
-              {"raw_micros", raw},
+              {"raw_micros", whole_number(raw)},
               {"floor_micros", p.floor},
               {"ceiling_micros", p.ceiling},
               {"clamped", clamped.empty() ? json() : json(clamped)}};

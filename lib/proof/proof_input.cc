@@ -159,8 +159,7 @@ void read_tasks(Tool& tool, const std::vector<std::string>& files, ProofInputs* 
       check_envelope(m);
       if (m["kind"] != "task") throw data_error("expected a task, got kind " + m["kind"].get<std::string>(), ".kind");
       if (Status s = id_and_sig(m); !s.ok()) throw data_error("task: " + s.reason(), ".id");
-      const JobKind& kind = job_kind(get_string(m, "type", ""));
-      kind.validate(get_object(m, kind.name, ""), std::string(".") + kind.name);
+      validate_task(m);
       in->tasks[m["id"]] = m;
     });
 }
@@ -175,8 +174,7 @@ void read_leases(Tool& tool, const std::vector<std::string>& files, ProofInputs*
         // A lease from lease-bid holds its task in the order: name that path.
         const std::string at = m.contains("task") && &m["task"] == t ? ".task" : ".order.task";
         if (Status s = id_and_sig(*t); !s.ok()) throw data_error("the lease's task: " + s.reason(), at + ".id");
-        const JobKind& kind = job_kind(get_string(*t, "type", at));
-        kind.validate(get_object(*t, kind.name, at), at + "." + kind.name);
+        validate_task(*t, at);
         in->tasks[(*t)["id"]] = *t;
       }
       in->leases.push_back(m);
