@@ -34,6 +34,9 @@ struct LeaseOptions {
   std::string script_timeout = "10s";
   int script_jobs = 8;
   int64_t max_leases = 0;  // 0: no limit
+  // The estimate is multiplied by this before the deadline check: room
+  // for a machine busier than when it was measured.
+  double margin = 1.5;
   bool explain = false;
   // award
   std::string rule = "first-price";

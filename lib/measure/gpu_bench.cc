@@ -59,6 +59,7 @@ const std::vector<BenchSection>& bench_sections() {
       {"mem", "memory bandwidth: triad (and device copy on a GPU)", bench_memory},
       {"pcie", "host-to-device and device-to-host bandwidth, pinned", bench_pcie},
       {"nccl", "NCCL all-reduce across local GPUs", bench_nccl},
+      {"kinds", "seconds per unit of each job kind's work, exact and fast, from reference tasks", bench_kinds},
   };
   return table;
 }
