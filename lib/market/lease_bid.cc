@@ -256,12 +256,16 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
       --b.room;
   }
 
+  if (opt.explain && b.hw.kinds.is_null())
+    tool.note("the profile has no kinds section (a gpu-bench before per-kind costs, or --only): run times are "
+              "estimated from flops at " + std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, which leaves out "
+              "every per-step and per-task cost");
   out.write(b.profile);
   for (size_t i = 0; i < cands.size(); ++i) {
     const Candidate& c = cands[i];
     if (repeat[i]) continue;
     // Each one not repeated was screened, and each one screened in was priced and sized.
-    if (opt.explain && !c.estimate.fallback.empty())
+    if (opt.explain && !c.estimate.fallback.empty() && !b.hw.kinds.is_null())
       std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id
                 << "): run time estimated from flops at the exact GEMM rate, not the task's kind: "
                 << c.estimate.fallback << std::endl;

@@ -172,6 +172,25 @@ std::string profile_table(const json& p) {
     for (const json& s : p["nccl"]["sizes"])
       out << "                    " << s["bytes"] << "  " << fmt(s["busbw_gbps"]["median"].get<double>(), 2) << "\n";
   }
+  if (p.contains("kinds") && p["kinds"].is_object()) {
+    out << "\njob kinds           seconds per unit\n";
+    for (auto mode = p["kinds"].begin(); mode != p["kinds"].end(); ++mode) {
+      if (!mode.value().is_object()) continue;
+      for (auto kind = mode.value().begin(); kind != mode.value().end(); ++kind) {
+        out << "  " << pad_right(mode.key() + " " + kind.key(), 18);
+        if (!kind.value().is_object()) {
+          out << kind.value().dump() << "\n";
+          continue;
+        }
+        for (auto unit = kind.value().begin(); unit != kind.value().end(); ++unit) {
+          char cost[32];
+          std::snprintf(cost, sizeof cost, "%.3g", unit.value().get<double>());
+          out << (unit == kind.value().begin() ? "" : "  ") << unit.key() << " " << cost;
+        }
+        out << "\n";
+      }
+    }
+  }
   out << "\nfaulty: " << (p.value("faulty", false) ? "YES" : "no") << "\n";
   for (const json& f : p.value("faults", json::array())) out << "  " << f.get<std::string>() << "\n";
   return out.str();
