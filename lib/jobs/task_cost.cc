@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "core/error.h"
 #include "jobs/data_spec.h"
+#include "jobs/job_spec.h"
 
 namespace grid {
 namespace {
@@ -109,12 +111,15 @@ std::optional<TaskWork> task_work(const json& task, std::string* why) {
       *why = "the task has no " + type + " part";
       return std::nullopt;
     }
+    // An order's task comes from a stranger: only a spec its kind accepts
+    // is counted.
     try {
-      return k.work(task[type], why);
-    } catch (const json::exception&) {  // a spec no validator passed
-      *why = "the task's " + type + " part is malformed";
+      job_kind(type).validate(task[type], "." + type);
+    } catch (const Error& e) {
+      *why = "the task's " + type + " part is not valid: " + e.what() + (e.field().empty() ? "" : " (" + e.field() + ")");
       return std::nullopt;
     }
+    return k.work(task[type], why);
   }
   *why = "no cost model for tasks of type \"" + type + "\"";
   return std::nullopt;

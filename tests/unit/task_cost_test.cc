@@ -47,7 +47,7 @@ TEST(TaskCost, GemmAndInferCountTheirShard) {
   ASSERT_TRUE(w) << why;
   EXPECT_DOUBLE_EQ(w->at("gflop"), 2.0 * 50 * 20 * 30 / 1e9);
   EXPECT_DOUBLE_EQ(w->at("melement"), (50.0 * 30 + 30 * 20 + 50 * 20) / 1e6);
-  json i = json::parse(R"({"type":"infer","infer":{"model":{"sha256":"sha256:00","layers":[8,32,3]},
+  json i = json::parse(R"({"type":"infer","infer":{"model":{"sha256":"sha256:ea8449119803e11ef45a086066894abf2f8a4da9052b1b65fa7bf225bc938a7d","layers":[8,32,3]},
     "data":{"synthetic":{"kind":"blobs","rows":8192,"features":8,"classes":3,"seed":5}},"batch":512,
     "row_begin":0,"row_end":4096}})");
   w = task_work(i, &why);
@@ -58,6 +58,21 @@ TEST(TaskCost, GemmAndInferCountTheirShard) {
   i["infer"]["model"].erase("layers");
   EXPECT_FALSE(task_work(i, &why));
   EXPECT_NE(why.find("model.layers"), std::string::npos) << why;
+}
+
+TEST(TaskCost, AMalformedSpecIsNotCountedAndSaysWhy) {
+  std::string why;
+  json t = train_task("sgd");
+  t["train"]["model"].erase("layers");
+  EXPECT_FALSE(task_work(t, &why));
+  EXPECT_NE(why.find(".train.model"), std::string::npos) << why;
+  t = train_task("sgd");
+  t["train"]["steps"] = "many";
+  EXPECT_FALSE(task_work(t, &why));
+  EXPECT_NE(why.find(".train.steps"), std::string::npos) << why;
+  EXPECT_FALSE(task_work({{"type", "gemm"}, {"gemm", {{"m", 4}}}}, &why));
+  EXPECT_FALSE(task_work({{"type", "gemm"}, {"gemm", 5}}, &why));
+  EXPECT_NE(why.find("no gemm part"), std::string::npos) << why;
 }
 
 TEST(TaskCost, SecondsAreUnitsTimesCostsAndAMissingCostIsNamed) {
