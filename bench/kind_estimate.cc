@@ -96,6 +96,11 @@ int main() {
   const std::vector<std::string> jobs = {"gemm", "train", "train-sweep", "train-random-sweep", "infer"};
   std::printf("estimate / actual of job-run per task, CPU, %s threads\n",
               profile.value("threads", grid::json(0)).dump().c_str());
+  // Each store write is fsynced: on a shared disk its cost swings tenfold
+  // from one minute to the next, and it is most of a small task's time.
+  std::printf("profile: %.2f ms a store write, %.2f ms to start job-run, %.1f us a train step (exact)\n",
+              1e3 * hw.kinds["exact"]["train"].value("store_write", 0.0), 1e3 * hw.kinds.value("tool_start_s", 0.0),
+              1e6 * hw.kinds["exact"]["train"].value("step", 0.0));
   std::printf("  %-22s %-6s %12s %12s %8s\n", "job", "mode", "estimate s", "actual s", "ratio");
   double lo = 1e9, hi = 0;
   bool failed = false;
