@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   bid->add_option("--leases", opt.leases, "Leases already awarded (counted against --max-leases while open)")
       ->type_name("FILE");
   bid->add_option("--expires", opt.expires, "How long bids stay valid: a duration or RFC 3339 time (default 1h)");
+  bid->add_option("--margin", opt.margin,
+                  "Bid only where the estimated run time times this still meets the deadline (default 1.5)")
+      ->type_name("F");
   bid->add_flag("--explain", opt.explain, "Say on stderr why each skipped order got no bid");
 
   CLI::App* award = app.add_subcommand("award", "Award each order to its best valid bid; exit 1 if any is unfilled");

@@ -253,6 +253,23 @@ cpu_has() {
   assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | tostring' '[false,false,true,true]'
 }
 
+@test "--only kinds: seconds per unit of each job kind's work, exact and fast, from reference tasks" {
+  mkdir tmp
+  TMPDIR=$PWD/tmp run -0 --separate-stderr gpu-bench --device cpu --quick --only kinds
+  assert_jq '[has("gemm"), has("mem"), has("kinds")] | tostring' '[false,false,true]'
+  assert_jq '.kinds.tool_start_s > 0' true
+  for mode in exact fast; do
+    assert_jq ".kinds.$mode.train | keys | tostring" '["data_mvalue","gflop","state_mb","step","store_mb","store_write","task"]'
+    assert_jq ".kinds.$mode.gemm | keys | tostring" '["gflop","melement","store_mb","store_write","task"]'
+    assert_jq ".kinds.$mode.infer | keys | tostring" '["batch","data_mvalue","gflop","store_mb","store_write","task"]'
+    assert_jq "[.kinds.$mode[][]] | all(type == \"number\" and . >= 0)" true
+    # A training step and a task always cost something.
+    assert_jq ".kinds.$mode.train.step > 0 and .kinds.$mode.train.task > 0" true
+  done
+  # Its store writes were timed under $TMPDIR, and nothing is left there.
+  [ -z "$(ls -A tmp)" ]
+}
+
 @test "--only with a bad name is a usage error (64)" {
   run -64 --separate-stderr gpu-bench --device cpu --quick --only gemm,bogus
   assert_output ''
@@ -570,7 +587,7 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
   assert_line cuda
   assert_line cuda:0
   run -0 complete_words gpu-bench --only ''
-  assert_output "$(printf '%s\n' gemm mem pcie nccl)"
+  assert_output "$(printf '%s\n' gemm mem pcie nccl kinds)"
   run -0 complete_words gpu-bench --only gemm,p
   assert_output gemm,pcie
   run -0 complete_words gpu-bench --format ''

@@ -39,11 +39,25 @@ P
 }
 
 # profile KEY MODEL TFLOPS: the measured CPU profile as if it had one GPU
-# of MODEL doing TFLOPS exact TFLOP/s, signed with KEY.
+# of MODEL doing TFLOPS exact TFLOP/s, signed with KEY. Without its kinds
+# section, as an older gpu-bench made them: run times come from flops at
+# that rate (the per-kind estimate has tests of its own below).
 profile() {
   jq -c --arg m "$2" --argjson r "$3" \
-    '.summary.gpu_model = $m | .summary.exact_gemm_tflops = $r | .summary.gpu_count = 1 | .device = "cuda"' \
+    'del(.kinds) | .summary.gpu_model = $m | .summary.exact_gemm_tflops = $r | .summary.gpu_count = 1 | .device = "cuda"' \
     "$F/measured.json" | grid-key sign --key "$1"
+}
+
+# kinds_profile KEY [JQ]: the measured CPU profile, kinds section and all,
+# edited by JQ, signed with KEY.
+kinds_profile() {
+  jq -c "${2:-.}" "$F/measured.json" | grid-key sign --key "$1"
+}
+
+# long_train STEPS: the train example's task with STEPS steps, 11 checkpoints.
+long_train() {
+  jq -c --argjson s "$1" '.train.steps = $s | .train.checkpoint_every = ($s / 10)' "$ROOT/examples/jobs/train.json" |
+    job-split
 }
 
 # order ARGS... < tasks: orders by the buyer at $NOW.
@@ -311,6 +325,78 @@ script() {
   profile prov H100 1e-300 >crawl.json
   run -0 --separate-stderr bid prov crawl.json --policy policy.json --explain o-ok.jsonl
   stderr_matches 'the deadline is too short: about [0-9]{30,} s at'
+}
+
+@test "bid: a long train task's estimate comes from the profile's kinds, near job-run's own time" {
+  long_train 100000 >train-task.jsonl
+  order --max-price 100000000 --deadline 1h <train-task.jsonl >o.jsonl
+  kinds_profile prov >mine.json
+  run -0 --separate-stderr bid prov mine.json --policy policy.json o.jsonl
+  est=$(tail -1 <<<"$output" | jq .estimated_seconds)
+  start=$(date +%s.%N)
+  GRID_KEY=prov job-run --device cpu --store store train-task.jsonl >/dev/null
+  took=$(echo "$(date +%s.%N) - $start" | bc)
+  # The flops alone said a thousandth of this; generous bounds, as the
+  # machine is shared: make bench holds the estimate to 0.67 .. 1.5.
+  ratio=$(echo "$est / $took" | bc -l)
+  echo "estimated $est s, job-run took $took s, ratio $ratio" >&3
+  [ "$(echo "$ratio >= 0.33 && $ratio <= 3" | bc -l)" = 1 ]
+}
+
+# ms_step_order DEADLINE: train-task.jsonl, 100000 steps; mine.json, a
+# profile whose train step costs a millisecond and nothing else, so that
+# the task is 100 s whatever the machine; o.jsonl, its order due in DEADLINE.
+ms_step_order() {
+  long_train 100000 >train-task.jsonl
+  kinds_profile prov '.kinds.exact.train = {task: 0, step: 0.001, gflop: 0, state_mb: 0, store_write: 0,
+    store_mb: 0, data_mvalue: 0} | .summary.gpu_count = 1' >mine.json
+  order --max-price 100000000 --deadline "$1" <train-task.jsonl >o.jsonl
+}
+
+@test "bid: an order whose deadline is shorter than its kind's estimate gets no bid; --explain names it" {
+  ms_step_order 60s
+  run -0 --separate-stderr bid prov mine.json --policy policy.json --explain o.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_has "$(jq -r .id o.jsonl) (task $(jq -r .id train-task.jsonl)): no bid: the deadline is too short: about 100 s by kinds.exact.train of the profile, 150 s with --margin 1.5, 60 s left"
+  # The hour's rate prices the 100 s too: 500000 * 100 / 3600, plus the start fee.
+  order --max-price 100000000 --deadline 1h <train-task.jsonl >long.jsonl
+  run -0 --separate-stderr bid prov mine.json --policy policy.json long.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .estimated_seconds 100
+  assert_jq .price_micros 14889
+}
+
+@test "bid --margin: the estimate times it must meet the deadline; default 1.5; out of range is 64" {
+  ms_step_order 120s
+  run -0 --separate-stderr bid prov mine.json --policy policy.json --explain o.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_has "about 100 s by kinds.exact.train of the profile, 150 s with --margin 1.5, 120 s left"
+  run -0 --separate-stderr bid prov mine.json --policy policy.json --margin 1.1 o.jsonl
+  [ "${#lines[@]}" -eq 2 ]
+  output=$(tail -1 <<<"$output")
+  assert_jq .estimated_seconds 100
+  run -0 --separate-stderr bid prov mine.json --policy policy.json --margin 1.3 --explain o.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_has "130 s with --margin 1.3, 120 s left"
+  for bad in 0.5 0 1001 abc; do
+    run -64 --separate-stderr bid prov mine.json --policy policy.json --margin "$bad" o.jsonl
+    assert_output ''
+    stderr_has "--margin"
+  done
+}
+
+@test "bid --explain: a profile without kinds, or a task it cannot count, falls back to flops and says so" {
+  run -0 --separate-stderr bid prov p2.json --policy policy.json --explain <(order --max-price 100000 --deadline 2h <gemm-task.jsonl)
+  [ "${#lines[@]}" -eq 2 ]
+  stderr_has "lease-bid: the profile has no kinds section (a gpu-bench before per-kind costs, or --only): run times are estimated from flops at 50.000000 exact TFLOP/s"
+  output=$(tail -1 <<<"$output")
+  assert_jq '.estimated_seconds == (262144 * 512 * 2 / 50e12)' true
+  # An infer task that names no model widths has no countable work.
+  job-split "$ROOT/examples/jobs/infer.json" | head -1 | jq -c 'del(.infer.model.layers)' | grid-key id >infer-task.jsonl
+  kinds_profile prov >mine.json
+  run -0 --separate-stderr bid prov mine.json --policy policy.json --explain <(order --max-price 100000 --deadline 2h <infer-task.jsonl)
+  [ "${#lines[@]}" -eq 2 ]
+  stderr_has "not the task's kind: the infer task names no model.layers, so its work is unknown"
 }
 
 @test "bid: the profile must be --key's, trusted, and the pricing flags exclusive" {
@@ -887,7 +973,9 @@ CASES
   run -0 --separate-stderr bid prov p2.json --policy policy.json --max-leases 2 --explain dup.jsonl
   [ "${#lines[@]}" -eq 3 ]
   assert_jq_all '[.[1:][].order] | unique | length' 2
-  [ -z "$stderr" ]
+  # The repeat is not reported as skipped (the one note says the profile
+  # has no per-kind costs).
+  [[ "$stderr" != *"no bid"* ]]
   echo "$output" >bids.jsonl
   run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" dup.jsonl bids.jsonl
   [ "${#lines[@]}" -eq 2 ]

@@ -28,12 +28,19 @@ std::string whole_seconds(double s) {
   return buf;
 }
 
+std::string decimal(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
 // One order on its way to a bid, or to the reason it got none.
 struct Candidate {
   json msg;
   Order order;
   // Ok while it may still get a bid; once ruled out, why.
   Status status = Status::Ok();
+  Estimate estimate;
   double seconds = 0;
   int64_t price = 0;
   json pricing;
@@ -105,6 +112,7 @@ struct Bidder {
   double script_timeout_s = 0;
   bool akash = false;  // --price-script-format akash
   AkashRates akash_rates;
+  double margin = 1.5;
 };
 
 // The --price-script-format flags, checked: each Akash one only with akash,
@@ -131,7 +139,10 @@ Bidder prepare(Tool& tool, const LeaseOptions& opt) {
     throw Error(Exit::usage, "give exactly one of --policy FILE and --price-script CMD");
   if (opt.script_jobs < 1) throw Error(Exit::usage, "--script-jobs must be at least 1");
   if (opt.max_leases < 0) throw Error(Exit::usage, "--max-leases must not be negative");
+  if (!(opt.margin >= 1 && opt.margin <= 1000))
+    throw Error(Exit::usage, "--margin must be between 1 and 1000 (a factor on the estimated run time)");
   Bidder b;
+  b.margin = opt.margin;
   const auto timeout = parse_duration(opt.script_timeout);
   if (!timeout) throw Error(Exit::usage, "--script-timeout " + opt.script_timeout + ": expected a duration (1s, 30s, 2m)");
   b.script_timeout_s = static_cast<double>(*timeout);
@@ -169,16 +180,17 @@ Bidder prepare(Tool& tool, const LeaseOptions& opt) {
 Status screen(Candidate& c, const Bidder& b) {
   std::string signer, why;
   Status s = check_signature(c.msg, &signer);
-  c.seconds = estimated_seconds(c.order, b.hw);
+  c.estimate = estimate_task(c.order, b.hw);
+  c.seconds = c.estimate.seconds;
   if (!s.ok()) return Status::Fail("the order's signature does not hold: " + s.reason());
   if (signer != c.order.buyer)
     return Status::Fail("the order is signed by " + signer + ", not its buyer " + c.order.buyer);
   if (c.order.deadline <= b.now)
     return Status::Fail("its deadline " + format_rfc3339(c.order.deadline) + " has passed");
   if (!c.order.need.eval(b.profile, &why)) return Status::Fail("the requirement is not met: " + why);
-  if (static_cast<double>(b.now) + c.seconds > static_cast<double>(c.order.deadline))
-    return Status::Fail("the deadline is too short: about " + whole_seconds(c.seconds) + " s at " +
-                        std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, " +
+  if (static_cast<double>(b.now) + c.seconds * b.margin > static_cast<double>(c.order.deadline))
+    return Status::Fail("the deadline is too short: about " + whole_seconds(c.seconds) + " s " + c.estimate.basis +
+                        ", " + whole_seconds(c.seconds * b.margin) + " s with --margin " + decimal(b.margin) + ", " +
                         std::to_string(c.order.deadline - b.now) + " s left");
   return Status::Ok();
 }
@@ -273,11 +285,19 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
       --b.room;
   }
 
+  if (opt.explain && b.hw.kinds.is_null())
+    tool.note("the profile has no kinds section (a gpu-bench before per-kind costs, or --only): run times are "
+              "estimated from flops at " + std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, which leaves out "
+              "every per-step and per-task cost");
   out.write(b.profile);
   for (size_t i = 0; i < cands.size(); ++i) {
     const Candidate& c = cands[i];
     if (repeat[i]) continue;
     // Each one not repeated was screened, and each one screened in was priced and sized.
+    if (opt.explain && !c.estimate.fallback.empty() && !b.hw.kinds.is_null())
+      std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id
+                << "): run time estimated from flops at the exact GEMM rate, not the task's kind: "
+                << c.estimate.fallback << std::endl;
     if (c.status.ok()) out.write(make_bid(c, b));
     else if (opt.explain || c.warn)
       std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id

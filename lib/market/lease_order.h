@@ -37,6 +37,9 @@ struct LeaseOptions {
   double akash_denom_price = 0;                   // 0: not given
   double akash_block_seconds = 0;                 // 0: not given (kAkashBlockSeconds)
   int64_t max_leases = 0;  // 0: no limit
+  // The estimate is multiplied by this before the deadline check: room
+  // for a machine busier than when it was measured.
+  double margin = 1.5;
   bool explain = false;
   // award
   std::string rule = "first-price";

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/fields.h"
+#include "jobs/task_cost.h"
 
 namespace grid {
 
@@ -31,10 +32,38 @@ Hardware read_hardware(const json& profile, const std::string& signer) {
   hw.cpu_model = s.contains("cpu_model") ? get_string(s, "cpu_model", ".summary") : "";
   hw.gpu_count = get_int_opt(s, "gpu_count", ".summary", 0, 1 << 20).value_or(0);
   hw.gpu_memory_bytes = get_int_opt(s, "gpu_memory_bytes", ".summary", 0, int64_t{1} << 53).value_or(0);
+  if (profile.contains("kinds")) hw.kinds = get_object(profile, "kinds", "");
   return hw;
 }
 
-double estimated_seconds(const Order& order, const Hardware& hw) { return order.flops / (hw.exact_tflops * 1e12); }
+Estimate estimate_task(const Order& order, const Hardware& hw) {
+  Estimate e;
+  const json& task = (*order.msg)["task"];
+  const std::string mode = task.value("mode", "exact");
+  const std::string at = "kinds." + mode + "." + order.type;
+  const json* costs = nullptr;
+  if (hw.kinds.is_object() && hw.kinds.contains(mode) && hw.kinds[mode].is_object() &&
+      hw.kinds[mode].contains(order.type))
+    costs = &hw.kinds[mode][order.type];
+  std::string why;
+  if (!costs) {
+    why = hw.kinds.is_null() ? "the profile has no kinds section (a gpu-bench before per-kind costs, or --only)"
+                             : "the profile has no " + at;
+  } else if (auto work = task_work(task, &why)) {
+    if (auto seconds = work_seconds(*work, *costs, &why)) {
+      e.seconds = *seconds;
+      e.basis = "by " + at + " of the profile";
+      return e;
+    }
+    why = at + ": " + why;
+  }
+  e.seconds = order.flops / (hw.exact_tflops * 1e12);
+  e.basis = "at " + std::to_string(hw.exact_tflops) + " exact TFLOP/s";
+  e.fallback = why;
+  return e;
+}
+
+double estimated_seconds(const Order& order, const Hardware& hw) { return estimate_task(order, hw).seconds; }
 
 PricePolicy parse_policy(const json& j, const std::string& source) {
   try {

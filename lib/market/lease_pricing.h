@@ -18,14 +18,28 @@ struct Hardware {
   std::string profile_id, signer, device, gpu_model, cpu_model;
   int64_t gpu_count = 0, gpu_memory_bytes = 0;
   double exact_tflops = 0;  // summary.exact_gemm_tflops
-  json to_json() const;
+  json kinds;               // the profile's "kinds" section; null in older profiles
+  json to_json() const;     // what a bid copies (not kinds)
 };
 
 // Reads the hardware of a profile message whose signature the caller has
 // checked. No positive summary.exact_gemm_tflops is Exit::data.
 Hardware read_hardware(const json& profile, const std::string& signer);
 
-// Seconds the task takes at the profile's measured exact rate.
+// How long the order's task takes on this hardware, and how that was
+// worked out (for --explain). From the task's kind and mode and the
+// profile's measured costs (kinds.<mode>.<type>, jobs/task_cost.h); where
+// the profile has none (made before gpu-bench measured them) or the task
+// cannot be counted, the order's flops at the exact GEMM rate, and
+// `fallback` says why.
+struct Estimate {
+  double seconds = 0;
+  std::string basis;     // "by kinds.exact.train of the profile", "at 0.07 exact TFLOP/s"
+  std::string fallback;  // empty unless the flops rate was used
+};
+Estimate estimate_task(const Order& order, const Hardware& hw);
+
+// estimate_task(order, hw).seconds.
 double estimated_seconds(const Order& order, const Hardware& hw);
 
 // A price policy (examples/pricing/policy.json):
@@ -33,7 +47,7 @@ double estimated_seconds(const Order& order, const Hardware& hw);
 //    "rates_micros": {"H100": 2500000, "*": 900000},   per unit of basis
 //    "start_fee_micros": 1000, "floor_micros": 100, "ceiling_micros": 50000000}
 // tflop_hour: units = task flops / 1e12 / 3600 (the work, whatever the speed).
-// gpu_hour:   units = estimated hours * max(gpu_count, 1) (the machine's time).
+// gpu_hour:   units = estimate_task hours * max(gpu_count, 1) (the machine's time).
 struct PricePolicy {
   std::string basis;
   std::map<std::string, int64_t> rates;  // by GPU model; "*" for the rest

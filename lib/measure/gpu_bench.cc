@@ -59,6 +59,7 @@ const std::vector<BenchSection>& bench_sections() {
       {"mem", "memory bandwidth: triad (and device copy on a GPU)", bench_memory},
       {"pcie", "host-to-device and device-to-host bandwidth, pinned", bench_pcie},
       {"nccl", "NCCL all-reduce across local GPUs", bench_nccl},
+      {"kinds", "seconds per unit of each job kind's work, exact and fast, from reference tasks", bench_kinds},
   };
   return table;
 }
@@ -170,6 +171,25 @@ std::string profile_table(const json& p) {
     out << "\nnccl all-reduce     bytes        busbw GB/s (median)\n";
     for (const json& s : p["nccl"]["sizes"])
       out << "                    " << s["bytes"] << "  " << fmt(s["busbw_gbps"]["median"].get<double>(), 2) << "\n";
+  }
+  if (p.contains("kinds") && p["kinds"].is_object()) {
+    out << "\njob kinds           seconds per unit\n";
+    for (auto mode = p["kinds"].begin(); mode != p["kinds"].end(); ++mode) {
+      if (!mode.value().is_object()) continue;
+      for (auto kind = mode.value().begin(); kind != mode.value().end(); ++kind) {
+        out << "  " << pad_right(mode.key() + " " + kind.key(), 18);
+        if (!kind.value().is_object()) {
+          out << kind.value().dump() << "\n";
+          continue;
+        }
+        for (auto unit = kind.value().begin(); unit != kind.value().end(); ++unit) {
+          char cost[32];
+          std::snprintf(cost, sizeof cost, "%.3g", unit.value().get<double>());
+          out << (unit == kind.value().begin() ? "" : "  ") << unit.key() << " " << cost;
+        }
+        out << "\n";
+      }
+    }
   }
   out << "\nfaulty: " << (p.value("faulty", false) ? "YES" : "no") << "\n";
   for (const json& f : p.value("faults", json::array())) out << "  " << f.get<std::string>() << "\n";

@@ -1,0 +1,146 @@
+// How well a bid's run-time estimate predicts job-run, for every example
+// job (examples/jobs/*.json), cut by job-split's code into tasks:
+//
+//   estimate  from a profile's "kinds" section measured in this run
+//             (gpu-bench's measure_profile, full sizes, on the CPU)
+//   actual    the wall time of build/bin/job-run --force on that one task
+//             (a new process each time; the median of kRuns), on one
+//             store that the example jobs share (infer's model is train's)
+//
+// Target: every ratio estimate / actual within 0.67 to 1.5. Run from the
+// repository root (make bench).
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/jsonl.h"
+#include "core/message.h"
+#include "core/store.h"
+#include "jobs/job_spec.h"
+#include "market/lease_pricing.h"
+#include "measure/gpu_bench.h"
+
+extern char** environ;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kRuns = 3;  // per task; the median is the actual: the machine is shared
+
+// Wall seconds of `job-run` over the task in `task_file`; -1 when it fails.
+double time_job_run_once(const std::string& task_file, const std::string& store) {
+  std::vector<std::string> args = {"build/bin/job-run", "--device", "cpu", "--force", "--quiet",
+                                   "--store", store, task_file};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  int status = 1;
+  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0) ::waitpid(pid, &status, 0);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  posix_spawn_file_actions_destroy(&fa);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? s : -1;
+}
+
+// Each run on a fresh store, as a new task writes new objects; `model`
+// (infer's) copied into it from `shared` first.
+double time_job_run(const std::string& task_file, const fs::path& dir, const grid::Store& shared,
+                    const std::string& model) {
+  std::vector<double> s;
+  for (int i = 0; i < kRuns; ++i) {
+    const fs::path fresh = dir / ("run" + std::to_string(i));
+    fs::remove_all(fresh);
+    grid::Digest key;
+    if (!model.empty() && grid::parse_sha256_ref(model, &key)) grid::Store(fresh.string()).put(shared.get(key));
+    s.push_back(time_job_run_once(task_file, fresh.string()));
+    if (s.back() < 0) return -1;
+  }
+  std::sort(s.begin(), s.end());
+  return s[s.size() / 2];
+}
+
+}  // namespace
+
+int main() {
+  // gpu-bench times starting job-run: this build's, as the table runs it.
+  const char* path = std::getenv("PATH");
+  ::setenv("PATH", (fs::current_path() / "build/bin").string().append(":").append(path ? path : "").c_str(), 1);
+  grid::BenchOptions opt;
+  opt.device = "cpu";
+  opt.only = {"kinds"};
+  std::string note;
+  const grid::Device device = grid::select_device("cpu", &note);
+  const grid::json profile = grid::measure_profile(opt, device, [](const std::string&) {});
+  grid::Hardware hw;
+  hw.kinds = profile["kinds"];
+  hw.exact_tflops = 1;  // not used: every example kind has costs
+
+  const fs::path dir = fs::temp_directory_path() / ("kind_estimate." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string store = (dir / "store").string();
+  // infer's example model is the train example's: train runs first.
+  const std::vector<std::string> jobs = {"gemm", "train", "train-sweep", "train-random-sweep", "infer"};
+  std::printf("estimate / actual of job-run per task, CPU, %s threads\n",
+              profile.value("threads", grid::json(0)).dump().c_str());
+  // Each store write is fsynced: on a shared disk its cost swings tenfold
+  // from one minute to the next, and it is most of a small task's time.
+  std::printf("profile: %.2f ms a store write, %.2f ms to start job-run, %.1f us a train step (exact)\n",
+              1e3 * hw.kinds["exact"]["train"].value("store_write", 0.0), 1e3 * hw.kinds.value("tool_start_s", 0.0),
+              1e6 * hw.kinds["exact"]["train"].value("step", 0.0));
+  std::printf("  %-22s %-6s %12s %12s %8s\n", "job", "mode", "estimate s", "actual s", "ratio");
+  double lo = 1e9, hi = 0;
+  bool failed = false;
+  for (const std::string& name : jobs) {
+    std::ifstream in("examples/jobs/" + name + ".json");
+    std::string line;
+    std::getline(in, line);
+    grid::json job = grid::parse_json_text(line);
+    grid::validate_job(job);
+    const std::vector<grid::json> tasks = grid::split_job(job, {});
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      grid::json task = tasks[i];
+      grid::set_message_id(task);
+      const std::string file = (dir / "task.json").string();
+      std::ofstream(file) << task.dump() << "\n";
+      grid::json order = {{"task", task}};
+      grid::Order o;
+      o.msg = &order;
+      o.type = task["type"];
+      o.flops = task["flops"];
+      const grid::Estimate e = grid::estimate_task(o, hw);
+      const std::string model = task["type"] == "infer" ? task["infer"]["model"]["sha256"].get<std::string>() : "";
+      // The train example's run leaves the model infer's example names.
+      if (name == "train") time_job_run_once(file, store);
+      const double actual = time_job_run(file, dir, grid::Store(store), model);
+      const std::string label = name + "[" + std::to_string(i) + "]";
+      if (actual < 0 || !e.fallback.empty()) {
+        std::printf("  %-22s %-6s %s\n", label.c_str(), task["mode"].get<std::string>().c_str(),
+                    actual < 0 ? "job-run failed" : e.fallback.c_str());
+        failed = true;
+        continue;
+      }
+      const double ratio = e.seconds / actual;
+      lo = std::min(lo, ratio);
+      hi = std::max(hi, ratio);
+      std::printf("  %-22s %-6s %12.4f %12.4f %8.2f\n", label.c_str(), task["mode"].get<std::string>().c_str(),
+                  e.seconds, actual, ratio);
+    }
+  }
+  fs::remove_all(dir);
+  std::printf("  ratios %.2f .. %.2f   (target: all within 0.67 .. 1.5)%s\n", lo, hi, failed ? "; some tasks failed" : "");
+  return failed ? 1 : 0;
+}
