@@ -17,6 +17,10 @@ int64_t now_seconds();
 // "YYYY-MM-DDTHH:MM:SSZ".
 std::string format_rfc3339(int64_t unix_seconds);
 
+// "12 s", "3 min 20 s", "2 h 5 min": a span of time for people, not
+// parsers, to the nearest second.
+std::string duration_text(double seconds);
+
 // Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)" (a space or 't'
 // may stand for 'T', 'z' for 'Z'); the fraction is dropped. nullopt when
 // the text is not such a time or names an impossible date.

@@ -9,12 +9,14 @@
 #include "core/error.h"
 #include "core/fields.h"
 #include "jobs/job_spec.h"
+#include "jobs/lease_deadline.h"
 #include "core/keyfile.h"
 #include "core/message.h"
 #include "core/net.h"
 #include "jobs/publish_result.h"
 #include "jobs/result.h"
 #include "core/store.h"
+#include "core/timestamp.h"
 #include "core/tool.h"
 
 namespace grid {
@@ -53,6 +55,13 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     throw Error(Exit::usage, "--mode must be exact or fast");
   const int64_t only = opt.task_index.empty() ? -1 : resolve_task_index(opt.task_index);
   if (!opt.publish.empty()) check_url_flag("--publish", opt.publish);
+  // The wall clock a lease's deadline is held against: --now when given,
+  // advanced by the time this run has taken.
+  const double started = static_cast<double>(resolve_now(opt.now));
+  const auto t_start = std::chrono::steady_clock::now();
+  auto wall_now = [&] {
+    return started + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  };
   std::optional<SigningKey> key;
   if (!tool.key_path().empty()) key = load_key(tool.key_path());
   const std::string signer = key ? public_key_ref(key->public_key) : "";
@@ -85,6 +94,11 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
 
     const std::string lease_id = &task != &m && m.contains("id") ? get_string(m, "id", "") : std::string();
     const std::string ref = result_ref(task_id, mode, signer, lease_id);
+    std::optional<DeadlineWatch> watch;
+    if (&task != &m && m.contains("deadline"))
+      watch.emplace(lease_id.empty() ? "(no id)" : lease_id, get_time(m, "deadline", ""), wall_now(),
+                    [&](const std::string& text) { tool.note(text); });
+    if (watch) watch->before();
     if (!opt.force) {
       if (auto cached = store.get_ref(ref); cached && store.has(*cached)) {
         tool.note("task " + task_id + ": result already in the store (--force recomputes it)");
@@ -105,8 +119,14 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
       if (show) tool.note(what);
     };
     auto t0 = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    if (watch)
+      ctx.pace = [&](int64_t done, int64_t total, const std::string& unit, double took) {
+        watch->pace(done, total, unit, took, elapsed());
+      };
     json part = kind.run(task, ctx);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double seconds = elapsed();
+    if (watch) watch->finished(seconds);
     json header = {{"task", task_id}, {"mode", mode}, {"kernel", mode == "exact"                    ? kExactKernel
                                   : device.backend == Backend::cuda ? kFastKernelCuda
                                                                     : kFastKernel}, {"device", device.name()},
