@@ -1155,7 +1155,7 @@ published() {
   # All of it came from the URL: the verifier's store is still empty.
   assert_equal "$(find empty -type f | wc -l)" 0
   # Without the published objects, the same check cannot conclude.
-  run -0 --separate-stderr proof-check --key key2 --store empty --tasks small.jsonl --mode sig,trace,spot result.jsonl
+  run -3 --separate-stderr proof-check --key key2 --store empty --tasks small.jsonl --mode sig,trace,spot result.jsonl
   assert_jq .status inconclusive
 }
 

@@ -188,6 +188,13 @@ int64_t get_time(const json& obj, const std::string& name, const std::string& pa
   return *t;
 }
 
+RunClock::RunClock(const std::string& now_flag, const std::string& flag)
+    : start_(static_cast<double>(resolve_now(now_flag, flag))), t0_(std::chrono::steady_clock::now()) {}
+
+double RunClock::now() const {
+  return start_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+}
+
 std::string duration_text(double seconds) {
   const int64_t t = static_cast<int64_t>(std::llround(seconds));
   if (t < 60) return std::to_string(t) + " s";

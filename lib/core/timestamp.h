@@ -3,6 +3,7 @@
 // Every tool that compares times takes --now, so tests never race the clock.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,20 @@ std::optional<int64_t> parse_duration(const std::string& text);
 // The value of a --now flag: "" is the system clock; else an RFC 3339 time
 // or plain seconds since the epoch. Throws Error(Exit::usage) naming `flag`.
 int64_t resolve_now(const std::string& value, const std::string& flag = "--now");
+
+// The wall clock of one run, in seconds since the epoch: a --now value
+// (resolve_now: "" is the system clock) at the start, advanced by the
+// steady clock since, so that a run under a fixed --now still sees its own
+// time pass.
+class RunClock {
+ public:
+  explicit RunClock(const std::string& now_flag, const std::string& flag = "--now");
+  double now() const;
+
+ private:
+  double start_;
+  std::chrono::steady_clock::time_point t0_;
+};
 
 // A point in time given as an RFC 3339 time or as a duration after `now`
 // ("2h", "+2h"). Throws Error(Exit::usage) naming `flag` otherwise.

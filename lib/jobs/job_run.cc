@@ -55,13 +55,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     throw Error(Exit::usage, "--mode must be exact or fast");
   const int64_t only = opt.task_index.empty() ? -1 : resolve_task_index(opt.task_index);
   if (!opt.publish.empty()) check_url_flag("--publish", opt.publish);
-  // The wall clock a lease's deadline is held against: --now when given,
-  // advanced by the time this run has taken.
-  const double started = static_cast<double>(resolve_now(opt.now));
-  const auto t_start = std::chrono::steady_clock::now();
-  auto wall_now = [&] {
-    return started + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-  };
+  const RunClock clock(opt.now);  // what a lease's deadline is held against
   std::optional<SigningKey> key;
   if (!tool.key_path().empty()) key = load_key(tool.key_path());
   const std::string signer = key ? public_key_ref(key->public_key) : "";
@@ -96,7 +90,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     const std::string ref = result_ref(task_id, mode, signer, lease_id);
     std::optional<DeadlineWatch> watch;
     if (&task != &m && m.contains("deadline"))
-      watch.emplace(lease_id.empty() ? "(no id)" : lease_id, get_time(m, "deadline", ""), wall_now(),
+      watch.emplace(lease_id.empty() ? "(no id)" : lease_id, get_time(m, "deadline", ""), clock.now(),
                     [&](const std::string& text) { tool.note(text); });
     if (watch) watch->before();
     if (!opt.force) {

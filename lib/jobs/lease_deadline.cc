@@ -14,8 +14,6 @@ int64_t ceil_seconds(double at) { return static_cast<int64_t>(std::ceil(at)); }
 // How late, to the nearest second but never "0 s": late is late.
 std::string late_text(double seconds) { return duration_text(std::max(1.0, seconds)); }
 
-constexpr const char* kUnpaid = "pay-settle gives a lease's hold back to the buyer once its deadline has passed";
-
 }  // namespace
 
 DeadlineWatch::DeadlineWatch(std::string lease, int64_t deadline, double start,
@@ -25,7 +23,7 @@ DeadlineWatch::DeadlineWatch(std::string lease, int64_t deadline, double start,
 void DeadlineWatch::warn(const std::string& text) {
   if (warned_) return;
   warned_ = true;
-  warn_("warning: lease " + lease_ + ": " + text + "; " + kUnpaid);
+  warn_("warning: lease " + lease_ + ": " + text + "; " + kLateLeaseUnpaid);
 }
 
 void DeadlineWatch::before() {

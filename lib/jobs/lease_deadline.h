@@ -15,6 +15,10 @@ namespace grid {
 // this far in, so that a first step's warm-up does not speak for the run.
 constexpr double kPaceCheckSeconds = 1.0;
 
+// What a warning of lateness ends with: why it matters.
+constexpr const char* kLateLeaseUnpaid =
+    "pay-settle gives a lease's hold back to the buyer once its deadline has passed";
+
 class DeadlineWatch {
  public:
   // `lease` names the lease in warnings; `deadline` is its deadline and

@@ -8,6 +8,7 @@
 #include "jobs/result.h"
 #include "jobs/job_spec.h"
 #include "core/message.h"
+#include "core/timestamp.h"
 #include "core/tool.h"
 #include "proof/proof_kinds.h"
 
@@ -174,6 +175,7 @@ void read_leases(Tool& tool, const std::vector<std::string>& files, ProofInputs*
         kind.validate(get_object(*t, kind.name, at), at + "." + kind.name);
         in->tasks[(*t)["id"]] = *t;
       }
+      if (m.contains("deadline")) in->lease_deadlines[m["id"]] = get_time(m, "deadline", "");
       in->leases.push_back(m);
     });
 }
