@@ -619,11 +619,15 @@ deadline_lease() {
   stderr_matches "^job-run: warning: lease $(jq -r .id lease.jsonl): at its pace so far \(([0-9]+) of 3000 steps in [0-9]+ s\) it ends about 2026-11-28T2[0-9:]+Z, [0-9 minhs]+ past its deadline 2026-11-28T20:00:00Z; pay-settle"
 }
 
-@test "a lease's deadline that is no time is 65 naming it; a bad --now is 64" {
+@test "a lease's deadline that is no time is 65 naming it; a late lease's bad task is its error alone; a bad --now is 64" {
   deadline_lease "$(sed -n 1p gemm4.jsonl)" tomorrow >bad.jsonl
   run -65 --separate-stderr job-run --store S bad.jsonl
   assert_output ''
   stderr_matches '^job-run: error: deadline tomorrow is not an RFC 3339 time \(input line 1 of bad\.jsonl, field \.deadline\)$'
+  # A late lease whose task is malformed: the error alone, no warning first.
+  deadline_lease "$(sed -n 1p gemm4.jsonl | jq -c '.gemm.k = -1' | grid-key id)" 2026-11-28T20:00:00Z >late-bad.jsonl
+  run -65 --separate-stderr job-run --store S --now 2026-11-28T21:00:00Z late-bad.jsonl
+  assert_equal "$stderr" 'job-run: error: -1 is outside 1..1048576 (input line 1 of late-bad.jsonl, field .gemm.k)'
   deadline_lease "$(sed -n 1p gemm4.jsonl)" 2026-11-28T20:00:00Z >ok.jsonl
   run -64 --separate-stderr job-run --store S --now yesterday ok.jsonl
   assert_output ''

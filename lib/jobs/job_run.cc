@@ -85,6 +85,8 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     const std::string task_id = task["id"];
     const std::string mode = opt.mode.empty() ? (task.contains("mode") ? get_choice(task, "mode", "", {"exact", "fast"}) : "exact") : opt.mode;
     if (!task.contains(type)) throw data_error("the task has no \"" + type + "\" part", "." + type);
+    // A malformed task is an error before anything is said about its lease.
+    kind.validate(task[type], "." + type);
 
     const std::string lease_id = &task != &m && m.contains("id") ? get_string(m, "id", "") : std::string();
     const std::string ref = result_ref(task_id, mode, signer, lease_id);
