@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--force", opt.force, "Recompute even when the store holds the task's result");
   app.add_flag("--resume", opt.resume, "Continue an interrupted training run from its last checkpoint");
+  app.add_option("--now", opt.now, "The time the run starts at, for lease deadlines: RFC 3339 or epoch seconds "
+                                   "(default: the clock)")
+      ->type_name("TIME");
   app.add_flag("--pass", opt.pass, "Pass messages that are not tasks or leases through untouched");
   tool.add_key_flag(app);
   tool.add_keep_going_flag(app);

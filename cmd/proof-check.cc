@@ -1,5 +1,6 @@
 // proof-check: verify results and proof-of-GPU challenge answers; one
-// signed verdict per message, exit 1 if any is rejected.
+// signed verdict per message, exit 1 if any is rejected, 3 if none is but
+// one is inconclusive.
 #include <CLI/CLI.hpp>
 
 #include "core/tool.h"
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
   app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N for re-execution (default auto)")
       ->type_name("DEVICE");
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
+  app.add_option("--now", opt.now, "The time the check starts at, for lease deadlines: RFC 3339 or epoch seconds "
+                                   "(default: the clock)")
+      ->type_name("TIME");
   app.add_flag("--pass", opt.pass, "Pass messages that are not results or challenge answers through untouched");
   tool.add_format_flag(app);
   tool.add_key_flag(app);

@@ -59,14 +59,14 @@ proof_part() {
   run -0 --separate-stderr job-run --version
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr job-run --help
-  for flag in --task-index --mode --device --store --threads --force --resume --pass --key --keep-going -q,--quiet; do
+  for flag in --task-index --mode --device --store --threads --force --resume --now --pass --key --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done
 }
 
 @test "bad flags are usage errors (64) and run nothing" {
   for args in "--no-such-flag" "--mode turbo" "--threads -1" "--threads 4097" "--threads many" \
-    "--device gpu" "--device cuda:x" "--task-index abc" "--task-index 1x"; do
+    "--device gpu" "--device cuda:x" "--task-index abc" "--task-index 1x" "--now someday"; do
     run -64 --separate-stderr job-run --store S $args gemm4.jsonl
     assert_output ''
     stderr_matches '^job-run: error: '
@@ -572,6 +572,66 @@ for line in open(sys.argv[1]):
   assert_jq 'has("lease")' false
   run -0 --separate-stderr job-run --store S lease.jsonl
   assert_jq .lease "$(jq -r .id lease.jsonl)"
+}
+
+# ---- lease deadlines ---------------------------------------------------
+
+# deadline_lease TASK DEADLINE: a lease of TASK due at DEADLINE, with its id.
+deadline_lease() {
+  jq -c --arg d "$2" '{kind: "lease", v: 1, deadline: $d, task: .}' <<<"$1" | grid-key id
+}
+
+@test "a lease whose deadline has passed is run, with one warning naming the lease and how late" {
+  deadline_lease "$(sed -n 1p gemm4.jsonl)" 2026-11-28T20:00:00Z >late.jsonl
+  lease=$(jq -r .id late.jsonl)
+  run -0 --separate-stderr job-run --store S --now 2026-11-28T20:01:30Z late.jsonl
+  assert_jq .lease "$lease"
+  assert_equal "$(grep -c . <<<"$stderr")" 1
+  stderr_matches "^job-run: warning: lease $lease: its deadline 2026-11-28T20:00:00Z had passed when this run started, 1 min 30 s after it; pay-settle gives a lease's hold back to the buyer once its deadline has passed\$"
+  # A result the store already holds is late all the same.
+  run -0 --separate-stderr job-run --store S --now 2026-11-28T20:01:30Z late.jsonl
+  stderr_has "had passed when this run started"
+  # Before the deadline, nothing is said; --quiet silences the warning.
+  run -0 --separate-stderr job-run --store S --force --now 2026-11-28T19:00:00Z late.jsonl
+  assert_equal "$stderr" ''
+  run -0 --separate-stderr job-run --store S --force --now 2026-11-28T21:00:00Z -q late.jsonl
+  assert_equal "$stderr" ''
+}
+
+@test "a warning is stderr only: a late lease's result commits to the same work as an early one's" {
+  deadline_lease "$(sed -n 1p small.jsonl)" 2026-11-28T20:00:00Z >lease.jsonl
+  job-run --store A --now 2026-11-28T19:00:00Z lease.jsonl 2>early.err | proof_part >early.json
+  job-run --store B --now 2026-11-28T21:00:00Z lease.jsonl 2>late.err | proof_part >late.json
+  assert_equal "$(cat early.err)" ''
+  grep -q 'had passed' late.err || fail "no warning: $(cat late.err)"
+  assert_equal "$(cat late.json)" "$(cat early.json)"
+}
+
+@test "a run whose measured pace ends past its lease's deadline is warned of once, while it runs" {
+  # Two seconds of steps or more on one thread, however idle the machine
+  # (the first projection is made a second in), due one second after the
+  # run starts: at any pace the steps still to do end past the deadline.
+  jq -c '.train.steps = 3000 | .train.checkpoint_every = 3000 | .train.model.layers = [8, 256, 3] | .train.batch = 256' \
+    "$EX/train.json" | job-split >long.jsonl
+  deadline_lease "$(cat long.jsonl)" 2026-11-28T20:00:00Z >lease.jsonl
+  run -0 --separate-stderr job-run --threads 1 --store S --now 2026-11-28T19:59:59Z lease.jsonl
+  assert_equal "$(grep -c . <<<"$stderr")" 1
+  stderr_matches "^job-run: warning: lease $(jq -r .id lease.jsonl): at its pace so far \(([0-9]+) of 3000 steps in [0-9]+ s\) it ends about 2026-11-28T2[0-9:]+Z, [0-9 minhs]+ past its deadline 2026-11-28T20:00:00Z; pay-settle"
+}
+
+@test "a lease's deadline that is no time is 65 naming it; a late lease's bad task is its error alone; a bad --now is 64" {
+  deadline_lease "$(sed -n 1p gemm4.jsonl)" tomorrow >bad.jsonl
+  run -65 --separate-stderr job-run --store S bad.jsonl
+  assert_output ''
+  stderr_matches '^job-run: error: deadline tomorrow is not an RFC 3339 time \(input line 1 of bad\.jsonl, field \.deadline\)$'
+  # A late lease whose task is malformed: the error alone, no warning first.
+  deadline_lease "$(sed -n 1p gemm4.jsonl | jq -c '.gemm.k = -1' | grid-key id)" 2026-11-28T20:00:00Z >late-bad.jsonl
+  run -65 --separate-stderr job-run --store S --now 2026-11-28T21:00:00Z late-bad.jsonl
+  assert_equal "$stderr" 'job-run: error: -1 is outside 1..1048576 (input line 1 of late-bad.jsonl, field .gemm.k)'
+  deadline_lease "$(sed -n 1p gemm4.jsonl)" 2026-11-28T20:00:00Z >ok.jsonl
+  run -64 --separate-stderr job-run --store S --now yesterday ok.jsonl
+  assert_output ''
+  stderr_matches '^job-run: error: --now yesterday: '
 }
 
 @test "--pass passes other messages in place; without it they are 65" {
@@ -1244,7 +1304,7 @@ published() {
   # All of it came from the URL: the verifier's store is still empty.
   assert_equal "$(find empty -type f | wc -l)" 0
   # Without the published objects, the same check cannot conclude.
-  run -0 --separate-stderr proof-check --key key2 --store empty --tasks small.jsonl --mode sig,trace,spot result.jsonl
+  run -3 --separate-stderr proof-check --key key2 --store empty --tasks small.jsonl --mode sig,trace,spot result.jsonl
   assert_jq .status inconclusive
 }
 

@@ -84,7 +84,7 @@ dump(r)' "$@"
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr proof-check --help
   for flag in --mode --tasks --leases --seals --profile --challenges --store --store-url --samples --detect \
-    --cheat-fraction --budget --k --slow-factor --device --threads --pass --format --key --keep-going -q,--quiet; do
+    --cheat-fraction --budget --k --slow-factor --device --threads --now --pass --format --key --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done
 }
@@ -93,7 +93,7 @@ dump(r)' "$@"
   for args in "--no-such-flag" "--mode turbo" "--mode sig,nope" "--samples 3 --detect 0.9" \
     "--detect 1" "--detect 0" "--budget 0" "--detect x" "--cheat-fraction 0" "--cheat-fraction 1.5" "--budget 2" "--budget -1" \
     "--k 0" "--slow-factor 0" "--threads -1" "--samples -2" "--device gpu" "--format xml" "--format" \
-    "--samples 0" "--store-url ftp://host/store" "--store-url not-a-url"; do
+    "--samples 0" "--store-url ftp://host/store" "--store-url not-a-url" "--now someday"; do
     run -64 --separate-stderr check $args train.jsonl
     assert_output ''
     stderr_matches '^proof-check: error: '
@@ -361,25 +361,51 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
 
 # ---- what is missing is inconclusive, not a reject ---------------------
 
-@test "without the task, spot is inconclusive with the reason; exit 0" {
-  run -0 --separate-stderr check train.jsonl
+@test "without the task, spot is inconclusive with the reason; exit 3, and stderr names the flag" {
+  run -3 --separate-stderr check train.jsonl
   assert_jq .status inconclusive
   assert_jq .reason "spot: task $(jq -r .id train-tasks.jsonl) is not given (--tasks or --leases): spot re-executes it"
   assert_jq .checked.trace.leaves 41
   assert_jq .detection_probability null
+  assert_equal "$stderr" "proof-check: 1 result(s) inconclusive for want of their task: give the task messages with --tasks FILE (or the leases with --leases FILE)"
+  # Every re-executing mode says the same, once for all the results.
+  run -3 --separate-stderr check --mode sig,trace,rows,freivalds gemm.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
+  assert_equal "$stderr" "proof-check: 2 result(s) inconclusive for want of their task: give the task messages with --tasks FILE (or the leases with --leases FILE)"
+  # Tasks given, but not these results': the flag is there, the task is not.
+  run -3 --separate-stderr check --tasks gemm-tasks.jsonl train.jsonl
+  assert_equal "$stderr" "proof-check: 1 result(s) inconclusive for want of their task: it is in neither --tasks nor --leases"
+  # --quiet silences the hint, not the status.
+  run -3 --separate-stderr check -q train.jsonl
+  assert_equal "$stderr" ''
+  # A reject wins over an inconclusive: exit 1.
+  head -1 train.jsonl | jq -c '.header.task = "sha256:00"' | grid-key sign --key key1 >wrong.jsonl
+  run -1 --separate-stderr check wrong.jsonl train.jsonl
+  assert_jq_all 'map(.status) | join(",")' "reject,inconclusive"
+  # What needs nothing more is accepted: exit 0, nothing on stderr.
+  run -0 --separate-stderr check --mode sig,trace train.jsonl
+  assert_jq .status accept
+  assert_equal "$stderr" ''
 }
 
-@test "a train result whose header.kernel is not a string: spot is inconclusive naming it; exit 0" {
+@test "exit 3 means inconclusive, for a script: proof-check || case \$? in 3) ..." {
+  run -0 bash -c 'proof-check --key vkey --store S train.jsonl >/dev/null 2>&1; case $? in 0) echo ok ;; 3) echo inconclusive ;; *) echo other ;; esac'
+  assert_output inconclusive
+}
+
+@test "a train result whose header.kernel is not a string: spot is inconclusive naming it; exit 3" {
   head -1 train.jsonl | jq -c '.header.kernel = 5' | grid-key sign --key key1 >odd.jsonl
-  run -0 --separate-stderr check --tasks train-tasks.jsonl odd.jsonl
+  run -3 --separate-stderr check --tasks train-tasks.jsonl odd.jsonl
   assert_jq .status inconclusive
   assert_jq .reason "spot: kernel (a number): this verifier re-executes grid-exact-1 in exact mode"
 }
 
 @test "a checkpoint in neither the store nor at --store-url: inconclusive; by file:// URL it is fetched" {
   mkdir empty
-  run -0 --separate-stderr proof-check --key vkey --store empty --tasks train-tasks.jsonl train.jsonl
+  run -3 --separate-stderr proof-check --key vkey --store empty --tasks train-tasks.jsonl train.jsonl
   assert_jq .status inconclusive
+  # The task was given: no hint about --tasks.
+  assert_equal "$stderr" ''
   assert_jq .reason "spot: segment 0 (steps 0..10): the checkpoint at step 0 is unavailable: $(jq -r '.train.trace.checkpoints[0].sha256' train.jsonl) is not in the store empty (give the provider's store with --store or --store-url)"
   assert_jq .checked.trace.checkpoints_missing 5
   run -0 --separate-stderr proof-check --key vkey --store empty --store-url "file://$PWD/S" --tasks train-tasks.jsonl train.jsonl
@@ -429,6 +455,40 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
   jq -c '.order.task.train.steps = 7' order-lease.jsonl >changed-lease.jsonl
   run -65 --separate-stderr check --leases changed-lease.jsonl train.jsonl
   stderr_matches 'field \.(id|order\.task\.id)\)$'
+}
+
+# ---- lease deadlines ----------------------------------------------------
+
+@test "a leased result's verdict records when it was seen against the lease's deadline" {
+  task=$(cat train-tasks.jsonl)
+  jq -nc --argjson t "$task" --arg p "$PUB1" '{kind:"lease",v:1,provider:$p,task:$t,deadline:"2026-11-28T20:00:00Z"}' |
+    grid-key sign --key key3 >lease.jsonl
+  job-run --store S --key key1 --now 2026-11-28T19:00:00Z lease.jsonl >leased.jsonl
+  # In time: seen before the deadline, 0 s late, nothing on stderr.
+  run -0 --separate-stderr check --leases lease.jsonl --now 2026-11-28T19:30:00Z leased.jsonl
+  assert_jq .status accept
+  assert_jq .seen 2026-11-28T19:30:00Z
+  assert_jq .deadline 2026-11-28T20:00:00Z
+  assert_jq .late_seconds 0
+  assert_equal "$stderr" ''
+  grid-key verify --by "$VPUB" <<<"$output" >/dev/null
+  # Late: the work is still judged as work, and stderr says what the lateness costs.
+  run -0 --separate-stderr check --leases lease.jsonl --now 2026-11-28T20:01:30Z leased.jsonl
+  assert_jq .status accept
+  assert_jq .seen 2026-11-28T20:01:30Z
+  assert_jq .late_seconds 90
+  assert_equal "$stderr" "proof-check: warning: result $(jq -r .id leased.jsonl) of lease $(jq -r .id lease.jsonl) seen 2026-11-28T20:01:30Z, 1 min 30 s past the lease's deadline 2026-11-28T20:00:00Z; pay-settle gives a lease's hold back to the buyer once its deadline has passed"
+  # A result that names no lease, or a lease without a deadline: nothing recorded.
+  run -0 --separate-stderr check --leases lease.jsonl --now 2026-11-28T20:01:30Z train.jsonl
+  assert_jq 'has("seen") or has("deadline") or has("late_seconds")' false
+  jq -c 'del(.deadline)' lease.jsonl | grid-key sign --key key3 >open.jsonl
+  job-run --store S --key key1 open.jsonl >open-result.jsonl
+  run -0 --separate-stderr check --leases open.jsonl --now 2026-11-28T20:01:30Z open-result.jsonl
+  assert_jq 'has("seen")' false
+  # A lease whose deadline is no time is untrusted input: 65 naming it.
+  jq -c '.deadline = "soon"' lease.jsonl | grid-key sign --key key3 >bad.jsonl
+  run -65 --separate-stderr check --leases bad.jsonl leased.jsonl
+  stderr_matches 'input line 1 of bad\.jsonl, field \.deadline\)$'
 }
 
 # ---- gemm ----------------------------------------------------------------
@@ -493,7 +553,7 @@ dump(r)' | grid-key sign --key key1 >forged.jsonl
   run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode freivalds forged.jsonl
   assert_reason '^freivalds: row 3 \(C row 3\) of the stored C does not match row_leaves\[3\]$'
   mkdir empty
-  run -0 --separate-stderr proof-check --key vkey --store empty --tasks gemm-tasks.jsonl --mode freivalds gemm.jsonl
+  run -3 --separate-stderr proof-check --key vkey --store empty --tasks gemm-tasks.jsonl --mode freivalds gemm.jsonl
   assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
   assert_jq_all '.[0].reason' 'freivalds: C is unavailable: '"$(jq -r .gemm.c_sha256 <<<"$(head -1 gemm.jsonl)")"' is not in the store empty (give the provider'"'"'s store with --store or --store-url)'
 }
@@ -503,7 +563,7 @@ dump(r)' | grid-key sign --key key1 >forged.jsonl
   job-run --store S --key key1 fast-tasks.jsonl >fast.jsonl
   run -0 --separate-stderr check --tasks fast-tasks.jsonl --mode sig,trace,freivalds fast.jsonl
   assert_jq_all 'map(.status) | unique | tostring' '["accept"]'
-  run -0 --separate-stderr check --tasks fast-tasks.jsonl --mode rows fast.jsonl
+  run -3 --separate-stderr check --tasks fast-tasks.jsonl --mode rows fast.jsonl
   assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
   assert_jq_all '.[0].reason' 'rows: rows compares exact row hashes; this result ran in fast mode (freivalds checks it)'
   # A result computed in another mode than its task asks for is rejected.
@@ -535,7 +595,7 @@ dump(r)' <infer.jsonl | grid-key sign --key key1 >forged.jsonl
   assert_reason '^trace: batch 1 of the stored predictions does not match leaf 1$'
   # Without the model, spot is inconclusive.
   mkdir empty
-  run -0 --separate-stderr proof-check --key vkey --store empty --tasks infer-tasks.jsonl --mode spot infer.jsonl
+  run -3 --separate-stderr proof-check --key vkey --store empty --tasks infer-tasks.jsonl --mode spot infer.jsonl
   assert_jq_all '.[0].reason | startswith("spot: the model is unavailable: ")' true
 }
 
@@ -626,12 +686,12 @@ dump(r)' <train.jsonl >a.jsonl
   assert_jq_all 'map(.status) | unique | tostring' '["accept"]'
   assert_jq_all '.[0].checked.pinpoint.disputes | length' 0
   diverge 17 <train.jsonl | grid-key sign --key key2 >wrong.jsonl
-  run -0 --separate-stderr check --mode pinpoint train.jsonl wrong.jsonl
+  run -3 --separate-stderr check --mode pinpoint train.jsonl wrong.jsonl
   assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
   assert_jq_all '.[0].reason' "pinpoint: task $(jq -r .id train-tasks.jsonl) is not given (--tasks or --leases): pinpoint re-executes it"
   # The last agreed checkpoint missing: inconclusive, saying which.
   mkdir empty
-  run -0 --separate-stderr proof-check --key vkey --store empty --tasks train-tasks.jsonl --mode pinpoint train.jsonl wrong.jsonl
+  run -3 --separate-stderr proof-check --key vkey --store empty --tasks train-tasks.jsonl --mode pinpoint train.jsonl wrong.jsonl
   assert_jq_all '.[0].reason | startswith("pinpoint: cannot re-run from the last agreed state: the checkpoint at step 10 is unavailable: ")' true
 }
 
@@ -648,12 +708,12 @@ dump(r)' <train.jsonl >a.jsonl
   assert_jq_all '.[2].reason | test("^quorum: its output sha256:[0-9a-f]+ differs from sha256:[0-9a-f]+, which 2 of 3 providers agree on$")' true
   assert_jq_all '.[0].checked.quorum | [.k, .providers, .agree] | tostring' '[2,3,2]'
   # Three needed, two agree: nobody wins.
-  run -0 --separate-stderr check --mode quorum --k 3 q.jsonl
+  run -3 --separate-stderr check --mode quorum --k 3 q.jsonl
   assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
   assert_jq_all '.[0].reason' "quorum: no output of task $(jq -r .id one.jsonl) has 3 distinct providers (the most is 2 of 3)"
   # One provider twice is still one provider.
   cat q.jsonl q.jsonl | sed -n '1p;4p' >same.jsonl
-  run -0 --separate-stderr check --mode quorum same.jsonl
+  run -3 --separate-stderr check --mode quorum same.jsonl
   assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
 }
 
@@ -678,7 +738,7 @@ challenge_setup() {
   assert_jq '.checked.challenge.tflops > 0' true
   assert_jq '.detection_probability > 0.99' true
   # Default modes do not check answers: inconclusive, saying which mode does.
-  run -0 --separate-stderr check answer.jsonl
+  run -3 --separate-stderr check answer.jsonl
   assert_jq .status inconclusive
   assert_jq .reason 'none of the modes asked for (trace, spot) applies to a challenge answer (use --mode challenge)'
 }
@@ -717,7 +777,7 @@ dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
 @test "challenge: without a profile of the signer the speed is unchecked: inconclusive" {
   challenge_setup
   printf '%s\n' '{"kind":"profile","v":1,"summary":{"exact_gemm_tflops":1e-9}}' | grid-key sign --key key2 >other.jsonl
-  run -0 --separate-stderr check --mode challenge --profile other.jsonl answer.jsonl
+  run -3 --separate-stderr check --mode challenge --profile other.jsonl answer.jsonl
   assert_jq .status inconclusive
   assert_jq .reason "challenge: no signed profile of $PUB1 in --profile to compare its speed with"
   assert_jq .checked.challenge.request 'not given'

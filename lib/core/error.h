@@ -11,6 +11,7 @@ namespace grid {
 enum class Exit : int {
   ok = 0,
   negative = 1,     // a verdict rejected, an order unfilled
+  inconclusive = 3, // proof-check: no verdict rejected, but one could not decide
   usage = 64,
   data = 65,        // malformed or untrusted input
   no_input = 66,    // an input file or URL does not exist

@@ -1,6 +1,7 @@
 #include "core/timestamp.h"
 
 #include <cctype>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 
@@ -185,6 +186,20 @@ int64_t get_time(const json& obj, const std::string& name, const std::string& pa
   auto t = parse_rfc3339(v.get<std::string>());
   if (!t) throw data_error(name + " " + v.get<std::string>() + " is not an RFC 3339 time", field);
   return *t;
+}
+
+RunClock::RunClock(const std::string& now_flag, const std::string& flag)
+    : start_(static_cast<double>(resolve_now(now_flag, flag))), t0_(std::chrono::steady_clock::now()) {}
+
+double RunClock::now() const {
+  return start_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+}
+
+std::string duration_text(double seconds) {
+  const int64_t t = static_cast<int64_t>(std::llround(seconds));
+  if (t < 60) return std::to_string(t) + " s";
+  if (t < 3600) return std::to_string(t / 60) + " min " + std::to_string(t % 60) + " s";
+  return std::to_string(t / 3600) + " h " + std::to_string(t / 60 % 60) + " min";
 }
 
 }  // namespace grid

@@ -3,6 +3,7 @@
 // Every tool that compares times takes --now, so tests never race the clock.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,10 @@ int64_t now_seconds();
 // "YYYY-MM-DDTHH:MM:SSZ".
 std::string format_rfc3339(int64_t unix_seconds);
 
+// "12 s", "3 min 20 s", "2 h 5 min": a span of time for people, not
+// parsers, to the nearest second.
+std::string duration_text(double seconds);
+
 // Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)" (a space or 't'
 // may stand for 'T', 'z' for 'Z'); the fraction is dropped. nullopt when
 // the text is not such a time or names an impossible date.
@@ -29,6 +34,20 @@ std::optional<int64_t> parse_duration(const std::string& text);
 // The value of a --now flag: "" is the system clock; else an RFC 3339 time
 // or plain seconds since the epoch. Throws Error(Exit::usage) naming `flag`.
 int64_t resolve_now(const std::string& value, const std::string& flag = "--now");
+
+// The wall clock of one run, in seconds since the epoch: a --now value
+// (resolve_now: "" is the system clock) at the start, advanced by the
+// steady clock since, so that a run under a fixed --now still sees its own
+// time pass.
+class RunClock {
+ public:
+  explicit RunClock(const std::string& now_flag, const std::string& flag = "--now");
+  double now() const;
+
+ private:
+  double start_;
+  std::chrono::steady_clock::time_point t0_;
+};
 
 // A point in time given as an RFC 3339 time or as a duration after `now`
 // ("2h", "+2h"). Throws Error(Exit::usage) naming `flag` otherwise.

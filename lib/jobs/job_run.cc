@@ -9,12 +9,14 @@
 #include "core/error.h"
 #include "core/fields.h"
 #include "jobs/job_spec.h"
+#include "jobs/lease_deadline.h"
 #include "core/keyfile.h"
 #include "core/message.h"
 #include "core/net.h"
 #include "jobs/publish_result.h"
 #include "jobs/result.h"
 #include "core/store.h"
+#include "core/timestamp.h"
 #include "core/tool.h"
 
 namespace grid {
@@ -53,6 +55,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     throw Error(Exit::usage, "--mode must be exact or fast");
   const int64_t only = opt.task_index.empty() ? -1 : resolve_task_index(opt.task_index);
   if (!opt.publish.empty()) check_url_flag("--publish", opt.publish);
+  const RunClock clock(opt.now);  // what a lease's deadline is held against
   std::optional<SigningKey> key;
   if (!tool.key_path().empty()) key = load_key(tool.key_path());
   const std::string signer = key ? public_key_ref(key->public_key) : "";
@@ -77,15 +80,20 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     check_envelope(task);
     Status id_ok = task.contains("sig") ? check_signature(task) : check_message_id(task);
     if (!id_ok.ok()) throw data_error("task: " + id_ok.reason(), ".id");
+    // A malformed task is an error before anything is said about its lease.
     validate_task(task);
     const std::string type = get_string(task, "type", "");
     const JobKind& kind = job_kind(type);
     const std::string task_id = task["id"];
     const std::string mode = opt.mode.empty() ? (task.contains("mode") ? get_choice(task, "mode", "", {"exact", "fast"}) : "exact") : opt.mode;
-    if (!task.contains(type)) throw data_error("the task has no \"" + type + "\" part", "." + type);
 
     const std::string lease_id = &task != &m && m.contains("id") ? get_string(m, "id", "") : std::string();
     const std::string ref = result_ref(task_id, mode, signer, lease_id);
+    std::optional<DeadlineWatch> watch;
+    if (&task != &m && m.contains("deadline"))
+      watch.emplace(lease_id.empty() ? "(no id)" : lease_id, get_time(m, "deadline", ""), clock.now(),
+                    [&](const std::string& text) { tool.note(text); });
+    if (watch) watch->before();
     if (!opt.force) {
       if (auto cached = store.get_ref(ref); cached && store.has(*cached)) {
         tool.note("task " + task_id + ": result already in the store (--force recomputes it)");
@@ -106,8 +114,14 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
       if (show) tool.note(what);
     };
     auto t0 = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    if (watch)
+      ctx.pace = [&](int64_t done, int64_t total, const std::string& unit, double took) {
+        watch->pace(done, total, unit, took, elapsed());
+      };
     json part = kind.run(task, ctx);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double seconds = elapsed();
+    if (watch) watch->finished(seconds);
     json header = {{"task", task_id}, {"mode", mode}, {"kernel", mode == "exact"                    ? kExactKernel
                                   : device.backend == Backend::cuda ? kFastKernelCuda
                                                                     : kFastKernel}, {"device", device.name()},

@@ -31,6 +31,7 @@ struct RunOptions {
   bool force = false;      // recompute even when the store has the result
   bool resume = false;     // continue a killed run from its last checkpoint
   bool pass = false;       // pass messages that are not tasks through
+  std::string now;         // --now: the time the run starts at, for lease deadlines ("" = the clock)
 };
 
 // What a kind's run function gets.
@@ -42,6 +43,11 @@ struct RunContext {
   Store* store = nullptr;
   const json* task = nullptr;
   std::function<void(const std::string&)> progress;  // terminal only
+  // `done` of `total` units ("steps", "rows") in `seconds`, from a kind's
+  // natural progress points: the pace a lease's deadline is held against
+  // (lease_deadline.h). The kind need not throttle it.
+  std::function<void(int64_t done, int64_t total, const std::string& unit, double seconds)> pace =
+      [](int64_t, int64_t, const std::string&, double) {};
 
   // Where a kind's matrix products run: this mode, device and thread count.
   GemmEngine gemm_engine() const {

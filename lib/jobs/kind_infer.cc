@@ -63,6 +63,7 @@ json infer_run(const json& task, RunContext& ctx) {
     leaves.push_back(merkle_leaf_hash(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())));
     all.insert(all.end(), out.begin(), out.end());
     ctx.progress("infer rows " + std::to_string(b + n - begin) + "/" + std::to_string(end - begin));
+    ctx.pace(b + n - begin, end - begin, "rows", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Matrix predictions;

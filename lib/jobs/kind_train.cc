@@ -17,6 +17,7 @@
 #include "core/message.h"
 #include "compute/mlp.h"
 #include "core/store.h"
+#include "core/timestamp.h"
 #include "compute/train_config.h"
 
 namespace grid {
@@ -100,14 +101,6 @@ Progress read_progress(const Store& store, const Digest& head, const std::string
   return p;
 }
 
-// "12 s", "3 min 20 s", "2 h 5 min": an ETA for people, not parsers.
-std::string duration_text(double s) {
-  const int64_t t = static_cast<int64_t>(std::llround(s));
-  if (t < 60) return std::to_string(t) + " s";
-  if (t < 3600) return std::to_string(t / 60) + " min " + std::to_string(t % 60) + " s";
-  return std::to_string(t / 3600) + " h " + std::to_string(t / 60 % 60) + " min";
-}
-
 // "step 1200/5000  loss 0.4132  850 steps/s  ETA 4 s".
 std::string progress_line(int64_t step, int64_t steps, float loss, double rate) {
   char l[32], r[32];
@@ -184,6 +177,7 @@ json train_run(const json& task, RunContext& ctx) {
     const double el = std::chrono::duration<double>(now - t0).count();
     const int64_t s = trainer.step_index();
     ctx.progress(progress_line(s, config.steps, loss, el > 0 ? (s - first) / el : 0));
+    ctx.pace(s - first, config.steps - first, "steps", el);
   };
   while (!trainer.done()) {
     trainer.step();

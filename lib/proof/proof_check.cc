@@ -16,7 +16,9 @@
 #include "proof/proof_table.h"
 #include "core/store.h"
 #include "core/text_pad.h"
+#include "core/timestamp.h"
 #include "core/tool.h"
+#include "jobs/lease_deadline.h"
 
 namespace grid {
 namespace {
@@ -39,6 +41,31 @@ void check_option_ranges(const ProofOptions& opt) {
   // A typo in the verifier's own URL must not read as a provider's corrupt
   // checkpoints.
   if (!opt.store_url.empty()) check_url_flag("--store-url", opt.store_url);
+}
+
+// When the verifier saw a result done under a lease with a deadline, and
+// how late that was: pay-settle returns the hold of a lease past its
+// deadline to the buyer, so a late accept pays nothing. Returns the
+// seconds late (0 when in time); -1, and nothing recorded, when the
+// result names no lease of --leases with a deadline.
+int64_t record_deadline(json& verdict, const CheckEntry& e, const ProofInputs& in, int64_t seen) {
+  const json& lease = e.message.contains("lease") ? e.message["lease"] : json();
+  if (!lease.is_string()) return -1;
+  const auto it = in.lease_deadlines.find(lease.get<std::string>());
+  if (it == in.lease_deadlines.end()) return -1;
+  const int64_t late = std::max<int64_t>(0, seen - it->second);
+  verdict["seen"] = format_rfc3339(seen);
+  verdict["deadline"] = format_rfc3339(it->second);
+  verdict["late_seconds"] = late;
+  return late;
+}
+
+// Why the results that wanted their task went without it, in one line.
+std::string missing_task_hint(size_t count, const ProofOptions& opt) {
+  const std::string n = std::to_string(count) + " result(s) inconclusive for want of their task: ";
+  if (opt.tasks.empty() && opt.leases.empty())
+    return n + "give the task messages with --tasks FILE (or the leases with --leases FILE)";
+  return n + "it is in neither --tasks nor --leases";
 }
 
 }  // namespace
@@ -121,6 +148,7 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
   if (!opt.store.empty() && (::stat(opt.store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
     throw Error(Exit::no_input, "--store " + opt.store + ": no such folder");
   const Store store(opt.store.empty() ? Store::default_dir() : opt.store);
+  const RunClock clock(opt.now);  // when a result is seen, against its lease's deadline
 
   ProofInputs in;
   read_tasks(tool, opt.tasks, &in);
@@ -157,12 +185,14 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
   for (const CheckEntry& e : entries) groups[e.type + " " + e.task_id].push_back(&e);
 
   const bool show = !tool.common().quiet && ::isatty(2);
-  bool any_reject = false;
+  bool any_reject = false, any_inconclusive = false;
+  size_t missing_tasks = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     const CheckEntry& e = entries[i];
     if (show) tool.note("checking " + e.message["id"].get<std::string>() + " (" + std::to_string(i + 1) + "/" +
                         std::to_string(entries.size()) + ")");
     const auto t0 = std::chrono::steady_clock::now();
+    const int64_t seen = static_cast<int64_t>(clock.now());
     CheckContext ctx;
     ctx.opt = &opt;
     ctx.in = &in;
@@ -199,11 +229,21 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     json verdict = make_verdict(e, runs, skipped, ctx.draw, seconds);
     any_reject = any_reject || verdict["status"] == "reject";
+    any_inconclusive = any_inconclusive || verdict["status"] == "inconclusive";
+    if (verdict["status"] == "inconclusive" &&
+        std::any_of(runs.begin(), runs.end(), [](const ModeRun& r) { return r.report.task_missing; }))
+      ++missing_tasks;
+    if (const int64_t late = record_deadline(verdict, e, in, seen); late > 0)
+      tool.note("warning: result " + e.message["id"].get<std::string>() + " of lease " +
+                e.message["lease"].get<std::string>() + " seen " + format_rfc3339(seen) + ", " + duration_text(late) +
+                " past the lease's deadline " + verdict["deadline"].get<std::string>() + "; " + kLateLeaseUnpaid);
     sign_message(verdict, key);
     if (table) write_stdout(verdict_table.row(verdict));
     else write_message(verdict);
   }
-  return any_reject ? static_cast<int>(Exit::negative) : 0;
+  if (missing_tasks > 0) tool.note(missing_task_hint(missing_tasks, opt));
+  if (any_reject) return static_cast<int>(Exit::negative);
+  return any_inconclusive ? static_cast<int>(Exit::inconclusive) : 0;
 }
 
 }  // namespace grid

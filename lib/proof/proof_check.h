@@ -28,8 +28,8 @@ struct ModeRun {
 json make_verdict(const CheckEntry& entry, const std::vector<ModeRun>& runs, const std::vector<std::string>& skipped,
                   const Draw& draw, double seconds);
 
-// The whole tool. Exit::ok when no verdict rejects, Exit::negative (1) when
-// any does.
+// The whole tool. Exit::negative (1) when any verdict rejects, else
+// Exit::inconclusive (3) when any is inconclusive, else Exit::ok.
 int proof_check_main(Tool& tool, const ProofOptions& opt);
 
 }  // namespace grid

@@ -59,8 +59,7 @@ Status check_rows_claimed(const CheckContext& c, const GemmClaim& g) {
 }
 
 ModeReport needs_task(const CheckContext& c, const char* mode) {
-  return ModeReport::inconclusive("task " + c.entry->task_id + " is not given (--tasks or --leases): " + mode +
-                                  " regenerates its matrices from it");
+  return task_not_given(c, std::string(mode) + " regenerates its matrices from it");
 }
 
 std::string row_name(const GemmClaim& g, int64_t i) {

@@ -87,9 +87,7 @@ ModeReport check_trace_infer(CheckContext& c) {
 
 ModeReport check_spot_infer(CheckContext& c) {
   json checked = json::object();
-  if (!c.task)
-    return ModeReport::inconclusive("task " + c.entry->task_id + " is not given (--tasks or --leases): spot re-executes it",
-                                    checked);
+  if (!c.task) return task_not_given(c, "spot re-executes it", checked);
   const json& header = c.message()["header"];
   if (header["mode"] != "exact")
     return ModeReport::inconclusive("spot compares exact prediction hashes; this result ran in " +

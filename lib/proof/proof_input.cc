@@ -8,6 +8,7 @@
 #include "jobs/result.h"
 #include "jobs/job_spec.h"
 #include "core/message.h"
+#include "core/timestamp.h"
 #include "core/tool.h"
 #include "proof/proof_kinds.h"
 
@@ -177,6 +178,7 @@ void read_leases(Tool& tool, const std::vector<std::string>& files, ProofInputs*
         validate_task(*t, at);
         in->tasks[(*t)["id"]] = *t;
       }
+      if (m.contains("deadline")) in->lease_deadlines[m["id"]] = get_time(m, "deadline", "");
       in->leases.push_back(m);
     });
 }

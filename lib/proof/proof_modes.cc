@@ -78,6 +78,13 @@ ModeReport ModeReport::inconclusive(std::string why, json checked) {
   return r;
 }
 
+ModeReport task_not_given(const CheckContext& c, const std::string& use, json checked) {
+  ModeReport r = ModeReport::inconclusive("task " + c.entry->task_id + " is not given (--tasks or --leases): " + use,
+                                          std::move(checked));
+  r.task_missing = true;
+  return r;
+}
+
 int64_t sample_count(const ProofOptions& opt, int64_t units, int64_t affordable) {
   if (units <= 0) return 0;
   int64_t q = opt.samples > 0

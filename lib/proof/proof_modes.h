@@ -53,12 +53,14 @@ struct ProofOptions {
   std::string device = "auto";
   int threads = 0;
   bool pass = false;
+  std::string now;        // --now: when the check starts, for lease deadlines ("" = the clock)
 };
 
 // What the flags' files hold, keyed by what a check looks up.
 struct ProofInputs {
   std::map<std::string, json> tasks;                   // by task id (--tasks, and tasks in leases)
   std::vector<json> leases;                            // --leases
+  std::map<std::string, int64_t> lease_deadlines;      // by lease id, of the leases that have one
   std::map<std::string, std::vector<json>> profiles;   // by signer (--profile), signatures checked
   std::map<std::string, json> challenges;              // requests by id (--challenges)
   std::set<std::string> seals;                         // "signer task seal" of each --seals message
@@ -80,6 +82,7 @@ struct ModeReport {
   std::string reason;
   json checked = json::object();
   std::optional<double> detection;
+  bool task_missing = false;  // inconclusive for want of the task (--tasks, --leases)
 
   static ModeReport pass(json checked, std::optional<double> detection = std::nullopt);
   static ModeReport fail(std::string why, json checked = json::object());
@@ -143,6 +146,10 @@ ModeReport check_challenge(CheckContext& c);
 int64_t sample_count(const ProofOptions& opt, int64_t units, int64_t affordable);
 // The --cheat-fraction detection probability of q out of `units`.
 double sample_detection(const ProofOptions& opt, int64_t units, int64_t q);
+
+// Inconclusive for want of the entry's task, which `use` says what for
+// ("spot re-executes it").
+ModeReport task_not_given(const CheckContext& c, const std::string& use, json checked = json::object());
 
 // An object of the provider's store: from --store, else from --store-url.
 // `state` says which: found (bytes set), absent, or corrupt (the bytes do

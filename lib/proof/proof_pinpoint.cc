@@ -98,9 +98,7 @@ ModeReport check_pinpoint(CheckContext& c) {
   }
   if (!malformed.empty()) checked["ignored"] = malformed;
   if (others.empty()) return ModeReport::pass(checked);
-  if (!c.task)
-    return ModeReport::inconclusive("task " + c.entry->task_id + " is not given (--tasks or --leases): pinpoint re-executes it",
-                                    checked);
+  if (!c.task) return task_not_given(c, "pinpoint re-executes it", checked);
   for (const CheckEntry* e : others)
     for (const CheckEntry* r : {c.entry, e})
       if (r->message["header"]["mode"] != "exact")

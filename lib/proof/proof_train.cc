@@ -216,9 +216,7 @@ ModeReport check_trace_train(CheckContext& c) {
 
 ModeReport check_spot_train(CheckContext& c) {
   json checked = json::object();
-  if (!c.task)
-    return ModeReport::inconclusive("task " + c.entry->task_id + " is not given (--tasks or --leases): spot re-executes it",
-                                    checked);
+  if (!c.task) return task_not_given(c, "spot re-executes it", checked);
   const json& header = c.message()["header"];
   const bool fast = header["mode"] == "fast";
   if (!fast && header["mode"] != "exact")

@@ -182,7 +182,7 @@ assert mth([leaf(x) for x in l + l[-1:]]).hex() != r["train"]["trace"]["root"][7
   for j in $(jq -r '.checked.spot.segments[]' <<<"$output"); do
     rm -f "$(object S "$(jq -r ".train.trace.checkpoints[$j].sha256" train.jsonl)")"
   done
-  run -0 --separate-stderr check --tasks tasks.jsonl --samples 3 train.jsonl
+  run -3 --separate-stderr check --tasks tasks.jsonl --samples 3 train.jsonl
   assert_jq .status inconclusive
   assert_jq '.reason | test("^spot: segment [0-9]+ \\(steps [0-9]+\\.\\.[0-9]+\\): the checkpoint at step [0-9]+ is unavailable: ")' true
   assert_jq .detection_probability null
@@ -194,7 +194,7 @@ assert mth([leaf(x) for x in l + l[-1:]]).hex() != r["train"]["trace"]["root"][7
   run -1 --separate-stderr check --tasks tasks.jsonl --samples 20 forged.jsonl
   assert_reason '^spot: segment 7 \(steps 35\.\.40\): the state after step 36 differs from leaf 36$'
   rm -f "$(object S "$(jq -r '.train.trace.checkpoints[7].sha256' train.jsonl)")"
-  run -0 --separate-stderr check --tasks tasks.jsonl --samples 20 forged.jsonl
+  run -3 --separate-stderr check --tasks tasks.jsonl --samples 20 forged.jsonl
   assert_jq .status inconclusive
   assert_jq .reason "spot: segment 7 (steps 35..40): the checkpoint at step 35 is unavailable: $(jq -r '.train.trace.checkpoints[7].sha256' train.jsonl) is not in the store S (give the provider's store with --store or --store-url)"
   assert_jq .checked.trace.checkpoints_missing 1
@@ -205,10 +205,11 @@ assert mth([leaf(x) for x in l + l[-1:]]).hex() != r["train"]["trace"]["root"][7
     run --separate-stderr proof-check --key v$i --store S --tasks tasks.jsonl --samples 4 forged.jsonl
     if jq -e '.checked.spot.segments | index(7)' <<<"$output" >/dev/null; then
       assert_jq .status inconclusive
+      assert_equal "$status" 3
     fi
   done
   mkdir empty
-  run -0 --separate-stderr proof-check --key vkey --store empty --tasks tasks.jsonl forged.jsonl
+  run -3 --separate-stderr proof-check --key vkey --store empty --tasks tasks.jsonl forged.jsonl
   assert_jq .status inconclusive
   assert_jq .checked.trace.checkpoints_missing 21
 }

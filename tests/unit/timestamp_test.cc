@@ -105,5 +105,23 @@ TEST(Timestamp, MessageField) {
   EXPECT_THROW(get_time(m, "missing", ""), Error);
 }
 
+// A fixed --now still advances with the run, never backwards; a bad one is
+// the flag's usage error.
+TEST(Timestamp, RunClockStartsAtNowAndAdvances) {
+  const RunClock clock("2026-11-28T20:00:00Z");
+  const double a = clock.now(), b = clock.now();
+  EXPECT_GE(a, 1795896000.0);
+  EXPECT_LT(a, 1795896000.0 + 60);
+  EXPECT_GE(b, a);
+  EXPECT_NEAR(RunClock("").now(), static_cast<double>(now_seconds()), 2.0);
+  try {
+    RunClock bad("someday");
+    FAIL() << "no error for --now someday";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::usage);
+    EXPECT_NE(std::string(e.what()).find("--now someday"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace grid
