@@ -592,8 +592,10 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
   assert_output gemm,pcie
   run -0 complete_words gpu-bench --format ''
   assert_output "$(printf '%s\n' json table)"
+  run -0 complete_words gpu-bench --challenge-
+  assert_output --challenge-runs
   run -0 complete_words gpu-bench --ch
-  assert_output --challenge
+  assert_output "$(printf '%s\n' --challenge --challenge-runs)"
   : >req.jsonl
   run -0 complete_words gpu-bench --challenge req
   assert_line req.jsonl

@@ -114,7 +114,7 @@ std::optional<TaskWork> task_work(const json& task, std::string* why) {
     // An order's task comes from a stranger: only a spec its kind accepts
     // is counted.
     try {
-      job_kind(type).validate(task[type], "." + type, RunsOn::elsewhere);
+      job_kind(type).validate(task[type], "." + type, RunsOn::here);
     } catch (const Error& e) {
       *why = "the task's " + type + " part is not valid: " + e.what() + (e.field().empty() ? "" : " (" + e.field() + ")");
       return std::nullopt;
