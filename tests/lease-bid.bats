@@ -392,7 +392,9 @@ ms_step_order() {
   output=$(tail -1 <<<"$output")
   assert_jq '.estimated_seconds == (262144 * 512 * 2 / 50e12)' true
   # An infer task that names no model widths has no countable work.
-  job-split "$ROOT/examples/jobs/infer.json" | head -1 | jq -c 'del(.infer.model.layers)' | grid-key id >infer-task.jsonl
+  # (Published, as an order's model must be.)
+  job-split "$ROOT/examples/jobs/infer.json" | head -1 |
+    jq -c 'del(.infer.model.layers) | .infer.model.url = "https://models.example/m.npy"' | grid-key id >infer-task.jsonl
   kinds_profile prov >mine.json
   run -0 --separate-stderr bid prov mine.json --policy policy.json --explain <(order --max-price 100000 --deadline 2h <infer-task.jsonl)
   [ "${#lines[@]}" -eq 2 ]
@@ -623,9 +625,10 @@ CASES
 # ---------------------------------------------------------------- bid: Akash price scripts
 
 # akash_profile KEY DEVICE: the measured profile with 8 threads and 16 GiB,
-# 50 exact TFLOP/s, on one H100 (DEVICE cuda) or the CPU, signed with KEY.
+# 50 exact TFLOP/s, on one H100 (DEVICE cuda) or the CPU, signed with KEY;
+# without its kinds section, so a task's time is its flops at 50 TFLOP/s.
 akash_profile() {
-  jq -c --arg d "$2" '.threads = 8 | .summary.memory_bytes = 17179869184 | .summary.exact_gemm_tflops = 50 | .device = $d
+  jq -c --arg d "$2" 'del(.kinds) | .threads = 8 | .summary.memory_bytes = 17179869184 | .summary.exact_gemm_tflops = 50 | .device = $d
     | if $d == "cpu" then .summary.gpu_model = "none" | .summary.gpu_count = 0
       else .summary.gpu_model = "H100" | .summary.gpu_count = 1 end' "$F/measured.json" | grid-key sign --key "$1"
 }
