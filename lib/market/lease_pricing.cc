@@ -39,7 +39,7 @@ Hardware read_hardware(const json& profile, const std::string& signer) {
 Estimate estimate_task(const Order& order, const Hardware& hw) {
   Estimate e;
   const json& task = (*order.msg)["task"];
-  const std::string mode = task.value("mode", "exact");
+  const std::string mode = task.contains("mode") ? get_choice(task, "mode", ".task", {"exact", "fast"}) : "exact";
   const std::string at = "kinds." + mode + "." + order.type;
   const json* costs = nullptr;
   if (hw.kinds.is_object() && hw.kinds.contains(mode) && hw.kinds[mode].is_object() &&
