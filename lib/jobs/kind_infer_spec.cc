@@ -48,12 +48,9 @@ void infer_validate(const json& spec, const std::string& path, RunsOn where) {
 std::vector<TaskBody> infer_split(const json& spec, uint64_t, const SplitOptions& opt) {
   const int64_t rows = data_rows_declared(spec["data"]);  // infer_validate() requires it
   // Without the model's widths the cost is per row; with them, per MAC.
-  double per_row = 1;
-  if (spec["model"].contains("layers")) {
-    const json& l = spec["model"]["layers"];
-    per_row = 0;
-    for (size_t i = 0; i + 1 < l.size(); ++i) per_row += 2.0 * l[i].get<double>() * l[i + 1].get<double>();
-  }
+  // (2 x a sum is exactly the sum of the doubled terms: the flops, and so
+  // the task ids, are the same bits as when each term was doubled.)
+  const double per_row = spec["model"].contains("layers") ? 2.0 * mlp_macs_per_row(spec["model"]["layers"]) : 1;
   std::vector<TaskBody> out;
   for (const RowShard& s : row_shards(rows, opt, (rows + kDefaultShardRows - 1) / kDefaultShardRows)) {
     json part = spec;

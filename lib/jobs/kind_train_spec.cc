@@ -41,13 +41,6 @@ int64_t max_steps(int64_t every) {
   return lo;
 }
 
-// Multiply-adds of one forward pass per example: sum of l_i * l_(i+1).
-double macs_per_example(const json& layers) {
-  double macs = 0;
-  for (size_t i = 0; i + 1 < layers.size(); ++i) macs += layers[i].get<double>() * layers[i + 1].get<double>();
-  return macs;
-}
-
 // Checks one configuration (no sweep left in it).
 void validate_config(const json& spec, const std::string& path, RunsOn where) {
   check_known_fields(spec, path, {"model", "loss", "optimizer", "batch", "steps", "seed", "checkpoint_every", "data",
@@ -114,6 +107,12 @@ void validate_point(const SweepPoint& p, const std::string& path, RunsOn where) 
 
 }  // namespace
 
+double mlp_macs_per_row(const json& layers) {
+  double macs = 0;
+  for (size_t i = 0; i + 1 < layers.size(); ++i) macs += layers[i].get<double>() * layers[i + 1].get<double>();
+  return macs;
+}
+
 void train_validate(const json& spec, const std::string& path, RunsOn where) {
   if (spec.contains("sweep")) {
     validate_sweep(spec["sweep"], path + ".sweep");
@@ -132,7 +131,7 @@ std::vector<TaskBody> train_split(const json& spec, uint64_t job_seed, const Spl
     validate_point(p, ".train", RunsOn::here);
     json body = p.spec;
     if (!p.settings.empty()) body["sweep_point"] = p.settings;
-    double flops = 6.0 * body["batch"].get<double>() * macs_per_example(body["model"]["layers"]) *
+    double flops = 6.0 * body["batch"].get<double>() * mlp_macs_per_row(body["model"]["layers"]) *
                    body["steps"].get<double>();
     out.push_back({body, flops, "", ""});
   }

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "jobs/data_spec.h"
+#include "jobs/job_kinds.h"
 #include "jobs/job_spec.h"
 
 namespace grid {
@@ -15,13 +16,6 @@ double parameters(const json& layers) {
   for (size_t i = 0; i + 1 < layers.size(); ++i)
     p += layers[i].get<double>() * layers[i + 1].get<double>() + layers[i + 1].get<double>();
   return p;
-}
-
-// Multiply-adds of one forward pass of one row.
-double macs(const json& layers) {
-  double m = 0;
-  for (size_t i = 0; i + 1 < layers.size(); ++i) m += layers[i].get<double>() * layers[i + 1].get<double>();
-  return m;
 }
 
 // Millions of values a dataset load makes or reads (x, and y for training);
@@ -61,7 +55,7 @@ std::optional<TaskWork> train_work(const json& spec, std::string* why) {
   const double checkpoints = std::ceil(steps / every) + 1;
   return TaskWork{{"task", 1},
                   {"step", steps},
-                  {"gflop", 6 * spec["batch"].get<double>() * macs(layers) * steps / 1e9},
+                  {"gflop", 6 * spec["batch"].get<double>() * mlp_macs_per_row(layers) * steps / 1e9},
                   {"state_mb", state_mb * steps},
                   {"store_write", 3 * checkpoints + 3},  // and the model, the result, its reference
                   {"store_mb", state_mb * checkpoints + 4 * parameters(layers) / 1e6},
@@ -85,7 +79,7 @@ std::optional<TaskWork> infer_work(const json& spec, std::string* why) {
   // The whole dataset is loaded, whatever shard of it is predicted.
   const double values = data_rows >= 0 ? static_cast<double>(data_rows) * layers[0].get<double>() / 1e6 : 0;
   return TaskWork{{"task", 1},
-                  {"gflop", 2 * rows * macs(layers) / 1e9},
+                  {"gflop", 2 * rows * mlp_macs_per_row(layers) / 1e9},
                   {"batch", std::ceil(rows / spec["batch"].get<double>())},
                   {"data_mvalue", values},
                   {"store_write", 3},  // the predictions, the result, its reference
