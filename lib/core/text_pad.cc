@@ -1,5 +1,7 @@
 #include "core/text_pad.h"
 
+#include <cstdio>
+
 namespace grid {
 
 std::string pad_right(const std::string& s, size_t width) {
@@ -14,6 +16,12 @@ std::string join(const std::vector<std::string>& words, const std::string& betwe
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) out += (i ? between : "") + words[i];
   return out;
+}
+
+std::string short_number(double v, int digits) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
 }
 
 }  // namespace grid

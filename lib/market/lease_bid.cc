@@ -15,6 +15,7 @@
 #include "core/net.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
+#include "core/text_pad.h"
 
 namespace grid {
 
@@ -25,12 +26,6 @@ namespace {
 std::string whole_seconds(double s) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.0f", std::ceil(s));
-  return buf;
-}
-
-std::string decimal(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
   return buf;
 }
 
@@ -190,7 +185,7 @@ Status screen(Candidate& c, const Bidder& b) {
   if (!c.order.need.eval(b.profile, &why)) return Status::Fail("the requirement is not met: " + why);
   if (static_cast<double>(b.now) + c.seconds * b.margin > static_cast<double>(c.order.deadline))
     return Status::Fail("the deadline is too short: about " + whole_seconds(c.seconds) + " s " + c.estimate.basis +
-                        ", " + whole_seconds(c.seconds * b.margin) + " s with --margin " + decimal(b.margin) + ", " +
+                        ", " + whole_seconds(c.seconds * b.margin) + " s with --margin " + short_number(b.margin) + ", " +
                         std::to_string(c.order.deadline - b.now) + " s left");
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include "compute/mlp.h"
 #include "proof/proof_modes.h"
 #include "compute/seeded_matrix.h"
+#include "core/text_pad.h"
 
 namespace grid {
 namespace {
@@ -18,12 +19,6 @@ double claimed_tflops(const json& profile) {
   if (!profile.contains("summary") || !profile["summary"].is_object()) return 0;
   const json& s = profile["summary"];
   return s.contains("exact_gemm_tflops") && s["exact_gemm_tflops"].is_number() ? s["exact_gemm_tflops"].get<double>() : 0;
-}
-
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
 }
 
 }  // namespace
@@ -52,7 +47,7 @@ ModeReport check_challenge(CheckContext& c) {
   const double elapsed_ms = a["elapsed_ms"], deadline_ms = m["deadline_ms"];
   checked["elapsed_ms"] = elapsed_ms;
   if (!(elapsed_ms <= deadline_ms))
-    return ModeReport::fail("it took " + number(elapsed_ms) + " ms, past the deadline of " + number(deadline_ms) + " ms",
+    return ModeReport::fail("it took " + short_number(elapsed_ms) + " ms, past the deadline of " + short_number(deadline_ms) + " ms",
                             checked);
 
   const int n = m["n"];
@@ -90,7 +85,7 @@ ModeReport check_challenge(CheckContext& c) {
   // The speed the answer implies, from n and its own elapsed time. That time
   // is the provider's word: one that cannot be true (zero or less) is a
   // reject, not an infinite speed.
-  if (!(elapsed_ms > 0)) return ModeReport::fail("its elapsed_ms is " + number(elapsed_ms) + ", not a time", checked);
+  if (!(elapsed_ms > 0)) return ModeReport::fail("its elapsed_ms is " + short_number(elapsed_ms) + ", not a time", checked);
   const double implied = 2.0 * n * n * static_cast<double>(n) / (elapsed_ms * 1e-3) / 1e12;
   checked["tflops"] = implied;
   auto it = c.in->profiles.find(c.entry->signer);
@@ -109,8 +104,8 @@ ModeReport check_challenge(CheckContext& c) {
                                         " claims no exact GEMM rate (summary.exact_gemm_tflops)",
                                     checked);
   if (implied < c.opt->slow_factor * claimed)
-    return ModeReport::fail("it ran at " + number(implied) + " TFLOP/s, below " + number(c.opt->slow_factor) + " x the " +
-                                number(claimed) + " TFLOP/s its profile " + (*profile)["id"].get<std::string>() +
+    return ModeReport::fail("it ran at " + short_number(implied) + " TFLOP/s, below " + short_number(c.opt->slow_factor) + " x the " +
+                                short_number(claimed) + " TFLOP/s its profile " + (*profile)["id"].get<std::string>() +
                                 " claims",
                             checked);
   checked["cheat_fraction"] = c.opt->cheat_fraction;

@@ -10,9 +10,9 @@
 // plus kFastLossFloor absolute).
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "proof/proof_train.h"
+#include "core/text_pad.h"
 
 namespace grid {
 namespace {
@@ -35,12 +35,6 @@ double l2_distance(const std::vector<std::vector<float>>& a, const std::vector<s
       sum += d * d;
     }
   return std::sqrt(sum);
-}
-
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
 }
 
 }  // namespace
@@ -74,7 +68,7 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
         if (!fast_loss_agrees(claimed_final_loss(part), got))
           return ModeReport::fail("final.loss is reported as " + part["final"]["loss"].dump() +
                                       ", the final state's loss is " + json(got).dump() + ", more than " +
-                                      number(kFastTolerance) + " of it apart",
+                                      short_number(kFastTolerance, 4) + " of it apart",
                                   checked);
         checked["final_model"] = "checked";
       }
@@ -99,9 +93,9 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
     // A NaN distance (a NaN in the claimed state) fails too.
     if (!(distance <= kFastTolerance * update || distance == 0)) {
       checked["steps"] = steps_run;
-      return ModeReport::fail(seg + ": re-execution ends " + number(distance) + " from the checkpoint at step " +
-                                  std::to_string(end) + ", more than " + number(kFastTolerance) +
-                                  " x the segment's update of " + number(update),
+      return ModeReport::fail(seg + ": re-execution ends " + short_number(distance, 4) + " from the checkpoint at step " +
+                                  std::to_string(end) + ", more than " + short_number(kFastTolerance, 4) +
+                                  " x the segment's update of " + short_number(update, 4),
                               checked);
     }
     if (std::optional<float> loss = claimed_loss(c.message()["train"], end)) {
@@ -110,7 +104,7 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
         checked["steps"] = steps_run;
         return ModeReport::fail(seg + ": the loss at step " + std::to_string(end) + " is reported as " +
                                     json(*loss).dump() + ", re-execution gives " + json(got).dump() +
-                                    ", more than " + number(kFastTolerance) + " of it apart",
+                                    ", more than " + short_number(kFastTolerance, 4) + " of it apart",
                                 checked);
       }
     }
