@@ -200,9 +200,10 @@ void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, cons
     return;
   }
   std::vector<std::string> requests;
+  // Akash's request describes this machine, the same for every order.
+  const std::string akash_request = b.akash ? akash_resource_groups(b.profile, b.hw).dump() + "\n" : "";
   for (size_t i : which)
-    requests.push_back((b.akash ? akash_resource_groups(b.profile, b.hw) : script_request(cands[i].order, b.hw)).dump() +
-                       "\n");
+    requests.push_back(b.akash ? akash_request : script_request(cands[i].order, b.hw).dump() + "\n");
   auto outcomes = run_price_script(opt.price_script, requests, b.script_timeout_s, opt.script_jobs);
   for (size_t k = 0; k < which.size(); ++k) {
     Candidate& c = cands[which[k]];
