@@ -58,6 +58,8 @@ class Store {
   // else $HOME/.local/share/gridutils/store (HOME, else the password
   // database). Exit::usage when neither gives a home.
   static std::string default_dir();
+  // The store a --store flag names: `dir`, or default_dir() when empty.
+  static Store from_flag(const std::string& dir) { return Store(dir.empty() ? default_dir() : dir); }
 
   const std::string& dir() const { return dir_; }
 

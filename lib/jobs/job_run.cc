@@ -62,7 +62,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
   std::string device_note;
   Device device = select_device(opt.device, &device_note);
   if (!device_note.empty()) tool.note(device_note);
-  Store store(opt.store.empty() ? Store::default_dir() : opt.store);
+  Store store = Store::from_flag(opt.store);
   const bool show = !tool.common().quiet && ::isatty(2);
 
   int64_t seen = 0;

@@ -24,7 +24,7 @@ constexpr size_t kMinPrefix = 4;
 // How many of an ambiguous prefix's objects its error names.
 constexpr size_t kAmbiguousShown = 4;
 
-Store open_store(const StoreOptions& opt) { return Store(opt.store.empty() ? Store::default_dir() : opt.store); }
+Store open_store(const StoreOptions& opt) { return Store::from_flag(opt.store); }
 
 // The object `text` names: sha256:<hex>, <hex>, or a prefix of either
 // that only one object in the store starts with.

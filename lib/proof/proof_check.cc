@@ -147,7 +147,7 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
   struct stat st;
   if (!opt.store.empty() && (::stat(opt.store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
     throw Error(Exit::no_input, "--store " + opt.store + ": no such folder");
-  const Store store(opt.store.empty() ? Store::default_dir() : opt.store);
+  const Store store = Store::from_flag(opt.store);
   const RunClock clock(opt.now);  // when a result is seen, against its lease's deadline
 
   ProofInputs in;
