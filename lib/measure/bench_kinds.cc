@@ -146,12 +146,10 @@ json blobs(int rows, int features, int classes, uint64_t seed) {
 // examples name theirs; files read from disk or a URL cost what they cost).
 double data_mvalue_seconds(const BenchContext& ctx) {
   const int rows = ctx.quick ? 16384 : 65536, features = 16, classes = 4;
-  std::vector<double> s;
-  for (int i = 0; i < reps(ctx); ++i) {
-    const auto t0 = Clock::now();
-    load_dataset(blobs(rows, features, classes, 100 + i), "softmax_xent", classes, ".data");
-    s.push_back(since(t0));
-  }
+  uint64_t seed = 100;
+  const std::vector<double> s =
+      time_runs([&] { load_dataset(blobs(rows, features, classes, seed++), "softmax_xent", classes, ".data"); }, 0,
+                reps(ctx));
   return spread_of(s).median / (rows * (features + classes) / 1e6);
 }
 
