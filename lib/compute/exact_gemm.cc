@@ -1,4 +1,5 @@
 #include "compute/exact_gemm.h"
+#include "core/parallel_for.h"
 
 #include <algorithm>
 #include <atomic>
@@ -201,7 +202,7 @@ void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B
     return;
   }
   const Problem g{m, n, k, A, lda, B, ldb, C, ldc, pick_kernel(kernel)};
-  if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (threads <= 0) threads = hardware_threads();
   // Work items: kNC columns wide, and as tall as possible (a taller item
   // packs its B block fewer times) while leaving about kItemsPerThread
   // items per thread so threads finish together.

@@ -15,8 +15,13 @@ constexpr size_t kChunk = 64;
 
 }  // namespace
 
+int hardware_threads() {
+  static const int n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return n;
+}
+
 void parallel_for(size_t n, int threads, const std::function<void(size_t)>& fn) {
-  size_t t = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  size_t t = threads > 0 ? static_cast<size_t>(threads) : static_cast<size_t>(hardware_threads());
   t = std::min(t, (n + kChunk - 1) / kChunk);
   std::atomic<size_t> next{0};
   // An exception must not escape a thread (that ends the process): the one

@@ -11,4 +11,9 @@ namespace grid {
 // Every i runs; if any threw, the exception of the lowest i is rethrown.
 void parallel_for(size_t n, int threads, const std::function<void(size_t)>& fn);
 
+// std::thread::hardware_concurrency(), at least 1, asked once a process:
+// glibc reads /sys/devices/system/cpu/online on every call, and a training
+// task asks before each of its matrix products (hundreds of opens a task).
+int hardware_threads();
+
 }  // namespace grid

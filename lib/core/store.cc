@@ -1,5 +1,6 @@
 #include "core/store.h"
 
+#include <cstdio>
 #include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -242,6 +243,16 @@ std::string Store::get(const Digest& key) const {
     throw Error(Exit::data,
                 "store object " + p + " is corrupt: its bytes hash to " + sha256_ref(got) + ", not " + sha256_ref(key));
   return bytes;
+}
+
+void Store::make_folders() const {
+  make_dirs(dir_ + "/tmp");
+  for (int i = 0; i < 256; ++i) {
+    char sub[4];
+    std::snprintf(sub, sizeof sub, "%02x", i);
+    make_dirs(dir_ + "/sha256/" + sub);
+    make_dirs(dir_ + "/refs/" + sub);
+  }
 }
 
 std::string Store::download_path(const Digest& key) {

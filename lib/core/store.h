@@ -63,6 +63,11 @@ class Store {
 
   const std::string& dir() const { return dir_; }
 
+  // Makes the folders a store in use has (tmp/ and the 256 fan-out folders
+  // of objects and of references), so that a write makes none: for timing
+  // a task as it runs on a provider's store, not on a new one.
+  void make_folders() const;
+
   // Stores `bytes` and returns their key. Idempotent: an object already
   // present with these bytes is left alone; one present with other bytes
   // (corrupted on disk) is replaced. Exit::io on a failed write.

@@ -13,6 +13,7 @@
 #include "core/text_pad.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
+#include "core/parallel_for.h"
 
 namespace grid {
 namespace {
@@ -123,7 +124,7 @@ int settle_apply(Tool& tool, const SettleOptions& opt) {
   if (opt.verifier_fee_bp + opt.fee_bp > 10000)
     throw Error(Exit::usage, "--verifier-fee-bp and --fee-bp together exceed 10000 (the whole price)");
   const unsigned threads =
-      opt.threads ? opt.threads : std::max(1u, std::min(kMaxCheckThreads, std::thread::hardware_concurrency()));
+      opt.threads ? opt.threads : std::min(static_cast<int>(kMaxCheckThreads), hardware_threads());
   LedgerApplier applier(db, std::move(trust), terms, opt.batch, threads);
   std::map<Outcome, size_t> counts;
   applier.on_report = [&](const ApplyReport& r) {

@@ -21,6 +21,8 @@
 #include "core/crypto.h"
 #include "core/device_error.h"
 #include "core/error.h"
+#include "core/file_io.h"
+#include "core/message.h"
 #include "core/store.h"
 #include "jobs/dataset_load.h"
 #include "jobs/job_run.h"
@@ -51,12 +53,7 @@ struct TempStore {
     if (!::mkdtemp(templ.data())) throw Error(Exit::io, "cannot make a folder " + templ + " for the reference tasks");
     dir = templ;
     store = std::make_unique<Store>(dir + "/store");
-    // A store in use has its 256 fan-out folders: a write there makes none.
-    for (int i = 0; i < 256; ++i) {
-      char sub[8];
-      std::snprintf(sub, sizeof sub, "%02x", i);
-      std::filesystem::create_directories(dir + "/store/sha256/" + sub);
-    }
+    store->make_folders();
   }
   ~TempStore() {
     std::error_code ec;
@@ -88,28 +85,44 @@ std::string job_run_path() {
   return "job-run";
 }
 
-// Seconds to start job-run and have it exit (--version): the part of a
-// task that no in-process run sees. 0 when there is no job-run to start.
-double tool_start_seconds(int count) {
+json gemm_spec(int m, int n, int k, uint64_t seed) { return {{"m", m}, {"n", n}, {"k", k}, {"seed", seed}}; }
+json tiny_gemm(uint64_t seed) { return gemm_spec(8, 8, 8, seed); }
+
+// What a task costs in job-run beyond its kind's run and its store
+// writes: starting the program, reading the task, opening the store,
+// signing and writing the result. Measured as a provider pays it: job-run
+// started on a tiny gemm task (8x8x8) whose store is on the disk; `inside`
+// is what the same task costs in this process (its run and store writes),
+// taken out. 0 when there is no job-run to start.
+double task_start_seconds(const BenchContext& ctx, const std::string& mode, double inside) {
+  TempStore disk(disk_base());
+  json task = {{"kind", "task"}, {"v", 1}, {"type", "gemm"}, {"mode", mode}};
+  const std::string path = job_run_path(), file = disk.dir + "/task.json", store = disk.dir + "/store";
   std::vector<double> s;
-  std::string path = job_run_path();
-  for (int i = 0; i < count; ++i) {
+  for (int i = 0; i < reps(ctx); ++i) {
+    task["gemm"] = tiny_gemm(i + 1);  // new objects, as a new task writes
+    set_message_id(task);
+    write_file_atomic(file, task.dump() + "\n", 0644);
+    std::vector<std::string> args = {path, "--device", ctx.device.backend == Backend::cuda ? "cuda" : "cpu",
+                                     "--force", "--quiet", "--store", store, file};
+    if (ctx.threads > 0) args.insert(args.end() - 1, {"--threads", std::to_string(ctx.threads)});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    char flag[] = "--version";
-    char* argv[] = {path.data(), flag, nullptr};
     pid_t pid = 0;
     const auto t0 = Clock::now();
-    const int rc = posix_spawnp(&pid, path.c_str(), &fa, nullptr, argv, environ);
+    const int rc = posix_spawnp(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
     int status = 1;
     if (rc == 0) ::waitpid(pid, &status, 0);
     s.push_back(since(t0));
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 0;
   }
-  return spread_of(s).median;
+  return std::max(0.0, spread_of(s).median - inside);
 }
 
 // Median seconds of storing a new object of `bytes` bytes (each write is
@@ -291,9 +304,9 @@ json measure_train(Runner& r, const Sizes& z, const json& known, double start) {
 }
 
 json measure_gemm(Runner& r, const Sizes& z, double start) {
-  auto gemm = [](int m, int n, int k, uint64_t s) { return json{{"m", m}, {"n", n}, {"k", k}, {"seed", s}}; };
+  auto gemm = gemm_spec;
   std::vector<Measured> runs;
-  runs.push_back(r.run("gemm", [&](uint64_t s) { return gemm(8, 8, 8, s); }));
+  runs.push_back(r.run("gemm", tiny_gemm));
   runs.push_back(r.run("gemm", [&](uint64_t s) { return gemm(z.element_edge, z.element_edge, 1, s); }));
   runs.push_back(r.run("gemm", [&](uint64_t s) { return gemm(z.gemm_edge, z.gemm_edge, z.gemm_edge, s); }));
   return fit(runs, {"gflop", "melement"}, json::object(), start);
@@ -325,10 +338,12 @@ json measure_infer(Runner& r, Store& store, const Sizes& z, const json& known, d
 
 json bench_kinds(BenchContext& ctx) {
   TempStore fit_store(fit_base()), disk_store(disk_base());
-  ctx.progress("job kinds: the cost of starting a tool, a store write, a dataset");
-  const double start = tool_start_seconds(reps(ctx));
+  ctx.progress("job kinds: the cost of a store write, a dataset, a job-run task");
   const json data = {{"data_mvalue", data_mvalue_seconds(ctx)}};
   const json store = store_costs(ctx, *fit_store.store, *disk_store.store);
+  Runner tiny_runner(ctx, *fit_store.store, "exact");
+  const Measured tiny = tiny_runner.run("gemm", tiny_gemm);
+  const double start = task_start_seconds(ctx, "exact", tiny.seconds + 3 * store["store_write"].get<double>());
   const Sizes z = sizes(ctx);
   json out = {{"tool_start_s", start}};
   for (const char* mode : {"exact", "fast"}) {

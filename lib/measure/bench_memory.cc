@@ -6,6 +6,7 @@
 #include "measure/gpu_bench.h"
 #include "compute/gpu_bench_cuda.h"
 #include "measure/timing.h"
+#include "core/parallel_for.h"
 
 namespace grid {
 namespace {
@@ -19,7 +20,7 @@ std::vector<double> cpu_time_triad(size_t n, int threads, int warmup, int count)
     b[i] = static_cast<float>(i % 1024) * 0.5f;
     c[i] = static_cast<float>(i % 512) * 0.25f;
   }
-  if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (threads <= 0) threads = hardware_threads();
   auto triad = [&] {
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {

@@ -62,6 +62,20 @@ TEST_F(StoreTest, ObjectsAreReadOnlyAndFoldersAreMade) {
   EXPECT_EQ(s.dir(), dir_ + "/deep/er/store");
 }
 
+TEST_F(StoreTest, MakeFoldersMakesEveryFanOutFolderAndLeavesObjectsAlone) {
+  Store s(dir_ + "/store");
+  const Digest k = s.put("kept");
+  s.make_folders();
+  EXPECT_EQ(entries(dir_ + "/store/sha256").size(), 256u);
+  EXPECT_EQ(entries(dir_ + "/store/refs").size(), 256u);
+  EXPECT_TRUE(entries(dir_ + "/store/tmp").empty());
+  EXPECT_EQ(s.get(k), "kept");
+  // A write after it makes no folder: its parent was there.
+  const Digest j = s.put("another");
+  EXPECT_EQ(entries(dir_ + "/store/sha256").size(), 256u);
+  EXPECT_EQ(s.get(j), "another");
+}
+
 TEST_F(StoreTest, PutIsIdempotentAndLeavesNoTempFiles) {
   Store s(dir_);
   Digest a = s.put("same bytes");
