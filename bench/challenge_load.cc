@@ -6,9 +6,9 @@
 // The profile's exact GEMM rate is measured on the quiet machine, as
 // `gpu-bench --quick --only gemm` does. Then two busy processes spin beside
 // the answers (as two other jobs on a 2-core provider would), and each trial
-// answers one request twice on every core: with a single timed run (the rule
-// before answers kept the fastest of several) and with gpu-bench's default
-// --challenge-runs. An answer is falsely rejected when the rate it implies
+// answers one request on every core with gpu-bench's default --challenge-runs,
+// its runs timed on-core (gpu-bench's rule) and, for comparison, by the wall
+// clock (the rule before). An answer is falsely rejected when the rate it implies
 // is below proof-check's default --slow-factor times the profile's rate: the
 // check of `proof-check --mode challenge`. Target: 0 of 50 with the default
 // runs. The busy processes are stopped by pid, and die by themselves after
@@ -70,8 +70,9 @@ int main(int argc, char** argv) {
 
   const std::vector<pid_t> busy = {spin(), spin()};
   for (int n : sizes) {
-    int rejected_single = 0, rejected_best = 0;
-    double worst_single = 1e300, worst_best = 1e300;
+    int rejected_wall = 0, rejected_best = 0;
+    double worst_wall = 1e300, worst_best = 1e300;
+    const double flop = 2.0 * n * n * static_cast<double>(n);
     for (int t = 0; t < trials; ++t) {
       grid::ChallengeRequest r;
       r.id = "trial " + std::to_string(t);
@@ -79,19 +80,24 @@ int main(int argc, char** argv) {
       r.n = n;
       r.dtype = "f32";
       r.deadline_ms = 600000;
-      const double single = grid::answer_challenge(r, cpu, 0, 1)["answer"]["tflops"];
-      const double best = grid::answer_challenge(r, cpu, 0)["answer"]["tflops"];
-      rejected_single += single < floor;
+      const grid::json a = grid::answer_challenge(r, cpu, 0)["answer"];
+      const double best = a["tflops"];
+      // The same runs by the wall clock: the rule before answers were timed on-core.
+      const double wall = flop / (a["runs_wall_ms"].get<std::vector<double>>().front() * 1e-3) / 1e12;
+      double fastest_wall = wall;
+      for (double ms : a["runs_wall_ms"]) fastest_wall = std::max(fastest_wall, flop / (ms * 1e-3) / 1e12);
+      rejected_wall += fastest_wall < floor;
       rejected_best += best < floor;
-      worst_single = std::min(worst_single, single);
+      worst_wall = std::min(worst_wall, fastest_wall);
       worst_best = std::min(worst_best, best);
     }
-    std::printf("n = %d, %d trials, two busy processes beside every answer\n", n, trials);
-    std::printf("  single run:          %2d of %d falsely rejected (slowest %.4f TFLOP/s, %.2f x the profile)\n",
-                rejected_single, trials, worst_single, worst_single / claimed);
-    std::printf("  fastest of %d runs:   %2d of %d falsely rejected (slowest %.4f TFLOP/s, %.2f x the profile)"
+    std::printf("n = %d, %d trials, two busy processes beside every answer, fastest of %d runs\n", n, trials,
+                grid::kDefaultChallengeRuns);
+    std::printf("  wall clock (before):  %2d of %d falsely rejected (slowest %.4f TFLOP/s, %.2f x the profile)\n",
+                rejected_wall, trials, worst_wall, worst_wall / claimed);
+    std::printf("  on-core (gpu-bench):  %2d of %d falsely rejected (slowest %.4f TFLOP/s, %.2f x the profile)"
                 "   target 0\n",
-                grid::kDefaultChallengeRuns, rejected_best, trials, worst_best, worst_best / claimed);
+                rejected_best, trials, worst_best, worst_best / claimed);
   }
   for (pid_t p : busy) {
     ::kill(p, SIGKILL);

@@ -490,6 +490,26 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
   done
 }
 
+@test "a CPU answer is timed on-core: two busy processes beside it stretch its wall time, not its runs" {
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":5,"n":512,"dtype":"f32","deadline_ms":600000}' >r512.jsonl
+  # Two spinners on a 2-core machine: the GEMM's two threads get about half
+  # of each core. They stop by themselves within 60 s if this test dies.
+  spinners=()
+  for _ in 1 2; do
+    timeout 60 sh -c 'while :; do :; done' &
+    spinners+=($!)
+  done
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --threads 2 --challenge r512.jsonl
+  kill "${spinners[@]}" 2>/dev/null || true
+  wait "${spinners[@]}" 2>/dev/null || true
+  assert_jq '.answer.timing' on-core
+  assert_jq '.answer.runs_wall_ms | length' 5
+  # On-core never exceeds the wall time, and under the spinners the fastest
+  # run's wall time is well past its on-core time.
+  assert_jq '[.answer.runs_ms, .answer.runs_wall_ms] | transpose | map(.[0] <= .[1]) | all' true
+  assert_jq '(.answer.runs_wall_ms | min) > 1.3 * .answer.elapsed_ms' true
+}
+
 @test "runs stop once their total passes the deadline: a long challenge costs about one deadline" {
   # 2 GFLOP cannot take under 1 ms on a CPU: the first run is past the
   # deadline, so it is the only one.

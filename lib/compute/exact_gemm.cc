@@ -193,6 +193,16 @@ void run_item(const Problem& g, int i0, int i1, int j0, float* apack, float* bpa
 
 }  // namespace
 
+int exact_gemm_threads(int m, int n, int k, int threads) {
+  if (threads <= 0) threads = hardware_threads();
+  const long long col_items = (n + kNC - 1LL) / kNC, row_blocks = (m + kMC - 1LL) / kMC;
+  const double fmas = static_cast<double>(m) * n * k;  // double: m*n*k can pass 2^63
+  const long long max_threads =
+      std::min({static_cast<long long>(kMaxThreads), row_blocks * col_items,
+                static_cast<long long>(std::min(fmas / kMinFmasPerThread, 1e9))});
+  return static_cast<int>(std::clamp<long long>(threads, 1, std::max(1LL, max_threads)));
+}
+
 void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
                     float* C, int ldc, int threads, GemmKernel kernel) {
   exact_gemm_check_args(m, n, k, lda, ldb, ldc);
@@ -202,16 +212,11 @@ void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B
     return;
   }
   const Problem g{m, n, k, A, lda, B, ldb, C, ldc, pick_kernel(kernel)};
-  if (threads <= 0) threads = hardware_threads();
+  threads = exact_gemm_threads(m, n, k, threads);
   // Work items: kNC columns wide, and as tall as possible (a taller item
   // packs its B block fewer times) while leaving about kItemsPerThread
   // items per thread so threads finish together.
   const long long col_items = (n + kNC - 1LL) / kNC, row_blocks = (m + kMC - 1LL) / kMC;
-  const double fmas = static_cast<double>(m) * n * k;  // double: m*n*k can pass 2^63
-  const long long max_threads =
-      std::min({static_cast<long long>(kMaxThreads), row_blocks * col_items,
-                static_cast<long long>(std::min(fmas / kMinFmasPerThread, 1e9))});
-  threads = static_cast<int>(std::clamp<long long>(threads, 1, std::max(1LL, max_threads)));
   const long long want_rows =
       std::min(row_blocks, (kItemsPerThread * threads + col_items - 1) / col_items);
   const long long item_rows = (row_blocks + want_rows - 1) / want_rows * kMC;

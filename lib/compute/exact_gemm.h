@@ -43,6 +43,12 @@ enum class GemmKernel { best, portable };
 void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
                     float* C, int ldc, int threads, GemmKernel kernel = GemmKernel::best);
 
+// The threads exact_gemm_cpu runs an m x n x k product on when asked for
+// `threads` (<= 0: one per core): fewer when the product is too small to
+// give each thread its share. A timing that divides CPU time among the
+// threads (the challenge's on-core time) needs the number really used.
+int exact_gemm_threads(int m, int n, int k, int threads);
+
 // Throws std::invalid_argument unless m, n, k >= 0, lda >= k, ldb >= n and
 // ldc >= n (leading dimensions at least 1). Every exact_gemm_* backend checks
 // its arguments with this, so all reject the same calls.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 
 namespace grid {
 
@@ -17,6 +18,24 @@ std::vector<double> time_runs(const std::function<void()>& fn, int warmup, int r
     out.push_back(std::chrono::duration<double>(t1 - t0).count());
   }
   return out;
+}
+
+namespace {
+
+double process_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+WallAndCpu time_wall_and_cpu(const std::function<void()>& fn) {
+  const double c0 = process_cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  fn();
+  const auto t1 = std::chrono::steady_clock::now();
+  return {std::chrono::duration<double>(t1 - t0).count(), process_cpu_seconds() - c0};
 }
 
 Spread spread_of(std::vector<double> samples) {

@@ -18,6 +18,13 @@ std::vector<double> time_runs(const std::function<void()>& fn, int warmup, int r
 
 Spread spread_of(std::vector<double> samples);
 
+// One timed call of `fn`: its wall time, and the CPU time this process's
+// threads used during it (CLOCK_PROCESS_CPUTIME_ID), both in seconds.
+struct WallAndCpu {
+  double wall = 0, cpu = 0;
+};
+WallAndCpu time_wall_and_cpu(const std::function<void()>& fn);
+
 // The spread of `work / seconds` (a rate): the fastest run gives the max.
 Spread rate_spread(const std::vector<double>& seconds, double work);
 
