@@ -7,7 +7,7 @@
 // through run_sandboxed; there is no second launcher.
 //
 // This header is the contract between the sandbox and its callers; its
-// implementation is lib/jobs/sandbox.cc (+ sandbox_limits, sandbox_collect).
+// implementation lives beside it, in the sandbox*.cc files.
 #pragma once
 
 #include <cstdint>
