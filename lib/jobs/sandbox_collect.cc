@@ -78,6 +78,7 @@ struct Walk {
     DIR* d = ::fdopendir(dir);
     if (!d) {
       ::close(dir);
+      if (!hash) return true;
       io_fail("cannot read output folder", prefix);
     }
     struct Closer {
@@ -88,7 +89,7 @@ struct Walk {
       errno = 0;
       struct dirent* e = ::readdir(d);
       if (!e) {
-        if (errno != 0) io_fail("cannot read output folder", prefix);
+        if (errno != 0 && hash) io_fail("cannot read output folder", prefix);
         return true;
       }
       const char* name = e->d_name;
@@ -97,10 +98,16 @@ struct Walk {
       std::string path = prefix.empty() ? name : prefix + "/" + name;
       if (hash && (!valid_output_name(name) || path.size() > kMaxPathBytes)) return refuse("output name");
       struct stat st;
-      if (::fstatat(::dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) io_fail("cannot stat output", path);
+      // While the program runs (a tally) it may remove or replace an entry
+      // between two calls: what vanished is not counted.
+      if (::fstatat(::dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (!hash) continue;
+        io_fail("cannot stat output", path);
+      }
       if (S_ISDIR(st.st_mode)) {
         if (depth + 1 >= kMaxDepth) return refuse("output name");
         int sub = open_entry(::dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, st);
+        if (sub < 0 && !hash) continue;
         if (sub < 0) io_fail("cannot open output folder", path);
         if (!walk_dir(sub, path, depth + 1)) return false;
         continue;

@@ -21,7 +21,9 @@ std::string collect_outputs(const std::string& out_dir, const SandboxLimits& lim
                             std::vector<OutputEntry>* outputs);
 
 // The same walk counting entries and bytes only, reading no file, for the
-// checks made while the program runs: "", "output size" or "output files".
+// checks made while the program runs: "", "output size", "output files" or
+// "output name" (folders nested too deep). Entries that change under it
+// are skipped, never an error.
 std::string tally_outputs(const std::string& out_dir, const SandboxLimits& limits);
 
 // True when a name taken from /out can stand in a result as written: valid
