@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -20,6 +21,7 @@ namespace {
 // up: a fork bomb can add processes between a read and the kills, but each
 // round kills every one the round before saw, and pids.max bounds them.
 constexpr int kKillRounds = 200;
+constexpr auto kKillPause = std::chrono::microseconds(500);
 // rmdir of a cgroup fails while its last processes are still exiting.
 constexpr int kRemoveTries = 100;
 constexpr auto kRemovePause = std::chrono::milliseconds(2);
@@ -111,7 +113,7 @@ std::string make_cgroup(const std::string& name) {
   return dir;
 }
 
-// cgroup.procs of `dir`, opened for join_self; a cgroup we cannot join is
+// cgroup.procs of `dir`, opened for join; a cgroup we cannot join is
 // removed again and `dir` emptied.
 int open_procs(std::string& dir) {
   if (dir.empty()) return -1;
@@ -152,7 +154,8 @@ SandboxCgroup::SandboxCgroup(const SandboxLimits& limits) {
 
 SandboxCgroup::~SandboxCgroup() {
   kill_all();
-  close_join_fds();
+  for (int fd : {memory_fd_, pids_fd_, cpu_fd_})
+    if (fd >= 0) ::close(fd);
   for (const std::string* dir : {&memory_dir_, &pids_dir_, &cpu_dir_}) {
     if (dir->empty()) continue;
     for (int i = 0; i < kRemoveTries && ::rmdir(dir->c_str()) != 0 && errno == EBUSY; ++i)
@@ -160,16 +163,19 @@ SandboxCgroup::~SandboxCgroup() {
   }
 }
 
-void SandboxCgroup::close_join_fds() {
-  for (int* fd : {&memory_fd_, &pids_fd_, &cpu_fd_}) {
-    if (*fd >= 0) ::close(*fd);
-    *fd = -1;
+bool SandboxCgroup::join(pid_t pid) const {
+  std::string text = std::to_string(pid);
+  for (int fd : {memory_fd_, pids_fd_, cpu_fd_}) {
+    if (fd >= 0 && ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) return false;
   }
+  return true;
 }
 
-bool SandboxCgroup::join_self() const {
-  for (int fd : {memory_fd_, pids_fd_, cpu_fd_}) {
-    if (fd >= 0 && ::write(fd, "0", 1) != 1) return false;
+bool SandboxCgroup::holds(pid_t pid) const {
+  for (const std::string* dir : {&memory_dir_, &pids_dir_, &cpu_dir_}) {
+    if (dir->empty()) continue;
+    std::vector<pid_t> in = procs_in(*dir);
+    if (std::find(in.begin(), in.end(), pid) == in.end()) return false;
   }
   return true;
 }
@@ -181,7 +187,7 @@ void SandboxCgroup::kill_all() const {
       std::vector<pid_t> pids = procs_in(*dir);
       if (pids.empty()) break;
       for (pid_t p : pids) ::kill(p, SIGKILL);
-      std::this_thread::yield();
+      std::this_thread::sleep_for(kKillPause);
     }
   }
 }

@@ -30,9 +30,14 @@ class SandboxCgroup {
   bool has_pids() const { return !pids_dir_.empty(); }
   bool has_cpu() const { return !cpu_dir_.empty(); }
 
-  // In a forked child before exec: moves the calling process into every
-  // cgroup made. Async-signal-safe (writes to descriptors opened before).
-  bool join_self() const;
+  // Moves process `pid` into every cgroup made; false when the kernel
+  // refused. Each move waits for an RCU grace period, unless another move
+  // just did (cgroup v1 takes a global lock for it): the first of a run
+  // costs milliseconds, which run_sandboxed spends while bwrap starts.
+  bool join(pid_t pid) const;
+  // True when `pid` is in every cgroup made (a process forked after its
+  // parent's join is).
+  bool holds(pid_t pid) const;
 
   // SIGKILL to every process in the cgroups, until none is left (bounded).
   void kill_all() const;
@@ -42,12 +47,9 @@ class SandboxCgroup {
   uint64_t fork_refusals() const;   // pids.events' max
   uint64_t cpu_nanoseconds() const; // cpuacct.usage
 
-  // Closes the descriptors join_self writes to, in the parent after fork.
-  void close_join_fds();
-
  private:
   std::string memory_dir_, pids_dir_, cpu_dir_;
-  int memory_fd_ = -1, pids_fd_ = -1, cpu_fd_ = -1;  // their cgroup.procs
+  int memory_fd_ = -1, pids_fd_ = -1, cpu_fd_ = -1;  // their cgroup.procs, for join
 };
 
 // The rlimits every process of a run gets, as setrlimit arguments made

@@ -135,7 +135,7 @@ SandboxPlan sandbox_plan(const SandboxSpec& spec, const std::string& stage_dir) 
   if (!spec.network) a.push_back("--unshare-net");
   a.insert(a.end(), {"--die-with-parent", "--new-session", "--cap-drop", "ALL", "--uid", std::to_string(kSandboxUid),
                      "--gid", std::to_string(kSandboxGid), "--hostname", spec.hostname, "--json-status-fd",
-                     std::to_string(kStatusFd)});
+                     std::to_string(kStatusFd), "--block-fd", std::to_string(kBlockFd)});
   auto source = [](const SandboxMount& m) { return m.staged.empty() ? m.source : m.staged; };
   // The root's entries first: later mount points (/in, /dev) are made in
   // bwrap's root, never inside them.

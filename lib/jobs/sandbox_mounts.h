@@ -32,8 +32,11 @@ struct SandboxPlan {
 // The uid and gid the program has inside: an ordinary user's, no root.
 constexpr int kSandboxUid = 1000;
 constexpr int kSandboxGid = 1000;
-// The descriptor bwrap writes its JSON status lines to (--json-status-fd).
+// The descriptor bwrap writes its JSON status lines to (--json-status-fd),
+// and the one it waits on before it runs the program (--block-fd): the
+// launcher moves the sandbox into the run's cgroups meanwhile.
 constexpr int kStatusFd = 3;
+constexpr int kBlockFd = 4;
 
 // The plan for `spec`; `stage_dir` non-empty: sources are named by their
 // staged paths under it. Exit::data for a spec that cannot be made (a
