@@ -52,6 +52,11 @@ class SandboxCgroup {
   int memory_fd_ = -1, pids_fd_ = -1, cpu_fd_ = -1;  // their cgroup.procs, for join
 };
 
+// Removes, once a process, the folders `parent`/`prefix`PID-... that runs
+// of processes no longer alive left behind (a launcher killed before it
+// could clean up); a folder still holding anything stays.
+void remove_stale_run_dirs(const std::string& parent, const std::string& prefix);
+
 // The rlimits every process of a run gets, as setrlimit arguments made
 // before fork. `with_cgroups`: the controllers that hold memory and
 // processes; without them RLIMIT_AS and RLIMIT_NPROC stand in.

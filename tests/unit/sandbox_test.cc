@@ -369,6 +369,17 @@ TEST_F(SandboxTest, ABindPointThatWouldHideTheSandboxIsRefused) {
   EXPECT_EQ(code_of([&] { run("true"); }), Exit::data);
 }
 
+TEST_F(SandboxTest, WhatAKilledLauncherLeftBehindIsRemoved) {
+  std::string dead = dir_ + "/grid-sandbox-999999999-0", alive = dir_ + "/grid-sandbox-" + std::to_string(::getpid()) + "-0",
+              busy = dir_ + "/grid-sandbox-999999998-0";
+  for (const std::string& d : {dead, alive, busy}) ASSERT_EQ(::mkdir(d.c_str(), 0755), 0);
+  write(busy + "/file", "x");
+  remove_stale_run_dirs(dir_, "grid-sandbox-");
+  EXPECT_FALSE(exists(dead));
+  EXPECT_TRUE(exists(alive));
+  EXPECT_TRUE(exists(busy));
+}
+
 TEST(OutputRoot, CommitsToPathSizeAndHashInOrder) {
   EXPECT_EQ(output_root({}), sha256(""));
   OutputEntry a{"a", 2, sha256("xy")}, b{"b", 3, sha256("abc")};
