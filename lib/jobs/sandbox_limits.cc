@@ -31,6 +31,9 @@ constexpr int kRemoveTries = 100;
 constexpr auto kRemovePause = std::chrono::milliseconds(2);
 
 constexpr const char* kRunPrefix = "grid-sandbox-";
+// bwrap's own processes in the run's pids cgroup (the one outside and the
+// sandbox's PID 1): the program's limit is on top of them.
+constexpr int64_t kBwrapTasks = 2;
 
 struct Controller {
   std::string mount;  // where its v1 hierarchy is mounted
@@ -172,7 +175,7 @@ SandboxCgroup::SandboxCgroup(const SandboxLimits& limits) {
   }
   pids_dir_ = make_cgroup("pids");
   if (!pids_dir_.empty()) {
-    write_text(pids_dir_ + "/pids.max", std::to_string(limits.processes));
+    write_text(pids_dir_ + "/pids.max", std::to_string(limits.processes + kBwrapTasks));
     pids_fd_ = open_procs(pids_dir_);
   }
   cpu_dir_ = make_cgroup("cpuacct");

@@ -190,6 +190,17 @@ TEST_F(SandboxTest, AForkBombIsHeldAtTheProcessLimit) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
 }
 
+TEST_F(SandboxTest, TheProcessLimitCountsTheProgramsProcessesOnly) {
+  limits_.processes = 4;
+  // sh, two sleeps and the subshell's wait: four of the program's own.
+  SandboxOutcome o = run("sleep 0.2 & sleep 0.2 & (wait; true) ; wait");
+  EXPECT_EQ(o.status, "ok") << o.stderr_tail;
+  if (cgroup_holds(&SandboxCgroup::has_pids)) {
+    o = run("sleep 0.2 & sleep 0.2 & sleep 0.2 & sleep 0.2 & wait");
+    expect_failed(o, "processes");
+  }
+}
+
 TEST_F(SandboxTest, AllocatingTenGigabytesIsAMemoryFailure) {
   limits_.memory_bytes = 64ull << 20;
   SandboxOutcome o = run("python3 -c 'b = bytearray(10 << 30); print(len(b))'");
