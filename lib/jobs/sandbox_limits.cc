@@ -31,9 +31,7 @@ constexpr int kRemoveTries = 100;
 constexpr auto kRemovePause = std::chrono::milliseconds(2);
 
 constexpr const char* kRunPrefix = "grid-sandbox-";
-// bwrap's own processes in the run's pids cgroup (the one outside and the
-// sandbox's PID 1): the program's limit is on top of them.
-constexpr int64_t kBwrapTasks = 2;
+
 
 struct Controller {
   std::string mount;  // where its v1 hierarchy is mounted
@@ -252,7 +250,9 @@ std::vector<SandboxRlimit> sandbox_rlimits(const SandboxLimits& limits, bool mem
   out.push_back({RLIMIT_NOFILE, fixed(static_cast<uint64_t>(limits.open_files))});
   out.push_back({RLIMIT_CORE, fixed(0)});
   if (!memory_cgroup) out.push_back({RLIMIT_AS, fixed(limits.memory_bytes)});
-  if (!pids_cgroup) out.push_back({RLIMIT_NPROC, fixed(static_cast<uint64_t>(limits.processes))});
+  // RLIMIT_NPROC counts every process of the uid bwrap runs as on the
+  // host, the launcher's and other runs' included: a stand-in only.
+  if (!pids_cgroup) out.push_back({RLIMIT_NPROC, fixed(static_cast<uint64_t>(limits.processes + kBwrapTasks))});
   return out;
 }
 

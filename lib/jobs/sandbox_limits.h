@@ -16,6 +16,10 @@
 
 namespace grid {
 
+// bwrap's own processes (the one outside and the sandbox's PID 1): the
+// program's processes limit comes on top of them.
+constexpr int64_t kBwrapTasks = 2;
+
 class SandboxCgroup {
  public:
   // Makes the run's cgroups where the controllers are writable; none made
