@@ -56,7 +56,7 @@ CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -
 # changes with what else a unit includes); the sanitizer build is what
 # catches real out-of-bounds accesses.
 CXXFLAGS  += -Wno-array-bounds
-LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -ldl -pthread
+LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lpng -ldl -pthread
 
 # The training loops (bias, relu, loss, optimizer) vectorize at -O3: a
 # quarter more fast-mode steps/s. Exact bits do not move: with
@@ -130,6 +130,10 @@ $(O)/%.o: %.cc
 $(O)/%.o: %.cu
 	@mkdir -p $(@D)
 	$(NVCC_PATH) $(NVCCFLAGS) -c $< -o $@
+
+# The render kind's Python files are linked in by .incbin, which -MMD
+# does not see.
+$(O)/lib/jobs/kind_render_scripts.o: lib/jobs/kind_render_driver.py examples/render/make_scene.py
 
 $(LIBGRID): $(LIB_OBJ)
 	@mkdir -p $(@D)
