@@ -119,7 +119,7 @@ TEST(ValidateJob, ErrorsNameTheField) {
   j["train"]["optimizer"]["name"] = "lbfgs";
   EXPECT_EQ(field_of(j), ".train.optimizer.name");
   j = train_job();
-  j["type"] = "render";
+  j["type"] = "bake";
   EXPECT_EQ(field_of(j), ".type");
   j = train_job();
   j["train"]["sweep"] = {{"grid", json::object()}};
