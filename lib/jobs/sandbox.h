@@ -7,7 +7,8 @@
 // through run_sandboxed; there is no second launcher.
 //
 // This header is the contract between the sandbox and its callers; its
-// implementation is lib/jobs/sandbox.cc (+ sandbox_limits, sandbox_collect).
+// implementation is lib/jobs/sandbox.cc (+ sandbox_mounts, sandbox_limits,
+// sandbox_collect).
 #pragma once
 
 #include <cstdint>
@@ -41,9 +42,20 @@ struct SandboxBind {
 struct SandboxSpec {
   std::vector<std::string> argv;             // argv[0] resolved inside the sandbox's PATH
   std::map<std::string, std::string> env;    // the whole environment; nothing passes through
-  std::string root;                          // "" = the host's root, read-only; else an unpacked rootfs folder
-  std::vector<SandboxBind> ro_binds;         // e.g. the task's inputs at /in
-  std::string out_dir;                       // a fresh empty host folder, bound read-write at /out
+  // "" = the host's system folders (/usr, /bin, /sbin, /lib*, /etc) and
+  // nothing else of its root; else an unpacked rootfs folder, whose
+  // top-level entries are bound one by one (symlinks made again, resolving
+  // inside). Read-only either way.
+  std::string root;
+  // e.g. the task's inputs at /in; `inside` is absolute and clean, not /,
+  // /dev, /proc, /tmp, /out, /sys or below them, and (over the host's
+  // root) a new top-level folder, as bwrap cannot make a mount point in a
+  // read-only one. Files in it must be readable by others (mode o+r): when
+  // the launcher is root the program reads as nobody.
+  std::vector<SandboxBind> ro_binds;
+  // A fresh empty host folder, bound read-write at /out. When the launcher
+  // is root it is handed to uid 65534 first: the program writes as nobody.
+  std::string out_dir;
   std::string workdir = "/out";
   std::string hostname = "grid";
   bool network = false;                      // true only when the job asks and --allow-network allows
@@ -54,7 +66,11 @@ struct SandboxSpec {
 // One file collected from /out: a regular file, never followed through a
 // link; links, FIFOs, devices and sockets are refused by collection.
 struct OutputEntry {
-  std::string path;  // relative to /out, '/'-separated, bytes as the program wrote them
+  // Relative to /out, '/'-separated, bytes as the program wrote them: each
+  // name valid UTF-8 with no control character (a newline, a tab, DEL, C1),
+  // or the outputs are refused as "output name" (a result names them in
+  // JSON, which cannot carry other bytes unchanged).
+  std::string path;
   uint64_t size = 0;
   Digest sha256{};
 };
@@ -64,7 +80,11 @@ struct SandboxOutcome {
   std::string status;
   // "" when ok; else one of: "exit N", "signal N", "timeout", "cpu time",
   // "memory", "processes", "file size", "output size", "output files",
-  // "output type" (a link, FIFO, device or socket under /out), "output name".
+  // "output type" (a link, FIFO, device or socket under /out), "output name"
+  // (see OutputEntry::path; also folders nested past 64 or a path past
+  // 4096 bytes). A limit the cgroups counted ("memory", "processes") fails
+  // a run even when it exited 0. "signal N" comes from bwrap's status,
+  // 128 + N: a program that exits with such a code itself reads as killed.
   std::string reason;
   int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
@@ -79,8 +99,11 @@ struct SandboxOutcome {
 // host refusing namespaces: 69, I/O on the host: 74) are GridErrors.
 SandboxOutcome run_sandboxed(const SandboxSpec& spec);
 
-// The Merkle root over the outputs' (path, size, SHA-256) entries in path
-// order, as results commit to it (doc/protocol.md, "exec results").
+// The Merkle root (core/merkle.h, RFC 6962) over the outputs in the order
+// given (run_sandboxed's: byte-wise by path), as results commit to it
+// (doc/protocol.md, "exec results"). A leaf's data is the path's bytes, a
+// 0 byte, the size as 8 bytes big-endian and the 32 bytes of the SHA-256;
+// no outputs give SHA-256("").
 Digest output_root(const std::vector<OutputEntry>& outputs);
 
 }  // namespace grid
