@@ -57,6 +57,22 @@ pixels() {
 E
 }
 
+@test "job-split --weights: frames in proportion to each profile's render rate; a profile without one is 65" {
+  for k in prov verifier; do
+    jq -nc --argjson r "$([ $k = prov ] && echo 300000 || echo 100000)" \
+      '{kind: "profile", v: 1, device: "cpu", summary: {exact_gemm_tflops: 1, render_samples_per_s: $r}}' |
+      grid-key sign --key $k
+  done >profiles.jsonl
+  run --separate-stderr job-split --weights profiles.jsonl <<<"$JOB"
+  assert_success
+  assert_jq_all '[.[] | "\(.render.frames.start)-\(.render.frames.end) \(.provider)"] | join(",")' "1-3 $PUB2,4-4 $PUB3"
+  jq -c 'del(.summary.render_samples_per_s)' profiles.jsonl | grid-key sign --key prov >gemm-only.jsonl
+  run --separate-stderr job-split --weights gemm-only.jsonl <<<"$JOB"
+  [ "$status" = 65 ] || fail "status $status"
+  stderr_has "has no render rate"
+  stderr_has "field .summary.render_samples_per_s)"
+}
+
 @test "job-run: each frame in the sandbox, committed to by its decoded pixels; stored without clocks; same bits on 1 or 2 threads" {
   cp "$F/tasks.jsonl" "$F/results.jsonl" .
   ln -s "$F/store" store
