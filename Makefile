@@ -227,7 +227,7 @@ fuzz: fuzz-targets
 # Sub-makes with -j: a fresh machine builds in half the time on two cores.
 bench:
 	$(MAKE) -j$(JOBS) all $(BENCHES)
-	./scripts/run-bench $(BENCHES)
+	./scripts/run-bench $(BENCHES) $(wildcard bench/*.sh)
 
 # The README's first command on a fresh machine: it installs what it needs.
 demo:
