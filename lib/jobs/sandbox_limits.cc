@@ -1,5 +1,6 @@
 #include "jobs/sandbox_limits.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -10,7 +11,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +29,9 @@ constexpr auto kKillPause = std::chrono::microseconds(500);
 // rmdir of a cgroup fails while its last processes are still exiting.
 constexpr int kRemoveTries = 100;
 constexpr auto kRemovePause = std::chrono::milliseconds(2);
+
+constexpr const char* kRunPrefix = "grid-sandbox-";
+
 
 struct Controller {
   std::string mount;  // where its v1 hierarchy is mounted
@@ -108,7 +115,8 @@ std::string make_cgroup(const std::string& name) {
     struct stat st;
     if (rest != "/" && ::stat((base + rest).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) base += rest;
   }
-  std::string dir = base + "/grid-sandbox-" + std::to_string(::getpid()) + "-" + std::to_string(run_counter++);
+  remove_stale_run_dirs(base, kRunPrefix);
+  std::string dir = base + "/" + kRunPrefix + std::to_string(::getpid()) + "-" + std::to_string(run_counter++);
   if (::mkdir(dir.c_str(), 0755) != 0) return "";
   return dir;
 }
@@ -134,6 +142,26 @@ std::vector<pid_t> procs_in(const std::string& dir) {
 
 }  // namespace
 
+void remove_stale_run_dirs(const std::string& parent, const std::string& prefix) {
+  static std::mutex mu;
+  static std::set<std::string> done;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!done.insert(parent).second) return;
+  }
+  DIR* d = ::opendir(parent.c_str());
+  if (!d) return;
+  std::vector<std::string> stale;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + prefix.size()));
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(parent + "/" + name);
+  }
+  ::closedir(d);
+  for (const std::string& dir : stale) ::rmdir(dir.c_str());
+}
+
 SandboxCgroup::SandboxCgroup(const SandboxLimits& limits) {
   memory_dir_ = make_cgroup("memory");
   if (!memory_dir_.empty()) {
@@ -145,7 +173,7 @@ SandboxCgroup::SandboxCgroup(const SandboxLimits& limits) {
   }
   pids_dir_ = make_cgroup("pids");
   if (!pids_dir_.empty()) {
-    write_text(pids_dir_ + "/pids.max", std::to_string(limits.processes));
+    write_text(pids_dir_ + "/pids.max", std::to_string(limits.processes + kBwrapTasks));
     pids_fd_ = open_procs(pids_dir_);
   }
   cpu_dir_ = make_cgroup("cpuacct");
@@ -222,7 +250,9 @@ std::vector<SandboxRlimit> sandbox_rlimits(const SandboxLimits& limits, bool mem
   out.push_back({RLIMIT_NOFILE, fixed(static_cast<uint64_t>(limits.open_files))});
   out.push_back({RLIMIT_CORE, fixed(0)});
   if (!memory_cgroup) out.push_back({RLIMIT_AS, fixed(limits.memory_bytes)});
-  if (!pids_cgroup) out.push_back({RLIMIT_NPROC, fixed(static_cast<uint64_t>(limits.processes))});
+  // RLIMIT_NPROC counts every process of the uid bwrap runs as on the
+  // host, the launcher's and other runs' included: a stand-in only.
+  if (!pids_cgroup) out.push_back({RLIMIT_NPROC, fixed(static_cast<uint64_t>(limits.processes + kBwrapTasks))});
   return out;
 }
 

@@ -16,6 +16,10 @@
 
 namespace grid {
 
+// bwrap's own processes (the one outside and the sandbox's PID 1): the
+// program's processes limit comes on top of them.
+constexpr int64_t kBwrapTasks = 2;
+
 class SandboxCgroup {
  public:
   // Makes the run's cgroups where the controllers are writable; none made
@@ -51,6 +55,11 @@ class SandboxCgroup {
   std::string memory_dir_, pids_dir_, cpu_dir_;
   int memory_fd_ = -1, pids_fd_ = -1, cpu_fd_ = -1;  // their cgroup.procs, for join
 };
+
+// Removes, once a process, the folders `parent`/`prefix`PID-... that runs
+// of processes no longer alive left behind (a launcher killed before it
+// could clean up); a folder still holding anything stays.
+void remove_stale_run_dirs(const std::string& parent, const std::string& prefix);
 
 // The rlimits every process of a run gets, as setrlimit arguments made
 // before fork. `with_cgroups`: the controllers that hold memory and

@@ -190,6 +190,18 @@ TEST_F(SandboxTest, AForkBombIsHeldAtTheProcessLimit) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
 }
 
+TEST_F(SandboxTest, TheProcessLimitCountsTheProgramsProcessesOnly) {
+  // Without the pids cgroup RLIMIT_NPROC stands in, which counts every
+  // process of the host uid the sandbox runs as.
+  if (!cgroup_holds(&SandboxCgroup::has_pids)) GTEST_SKIP() << "no writable pids cgroup";
+  limits_.processes = 4;
+  // sh, two sleeps and a subshell: four of the program's own.
+  SandboxOutcome o = run("sleep 0.2 & sleep 0.2 & (wait; true) ; wait");
+  EXPECT_EQ(o.status, "ok") << o.stderr_tail;
+  o = run("sleep 0.2 & sleep 0.2 & sleep 0.2 & sleep 0.2 & wait");
+  expect_failed(o, "processes");
+}
+
 TEST_F(SandboxTest, AllocatingTenGigabytesIsAMemoryFailure) {
   limits_.memory_bytes = 64ull << 20;
   SandboxOutcome o = run("python3 -c 'b = bytearray(10 << 30); print(len(b))'");
@@ -328,6 +340,14 @@ TEST_F(SandboxTest, OutputBytesAndFileSizeAreLimited) {
   expect_failed(o, "file size");
 }
 
+TEST_F(SandboxTest, FilesTheProgramLockedAreCollectedAll) {
+  SandboxOutcome o = run("mkdir /out/d; printf a >/out/d/f; printf b >/out/g; chmod 000 /out/d/f /out/g /out/d");
+  EXPECT_EQ(o.status, "ok") << o.reason;
+  ASSERT_EQ(o.outputs.size(), 2u);
+  EXPECT_EQ(o.outputs[0].sha256, sha256("a"));
+  EXPECT_EQ(o.outputs[1].sha256, sha256("b"));
+}
+
 TEST_F(SandboxTest, FoldersNestedWithoutEndAreRefused) {
   SandboxOutcome o = run("d=/out; i=0; while [ $i -lt 100 ]; do d=$d/a; mkdir $d || exit 1; i=$((i+1)); done; : >$d/f");
   expect_failed(o, "output name");
@@ -367,6 +387,17 @@ TEST_F(SandboxTest, ABindPointThatWouldHideTheSandboxIsRefused) {
   EXPECT_EQ(code_of([&] { run("true"); }), Exit::data);
   binds_ = {{dir_, "in/../x"}};
   EXPECT_EQ(code_of([&] { run("true"); }), Exit::data);
+}
+
+TEST_F(SandboxTest, WhatAKilledLauncherLeftBehindIsRemoved) {
+  std::string dead = dir_ + "/grid-sandbox-999999999-0", alive = dir_ + "/grid-sandbox-" + std::to_string(::getpid()) + "-0",
+              busy = dir_ + "/grid-sandbox-999999998-0";
+  for (const std::string& d : {dead, alive, busy}) ASSERT_EQ(::mkdir(d.c_str(), 0755), 0);
+  write(busy + "/file", "x");
+  remove_stale_run_dirs(dir_, "grid-sandbox-");
+  EXPECT_FALSE(exists(dead));
+  EXPECT_TRUE(exists(alive));
+  EXPECT_TRUE(exists(busy));
 }
 
 TEST(OutputRoot, CommitsToPathSizeAndHashInOrder) {
