@@ -117,7 +117,7 @@ UNIT      := $(B)/test/unit_tests
 LIBGRID   := $(O)/libgrid.a
 COMPLETIONS := $(foreach t,$(TOOLS),$(B)/completions/$(t).bash $(B)/completions/$(t).zsh $(B)/completions/$(t).fish)
 
-.PHONY: all test unit gpu-test bench demo install uninstall clean man fuzz fuzz-targets
+.PHONY: all test unit gpu-test bench demo demo-render install uninstall clean man fuzz fuzz-targets
 # Keep objects: they are intermediates of pattern chains, which make would
 # otherwise delete and then rebuild every time.
 .SECONDARY:
@@ -234,6 +234,13 @@ demo:
 	./scripts/install-deps
 	$(MAKE) -j$(JOBS) all
 	./scripts/demo
+
+# A render job through the market (Blender renders for minutes on a small
+# machine: not part of make demo's three).
+demo-render:
+	./scripts/install-deps
+	$(MAKE) -j$(JOBS) all
+	./scripts/demo-render
 
 MAN_PAGES := $(patsubst man/%.scd,build/man/%,$(wildcard man/*.scd))
 man: $(MAN_PAGES)

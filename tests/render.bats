@@ -6,9 +6,6 @@
 bats_require_minimum_version 1.5.0
 load test_helper
 
-# A fourth participant: the ledger's operator.
-SEED4=0404040404040404040404040404040404040404040404040404040404040404
-
 setup_file() {
   cd "$BATS_FILE_TMPDIR" || return 1
   "$ROOT/examples/render/make-job" scene \
@@ -25,7 +22,6 @@ setup() {
   write_key buyer "$SEED1"
   write_key prov "$SEED2"
   write_key verifier "$SEED3"
-  write_key operator "$SEED4"
 }
 
 # pixels PNG: the SHA-256 of a PNG's pixels as ffmpeg decodes them (RGBA,
@@ -128,38 +124,19 @@ E
   assert_jq '.checked.crop.compare | startswith("PSNR >= 13.98 dB")' true
 }
 
-@test "the flow: split, order, bid, award, run, proof-check crop, pay-settle for a render job" {
-  grid-key pub --key verifier >trust.txt
-  pay-settle init --ledger ledger.db --currency USD --key operator >/dev/null
-  {
-    pay-settle deposit --ledger ledger.db --key operator --account "$PUB1" --amount 100000
-    pay-settle deposit --ledger ledger.db --key operator --account "$PUB2" --amount 20000
-    pay-settle stake --ledger ledger.db --key prov --amount 10000
-  } >funding.jsonl
-  pay-settle apply --ledger ledger.db --trust trust.txt funding.jsonl >/dev/null
-  grid-key sign --key buyer <<<"$JOB" >job.jsonl
-  job-split --key buyer job.jsonl >tasks.jsonl
-  lease-bid order --key buyer --max-price 5000 --deadline 2h tasks.jsonl >orders.jsonl
-  # The provider's profile: a CPU with Blender, as gpu-bench writes one.
-  jq -nc '{kind: "profile", v: 1, device: "cpu",
-           summary: {exact_gemm_tflops: 0.05, gpu_model: "none", gpu_count: 0, render_samples_per_s: 200000}}' |
-    grid-key sign --key prov >profile.json
-  echo '{"basis":"gpu_hour","rates_micros":{"*":500000},"start_fee_micros":1000}' >policy.json
-  lease-bid bid --key prov --profile profile.json --policy policy.json orders.jsonl >bids.jsonl
-  lease-bid award --key buyer orders.jsonl bids.jsonl >leases.jsonl
+@test "the flow (scripts/demo-render): gpu-bench render, split --weights, order, bid, award, run, proof-check, pay-settle, assemble" {
+  run --separate-stderr "$ROOT/scripts/demo-render" "$PWD/demo" \
+    '.render.frames.end = 4 | .render.resolution = {width: 64, height: 48} | .render.samples = 4'
+  assert_success
+  cd demo
+  jq -e '.summary.render_samples_per_s > 0' profile.json >/dev/null || fail "no render rate: $(cat profile.json)"
   [ "$(wc -l <leases.jsonl)" = 1 ] || fail "$(cat leases.jsonl)"
-  job-run --key prov --store store leases.jsonl >results.jsonl
-  pay-settle apply --ledger ledger.db --trust trust.txt leases.jsonl >/dev/null
-  run --separate-stderr proof-check --key verifier --leases leases.jsonl --store store results.jsonl
-  assert_success
-  echo "$output" >verdicts.jsonl
-  assert_jq_all '[.[].status] | unique' '["accept"]'
-  assert_jq_all '[.[].modes | join(",")] | unique' '["sig,trace,spot"]'
-  pay-settle apply --ledger ledger.db --trust trust.txt verdicts.jsonl >/dev/null
-  run pay-settle balance --ledger ledger.db
-  assert_success
-  paid=$(jq -s -r --arg p "$PUB2" '[.[] | select(.account == $p)][0].available_micros' <<<"$output")
-  [ "$paid" -gt 10000 ] || fail "the provider was not paid: $output"
+  run jq -s -c '[.[] | {status, modes, crops: (.checked.spot.crops | length)}] | unique' verdicts.jsonl
+  assert_output '[{"status":"accept","modes":["sig","trace","spot"],"crops":4}]'
+  paid=$(jq -s -r --arg p "$(cat provider.pub)" '[.[] | select(.account == $p)][0].available_micros' balances.jsonl)
+  [ "$paid" -gt 10000 ] || fail "the provider was not paid: $(cat balances.jsonl)"
+  run ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height -of csv=p=0 render.mp4
+  assert_output 64,48,4
 }
 
 @test "examples/render/assemble: the frames into a video and a contact sheet with ffmpeg" {
