@@ -6,15 +6,8 @@
 # start-up: its share of a one-frame task, and of a frame of job-split's
 # default 8-frame task. Needs Blender (scripts/install-deps).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$root/build/bin:$PATH"
-command -v blender >/dev/null || { echo "render_cost: Blender is not installed; skipped"; exit 0; }
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-printf '%s\n' 0202020202020202020202020202020202020202020202020202020202020202 >prov.key
-printf '%s\n' 0303030303030303030303030303030303030303030303030303030303030303 >verifier.key
-chmod 600 prov.key verifier.key
+name=render_cost
+source "$(dirname "$0")/render_setup.bash"
 "$root/examples/render/make-job" . '.render.resolution = {width: 160, height: 120} | .render.samples = 32'
 job-split --tasks 1 job.json >task.jsonl
 job-run --key prov.key --store store task.jsonl >result.jsonl

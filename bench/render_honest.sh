@@ -4,16 +4,9 @@
 # crop: none may be rejected (tests/adversarial/render-cheats.bats runs a
 # handful of seeds; this is the full count, too slow for make test).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$root/build/bin:$PATH"
-command -v blender >/dev/null || { echo "render_honest: Blender is not installed; skipped"; exit 0; }
+name=render_honest
+source "$(dirname "$0")/render_setup.bash"
 count=${RENDER_HONEST_SEEDS:-50}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-printf '%s\n' 0202020202020202020202020202020202020202020202020202020202020202 >prov.key
-printf '%s\n' 0303030303030303030303030303030303030303030303030303030303030303 >verifier.key
-chmod 600 prov.key verifier.key
 "$root/examples/render/make-job" . '.render.frames.end = 1 | .render.resolution = {width: 64, height: 48} | .render.samples = 8'
 seeds=$(od -An -N$((4 * count)) -tu4 /dev/urandom | tr -s ' ' '\n' | grep . | awk '{print $1 % 2147483648}')
 echo "seeds: $(tr '\n' ' ' <<<"$seeds")"
