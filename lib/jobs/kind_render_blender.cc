@@ -101,15 +101,16 @@ const std::string& blender_build(const std::string& exe) {
   return build;
 }
 
-SandboxSpec blender_spec(const RenderDirs& dirs, const json& args, bool cuda) {
+// Blender in the sandbox with `args` after its own -b: the folders bound,
+// the environment fixed, no limit below what a long render needs.
+SandboxSpec blender_spec(const RenderDirs& dirs, const std::vector<std::string>& args) {
   SandboxSpec s;
-  s.argv = {"blender", "-b", "--factory-startup", "-noaudio", "/in/scene.blend", "--python-exit-code",
-            std::to_string(kPythonErrorExit), "--python", "/in/driver.py", "--", args.dump()};
+  s.argv = {"blender", "-b", "--factory-startup", "-noaudio"};
+  s.argv.insert(s.argv.end(), args.begin(), args.end());
   s.env = {{"PATH", kSandboxPath}, {"HOME", "/tmp"}, {"TZ", "UTC"}, {"LC_ALL", "C"}};
   s.ro_binds = {{dirs.in(), "/in"}};
   s.out_dir = dirs.out();
   s.workdir = "/tmp";
-  s.cuda = cuda;
   s.limits.wall_seconds = kRenderWallSeconds;
   s.limits.cpu_seconds = kRenderWallSeconds * 64;
   s.limits.memory_bytes = kRenderMemoryBytes;
@@ -147,7 +148,10 @@ RenderOutcome render_frames(const RenderRequest& req, const std::string& field) 
   const int threads = req.threads > 0 ? req.threads : static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
   const json args = {{"device", req.device}, {"seed", req.seed},     {"samples", req.samples}, {"threads", threads},
                      {"width", req.width},   {"height", req.height}, {"renders", renders}};
-  const SandboxOutcome run = run_sandboxed(blender_spec(dirs, args, req.device == "cuda" || req.device == "optix"));
+  SandboxSpec spec = blender_spec(dirs, {"/in/scene.blend", "--python-exit-code", std::to_string(kPythonErrorExit),
+                                         "--python", "/in/driver.py", "--", args.dump()});
+  spec.cuda = req.device == "cuda" || req.device == "optix";
+  const SandboxOutcome run = run_sandboxed(spec);
 
   RenderOutcome out;
   out.seconds = run.wall_seconds;
@@ -181,14 +185,9 @@ void make_reference_scene(const std::string& path) {
   if (blender_executable().empty()) throw Error(Exit::unavailable, "Blender is not installed");
   RenderDirs dirs;
   write_text(dirs.in() + "/make_scene.py", grid_render_scene_py);
-  SandboxSpec s;
-  s.argv = {"blender", "-b", "--factory-startup", "-noaudio", "--python-exit-code", std::to_string(kPythonErrorExit),
-            "--python", "/in/make_scene.py", "--", "/out/scene.blend"};
-  s.env = {{"PATH", kSandboxPath}, {"HOME", "/tmp"}, {"TZ", "UTC"}, {"LC_ALL", "C"}};
-  s.ro_binds = {{dirs.in(), "/in"}};
-  s.out_dir = dirs.out();
-  s.workdir = "/tmp";
-  const SandboxOutcome run = run_sandboxed(s);
+  const SandboxOutcome run = run_sandboxed(blender_spec(
+      dirs, {"--python-exit-code", std::to_string(kPythonErrorExit), "--python", "/in/make_scene.py", "--",
+             "/out/scene.blend"}));
   if (run.status != "ok")
     throw Error(Exit::internal, "Blender could not make the reference scene (" + run.reason + "): " +
                                     last_line(run.stderr_tail));
