@@ -253,17 +253,6 @@ cpu_has() {
   assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | tostring' '[false,false,true,true]'
 }
 
-@test "--only render: Blender's version and build, its start-up, and Cycles samples per second into the summary" {
-  run -0 --separate-stderr gpu-bench --device cpu --quick --only render
-  assert_jq '[has("gemm"), has("kinds"), has("render")] | tostring' '[false,false,true]'
-  assert_jq .render.blender.version 3.4.1
-  assert_jq .render.blender.build "sha256:$(sha256sum "$(command -v blender)" | cut -d' ' -f1)"
-  assert_jq '.render.blender.backends[0]' cpu
-  assert_jq '.render.samples_per_s > 0 and .render.startup_seconds > 0' true
-  assert_jq '.summary.render_samples_per_s == .render.samples_per_s' true
-  assert_jq '.render.scene | tostring' '{"frames":2,"height":64,"samples":8,"width":96}'
-}
-
 @test "--only kinds: seconds per unit of each job kind's work, exact and fast, from reference tasks" {
   mkdir tmp
   TMPDIR=$PWD/tmp run -0 --separate-stderr gpu-bench --device cpu --quick --only kinds

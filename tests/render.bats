@@ -129,7 +129,17 @@ E
     '.render.frames.end = 4 | .render.resolution = {width: 64, height: 48} | .render.samples = 4'
   assert_success
   cd demo
-  jq -e '.summary.render_samples_per_s > 0' profile.json >/dev/null || fail "no render rate: $(cat profile.json)"
+  # gpu-bench --only gemm,render: Blender, its start-up and its rate.
+  output=$(cat profile.json)
+  assert_jq '[has("gemm"), has("kinds"), has("render")] | tostring' '[true,false,true]'
+  assert_jq .render.blender.version 3.4.1
+  assert_jq .render.blender.build "sha256:$(sha256sum "$(command -v blender)" | cut -d' ' -f1)"
+  assert_jq '.render.blender.backends[0]' cpu
+  assert_jq '.render.samples_per_s > 0 and .render.startup_seconds > 0' true
+  assert_jq '.summary.render_samples_per_s == .render.samples_per_s' true
+  assert_jq '.render.scene | tostring' '{"frames":2,"height":64,"samples":8,"width":96}'
+  # Weighted by that rate: the one provider's tasks name it.
+  [ "$(jq -r .provider tasks.jsonl | sort -u)" = "$(cat provider.pub)" ] || fail "tasks not weighted to the provider"
   [ "$(wc -l <leases.jsonl)" = 1 ] || fail "$(cat leases.jsonl)"
   run jq -s -c '[.[] | {status, modes, crops: (.checked.spot.crops | length)}] | unique' verdicts.jsonl
   assert_output '[{"status":"accept","modes":["sig","trace","spot"],"crops":4}]'
