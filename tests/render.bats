@@ -106,7 +106,7 @@ E
   stderr_has "field .render.scene)"
 }
 
-@test "proof-check crop: an honest result passes with the detection probability; another Blender build is held to PSNR and SSIM" {
+@test "proof-check crop: an honest result passes, every frame drawn, with the detection probability" {
   cp "$F/tasks.jsonl" "$F/results.jsonl" .
   ln -s "$F/store" store
   run --separate-stderr proof-check --key verifier --tasks tasks.jsonl --store store --mode sig,trace,crop results.jsonl
@@ -116,12 +116,6 @@ E
   assert_jq '.checked.crop.crops | length' 4
   assert_jq '.checked.crop.compare | startswith("identical pixels")' true
   assert_jq .detection_probability 1
-  # The same frames from a provider whose Blender is another build: only
-  # the tolerance applies, and honest pixels are within it.
-  jq -c '.render.blender.build = "sha256:" + ("1" * 64)' results.jsonl | grid-key sign --key prov >other.jsonl
-  run --separate-stderr proof-check --key verifier --tasks tasks.jsonl --store store --mode crop other.jsonl
-  assert_success
-  assert_jq '.checked.crop.compare | startswith("PSNR >= 13.98 dB")' true
 }
 
 @test "the flow (scripts/demo-render): gpu-bench render, split --weights, order, bid, award, run, proof-check, pay-settle, assemble" {

@@ -89,6 +89,8 @@ print(json.dumps(r))' | jq -c "${2:-.}" | sign key1
   run --separate-stderr proof-check --key vkey --tasks tasks.jsonl --store S --mode crop builds.jsonl
   [ "$status" = 1 ] || fail "status $status: $stderr"
   assert_jq_all '[.[].status] | join(",")' 'accept,reject,reject'
+  # 8 samples: 20 + 10 log10(8 / 16) dB.
+  assert_jq_all '.[0].checked.crop.compare | startswith("PSNR >= 16.99 dB and SSIM >= 0.2")' true
   assert_jq_all '.[1].reason | test("crop: frame 1, crop .*: PSNR .* below the threshold")' true
 }
 
