@@ -56,7 +56,7 @@ CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -
 # changes with what else a unit includes); the sanitizer build is what
 # catches real out-of-bounds accesses.
 CXXFLAGS  += -Wno-array-bounds
-LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -ldl -pthread
+LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lpng -ldl -pthread
 
 # The training loops (bias, relu, loss, optimizer) vectorize at -O3: a
 # quarter more fast-mode steps/s. Exact bits do not move: with
@@ -117,7 +117,7 @@ UNIT      := $(B)/test/unit_tests
 LIBGRID   := $(O)/libgrid.a
 COMPLETIONS := $(foreach t,$(TOOLS),$(B)/completions/$(t).bash $(B)/completions/$(t).zsh $(B)/completions/$(t).fish)
 
-.PHONY: all test unit gpu-test bench demo install uninstall clean man fuzz fuzz-targets
+.PHONY: all test unit gpu-test bench demo demo-render install uninstall clean man fuzz fuzz-targets
 # Keep objects: they are intermediates of pattern chains, which make would
 # otherwise delete and then rebuild every time.
 .SECONDARY:
@@ -130,6 +130,10 @@ $(O)/%.o: %.cc
 $(O)/%.o: %.cu
 	@mkdir -p $(@D)
 	$(NVCC_PATH) $(NVCCFLAGS) -c $< -o $@
+
+# The render kind's Python files are linked in by .incbin, which -MMD
+# does not see.
+$(O)/lib/jobs/kind_render_scripts.o: lib/jobs/kind_render_driver.py examples/render/make_scene.py
 
 $(LIBGRID): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -223,13 +227,20 @@ fuzz: fuzz-targets
 # Sub-makes with -j: a fresh machine builds in half the time on two cores.
 bench:
 	$(MAKE) -j$(JOBS) all $(BENCHES)
-	./scripts/run-bench $(BENCHES)
+	./scripts/run-bench $(BENCHES) $(wildcard bench/*.sh)
 
 # The README's first command on a fresh machine: it installs what it needs.
 demo:
 	./scripts/install-deps
 	$(MAKE) -j$(JOBS) all
 	./scripts/demo
+
+# A render job through the market (Blender renders for minutes on a small
+# machine: not part of make demo's three).
+demo-render:
+	./scripts/install-deps
+	$(MAKE) -j$(JOBS) all
+	./scripts/demo-render
 
 MAN_PAGES := $(patsubst man/%.scd,build/man/%,$(wildcard man/*.scd))
 man: $(MAN_PAGES)

@@ -11,10 +11,10 @@ int main(int argc, char** argv) {
   CLI::App& app = tool.app();
   app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto)")->type_name("DEVICE");
   app.add_flag("--quick", opt.quick, "Small sizes and few repetitions: seconds, not minutes");
-  app.add_option("--only", opt.only, "Run only these sections: gemm, mem, pcie, nccl, kinds")
+  app.add_option("--only", opt.only, "Run only these sections: gemm, mem, pcie, nccl, kinds, render")
       ->delimiter(',')
       ->allow_extra_args(false)
-      ->check(CLI::IsMember({"gemm", "mem", "pcie", "nccl", "kinds"}));
+      ->check(CLI::IsMember({"gemm", "mem", "pcie", "nccl", "kinds", "render"}));
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--sign", opt.sign, "Insist on signing the output (a key is required)");
   app.add_option("--challenge", opt.challenge, "Answer the challenge messages in FILE (- for stdin)")

@@ -152,7 +152,7 @@ job-run --task-index 	env
 lease-bid award --rule 	first-price second-price
 pay-settle statement --format 	csv json
 pay-settle balance --format 	json table
-gpu-bench --only 	gemm kinds mem nccl pcie
+gpu-bench --only 	gemm kinds mem nccl pcie render
 lease-bid 	award bid order
 pay-settle s	stake statement
 grid-key sign --key key ms	msgs.jsonl

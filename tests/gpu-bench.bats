@@ -607,7 +607,7 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
   assert_line cuda
   assert_line cuda:0
   run -0 complete_words gpu-bench --only ''
-  assert_output "$(printf '%s\n' gemm mem pcie nccl kinds)"
+  assert_output "$(printf '%s\n' gemm mem pcie nccl kinds render)"
   run -0 complete_words gpu-bench --only gemm,p
   assert_output gemm,pcie
   run -0 complete_words gpu-bench --format ''

@@ -664,7 +664,7 @@ deadline_lease() {
   bad_task "$(jq -c '.gemm.m = 128' <<<"$signed")" .id
   bad_task "$(jq -c '.sig.sig |= .[0:127] + (if .[127:] == "0" then "1" else "0" end)' <<<"$signed")" .id
   # Consistent ids, bad content.
-  bad_task "$(jq -c '.type = "render"' <<<"$task" | grid-key id)" .type
+  bad_task "$(jq -c '.type = "bake"' <<<"$task" | grid-key id)" .type
   bad_task "$(jq -c 'del(.gemm)' <<<"$task" | grid-key id)" .gemm
   bad_task "$(jq -c '.gemm.m = 0' <<<"$task" | grid-key id)" .gemm.m
   bad_task "$(jq -c '.gemm.dtype = "bf16"' <<<"$task" | grid-key id)" .gemm.dtype

@@ -440,7 +440,7 @@ bad_jobs() {
 @test "bad job envelopes are 65 naming the field" {
   bad_jobs "$TRAIN" <<'EOF'
 del(.type)	.type
-.type = "render"	.type
+.type = "bake"	.type
 .type = 3	.type
 .mode = "turbo"	.mode
 .mode = true	.mode

@@ -1,5 +1,5 @@
 // Job specs and the tasks cut from them (doc/protocol.md, "job" and "task"). The
-// job kinds (gemm, train, infer) are rows of one registry table. A new kind
+// job kinds (gemm, train, infer, render) are rows of one registry table. A new kind
 // is its row here (job_spec.cc) with its own validate / split / run (its
 // files, declared in job_kinds.h), and, a layer up, its row in
 // proof-check's kind table (proof/proof_kinds.h: its result's shape and its
@@ -23,6 +23,7 @@ struct SplitOptions {
     std::string provider;  // ed25519:<hex> of the profile's signer
     std::string profile;   // the profile's id
     double rate = 0;       // its measured exact GEMM TFLOP/s
+    double render_rate = 0;  // its Cycles samples per second; 0 without Blender
   };
   std::vector<Share> weights;  // --weights: shards in proportion to rate
 };

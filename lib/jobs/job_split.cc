@@ -23,7 +23,11 @@ std::vector<SplitOptions::Share> read_weights(Tool& tool, const std::string& pat
     if (m.contains("summary") && m["summary"].contains("exact_gemm_tflops")) rate = &m["summary"]["exact_gemm_tflops"];
     if (!rate || !rate->is_number() || !(rate->get<double>() > 0))
       throw data_error("no positive exact GEMM rate", ".summary.exact_gemm_tflops");
-    shares.push_back({signer, m["id"].get<std::string>(), rate->get<double>()});
+    // Present only where gpu-bench found Blender: render jobs need it.
+    double render_rate = 0;
+    if (m["summary"].contains("render_samples_per_s") && m["summary"]["render_samples_per_s"].is_number())
+      render_rate = m["summary"]["render_samples_per_s"].get<double>();
+    shares.push_back({signer, m["id"].get<std::string>(), rate->get<double>(), render_rate});
   });
   if (shares.empty()) throw Error(Exit::data, "--weights " + path + " holds no profile");
   return shares;

@@ -6,6 +6,7 @@
 #include "jobs/data_spec.h"
 #include "jobs/job_kinds.h"
 #include "jobs/job_spec.h"
+#include "jobs/kind_render.h"
 
 namespace grid {
 namespace {
@@ -93,6 +94,7 @@ const std::vector<TaskCostKind>& task_cost_kinds() {
       {"gemm", gemm_work},
       {"train", train_work},
       {"infer", infer_work},
+      {"render", render_work},
   };
   return table;
 }

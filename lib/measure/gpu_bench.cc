@@ -60,6 +60,8 @@ const std::vector<BenchSection>& bench_sections() {
       {"pcie", "host-to-device and device-to-host bandwidth, pinned", bench_pcie},
       {"nccl", "NCCL all-reduce across local GPUs", bench_nccl},
       {"kinds", "seconds per unit of each job kind's work, exact and fast, from reference tasks", bench_kinds},
+      {"render", "Blender's version and build, and Cycles samples per second on a reference scene (when Blender is present)",
+       bench_render},
   };
   return table;
 }
@@ -77,7 +79,7 @@ const std::vector<std::string>& profile_fields() {
 const std::vector<std::string>& profile_summary_fields() {
   static const std::vector<std::string> fields = {
       "exact_gemm_tflops", "fast_f32_gemm_tflops", "fast_bf16_gemm_tflops", "gpu_count", "gpu_model",
-      "gpu_memory_bytes",  "cpu_model",            "memory_bytes"};
+      "gpu_memory_bytes",  "cpu_model",            "memory_bytes",          "render_samples_per_s"};
   return fields;
 }
 
@@ -125,6 +127,9 @@ json measure_profile(const BenchOptions& opt, const Device& device,
   }
   summary["cpu_model"] = profile["host"]["cpu_model"];
   summary["memory_bytes"] = profile["host"]["memory_bytes"];
+  // Only where Blender rendered: job-split --weights cuts render jobs by it.
+  if (profile.contains("render") && profile["render"].contains("samples_per_s"))
+    summary["render_samples_per_s"] = profile["render"]["samples_per_s"];
   profile["summary"] = summary;
   return profile;
 }
@@ -190,6 +195,14 @@ std::string profile_table(const json& p) {
         out << "\n";
       }
     }
+  }
+  if (p.contains("render") && p["render"].contains("samples_per_s")) {
+    const json& r = p["render"];
+    out << "\nrender (Blender " << r["blender"]["version"].get<std::string>() << ")\n"
+        << "  samples/s         " << fmt(r["samples_per_s"].get<double>() / 1e6, 3) << " M\n"
+        << "  start-up          " << fmt(r["startup_seconds"].get<double>(), 2) << " s\n";
+  } else if (p.contains("render") && p["render"].contains("skipped")) {
+    out << "\nrender: skipped (" << p["render"]["skipped"].get<std::string>() << ")\n";
   }
   out << "\nfaulty: " << (p.value("faulty", false) ? "YES" : "no") << "\n";
   for (const json& f : p.value("faults", json::array())) out << "  " << f.get<std::string>() << "\n";

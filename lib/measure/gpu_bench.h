@@ -1,5 +1,5 @@
 // gpu-bench: measure this machine into a capability profile. The sections
-// (gemm, mem, pcie, nccl, kinds) are rows of one table; each fills its part of the
+// (gemm, mem, pcie, nccl, kinds, render) are rows of one table; each fills its part of the
 // profile and reports faults.
 #pragma once
 
@@ -49,6 +49,7 @@ json bench_memory(BenchContext& ctx);
 json bench_pcie(BenchContext& ctx);
 json bench_nccl(BenchContext& ctx);
 json bench_kinds(BenchContext& ctx);
+json bench_render(BenchContext& ctx);
 
 // The members measure_profile writes at a profile's top level, and in its
 // summary (some only on a GPU): what an order's need can name.

@@ -97,6 +97,32 @@ void check_infer_part(const json& part, const std::string& p) {
   require_ref(trace, "root", p + ".trace");
 }
 
+void check_render_part(const json& part, const std::string& p) {
+  const json& frames = get_object(part, "frames", p);
+  const int64_t start = get_int(frames, "start", p + ".frames", 0, kMaxCount);
+  get_int(frames, "end", p + ".frames", start, kMaxCount);
+  get_int(frames, "step", p + ".frames", 1, kMaxCount);
+  const json& res = get_object(part, "resolution", p);
+  get_int(res, "width", p + ".resolution", 1, int64_t{1} << 16);
+  get_int(res, "height", p + ".resolution", 1, int64_t{1} << 16);
+  get_int(part, "samples", p, 1, kMaxCount);
+  get_int(part, "seed", p, 0, kMaxCount);
+  get_string(part, "device", p);
+  const json& blender = get_object(part, "blender", p);
+  get_string(blender, "version", p + ".blender");
+  get_string(blender, "build", p + ".blender");
+  const json& images = get_array(part, "images", p);
+  for (size_t i = 0; i < images.size(); ++i) {
+    const std::string ip = p + ".images[" + std::to_string(i) + "]";
+    if (!images[i].is_object()) throw data_error("expected an object", ip);
+    get_int(images[i], "frame", ip, 0, kMaxCount);
+    require_ref(images[i], "png", ip);
+  }
+  const json& trace = get_object(part, "trace", p);
+  require_hex_list(trace, "leaves", p + ".trace");
+  require_ref(trace, "root", p + ".trace");
+}
+
 namespace {
 
 // ok, or why the id or signature does not hold.

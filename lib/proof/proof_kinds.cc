@@ -9,6 +9,8 @@ const std::vector<ProofKind>& proof_kinds() {
       {"train", check_train_part, {{"trace", check_trace_train}, {"spot", check_spot_train},
                                    {"pinpoint", check_pinpoint}}},
       {"infer", check_infer_part, {{"trace", check_trace_infer}, {"spot", check_spot_infer}}},
+      {"render", check_render_part, {{"trace", check_trace_render}, {"spot", check_crop_render},
+                                     {"crop", check_crop_render}}},
   };
   return table;
 }

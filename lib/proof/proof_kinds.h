@@ -31,5 +31,6 @@ const ProofKind* find_proof_kind(const std::string& name);
 void check_train_part(const json& part, const std::string& path);
 void check_gemm_part(const json& part, const std::string& path);
 void check_infer_part(const json& part, const std::string& path);
+void check_render_part(const json& part, const std::string& path);
 
 }  // namespace grid

@@ -134,6 +134,8 @@ ModeReport check_spot_train(CheckContext& c);
 ModeReport check_spot_infer(CheckContext& c);
 ModeReport check_rows_gemm(CheckContext& c);
 ModeReport check_freivalds_gemm(CheckContext& c);
+ModeReport check_trace_render(CheckContext& c);
+ModeReport check_crop_render(CheckContext& c);
 ModeReport check_quorum(CheckContext& c);
 ModeReport check_pinpoint(CheckContext& c);
 ModeReport check_challenge(CheckContext& c);

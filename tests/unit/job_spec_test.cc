@@ -7,6 +7,8 @@
 
 #include "core/error.h"
 #include "core/message.h"
+#include "jobs/kind_render.h"
+#include "jobs/task_cost.h"
 #include "jobs/train_sweep.h"
 
 namespace grid {
@@ -119,7 +121,7 @@ TEST(ValidateJob, ErrorsNameTheField) {
   j["train"]["optimizer"]["name"] = "lbfgs";
   EXPECT_EQ(field_of(j), ".train.optimizer.name");
   j = train_job();
-  j["type"] = "render";
+  j["type"] = "bake";
   EXPECT_EQ(field_of(j), ".type");
   j = train_job();
   j["train"]["sweep"] = {{"grid", json::object()}};
@@ -138,6 +140,74 @@ TEST(SplitJob, WeightedGemmShardsFollowRates) {
   EXPECT_EQ(tasks[0]["provider"], "ed25519:aa");
   EXPECT_EQ(tasks[1]["gemm"]["row_begin"], 75);
   EXPECT_EQ(tasks[1]["profile"], "sha256:p2");
+}
+
+json render_job() {
+  json j = json::parse(R"({"kind":"job","v":1,"type":"render","render":{
+    "scene":{"sha256":"sha256:0000000000000000000000000000000000000000000000000000000000000000",
+             "url":"http://127.0.0.1:1/scene.blend"},
+    "frames":{"start":1,"end":48,"step":1},"resolution":{"width":64,"height":48},
+    "samples":8,"seed":7,"engine":"CYCLES","device":"cpu","output":"PNG"}})");
+  return j;
+}
+
+TEST(RenderSpec, ErrorsNameTheField) {
+  EXPECT_EQ(field_of(render_job()), "(valid)");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/render/scene/sha256", ".render.scene.sha256"}, {"/render/frames/end", ".render.frames.end"},
+      {"/render/resolution/width", ".render.resolution.width"}, {"/render/samples", ".render.samples"},
+      {"/render/seed", ".render.seed"}, {"/render/engine", ".render.engine"}, {"/render/device", ".render.device"},
+      {"/render/output", ".render.output"}};
+  for (const auto& [pointer, field] : cases) {
+    json j = render_job();
+    j[json::json_pointer(pointer)] = pointer == "/render/frames/end" ? json(0) : json("EEVEE");
+    EXPECT_EQ(field_of(j), field) << pointer;
+  }
+  json j = render_job();
+  j["render"]["tiles"] = {{"x", 65}, {"y", 1}};
+  EXPECT_EQ(field_of(j), ".render.tiles.x");
+  j = render_job();
+  j["render"]["denoise"] = true;
+  EXPECT_EQ(field_of(j), ".render.denoise");
+  j = render_job();
+  j["render"]["seed"] = int64_t{1} << 31;
+  EXPECT_EQ(field_of(j), ".render.seed");
+}
+
+TEST(RenderSpec, SplitCutsConsecutiveFrames) {
+  json job = render_job();
+  job["render"]["frames"] = {{"start", 10}, {"end", 30}, {"step", 2}};  // 11 frames
+  SplitOptions opt;
+  std::vector<json> tasks = split_job(job, opt);
+  ASSERT_EQ(tasks.size(), 2u);  // at most 8 frames a task by default, evenly
+  EXPECT_EQ(tasks[0]["render"]["frames"], json({{"start", 10}, {"end", 18}, {"step", 2}}));
+  EXPECT_EQ(tasks[1]["render"]["frames"], json({{"start", 20}, {"end", 30}, {"step", 2}}));
+  EXPECT_EQ(tasks[1]["flops"], 6 * 64 * 48 * 8);
+  for (const json& t : tasks) EXPECT_NO_THROW(validate_task(t));
+
+  opt.weights = {{"ed25519:a", "sha256:p1", 5.0, 3e6}, {"ed25519:b", "sha256:p2", 1.0, 1e6}};
+  tasks = split_job(job, opt);  // by render rate, not GEMM rate: 3:1
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_EQ(render_frame_numbers(tasks[0]["render"]).size(), 8u);
+  EXPECT_EQ(tasks[0]["provider"], "ed25519:a");
+  opt.weights[1].render_rate = 0;
+  try {
+    split_job(job, opt);
+    FAIL() << "a profile without a render rate was used";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), ".summary.render_samples_per_s");
+  }
+}
+
+TEST(RenderSpec, WorkCountsFramesAndSamples) {
+  json task = render_job();
+  task["kind"] = "task";
+  std::string why;
+  auto w = task_work(task, &why);
+  ASSERT_TRUE(w) << why;
+  EXPECT_DOUBLE_EQ(w->at("frame"), 48);
+  EXPECT_DOUBLE_EQ(w->at("msample"), 48.0 * 64 * 48 * 8 / 1e6);
+  EXPECT_DOUBLE_EQ(w->at("blender_start"), 1);
 }
 
 }  // namespace

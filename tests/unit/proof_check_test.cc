@@ -62,7 +62,7 @@ TEST(ProofKinds, OneRowForEachJobKindAndOnlyKnownModes) {
     }
   }
   EXPECT_EQ(proofs, jobs) << "proof_kinds() and job_kinds() name different kinds";
-  EXPECT_EQ(find_proof_kind("render"), nullptr);
+  EXPECT_EQ(find_proof_kind("bake"), nullptr);
 }
 
 CheckEntry entry(const std::string& type) {
