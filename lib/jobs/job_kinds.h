@@ -17,6 +17,10 @@ void infer_validate(const json& spec, const std::string& path, RunsOn where);
 std::vector<TaskBody> infer_split(const json& spec, uint64_t job_seed, const SplitOptions& opt);
 json infer_run(const json& task, RunContext& ctx);
 
+void exec_validate(const json& spec, const std::string& path, RunsOn where);
+std::vector<TaskBody> exec_split(const json& spec, uint64_t job_seed, const SplitOptions& opt);
+json exec_run(const json& task, RunContext& ctx);
+
 // Multiply-adds of one forward pass of one row through an MLP of these
 // widths (a JSON array of integers): sum of l_i * l_(i+1). Train, infer and
 // the task cost model all count work with it.

@@ -16,6 +16,7 @@ const std::vector<JobKind>& job_kinds() {
       {"gemm", gemm_validate, gemm_split, gemm_run, "/gemm/c_sha256"},
       {"train", train_validate, train_split, train_run, "/train/final/state_sha256"},
       {"infer", infer_validate, infer_split, infer_run, "/infer/predictions_sha256"},
+      {"exec", exec_validate, exec_split, exec_run, "/exec/run_sha256"},
   };
   return table;
 }

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "jobs/data_spec.h"
+#include "jobs/exec_spec.h"
 #include "jobs/job_kinds.h"
 #include "jobs/job_spec.h"
 
@@ -86,6 +87,12 @@ std::optional<TaskWork> infer_work(const json& spec, std::string* why) {
                   {"store_mb", 4 * rows * layers.back().get<double>() / 1e6}};
 }
 
+// A foreign program's time is not known before it runs: a provider
+// prices the most it may take, its wall-time limit.
+std::optional<TaskWork> exec_work(const json& spec, std::string*) {
+  return TaskWork{{"task", 1}, {"exec_second", exec_limits(spec).wall_seconds}};
+}
+
 }  // namespace
 
 const std::vector<TaskCostKind>& task_cost_kinds() {
@@ -93,6 +100,7 @@ const std::vector<TaskCostKind>& task_cost_kinds() {
       {"gemm", gemm_work},
       {"train", train_work},
       {"infer", infer_work},
+      {"exec", exec_work},
   };
   return table;
 }
