@@ -9,6 +9,8 @@ const std::vector<ProofKind>& proof_kinds() {
       {"train", check_train_part, {{"trace", check_trace_train}, {"spot", check_spot_train},
                                    {"pinpoint", check_pinpoint}}},
       {"infer", check_infer_part, {{"trace", check_trace_infer}, {"spot", check_spot_infer}}},
+      {"exec", check_exec_part, {{"trace", check_trace_exec}, {"rerun", check_rerun_exec},
+                                 {"compare", check_compare_exec}}},
   };
   return table;
 }
