@@ -3,6 +3,7 @@
 // piece's values put in place of {index}, {start}, {end} and {item}.
 #include "jobs/exec_spec.h"
 
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <set>
