@@ -232,7 +232,7 @@ PY
   assert_jq_all 'map(.exec.status) | unique' '["ok"]'
   sha=$(sha256sum rootfs.tar | cut -d' ' -f1)
   # One folder for the image, however many tasks named it; none half-made.
-  run ls S/images
+  run ls -A S/images
   assert_output "$sha"
   [ "$(ls -d S/images/"$sha" S/images/.unpack-* 2>/dev/null | wc -l)" -eq 1 ]
   # The root is the image's: no /usr, no python.

@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <memory>
 #include <vector>
 
 #include "core/error.h"
@@ -21,6 +20,10 @@ namespace grid {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Thrown past the unpacking when the image was renamed into place by
+// another unpacker meanwhile: not a failure.
+struct ImageInPlace {};
 
 // libarchive's reads: blocks of this size (its own default).
 constexpr size_t kBlockBytes = 10240;
@@ -163,10 +166,19 @@ std::string unpack_image(Store& store, const Digest& key, const std::string& tar
   if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return dir;
   make_dirs(store.dir() + "/images");
   // One unpacker at a time per image; the others then find it in place.
+  // The lock file goes with its holder: a later holder of a new one finds
+  // the image there, and two that unpack at once both rename (below).
   const std::string lock_path = store.dir() + "/images/." + hex(key) + ".lock";
   const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0) throw Error(Exit::io, "cannot create " + lock_path + ": " + std::strerror(errno));
-  std::unique_ptr<int, void (*)(int*)> closer(new int(lock), [](int* fd) { ::close(*fd); delete fd; });
+  struct LockFile {
+    int fd;
+    std::string path;
+    ~LockFile() {
+      ::unlink(path.c_str());
+      ::close(fd);
+    }
+  } held{lock, lock_path};
   while (::flock(lock, LOCK_EX) != 0)
     if (errno != EINTR) throw Error(Exit::io, "cannot lock " + lock_path + ": " + std::strerror(errno));
   if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return dir;
@@ -175,8 +187,16 @@ std::string unpack_image(Store& store, const Digest& key, const std::string& tar
   try {
     unpack_into(tarball, temp, field);
     ::chmod(temp.c_str(), 0755);
-    if (::rename(temp.c_str(), dir.c_str()) != 0) throw Error(Exit::io, "cannot move the image into " + dir + ": " + std::strerror(errno));
+    if (::rename(temp.c_str(), dir.c_str()) != 0) {
+      const int err = errno;
+      // Another unpacker of the same bytes got there first.
+      if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw ImageInPlace{};
+      throw Error(Exit::io, "cannot move the image into " + dir + ": " + std::strerror(err));
+    }
     fsync_dir(store.dir() + "/images");
+  } catch (const ImageInPlace&) {
+    std::error_code ec;
+    fs::remove_all(temp, ec);
   } catch (...) {
     std::error_code ec;
     fs::remove_all(temp, ec);
