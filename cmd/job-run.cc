@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
       ->type_name("N|env");
   app.add_option("--mode", opt.mode, "exact (bit-reproducible) or fast (checked by tolerance); default: the task's")
       ->check(CLI::IsMember({"exact", "fast"}));
-  app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto)")->type_name("DEVICE");
+  app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto); exec tasks on cuda get the NVIDIA "
+                                       "devices bound in")->type_name("DEVICE");
   app.add_option("--store", opt.store, "Content store folder (default $XDG_DATA_HOME/gridutils/store)")
       ->type_name("DIR");
   app.add_option("--publish", opt.publish,
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   app.add_option("--now", opt.now, "The time the run starts at, for lease deadlines: RFC 3339 or epoch seconds "
                                    "(default: the clock)")
       ->type_name("TIME");
+  app.add_flag("--allow-network", opt.allow_network, "exec: give the network to tasks that ask for it (default: no task "
+                                                     "gets it, and one that asks is refused)");
   app.add_flag("--pass", opt.pass, "Pass messages that are not tasks or leases through untouched");
   tool.add_key_flag(app);
   tool.add_keep_going_flag(app);

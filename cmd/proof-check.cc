@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   CLI::App& app = tool.app();
   app.add_option("files", opt.inputs, "Result or challenge answer files or URLs of JSON Lines (default: stdin)")
       ->type_name("FILE");
-  app.add_option("--mode", opt.modes, "Modes to run: sig, trace, spot, rows, freivalds, pinpoint, quorum, challenge "
+  app.add_option("--mode", opt.modes, "Modes to run: sig, trace, spot, rows, freivalds, rerun, compare, pinpoint, quorum, challenge "
                                       "(default sig,trace,spot)")
       ->check(CLI::IsMember(grid::proof_mode_names()))
       ->delimiter(',')

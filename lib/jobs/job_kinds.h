@@ -20,6 +20,9 @@ json infer_run(const json& task, RunContext& ctx);
 void render_validate(const json& spec, const std::string& path, RunsOn where);
 std::vector<TaskBody> render_split(const json& spec, uint64_t job_seed, const SplitOptions& opt);
 json render_run(const json& task, RunContext& ctx);
+void exec_validate(const json& spec, const std::string& path, RunsOn where);
+std::vector<TaskBody> exec_split(const json& spec, uint64_t job_seed, const SplitOptions& opt);
+json exec_run(const json& task, RunContext& ctx);
 
 // Multiply-adds of one forward pass of one row through an MLP of these
 // widths (a JSON array of integers): sum of l_i * l_(i+1). Train, infer and

@@ -108,6 +108,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     ctx.mode = mode;
     ctx.threads = opt.threads;
     ctx.resume = opt.resume;
+    ctx.allow_network = opt.allow_network;
     ctx.store = &store;
     ctx.task = &task;
     ctx.progress = [&](const std::string& what) {

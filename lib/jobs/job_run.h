@@ -31,6 +31,7 @@ struct RunOptions {
   bool force = false;      // recompute even when the store has the result
   bool resume = false;     // continue a killed run from its last checkpoint
   bool pass = false;       // pass messages that are not tasks through
+  bool allow_network = false;  // --allow-network: exec tasks that ask get the network
   std::string now;         // --now: the time the run starts at, for lease deadlines ("" = the clock)
 };
 
@@ -40,6 +41,7 @@ struct RunContext {
   std::string mode;  // exact | fast
   int threads = 0;
   bool resume = false;
+  bool allow_network = false;  // exec: the provider lets tasks that ask use the network
   Store* store = nullptr;
   const json* task = nullptr;
   std::function<void(const std::string&)> progress;  // terminal only

@@ -17,6 +17,7 @@ const std::vector<JobKind>& job_kinds() {
       {"train", train_validate, train_split, train_run, "/train/final/state_sha256"},
       {"infer", infer_validate, infer_split, infer_run, "/infer/predictions_sha256"},
       {"render", render_validate, render_split, render_run, "/render/trace/root"},
+      {"exec", exec_validate, exec_split, exec_run, "/exec/run_sha256"},
   };
   return table;
 }

@@ -1,5 +1,5 @@
 // Job specs and the tasks cut from them (doc/protocol.md, "job" and "task"). The
-// job kinds (gemm, train, infer, render) are rows of one registry table. A new kind
+// job kinds (gemm, train, infer, exec, render) are rows of one registry table. A new kind
 // is its row here (job_spec.cc) with its own validate / split / run (its
 // files, declared in job_kinds.h), and, a layer up, its row in
 // proof-check's kind table (proof/proof_kinds.h: its result's shape and its

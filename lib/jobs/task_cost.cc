@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "jobs/data_spec.h"
+#include "jobs/exec_spec.h"
 #include "jobs/job_kinds.h"
 #include "jobs/job_spec.h"
 #include "jobs/kind_render.h"
@@ -87,6 +88,12 @@ std::optional<TaskWork> infer_work(const json& spec, std::string* why) {
                   {"store_mb", 4 * rows * layers.back().get<double>() / 1e6}};
 }
 
+// A foreign program's time is not known before it runs: a provider
+// prices the most it may take, its wall-time limit.
+std::optional<TaskWork> exec_work(const json& spec, std::string*) {
+  return TaskWork{{"task", 1}, {"exec_second", exec_limits(spec).wall_seconds}};
+}
+
 }  // namespace
 
 const std::vector<TaskCostKind>& task_cost_kinds() {
@@ -95,6 +102,7 @@ const std::vector<TaskCostKind>& task_cost_kinds() {
       {"train", train_work},
       {"infer", infer_work},
       {"render", render_work},
+      {"exec", exec_work},
   };
   return table;
 }

@@ -184,6 +184,7 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
   std::map<std::string, std::vector<const CheckEntry*>> groups;  // by task (or request)
   for (const CheckEntry& e : entries) groups[e.type + " " + e.task_id].push_back(&e);
 
+  std::map<std::string, json> memo;
   const bool show = !tool.common().quiet && ::isatty(2);
   bool any_reject = false, any_inconclusive = false;
   size_t missing_tasks = 0;
@@ -204,6 +205,8 @@ int proof_check_main(Tool& tool, const ProofOptions& opt) {
     ctx.task = task == in.tasks.end() ? nullptr : &task->second;
     ctx.draw = make_draw(key, e.message["id"]);
     ctx.group = groups[e.type + " " + e.task_id];
+    ctx.entries = &entries;
+    ctx.memo = &memo;
 
     std::vector<ModeRun> runs;
     std::vector<std::string> skipped;

@@ -11,6 +11,8 @@ const std::vector<ProofKind>& proof_kinds() {
       {"infer", check_infer_part, {{"trace", check_trace_infer}, {"spot", check_spot_infer}}},
       {"render", check_render_part, {{"trace", check_trace_render}, {"spot", check_crop_render},
                                      {"crop", check_crop_render}}},
+      {"exec", check_exec_part, {{"trace", check_trace_exec}, {"rerun", check_rerun_exec},
+                                 {"compare", check_compare_exec}}},
   };
   return table;
 }

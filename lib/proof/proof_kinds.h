@@ -32,5 +32,7 @@ void check_train_part(const json& part, const std::string& path);
 void check_gemm_part(const json& part, const std::string& path);
 void check_infer_part(const json& part, const std::string& path);
 void check_render_part(const json& part, const std::string& path);
+// The exec kind's (proof_exec.cc, beside its checks).
+void check_exec_part(const json& part, const std::string& path);
 
 }  // namespace grid

@@ -99,6 +99,10 @@ struct CheckContext {
   const json* task = nullptr;  // the entry's task; nullptr when not given
   Draw draw;                   // the public draw for this entry
   std::vector<const CheckEntry*> group;  // entries of the same task, this one included
+  const std::vector<CheckEntry>* entries = nullptr;  // every entry of the run (a sample over a job's tasks)
+  // What a check worked out once for several entries (a task's rerun),
+  // keyed by the check; lives for the whole run.
+  std::map<std::string, json>* memo = nullptr;
 
   const json& message() const { return entry->message; }
 };
@@ -139,6 +143,9 @@ ModeReport check_crop_render(CheckContext& c);
 ModeReport check_quorum(CheckContext& c);
 ModeReport check_pinpoint(CheckContext& c);
 ModeReport check_challenge(CheckContext& c);
+ModeReport check_trace_exec(CheckContext& c);
+ModeReport check_rerun_exec(CheckContext& c);
+ModeReport check_compare_exec(CheckContext& c);
 
 // ---- shared by the checks ------------------------------------------------
 

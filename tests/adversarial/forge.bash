@@ -79,3 +79,8 @@ hi, acc = n, 0.0
 while acc + pmf[hi] <= 0.0005: acc += pmf[hi]; hi -= 1
 print(lo, hi)' "$@"
 }
+
+# seal_of RESULTS KEY: the seal messages a provider commits for its results.
+seal_of() {
+  jq -c '{kind: "seal", v: 1, task, seal}' "$1" | sign "$2"
+}

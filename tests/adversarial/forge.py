@@ -12,6 +12,7 @@ re-signs it with grid-key sign. Objects it makes go into the store given.
   forge.py diverge STEP                  every leaf from STEP on made up
   forge.py reseal [PUB]                  the seal recomputed for signer PUB (default: .sig.by)
   forge.py nonce N                       a field the verifier ignores set to N
+  forge.py exec-recommit                 an exec result's output_root and run_sha256 from its fields
 """
 import hashlib
 import json
@@ -148,12 +149,21 @@ def main():
         return
     elif cmd == "reseal":
         out = {"train": ("train", "final", "state_sha256"), "gemm": ("gemm", "c_sha256"),
-               "infer": ("infer", "predictions_sha256")}[r["type"]]
+               "infer": ("infer", "predictions_sha256"), "exec": ("exec", "run_sha256")}[r["type"]]
         v = r
         for k in out:
             v = v[k]
         text = "gridutils seal v1\n%s\n%s\n%s" % (args[0] if args else r["sig"]["by"], r["task"], v)
         r["seal"] = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    elif cmd == "exec-recommit":
+        e = r["exec"]
+        leaves = [leaf((o["path"].encode() + b"\0" + o["size"].to_bytes(8, "big")).hex() + o["sha256"][7:])
+                  for o in e["outputs"]]
+        e["output_root"] = "sha256:" + (mth(leaves) if leaves else sha(b"")).hex()
+        committed = {k: e[k] for k in ("status", "reason", "exit_code", "signal", "output_root", "stdout_sha256",
+                                       "stderr_sha256")}
+        canonical = json.dumps(committed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        e["run_sha256"] = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
     elif cmd == "nonce":
         r["nonce"] = int(args[0])
     else:

@@ -21,11 +21,6 @@ setup() {
   from_file_tmpdir tasks.jsonl r1.jsonl r2.jsonl
 }
 
-# seal_of RESULT KEY: the seal message a provider commits for its result.
-seal_of() {
-  jq -c '{kind: "seal", v: 1, task, seal}' "$1" | sign "$2"
-}
-
 @test "job-run seals each result: SHA-256 over its signer, task and output" {
   want=$(printf 'gridutils seal v1\n%s\n%s\n%s' "$PUB1" "$(jq -r .task r1.jsonl)" "$(jq -r .train.final.state_sha256 r1.jsonl)" |
     sha256sum | cut -c1-64)

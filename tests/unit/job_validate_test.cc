@@ -45,7 +45,7 @@ json data_spec(Rng& rng, int64_t features, int64_t outputs, bool blobs, bool lab
 
 json base_spec(Rng& rng, std::string* type) {
   const int64_t f = pick(rng, 1, 16), h = pick(rng, 1, 32);
-  switch (pick(rng, 0, 2)) {
+  switch (pick(rng, 0, 3)) {
     case 0:
       *type = "gemm";
       return {{"m", pick(rng, 1, 3000)}, {"n", pick(rng, 1, 64)}, {"k", pick(rng, 1, 64)}, {"seed", pick(rng, 0, 1000)},
@@ -59,6 +59,20 @@ json base_spec(Rng& rng, std::string* type) {
                    {"steps", pick(rng, 1, 50)}, {"seed", pick(rng, 0, 1000)}, {"checkpoint_every", 1},
                    {"data", data_spec(rng, f, out, blobs, true)}};
       if (pick(rng, 0, 3) == 0) spec["sweep"] = {{"grid", {{"optimizer.lr", {0.01, 0.1}}, {"batch", {8, 16}}}}};
+      return spec;
+    }
+    case 2: {
+      *type = "exec";
+      json spec = {{"command", {"sh", "-c", "echo {index} >/out/x"}}, {"image", "host"},
+                   {"limits", {{"wall_seconds", pick(rng, 1, 600)}, {"processes", pick(rng, 1, 64)}}},
+                   {"outputs", {"x"}}};
+      if (pick(rng, 0, 1)) spec["range"] = {{"start", pick(rng, -5, 5)}, {"end", pick(rng, 6, 40)}, {"step", pick(rng, 1, 7)}};
+      else if (pick(rng, 0, 1)) spec["items"] = {"a", pick(rng, 0, 9), "c d"};
+      json input = {{"path", "in/data"}, {"sha256", kZeroSha}};
+      if (pick(rng, 0, 1)) input["url"] = "https://example.org/data";
+      spec["inputs"] = {input};
+      if (pick(rng, 0, 1)) spec["env"] = {{"A", "{index}"}};
+      if (pick(rng, 0, 1)) spec["verify"] = {{"compare", {"cmp", "/a/x", "/b/x"}}};
       return spec;
     }
     default: {
@@ -112,6 +126,9 @@ void mutate(Rng& rng, json& spec) {
 
 // A file named by path, or a model by its hash alone: on the buyer's disk.
 bool names_local_input(const json& spec) {
+  if (spec.contains("inputs") && spec["inputs"].is_array())
+    for (const json& in : spec["inputs"])
+      if (in.is_object() && !in.contains("url")) return true;
   if (spec.contains("model") && spec["model"].contains("sha256") && !spec["model"].contains("url")) return true;
   if (!spec.contains("data")) return false;
   for (const char* f : {"x", "y"})

@@ -37,12 +37,12 @@ TEST(ProofModes, DefaultListAndTableOrder) {
 TEST(ProofModes, EveryModeAppliesToSomethingAndSigToEverything) {
   for (const ProofMode& m : proof_modes()) {
     bool any = false;
-    for (const char* type : {"train", "gemm", "infer", "challenge", "render"}) any = any || mode_check_for(m, type);
+    for (const char* type : {"train", "gemm", "infer", "exec", "challenge", "render"}) any = any || mode_check_for(m, type);
     EXPECT_TRUE(any) << m.name;
   }
   const ProofMode* sig = find_proof_mode("sig");
   ASSERT_NE(sig, nullptr);
-  for (const char* type : {"train", "gemm", "infer", "challenge", "render"}) EXPECT_EQ(mode_check_for(*sig, type), check_sig);
+  for (const char* type : {"train", "gemm", "infer", "exec", "challenge", "render"}) EXPECT_EQ(mode_check_for(*sig, type), check_sig);
   // spot on a gemm result is the rows check, so both run it once.
   EXPECT_EQ(mode_check_for(*find_proof_mode("spot"), "gemm"), mode_check_for(*find_proof_mode("rows"), "gemm"));
   EXPECT_EQ(mode_check_for(*find_proof_mode("trace"), "challenge"), nullptr);

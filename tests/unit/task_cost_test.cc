@@ -40,6 +40,19 @@ TEST(TaskCost, TrainCountsStepsFlopsStateAndCheckpoints) {
   EXPECT_DOUBLE_EQ(sgd->at("state_mb"), 4.0 * 67 / 1e6 * 10);
 }
 
+TEST(TaskCost, ExecCountsItsWallTimeLimit) {
+  std::string why;
+  json e = {{"type", "exec"}, {"exec", {{"command", {"true"}}, {"image", "host"}}}};
+  auto w = task_work(e, &why);
+  ASSERT_TRUE(w) << why;
+  EXPECT_DOUBLE_EQ(w->at("task"), 1);
+  EXPECT_DOUBLE_EQ(w->at("exec_second"), 600);  // SandboxLimits' default
+  e["exec"]["limits"] = {{"wall_seconds", 2.5}};
+  w = task_work(e, &why);
+  ASSERT_TRUE(w) << why;
+  EXPECT_DOUBLE_EQ(w->at("exec_second"), 2.5);
+}
+
 TEST(TaskCost, GemmAndInferCountTheirShard) {
   std::string why;
   json g = {{"type", "gemm"}, {"gemm", {{"m", 100}, {"n", 20}, {"k", 30}, {"seed", 1}, {"row_begin", 10}, {"row_end", 60}}}};
