@@ -11,12 +11,12 @@
 
 namespace grid {
 
-// Outputs per block: 64 x 64 (the kernel's reasons are in exact_gemm.cu).
-constexpr int kExactGemmTileM = 64;
-constexpr int kExactGemmTileN = 64;
+// Outputs per block: 128 x 128 (the tiling is exact_gemm_tiling.h).
+constexpr int kExactGemmTileM = 128;
+constexpr int kExactGemmTileN = 128;
 // Blocks go on gridDim.x alone, whose limit is 2^31 - 1 (gridDim.y's 65535
 // would cap C at 4 194 240 rows). A C with more tiles than that holds at
-// least 2^31 * 4096 floats, 32 TiB, far beyond any GPU's memory.
+// least 2^31 * 16384 floats, 128 TiB, far beyond any GPU's memory.
 constexpr std::int64_t kExactGemmMaxBlocks = 2147483647;
 
 struct ExactGemmGrid {
