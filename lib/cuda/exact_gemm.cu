@@ -28,47 +28,54 @@ namespace {
 
 namespace xt = exact_tiling;
 
-// Two blocks of 256 threads an SM: at most 128 registers a thread (64
-// accumulators, 16 operands, 8 in flight from global memory).
-constexpr int kMinBlocksPerSm = 1;
-
 // Indices are 64-bit wherever an int could overflow: m, n and k may each be
 // up to INT_MAX, and a tile's last row, column or K step lies past them.
 // The phases are those the CPU test (exact_gemm_tiling_test.cc) runs: load
 // tile 0 into buffer 0; then per tile t, start the loads of t + 1, multiply
 // t, store t + 1 into the other buffer, barrier. One barrier a tile is
 // enough: the buffer stored at t was last read at t - 1, before the barrier
-// that ended t - 1.
-__global__ void __launch_bounds__(xt::kThreads, kMinBlocksPerSm)
+// that ended t - 1. One block of the large tiling an SM at least: up to 255
+// registers a thread (64 accumulators, 16 operands, 8 in flight from
+// global memory) and no spills.
+template <typename Tl>
+__global__ void __launch_bounds__(Tl::kThreads)
     exact_gemm_kernel(xt::GemmOperands<float> o, unsigned col_tiles) {
-  __shared__ xt::TileBuffers<float> s;
-  const int tid = threadIdx.x, tx = xt::thread_x(tid), ty = xt::thread_y(tid);
+  __shared__ xt::TileBuffers<Tl, float> s;
+  const int tid = threadIdx.x, tx = Tl::thread_x(tid), ty = Tl::thread_y(tid);
   // Tile (blockIdx.x / col_tiles, blockIdx.x % col_tiles); 32-bit division
   // suffices, as the blocks are at most kExactGemmMaxBlocks.
-  const std::int64_t row0 = std::int64_t{blockIdx.x / col_tiles} * xt::kTileM;
-  const std::int64_t col0 = std::int64_t{blockIdx.x % col_tiles} * xt::kTileN;
+  const std::int64_t row0 = std::int64_t{blockIdx.x / col_tiles} * Tl::kTileM;
+  const std::int64_t col0 = std::int64_t{blockIdx.x % col_tiles} * Tl::kTileN;
 
-  float acc[xt::kPerThreadM][xt::kPerThreadN];
+  xt::Accumulators<Tl, float> acc;
 #pragma unroll
-  for (int r = 0; r < xt::kPerThreadM; ++r)
+  for (int r = 0; r < Tl::kPerThreadM; ++r)
 #pragma unroll
-    for (int c = 0; c < xt::kPerThreadN; ++c) acc[r][c] = 0.0f;  // the DEFINITION's +0
+    for (int c = 0; c < Tl::kPerThreadN; ++c) acc[r][c] = 0.0f;  // the DEFINITION's +0
 
   const int tiles = xt::k_tiles(o.k);
   xt::Fragment<float> f;
   if (tiles > 0) {
-    xt::load_fragment(o, row0, col0, 0, tid, &f);
-    xt::store_fragment(f, xt::buffer_of(0), tid, &s);
+    xt::load_fragment<Tl>(o, row0, col0, 0, tid, &f);
+    xt::store_fragment<Tl>(f, xt::buffer_of(0), tid, &s);
   }
   __syncthreads();
   for (int t = 0; t < tiles; ++t) {
     const bool more = t + 1 < tiles;
-    if (more) xt::load_fragment(o, row0, col0, t + 1, tid, &f);
-    xt::multiply_tile(s, o.k, t, tx, ty, acc);
-    if (more) xt::store_fragment(f, xt::buffer_of(t + 1), tid, &s);
+    if (more) xt::load_fragment<Tl>(o, row0, col0, t + 1, tid, &f);
+    xt::multiply_tile<Tl>(s, o.k, t, tx, ty, acc);
+    if (more) xt::store_fragment<Tl>(f, xt::buffer_of(t + 1), tid, &s);
     __syncthreads();
   }
-  xt::store_outputs(o, row0, col0, tx, ty, acc);
+  xt::store_outputs<Tl>(o, row0, col0, tx, ty, acc);
+}
+
+// SMs of the current device: which tiling fills it (exact_gemm_grid.h).
+int multiprocessors() {
+  int device = 0, sms = 0;
+  GRID_CUDA_CHECK(cudaGetDevice(&device));
+  GRID_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  return sms;
 }
 
 bool vector_aligned(const void* p, int ld) {
@@ -121,11 +128,18 @@ void exact_gemm_cuda(int m, int n, int k, const float* A, int lda, const float* 
                      float* C, int ldc, void* stream) {
   exact_gemm_check_args(m, n, k, lda, ldb, ldc);
   if (m == 0 || n == 0) return;
-  const ExactGemmGrid g = exact_gemm_grid(m, n);
+  // Refused on the large tiling's count (exact_gemm_grid): the small one is
+  // chosen only for fewer blocks than SMs.
+  const ExactGemmGrid g = exact_gemm_launch_grid(m, n, multiprocessors());
   const xt::GemmOperands<float> o = {m, n, k, A, lda, B, ldb, C, ldc,
                                      vector_aligned(A, lda), vector_aligned(B, ldb), vector_aligned(C, ldc)};
-  exact_gemm_kernel<<<static_cast<unsigned>(g.blocks), xt::kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      o, static_cast<unsigned>(g.col_tiles));
+  const cudaStream_t s = static_cast<cudaStream_t>(stream);
+  if (g.tile_m == xt::LargeTiling::kTileM)
+    exact_gemm_kernel<xt::LargeTiling>
+        <<<static_cast<unsigned>(g.blocks), xt::LargeTiling::kThreads, 0, s>>>(o, static_cast<unsigned>(g.col_tiles));
+  else
+    exact_gemm_kernel<xt::SmallTiling>
+        <<<static_cast<unsigned>(g.blocks), xt::SmallTiling::kThreads, 0, s>>>(o, static_cast<unsigned>(g.col_tiles));
   GRID_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -77,7 +77,11 @@ TEST_F(ExactGpu, GemmMatchesCpuBitForBit) {
       {13, 1000, 9},  {1000, 13, 9},   {31, 47, 1031}, {191, 383, 129},
       {513, 257, 1031}, {1024, 1024, 1024}, {2000, 77, 3000},
       {129, 4097, 65}, {127, 129, 7}, {128, 128, 8}, {129, 131, 9},
-      {4, 4, 4},      {256, 260, 24}, {255, 257, 25}, {384, 128, 2048}};
+      {4, 4, 4},      {256, 260, 24}, {255, 257, 25}, {384, 128, 2048},
+      // Enough 128x128 tiles to fill any current GPU, so the large tiling
+      // runs (fewer take the 32x32 one: exact_gemm_launch_grid), with edges
+      // in every direction and with none.
+      {1601, 1709, 263}, {2048, 2048, 64}};
   for (const GemmShape& s : random_gemm_shapes()) shapes.push_back(s);
   std::mt19937 rng(kSeed);
   for (const GemmShape& s : shapes) {

@@ -50,5 +50,21 @@ TEST(ExactGemmGrid, MoreBlocksThanOneLaunchHoldsIsADeviceErrorNamingTheSize) {
   EXPECT_THROW(exact_gemm_grid(32768 * 128, 65536 * 128), DeviceError);
 }
 
+TEST(ExactGemmGrid, SmallTilesOnlyWhenLargeOnesLeaveSmsIdle) {
+  // 4096^2: 1024 large tiles fill 132 SMs.
+  EXPECT_EQ(exact_gemm_launch_grid(4096, 4096, 132).tile_m, 128);
+  EXPECT_EQ(exact_gemm_launch_grid(4096, 4096, 132).blocks, 1024);
+  // A training step's 128 x 512: 4 large tiles, so 64 small ones.
+  const ExactGemmGrid g = exact_gemm_launch_grid(128, 512, 132);
+  EXPECT_EQ(g.tile_m, 32);
+  EXPECT_EQ(g.tile_n, 32);
+  EXPECT_EQ(g.blocks, 64);
+  // The boundary: as many large tiles as SMs stays large.
+  EXPECT_EQ(exact_gemm_launch_grid(128 * 12, 128 * 11, 132).tile_m, 128);
+  EXPECT_EQ(exact_gemm_launch_grid(128 * 12, 128 * 11 - 128, 132).tile_m, 32);
+  // Too many large tiles is refused before small ones are thought of.
+  EXPECT_THROW(exact_gemm_launch_grid(INT_MAX, INT_MAX, 132), DeviceError);
+}
+
 }  // namespace
 }  // namespace grid

@@ -66,45 +66,45 @@ namespace xt = exact_tiling;
 // overwritten operands were both tiles in one buffer.
 enum class Order { multiply_first, store_first };
 
-// exact_gemm_kernel of lib/cuda/exact_gemm.cu with its threads run one after
-// another within each phase.
-template <typename T>
+// exact_gemm_kernel<Tl> of lib/cuda/exact_gemm.cu with its threads run one
+// after another within each phase.
+template <typename Tl, typename T>
 void run_kernel_on_cpu(const xt::GemmOperands<T>& o, Order order) {
-  const ExactGemmGrid g = exact_gemm_grid(o.m, o.n);
-  auto s = std::make_unique<xt::TileBuffers<T>>();
-  std::vector<xt::Fragment<T>> f(xt::kThreads);
+  const ExactGemmGrid g = exact_gemm_grid(o.m, o.n, Tl::kTileM, Tl::kTileN);
+  auto s = std::make_unique<xt::TileBuffers<Tl, T>>();
+  std::vector<xt::Fragment<T>> f(Tl::kThreads);
   struct Acc {
-    T v[xt::kPerThreadM][xt::kPerThreadN];
+    xt::Accumulators<Tl, T> v;
   };
-  std::vector<Acc> acc(xt::kThreads);
+  std::vector<Acc> acc(Tl::kThreads);
   for (std::int64_t block = 0; block < g.blocks; ++block) {
-    const std::int64_t row0 = block / g.col_tiles * xt::kTileM, col0 = block % g.col_tiles * xt::kTileN;
+    const std::int64_t row0 = block / g.col_tiles * Tl::kTileM, col0 = block % g.col_tiles * Tl::kTileN;
     for (Acc& a : acc)
       for (auto& row : a.v)
         for (T& x : row) x = T{};
     const int tiles = xt::k_tiles(o.k);
     if (tiles > 0)
-      for (int tid = 0; tid < xt::kThreads; ++tid) {
-        xt::load_fragment(o, row0, col0, 0, tid, &f[tid]);
-        xt::store_fragment(f[tid], xt::buffer_of(0), tid, s.get());
+      for (int tid = 0; tid < Tl::kThreads; ++tid) {
+        xt::load_fragment<Tl>(o, row0, col0, 0, tid, &f[tid]);
+        xt::store_fragment<Tl>(f[tid], xt::buffer_of(0), tid, s.get());
       }
     for (int t = 0; t < tiles; ++t) {
       const bool more = t + 1 < tiles;
-      for (int tid = 0; tid < xt::kThreads; ++tid)
-        if (more) xt::load_fragment(o, row0, col0, t + 1, tid, &f[tid]);
+      for (int tid = 0; tid < Tl::kThreads; ++tid)
+        if (more) xt::load_fragment<Tl>(o, row0, col0, t + 1, tid, &f[tid]);
       auto multiply = [&] {
-        for (int tid = 0; tid < xt::kThreads; ++tid)
-          xt::multiply_tile(*s, o.k, t, xt::thread_x(tid), xt::thread_y(tid), acc[tid].v);
+        for (int tid = 0; tid < Tl::kThreads; ++tid)
+          xt::multiply_tile<Tl>(*s, o.k, t, Tl::thread_x(tid), Tl::thread_y(tid), acc[tid].v);
       };
       auto store = [&] {
-        for (int tid = 0; tid < xt::kThreads; ++tid)
-          if (more) xt::store_fragment(f[tid], xt::buffer_of(t + 1), tid, s.get());
+        for (int tid = 0; tid < Tl::kThreads; ++tid)
+          if (more) xt::store_fragment<Tl>(f[tid], xt::buffer_of(t + 1), tid, s.get());
       };
       if (order == Order::multiply_first) multiply(), store();
       else store(), multiply();
     }
-    for (int tid = 0; tid < xt::kThreads; ++tid)
-      xt::store_outputs(o, row0, col0, xt::thread_x(tid), xt::thread_y(tid), acc[tid].v);
+    for (int tid = 0; tid < Tl::kThreads; ++tid)
+      xt::store_outputs<Tl>(o, row0, col0, Tl::thread_x(tid), Tl::thread_y(tid), acc[tid].v);
   }
 }
 
@@ -112,8 +112,8 @@ struct Shape {
   int m, n, k;
 };
 
-// Edges of the 128 x 128 tile, of its 4-float vectors and of the K tile (8)
-// and its two buffers; skinny shapes; k = 0.
+// Edges of the 128 x 128 and 32 x 32 tiles, of the 4-float vectors and of
+// the K tile (8) and its two buffers; skinny shapes; k = 0.
 const Shape kShapes[] = {{1, 1, 1},     {1, 1, 17},    {2, 3, 0},     {3, 5, 7},    {4, 4, 8},
                          {5, 6, 9},     {127, 129, 7}, {128, 128, 8}, {129, 127, 9}, {128, 132, 16},
                          {131, 130, 17}, {1, 300, 24}, {300, 1, 23},  {257, 131, 33}, {64, 257, 2}};
@@ -125,32 +125,40 @@ std::string describe(const Shape& s, bool vec, Order order) {
   return o.str();
 }
 
-TEST(ExactGemmTiling, EachOutputOfATileHasOneOwnerAndItsRowsComeInVectors) {
-  std::vector<int> owners(static_cast<std::size_t>(xt::kTileM) * xt::kTileN, 0);
-  for (int tid = 0; tid < xt::kThreads; ++tid) {
-    const int tx = xt::thread_x(tid), ty = xt::thread_y(tid);
-    ASSERT_EQ(ty * xt::kThreadsX + tx, tid);
-    for (int r = 0; r < xt::kPerThreadM; ++r)
-      for (int c = 0; c < xt::kPerThreadN; ++c) {
-        const int i = xt::out_row(ty, r), j = xt::out_col(tx, c);
-        ASSERT_TRUE(i >= 0 && i < xt::kTileM && j >= 0 && j < xt::kTileN) << tid << " " << r << " " << c;
-        ++owners[static_cast<std::size_t>(i) * xt::kTileN + j];
+// Both tilings, every test.
+template <typename Tl>
+class ExactGemmTiling : public ::testing::Test {};
+using Tilings = ::testing::Types<xt::LargeTiling, xt::SmallTiling>;
+TYPED_TEST_SUITE(ExactGemmTiling, Tilings);
+
+TYPED_TEST(ExactGemmTiling, EachOutputOfATileHasOneOwnerAndItsRowsComeInVectors) {
+  using Tl = TypeParam;
+  std::vector<int> owners(static_cast<std::size_t>(Tl::kTileM) * Tl::kTileN, 0);
+  for (int tid = 0; tid < Tl::kThreads; ++tid) {
+    const int tx = Tl::thread_x(tid), ty = Tl::thread_y(tid);
+    ASSERT_EQ(ty * Tl::kThreadsX + tx, tid);
+    for (int r = 0; r < Tl::kPerThreadM; ++r)
+      for (int c = 0; c < Tl::kPerThreadN; ++c) {
+        const int i = Tl::out_row(ty, r), j = Tl::out_col(tx, c);
+        ASSERT_TRUE(i >= 0 && i < Tl::kTileM && j >= 0 && j < Tl::kTileN) << tid << " " << r << " " << c;
+        ++owners[static_cast<std::size_t>(i) * Tl::kTileN + j];
         // multiply_step and store_outputs read and write runs of 4.
-        EXPECT_EQ(i, xt::out_row(ty, r / xt::kVec * xt::kVec) + r % xt::kVec);
-        EXPECT_EQ(j, xt::out_col(tx, c / xt::kVec * xt::kVec) + c % xt::kVec);
-        EXPECT_EQ(xt::out_col(tx, c / xt::kVec * xt::kVec) % xt::kVec, 0) << "a vector store must be aligned";
+        EXPECT_EQ(i, Tl::out_row(ty, r / xt::kVec * xt::kVec) + r % xt::kVec);
+        EXPECT_EQ(j, Tl::out_col(tx, c / xt::kVec * xt::kVec) + c % xt::kVec);
+        EXPECT_EQ(Tl::out_col(tx, c / xt::kVec * xt::kVec) % xt::kVec, 0) << "a vector store must be aligned";
       }
   }
   for (std::size_t e = 0; e < owners.size(); ++e) ASSERT_EQ(owners[e], 1) << "tile output " << e;
 }
 
-TEST(ExactGemmTiling, EachOperandElementOfAKTileIsLoadedByOneThread) {
-  std::vector<int> a(static_cast<std::size_t>(xt::kTileM) * xt::kTileK, 0);
-  std::vector<int> b(static_cast<std::size_t>(xt::kTileK) * xt::kTileN, 0);
-  for (int tid = 0; tid < xt::kThreads; ++tid)
+TYPED_TEST(ExactGemmTiling, EachOperandElementOfAKTileIsLoadedByOneThread) {
+  using Tl = TypeParam;
+  std::vector<int> a(static_cast<std::size_t>(Tl::kTileM) * xt::kTileK, 0);
+  std::vector<int> b(static_cast<std::size_t>(xt::kTileK) * Tl::kTileN, 0);
+  for (int tid = 0; tid < Tl::kThreads; ++tid)
     for (int e = 0; e < xt::kVec; ++e) {
-      ++a[static_cast<std::size_t>(xt::a_load_row(tid)) * xt::kTileK + xt::a_load_p(tid) + e];
-      ++b[static_cast<std::size_t>(xt::b_load_p(tid)) * xt::kTileN + xt::b_load_col(tid) + e];
+      ++a[static_cast<std::size_t>(Tl::a_load_row(tid)) * xt::kTileK + Tl::a_load_p(tid) + e];
+      ++b[static_cast<std::size_t>(Tl::b_load_p(tid)) * Tl::kTileN + Tl::b_load_col(tid) + e];
     }
   for (std::size_t e = 0; e < a.size(); ++e) ASSERT_EQ(a[e], 1) << "A tile element " << e;
   for (std::size_t e = 0; e < b.size(); ++e) ASSERT_EQ(b[e], 1) << "B tile element " << e;
@@ -166,7 +174,8 @@ TEST(ExactGemmTiling, EachOperandElementOfAKTileIsLoadedByOneThread) {
 
 // Every output's chain, link by link, and nothing written outside C's
 // m x n entries (C's padding columns hold a mark that must survive).
-TEST(ExactGemmTiling, EveryOutputIsWrittenOnceWithItsWholeChainInOrder) {
+TYPED_TEST(ExactGemmTiling, EveryOutputIsWrittenOnceWithItsWholeChainInOrder) {
+  using Tl = TypeParam;
   for (const Shape& s : kShapes)
     for (bool vec : {false, true})
       for (Order order : {Order::multiply_first, Order::store_first}) {
@@ -179,7 +188,7 @@ TEST(ExactGemmTiling, EveryOutputIsWrittenOnceWithItsWholeChainInOrder) {
         // Padding of A and B holds T{}: a chain that reads it breaks.
         std::vector<Tag> C(static_cast<std::size_t>(s.m) * ldc, Tag{Tag::untouched, -1, -1, -1, 0, false});
         const xt::GemmOperands<Tag> o = {s.m, s.n, s.k, A.data(), lda, B.data(), ldb, C.data(), ldc, vec, vec, vec};
-        run_kernel_on_cpu(o, order);
+        run_kernel_on_cpu<Tl>(o, order);
         for (int i = 0; i < s.m; ++i)
           for (int j = 0; j < ldc; ++j) {
             const Tag& c = C[static_cast<std::size_t>(i) * ldc + j];
@@ -202,10 +211,11 @@ TEST(ExactGemmTiling, EveryOutputIsWrittenOnceWithItsWholeChainInOrder) {
 
 // Each output written exactly once: a store that lands on an output a
 // second time (another thread's, or this thread's twice) is counted.
-TEST(ExactGemmTiling, NoOutputIsStoredTwice) {
+TYPED_TEST(ExactGemmTiling, NoOutputIsStoredTwice) {
+  using Tl = TypeParam;
   for (const Shape& s : kShapes)
     for (bool vec : {false, true}) {
-      const ExactGemmGrid g = exact_gemm_grid(s.m, s.n);
+      const ExactGemmGrid g = exact_gemm_grid(s.m, s.n, Tl::kTileM, Tl::kTileN);
       const int ldc = s.n + 3;
       std::vector<int> writes(static_cast<std::size_t>(s.m) * ldc, 0);
       // store_outputs through a C of counters: each value it stores is the
@@ -214,16 +224,16 @@ TEST(ExactGemmTiling, NoOutputIsStoredTwice) {
       std::vector<float> C(writes.size(), 0.0f);
       const xt::GemmOperands<float> o = {s.m, s.n, s.k, nullptr, 1, nullptr, 1, C.data(), ldc, vec, vec, vec};
       for (std::int64_t block = 0; block < g.blocks; ++block) {
-        const std::int64_t row0 = block / g.col_tiles * xt::kTileM, col0 = block % g.col_tiles * xt::kTileN;
-        for (int tid = 0; tid < xt::kThreads; ++tid) {
-          const int tx = xt::thread_x(tid), ty = xt::thread_y(tid);
-          float acc[xt::kPerThreadM][xt::kPerThreadN];
-          for (int r = 0; r < xt::kPerThreadM; ++r)
-            for (int c = 0; c < xt::kPerThreadN; ++c) {
-              const std::int64_t i = row0 + xt::out_row(ty, r), j = col0 + xt::out_col(tx, c);
+        const std::int64_t row0 = block / g.col_tiles * Tl::kTileM, col0 = block % g.col_tiles * Tl::kTileN;
+        for (int tid = 0; tid < Tl::kThreads; ++tid) {
+          const int tx = Tl::thread_x(tid), ty = Tl::thread_y(tid);
+          xt::Accumulators<Tl, float> acc;
+          for (int r = 0; r < Tl::kPerThreadM; ++r)
+            for (int c = 0; c < Tl::kPerThreadN; ++c) {
+              const std::int64_t i = row0 + Tl::out_row(ty, r), j = col0 + Tl::out_col(tx, c);
               acc[r][c] = i < s.m && j < s.n ? C[static_cast<std::size_t>(i * ldc + j)] + 1.0f : -1.0f;
             }
-          xt::store_outputs(o, row0, col0, tx, ty, acc);
+          xt::store_outputs<Tl>(o, row0, col0, tx, ty, acc);
         }
       }
       for (int i = 0; i < s.m; ++i)
@@ -235,7 +245,8 @@ TEST(ExactGemmTiling, NoOutputIsStoredTwice) {
 
 // The float run gives exact_gemm_cpu's bits, signed zeros and the -0 chains
 // of exact_edge_cases.h included.
-TEST(ExactGemmTiling, FloatRunOnTheCpuHasExactGemmBits) {
+TYPED_TEST(ExactGemmTiling, FloatRunOnTheCpuHasExactGemmBits) {
+  using Tl = TypeParam;
   const std::uint32_t seed = 4242;
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -249,7 +260,7 @@ TEST(ExactGemmTiling, FloatRunOnTheCpuHasExactGemmBits) {
       exact_gemm_cpu(s.m, s.n, s.k, A.data(), lda, B.data(), ldb, cpu.data(), ldc, 1);
       for (Order order : {Order::multiply_first, Order::store_first}) {
         std::fill(sim.begin(), sim.end(), 7.0f);
-        run_kernel_on_cpu(xt::GemmOperands<float>{s.m, s.n, s.k, A.data(), lda, B.data(), ldb, sim.data(), ldc, true,
+        run_kernel_on_cpu<Tl>(xt::GemmOperands<float>{s.m, s.n, s.k, A.data(), lda, B.data(), ldb, sim.data(), ldc, true,
                                                   true, true},
                           order);
         for (std::size_t e = 0; e < cpu.size(); ++e) {
