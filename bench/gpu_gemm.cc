@@ -1,5 +1,8 @@
 // GPU GEMM ratios, measured side by side in one run on one card:
-//   exact CUDA GEMM / cuBLAS FP32        (target >= 0.5)
+//   exact CUDA GEMM / cuBLAS FP32        (target >= 0.6 at 4096^3; cuBLASLt
+//                                         with CUBLAS_COMPUTE_32F, no TF32:
+//                                         scripts/gpu-check also sets
+//                                         NVIDIA_TF32_OVERRIDE=0)
 //   cuBLAS BF16 at 8192^3 / best BF16 of the sweep on this card
 // The second target in the issue is against what PyTorch reaches on the
 // same card; PyTorch is not available to a build here, so the table shows
@@ -30,11 +33,14 @@ int main() {
     return 0;
   }
   std::printf("%-8s %12s %12s %8s\n", "n", "exact TF/s", "cuBLAS f32", "ratio");
+  double at4096 = 0;
   for (int n : {2048, 4096, 8192}) {
     double exact = median_tflops(grid::CudaGemm::exact_f32, n, 5);
     double fast = median_tflops(grid::CudaGemm::f32, n, 5);
     std::printf("%-8d %12.2f %12.2f %8.3f\n", n, exact, fast, exact / fast);
+    if (n == 4096) at4096 = exact / fast;
   }
+  std::printf("exact CUDA / cuBLAS FP32 (TF32 off) at 4096^3: %.3f (target >= 0.6)\n", at4096);
   double best = 0, at8192 = 0;
   for (int n : {4096, 6144, 8192, 12288}) {
     double t = median_tflops(grid::CudaGemm::bf16, n, 10);

@@ -156,7 +156,9 @@ EOF
   cat >log <<'EOF'
 n          exact TF/s   cuBLAS f32    ratio
 2048            20.00        40.00    0.500
+4096            29.00        50.00    0.580
 8192            24.00        50.00    0.480
+exact CUDA / cuBLAS FP32 (TF32 off) at 4096^3: 0.580 (target >= 0.6)
 
 bf16 8192^3: 700.0 TFLOP/s; best of sweep 710.0; ratio 0.986
 torch bf16 8192^3: median 720.0 TFLOP/s, best 730.0
@@ -167,6 +169,7 @@ EOF
   assert_line --regexp '^PASS +gpu_tests \(exact GEMM/ops GPU == CPU\) +31\.2'
   assert_line --regexp '^skip +AllFlavours/GpuGemmFlavour\.SampledEntriesMatchFloat64Reference/fp8 +cuBLASLt offers no algorithm$'
   assert_line --regexp 'exact CUDA GEMM / cuBLAS FP32, 2048\^3 +0\.500 +>= 0\.50$'
+  assert_line --regexp 'exact CUDA GEMM / cuBLAS FP32, 4096\^3 +0\.580 +>= 0\.60  BELOW$'
   assert_line --regexp 'exact CUDA GEMM / cuBLAS FP32, 8192\^3 +0\.480 +>= 0\.50  BELOW$'
   assert_line --regexp 'cuBLAS BF16 / PyTorch BF16, 8192\^3 +0\.972 +>= 0\.95$'
   assert_line --regexp 'exact CUDA / fast CUDA training steps/s +0\.612 +>= 0\.50$'

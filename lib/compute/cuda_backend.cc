@@ -189,6 +189,28 @@ NcclRun cuda_nccl_allreduce(size_t bytes, int warmup, int reps) {
 
 CudaFacts cuda_facts(int dev) { return need("cuda_facts").facts(dev); }
 
+// mlp_cuda.h
+MlpCudaState* mlp_cuda_create(const MlpCudaSetup& setup) { return need("mlp_cuda_create").mlp_create(setup); }
+
+void mlp_cuda_destroy(MlpCudaState* s) {
+  // Only a state the backend made reaches here, so the backend is loaded.
+  if (s) cuda_backend(nullptr)->mlp_destroy(s);
+}
+
+void mlp_cuda_upload(MlpCudaState* s, const std::vector<std::vector<float>>& params,
+                     const std::vector<std::vector<float>>& slots) {
+  need("mlp_cuda_upload").mlp_upload(s, params, slots);
+}
+
+void mlp_cuda_download(MlpCudaState* s, std::vector<std::vector<float>>* params,
+                       std::vector<std::vector<float>>* slots) {
+  need("mlp_cuda_download").mlp_download(s, params, slots);
+}
+
+void mlp_cuda_step(MlpCudaState* s, const MlpCudaStep& step) { need("mlp_cuda_step").mlp_step(s, step); }
+
+float mlp_cuda_loss(MlpCudaState* s) { return need("mlp_cuda_loss").mlp_loss(s); }
+
 }  // namespace grid
 
 #endif  // GRID_CUDA

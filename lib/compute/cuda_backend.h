@@ -5,8 +5,8 @@
 // not, and a CUDA build did not start at all on a machine without CUDA's
 // libraries. So in a CUDA build (GRID_CUDA=1) the kernels of lib/cuda/ live
 // in libgridutils-cuda.so, which links cuBLAS, NCCL and the CUDA runtime;
-// the tools link none of them, and the functions of device_cuda.h and
-// gpu_bench_cuda.h are trampolines (cuda_backend.cc) that load it when a GPU
+// the tools link none of them, and the functions of device_cuda.h,
+// gpu_bench_cuda.h and mlp_cuda.h are trampolines (cuda_backend.cc) that load it when a GPU
 // is first used. Whether a GPU is there at all is asked of the NVIDIA
 // driver first (libcuda.so.1, small), so a machine without one never loads
 // the backend.
@@ -23,13 +23,14 @@
 
 #include "compute/device_cuda.h"
 #include "compute/gpu_bench_cuda.h"
+#include "compute/mlp_cuda.h"
 
 namespace grid {
 
 // A backend of another build is refused: by this number (bumped with any
 // change to the table), the table's size, and the build id, a hash of the
 // headers whose types cross between the two (the Makefile's CUDA_BUILD).
-constexpr int kCudaBackendAbi = 2;
+constexpr int kCudaBackendAbi = 3;
 #ifndef GRID_CUDA_BUILD
 #define GRID_CUDA_BUILD "unknown"
 #endif
@@ -57,6 +58,14 @@ struct CudaBackend {
   std::vector<double> (*time_d2h)(int dev, size_t bytes, int warmup, int reps);
   NcclRun (*nccl_allreduce)(size_t bytes, int warmup, int reps);
   CudaFacts (*facts)(int dev);
+  MlpCudaState* (*mlp_create)(const MlpCudaSetup& setup);
+  void (*mlp_destroy)(MlpCudaState* s);
+  void (*mlp_upload)(MlpCudaState* s, const std::vector<std::vector<float>>& params,
+                     const std::vector<std::vector<float>>& slots);
+  void (*mlp_download)(MlpCudaState* s, std::vector<std::vector<float>>* params,
+                       std::vector<std::vector<float>>* slots);
+  void (*mlp_step)(MlpCudaState* s, const MlpCudaStep& step);
+  float (*mlp_loss)(MlpCudaState* s);
 };
 
 // Where the backend is looked for (see above).

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "compute/exact_math.h"
+#include "compute/mlp_cuda.h"
 #include "compute/mlp_layers.h"
 #include "compute/mlp_optimizer.h"
 #include "compute/philox.h"
@@ -174,6 +175,7 @@ std::vector<int32_t> Trainer::batch_rows(int64_t step) const {
 }
 
 MlpGradients Trainer::batch_gradients(const std::vector<int32_t>& rows) const {
+  fetch_from_device();
   MlpStepBuffers buf;
   MlpGradients out;
   gradients_into(rows, &buf, &out);
@@ -211,7 +213,10 @@ void Trainer::gradients_into(const std::vector<int32_t>& rows, MlpStepBuffers* b
   mlp::backward(engine_, config_.layers, params_, x.data(), buf->acts, B, &buf->dz, &buf->spare, &out->grads);
 }
 
+void MlpCudaDeleter::operator()(MlpCudaState* s) const { mlp_cuda_destroy(s); }
+
 void Trainer::step() {
+  if (engine_.cuda) return step_on_device();
   gradients_into(batch_rows(step_), &buffers_, &grads_);
   if (optimizer_ == MlpOptimizer::adam) ++adam_t_;
   mlp::optimizer_update(config_, optimizer_, adam_t_, &params_, &grads_.grads, &slots_);
@@ -219,10 +224,55 @@ void Trainer::step() {
   ++step_;
 }
 
+void Trainer::step_on_device() {
+  if (!device_) {
+    MlpCudaSetup setup;
+    setup.layers = config_.layers;
+    setup.loss = loss_;
+    setup.optimizer = optimizer_;
+    setup.mode = engine_.mode;
+    setup.lr = config_.lr;
+    setup.momentum = config_.momentum;
+    setup.weight_decay = config_.weight_decay;
+    setup.batch = config_.batch;
+    setup.data = &data_;
+    device_.reset(mlp_cuda_create(setup));
+    device_stale_ = true;
+  }
+  if (device_stale_) {
+    mlp_cuda_upload(device_.get(), params_, slots_);
+    device_stale_ = false;
+  }
+  const std::vector<int32_t> rows = batch_rows(step_);
+  MlpCudaStep s;
+  s.rows = rows.data();
+  s.loss_divisor = mlp::loss_divisor(loss_, config_.batch, data_.outputs);
+  if (optimizer_ == MlpOptimizer::adam) s.adam = mlp::adam_step(config_, adam_t_ + 1);
+  mlp_cuda_step(device_.get(), s);
+  if (optimizer_ == MlpOptimizer::adam) ++adam_t_;
+  host_stale_ = loss_stale_ = true;
+  ++step_;
+}
+
+void Trainer::fetch_from_device() const {
+  if (!host_stale_) return;
+  mlp_cuda_download(device_.get(), &params_, &slots_);
+  host_stale_ = false;
+}
+
+float Trainer::last_loss() const {
+  if (loss_stale_) {
+    last_loss_ = mlp_cuda_loss(device_.get());
+    loss_stale_ = false;
+  }
+  return last_loss_;
+}
+
 float Trainer::evaluate_loss() const { return evaluate_loss(data_); }
 
 float Trainer::evaluate_loss(const Dataset& data) const {
   validate_mlp_dataset(config_, data);
+  fetch_from_device();
   const int F = data.features, n = data.outputs;
   float sum = 0.0f;
   mlp::Tensors acts;
@@ -240,6 +290,7 @@ float Trainer::evaluate_loss(const Dataset& data) const {
 
 std::vector<float> Trainer::predict(const float* x, int rows) const {
   if (rows < 0) throw std::invalid_argument("predict: negative row count");
+  fetch_from_device();
   return mlp::predict(engine_, config_.layers, params_, loss_, x, rows);
 }
 

@@ -60,6 +60,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -163,6 +164,12 @@ struct MlpStepBuffers {
 //   then W_l, b_l for l = 0..L-1 as above
 class ByteWriter;  // mlp_state.cc
 
+// A training state on a CUDA device (mlp_cuda.h), freed through its backend.
+struct MlpCudaState;
+struct MlpCudaDeleter {
+  void operator()(MlpCudaState* s) const;
+};
+
 class Trainer {
  public:
   // Validates config and data (see validate_mlp_*) and initializes the
@@ -172,12 +179,15 @@ class Trainer {
   Trainer(const MlpConfig&, Dataset&&, GemmEngine) = delete;
 
   // Trains one batch. Does not stop at config.steps: the caller counts.
+  // With a CUDA engine the state moves to the device at the first step and
+  // stays there (mlp_cuda.h); reading it (state_hash, parameters, ...)
+  // copies it back, and the steps give the CPU's bits all the same.
   void step();
   int64_t step_index() const { return step_; }
   bool done() const { return step_ >= config_.steps; }
   // The loss of the batch the last step() trained on, before its update;
   // NaN before the first step() and after restore_state (it is not state).
-  float last_loss() const { return last_loss_; }
+  float last_loss() const;
 
   // Loss over the whole dataset (the training set, or another one of the
   // same shape) in row order, as the DEFINITION's loss with B = rows.
@@ -199,7 +209,10 @@ class Trainer {
   // gradient checks); changes nothing.
   MlpGradients batch_gradients(const std::vector<int32_t>& rows) const;
   // W_0, b_0, W_1, b_1, ...
-  const std::vector<std::vector<float>>& parameters() const { return params_; }
+  const std::vector<std::vector<float>>& parameters() const {
+    fetch_from_device();
+    return params_;
+  }
   const MlpConfig& config() const { return config_; }
 
  private:
@@ -212,10 +225,20 @@ class Trainer {
   MlpOptimizer optimizer_;
   int64_t step_ = 0;
   int64_t adam_t_ = 0;
-  float last_loss_;
-  std::vector<std::vector<float>> params_;
+  // mutable: with a CUDA engine these three are the host's copy of the
+  // device's, refreshed when read (fetch_from_device).
+  mutable float last_loss_;
+  mutable std::vector<std::vector<float>> params_;
   // momentum: one velocity per tensor; adam: m_k, v_k for tensor k at 2k, 2k+1.
-  std::vector<std::vector<float>> slots_;
+  mutable std::vector<std::vector<float>> slots_;
+  // The device's state, once a CUDA engine has stepped; which side holds the
+  // newer state: the device after a step (host_stale_, loss_stale_), the
+  // host after restore_state (device_stale_).
+  std::unique_ptr<MlpCudaState, MlpCudaDeleter> device_;
+  mutable bool host_stale_ = false, loss_stale_ = false;
+  bool device_stale_ = true;
+  void step_on_device();
+  void fetch_from_device() const;
   // step()'s working space and gradients, reused (not state).
   MlpStepBuffers buffers_;
   MlpGradients grads_;

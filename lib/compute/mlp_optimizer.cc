@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "compute/exact_math.h"
+#include "compute/mlp_math.h"
 
 namespace grid::mlp {
 
@@ -28,35 +29,35 @@ float exact_powi(float b, int64_t t) {
 namespace {
 
 void add_weight_decay(float decay, const float* __restrict p, float* __restrict g, size_t n) {
-  for (size_t e = 0; e < n; ++e) g[e] = exact_add(g[e], exact_mul(decay, p[e]));
+  for (size_t e = 0; e < n; ++e) g[e] = mlp_math::weight_decayed(g[e], p[e], decay);
 }
 
 void sgd(float lr, float* __restrict p, const float* __restrict g, size_t n) {
-  for (size_t e = 0; e < n; ++e) p[e] = exact_sub(p[e], exact_mul(lr, g[e]));
+  for (size_t e = 0; e < n; ++e) p[e] = mlp_math::sgd_update(p[e], g[e], lr);
 }
 
 void momentum(float lr, float mu, float* __restrict p, float* __restrict u, const float* __restrict g, size_t n) {
-  for (size_t e = 0; e < n; ++e) {
-    u[e] = exact_add(exact_mul(mu, u[e]), g[e]);
-    p[e] = exact_sub(p[e], exact_mul(lr, u[e]));
-  }
+  for (size_t e = 0; e < n; ++e) mlp_math::momentum_update(lr, mu, &p[e], &u[e], g[e]);
 }
 
-struct AdamStep {
-  float beta1, beta2, one_minus_b1, one_minus_b2, step_size, sqrt_c2, eps;
-};
-
-void adam(const AdamStep a, float* __restrict p, float* __restrict m, float* __restrict v, const float* __restrict g,
-          size_t n) {
-  for (size_t e = 0; e < n; ++e) {
-    m[e] = exact_add(exact_mul(a.beta1, m[e]), exact_mul(a.one_minus_b1, g[e]));
-    v[e] = exact_add(exact_mul(a.beta2, v[e]), exact_mul(a.one_minus_b2, exact_mul(g[e], g[e])));
-    const float denom = exact_add(exact_div(exact_sqrt(v[e]), a.sqrt_c2), a.eps);
-    p[e] = exact_sub(p[e], exact_mul(a.step_size, exact_div(m[e], denom)));
-  }
+void adam(const mlp_math::AdamStep a, float* __restrict p, float* __restrict m, float* __restrict v,
+          const float* __restrict g, size_t n) {
+  for (size_t e = 0; e < n; ++e) mlp_math::adam_update(a, &p[e], &m[e], &v[e], g[e]);
 }
 
 }  // namespace
+
+mlp_math::AdamStep adam_step(const MlpConfig& c, int64_t adam_t) {
+  mlp_math::AdamStep a;
+  a.beta1 = c.beta1;
+  a.beta2 = c.beta2;
+  a.one_minus_b1 = exact_sub(1.0f, c.beta1);
+  a.one_minus_b2 = exact_sub(1.0f, c.beta2);
+  a.step_size = exact_div(c.lr, exact_sub(1.0f, exact_powi(c.beta1, adam_t)));
+  a.sqrt_c2 = exact_sqrt(exact_sub(1.0f, exact_powi(c.beta2, adam_t)));
+  a.eps = c.eps;
+  return a;
+}
 
 void optimizer_update(const MlpConfig& c, MlpOptimizer optimizer, int64_t adam_t, Tensors* params,
                       Tensors* grads, Tensors* slots) {
@@ -74,14 +75,7 @@ void optimizer_update(const MlpConfig& c, MlpOptimizer optimizer, int64_t adam_t
       for (size_t k = 0; k < P.size(); ++k) momentum(c.lr, c.momentum, P[k].data(), S[k].data(), G[k].data(), P[k].size());
       break;
     case MlpOptimizer::adam: {
-      AdamStep a;
-      a.beta1 = c.beta1;
-      a.beta2 = c.beta2;
-      a.one_minus_b1 = exact_sub(1.0f, c.beta1);
-      a.one_minus_b2 = exact_sub(1.0f, c.beta2);
-      a.step_size = exact_div(c.lr, exact_sub(1.0f, exact_powi(c.beta1, adam_t)));
-      a.sqrt_c2 = exact_sqrt(exact_sub(1.0f, exact_powi(c.beta2, adam_t)));
-      a.eps = c.eps;
+      const mlp_math::AdamStep a = adam_step(c, adam_t);
       for (size_t k = 0; k < P.size(); ++k)
         adam(a, P[k].data(), S[2 * k].data(), S[2 * k + 1].data(), G[k].data(), P[k].size());
       break;

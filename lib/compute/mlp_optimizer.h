@@ -7,6 +7,7 @@
 
 #include "compute/mlp.h"
 #include "compute/mlp_layers.h"
+#include "compute/mlp_math.h"
 
 namespace grid::mlp {
 
@@ -20,6 +21,10 @@ Tensors optimizer_slots(MlpOptimizer optimizer, const Tensors& params);
 // the error, t * 2^-24 in all). A function of t alone, so a resumed run
 // needs no saved power.
 float exact_powi(float b, int64_t t);
+
+// adam's constants for update number adam_t (1 on the first), per the
+// DEFINITION; the CUDA trainer's kernels take them from here too.
+mlp_math::AdamStep adam_step(const MlpConfig& config, int64_t adam_t);
 
 // One update of every parameter. grads are consumed (weight decay is added
 // into them); adam_t is the update count including this one (1 on the

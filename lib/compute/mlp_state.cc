@@ -153,6 +153,7 @@ std::vector<int> read_layers(ByteReader* r) {
 }  // namespace
 
 void Trainer::write_state(ByteWriter* writer) const {
+  fetch_from_device();
   ByteWriter& w = *writer;
   w.raw(kStateMagic, kMagicSize);
   write_layers(&w, config_.layers);
@@ -195,6 +196,8 @@ void Trainer::restore_state(const std::string& bytes) {
   params_ = std::move(params);
   slots_ = std::move(slots);
   last_loss_ = std::numeric_limits<float>::quiet_NaN();
+  host_stale_ = loss_stale_ = false;
+  device_stale_ = true;
 }
 
 Digest Trainer::state_hash() const {
@@ -209,6 +212,7 @@ std::string Trainer::serialize_model() const {
   w.raw(kModelMagic, kMagicSize);
   write_layers(&w, config_.layers);
   w.u32(loss_ == MlpLoss::softmax_xent ? 1 : 0);
+  fetch_from_device();
   for (const auto& t : params_) w.f32s(t);
   return w.take();
 }

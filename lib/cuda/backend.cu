@@ -22,6 +22,12 @@ extern "C" __attribute__((visibility("default"))) const grid::CudaBackend* grid_
       &grid::cuda_time_d2h,
       &grid::cuda_nccl_allreduce,
       &grid::cuda_facts,
+      &grid::mlp_cuda_create,
+      &grid::mlp_cuda_destroy,
+      &grid::mlp_cuda_upload,
+      &grid::mlp_cuda_download,
+      &grid::mlp_cuda_step,
+      &grid::mlp_cuda_loss,
   };
   return &table;
 }

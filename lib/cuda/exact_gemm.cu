@@ -6,6 +6,8 @@
 // accumulation order and rounding are unspecified), no split-K, no atomics,
 // no warp-shuffle reductions. Tiling only changes where operands are loaded
 // from; every thread still walks its outputs' chains in order with __fmaf_rn.
+// The tiling itself (who loads what, who owns which output, which buffer
+// holds which K tile) is exact_gemm_tiling.h, which a CPU test runs.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -18,104 +20,66 @@
 #include "compute/device_cuda.h"
 #include "compute/exact_gemm.h"
 #include "compute/exact_gemm_grid.h"
+#include "compute/exact_gemm_tiling.h"
 #include "compute/exact_math.h"
 
 namespace grid {
 namespace {
 
-// 64x64 outputs per block (exact_gemm_grid.h), 16x16 threads, 4x4 outputs
-// per thread: 16 independent chains per thread hide the fma latency. A K
-// tile of 16 keeps shared memory at 8 KiB per block, so several blocks fit
-// per SM.
-constexpr int kTileM = kExactGemmTileM;
-constexpr int kTileN = kExactGemmTileN;
-constexpr int kTileK = 16;
-constexpr int kThreadsX = 16;
-constexpr int kThreadsY = 16;
-constexpr int kPerThreadM = kTileM / kThreadsY;
-constexpr int kPerThreadN = kTileN / kThreadsX;
-constexpr int kBlockThreads = kThreadsX * kThreadsY;
-static_assert(kTileM * kTileK % kBlockThreads == 0 && kTileN * kTileK % kBlockThreads == 0,
-              "every thread loads the same number of tile elements");
-// +1 column staggers the A tile's transposed stores across shared-memory banks.
-constexpr int kTilePadM = kTileM + 1;
-
-// One step p of this thread's chains: acc[r][c] = fma(A[i_r][p], B[p][j_c], acc[r][c]).
-__device__ __forceinline__ void tile_step(const float* a_col, const float* b_row, int tx, int ty,
-                                          float (&acc)[kPerThreadM][kPerThreadN]) {
-  float a[kPerThreadM], b[kPerThreadN];
-#pragma unroll
-  for (int r = 0; r < kPerThreadM; ++r) a[r] = a_col[ty + r * kThreadsY];
-#pragma unroll
-  for (int c = 0; c < kPerThreadN; ++c) b[c] = b_row[tx + c * kThreadsX];
-#pragma unroll
-  for (int r = 0; r < kPerThreadM; ++r)
-#pragma unroll
-    for (int c = 0; c < kPerThreadN; ++c) acc[r][c] = __fmaf_rn(a[r], b[c], acc[r][c]);
-}
+namespace xt = exact_tiling;
 
 // Indices are 64-bit wherever an int could overflow: m, n and k may each be
 // up to INT_MAX, and a tile's last row, column or K step lies past them.
-__global__ void __launch_bounds__(kBlockThreads)
-    exact_gemm_kernel(int m, int n, int k, unsigned col_tiles, const float* __restrict__ A,
-                      std::int64_t lda, const float* __restrict__ B, std::int64_t ldb,
-                      float* __restrict__ C, std::int64_t ldc) {
-  __shared__ float As[kTileK][kTilePadM];  // As[p][i]: column p of the A tile
-  __shared__ float Bs[kTileK][kTileN];     // Bs[p][j]: row p of the B tile
-  const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * kThreadsX + tx;
+// The phases are those the CPU test (exact_gemm_tiling_test.cc) runs: load
+// tile 0 into buffer 0; then per tile t, start the loads of t + 1, multiply
+// t, store t + 1 into the other buffer, barrier. One barrier a tile is
+// enough: the buffer stored at t was last read at t - 1, before the barrier
+// that ended t - 1. One block of the large tiling an SM at least: up to 255
+// registers a thread (64 accumulators, 16 operands, 8 in flight from
+// global memory) and no spills.
+template <typename Tl>
+__global__ void __launch_bounds__(Tl::kThreads)
+    exact_gemm_kernel(xt::GemmOperands<float> o, unsigned col_tiles) {
+  __shared__ xt::TileBuffers<Tl, float> s;
+  const int tid = threadIdx.x, tx = Tl::thread_x(tid), ty = Tl::thread_y(tid);
   // Tile (blockIdx.x / col_tiles, blockIdx.x % col_tiles); 32-bit division
   // suffices, as the blocks are at most kExactGemmMaxBlocks.
-  const std::int64_t row0 = std::int64_t{blockIdx.x / col_tiles} * kTileM;
-  const std::int64_t col0 = std::int64_t{blockIdx.x % col_tiles} * kTileN;
+  const std::int64_t row0 = std::int64_t{blockIdx.x / col_tiles} * Tl::kTileM;
+  const std::int64_t col0 = std::int64_t{blockIdx.x % col_tiles} * Tl::kTileN;
 
-  // This thread's outputs: rows row0 + ty + 16r, columns col0 + tx + 16c
-  // (interleaved, so a warp's stores to C are coalesced).
-  float acc[kPerThreadM][kPerThreadN];
+  xt::Accumulators<Tl, float> acc;
 #pragma unroll
-  for (int r = 0; r < kPerThreadM; ++r)
+  for (int r = 0; r < Tl::kPerThreadM; ++r)
 #pragma unroll
-    for (int c = 0; c < kPerThreadN; ++c) acc[r][c] = 0.0f;
+    for (int c = 0; c < Tl::kPerThreadN; ++c) acc[r][c] = 0.0f;  // the DEFINITION's +0
 
-  // Counted in tiles: p0 += kTileK would overflow for k > INT_MAX - kTileK.
-  const int k_tiles = k / kTileK + (k % kTileK != 0);
-  for (int t = 0; t < k_tiles; ++t) {
-    const int p0 = t * kTileK, live_k = min(kTileK, k - p0);
-    // Out-of-range loads read as 0; those values reach only outputs that are
-    // never stored, or K steps that are never run (below).
-#pragma unroll
-    for (int e = tid; e < kTileM * kTileK; e += kBlockThreads) {
-      const int i = e / kTileK, p = e % kTileK;
-      const std::int64_t gi = row0 + i;
-      As[p][i] = gi < m && p < live_k ? A[gi * lda + p0 + p] : 0.0f;
-    }
-#pragma unroll
-    for (int e = tid; e < kTileN * kTileK; e += kBlockThreads) {
-      const int p = e / kTileN, j = e % kTileN;
-      const std::int64_t gj = col0 + j;
-      Bs[p][j] = p < live_k && gj < n ? B[(p0 + p) * ldb + gj] : 0.0f;
-    }
-    __syncthreads();
-
-    // A partial last tile runs only its live steps: a padded step would add
-    // fma(0, 0, acc), which turns an acc of -0 into +0.
-    if (live_k == kTileK) {
-#pragma unroll
-      for (int p = 0; p < kTileK; ++p) tile_step(As[p], Bs[p], tx, ty, acc);
-    } else {
-      for (int p = 0; p < live_k; ++p) tile_step(As[p], Bs[p], tx, ty, acc);
-    }
+  const int tiles = xt::k_tiles(o.k);
+  xt::Fragment<float> f;
+  if (tiles > 0) {
+    xt::load_fragment<Tl>(o, row0, col0, 0, tid, &f);
+    xt::store_fragment<Tl>(f, xt::buffer_of(0), tid, &s);
+  }
+  __syncthreads();
+  for (int t = 0; t < tiles; ++t) {
+    const bool more = t + 1 < tiles;
+    if (more) xt::load_fragment<Tl>(o, row0, col0, t + 1, tid, &f);
+    xt::multiply_tile<Tl>(s, o.k, t, tx, ty, acc);
+    if (more) xt::store_fragment<Tl>(f, xt::buffer_of(t + 1), tid, &s);
     __syncthreads();
   }
+  xt::store_outputs<Tl>(o, row0, col0, tx, ty, acc);
+}
 
-#pragma unroll
-  for (int r = 0; r < kPerThreadM; ++r) {
-    const std::int64_t gi = row0 + ty + r * kThreadsY;
-#pragma unroll
-    for (int c = 0; c < kPerThreadN; ++c) {
-      const std::int64_t gj = col0 + tx + c * kThreadsX;
-      if (gi < m && gj < n) C[gi * ldc + gj] = acc[r][c];
-    }
-  }
+// SMs of the current device: which tiling fills it (exact_gemm_grid.h).
+int multiprocessors() {
+  int device = 0, sms = 0;
+  GRID_CUDA_CHECK(cudaGetDevice(&device));
+  GRID_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  return sms;
+}
+
+bool vector_aligned(const void* p, int ld) {
+  return reinterpret_cast<std::uintptr_t>(p) % (xt::kVec * sizeof(float)) == 0 && ld % xt::kVec == 0;
 }
 
 __global__ void exact_unary_kernel(ExactUnary op, const float* __restrict__ in,
@@ -164,10 +128,18 @@ void exact_gemm_cuda(int m, int n, int k, const float* A, int lda, const float* 
                      float* C, int ldc, void* stream) {
   exact_gemm_check_args(m, n, k, lda, ldb, ldc);
   if (m == 0 || n == 0) return;
-  const ExactGemmGrid g = exact_gemm_grid(m, n);
-  const dim3 grid(static_cast<unsigned>(g.blocks)), block(kThreadsX, kThreadsY);
-  exact_gemm_kernel<<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(m, n, k, static_cast<unsigned>(g.col_tiles), A, lda,
-                                                                          B, ldb, C, ldc);
+  // Refused on the large tiling's count (exact_gemm_grid): the small one is
+  // chosen only for fewer blocks than SMs.
+  const ExactGemmGrid g = exact_gemm_launch_grid(m, n, multiprocessors());
+  const xt::GemmOperands<float> o = {m, n, k, A, lda, B, ldb, C, ldc,
+                                     vector_aligned(A, lda), vector_aligned(B, ldb), vector_aligned(C, ldc)};
+  const cudaStream_t s = static_cast<cudaStream_t>(stream);
+  if (g.tile_m == xt::LargeTiling::kTileM)
+    exact_gemm_kernel<xt::LargeTiling>
+        <<<static_cast<unsigned>(g.blocks), xt::LargeTiling::kThreads, 0, s>>>(o, static_cast<unsigned>(g.col_tiles));
+  else
+    exact_gemm_kernel<xt::SmallTiling>
+        <<<static_cast<unsigned>(g.blocks), xt::SmallTiling::kThreads, 0, s>>>(o, static_cast<unsigned>(g.col_tiles));
   GRID_CUDA_CHECK(cudaGetLastError());
 }
 

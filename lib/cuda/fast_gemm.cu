@@ -12,6 +12,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_resources.h"
 #include "compute/device_cuda.h"
+#include "cuda/fast_gemm.h"
 
 namespace grid {
 namespace {
@@ -33,6 +34,22 @@ cublasHandle_t thread_handle() {
 
 }  // namespace
 
+void fast_gemm_cuda(bool trans_a, bool trans_b, int m, int n, int k, const float* A, int lda, const float* B,
+                    int ldb, float* C, int ldc, cudaStream_t stream) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    GRID_CUDA_CHECK(cudaMemsetAsync(C, 0, matrix_bytes(m, n, ldc), stream));
+    return;
+  }
+  cublasHandle_t h = thread_handle();
+  GRID_CUBLAS_CHECK(cublasSetStream(h, stream));
+  // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the
+  // same buffers, operands swapped, each keeping its own transpose.
+  const float alpha = 1.0f, beta = 0.0f;
+  GRID_CUBLAS_CHECK(cublasSgemm(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k,
+                                &alpha, B, ldb, A, lda, &beta, C, ldc));
+}
+
 void fast_gemm_cuda_host(bool trans_a, bool trans_b, int m, int n, int k, const float* A, int lda, const float* B,
                          int ldb, float* C, int ldc) {
   const int a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
@@ -44,16 +61,7 @@ void fast_gemm_cuda_host(bool trans_a, bool trans_b, int m, int n, int k, const 
   CudaMemory dA(matrix_bytes(a_rows, a_cols, lda)), dB(matrix_bytes(b_rows, b_cols, ldb)), dC(matrix_bytes(m, n, ldc));
   copy_matrix(dA.as<float>(), A, a_rows, a_cols, lda, cudaMemcpyHostToDevice);
   copy_matrix(dB.as<float>(), B, b_rows, b_cols, ldb, cudaMemcpyHostToDevice);
-  if (k == 0) {
-    GRID_CUDA_CHECK(cudaMemset(dC.get(), 0, matrix_bytes(m, n, ldc)));
-  } else {
-    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the
-    // same buffers, operands swapped, each keeping its own transpose.
-    const float alpha = 1.0f, beta = 0.0f;
-    GRID_CUBLAS_CHECK(cublasSgemm(thread_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                  trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha, dB.as<float>(), ldb,
-                                  dA.as<float>(), lda, &beta, dC.as<float>(), ldc));
-  }
+  fast_gemm_cuda(trans_a, trans_b, m, n, k, dA.as<float>(), lda, dB.as<float>(), ldb, dC.as<float>(), ldc, nullptr);
   copy_matrix(C, dC.as<float>(), m, n, ldc, cudaMemcpyDeviceToHost);
   GRID_CUDA_CHECK(cudaDeviceSynchronize());
 }

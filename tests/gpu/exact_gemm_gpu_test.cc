@@ -66,15 +66,22 @@ std::vector<float> random_matrix(std::mt19937& rng, int rows, int ld) {
 }
 
 TEST_F(ExactGpu, GemmMatchesCpuBitForBit) {
-  // Edges of the GPU tiles (64x64, K 16) and of the CPU blocking, and sizes
-  // large enough to occupy the whole GPU; then the CPU test's random shapes.
+  // Edges of the GPU tiles (128x128, K 8, and the old 64x64, K 16), of its
+  // 4-float vectors (leading dimensions below are multiples of 4 for some
+  // shapes and not for others) and of the CPU blocking, and sizes large
+  // enough to occupy the whole GPU; then the CPU test's random shapes.
   std::vector<GemmShape> shapes = {
       {1, 1, 1},      {1, 1, 17},      {2, 3, 1},      {63, 65, 15},
       {64, 64, 16},   {65, 63, 17},    {5, 15, 3},     {7, 17, 257},
       {1, 300, 64},   {300, 1, 64},    {95, 255, 511}, {97, 257, 513},
       {13, 1000, 9},  {1000, 13, 9},   {31, 47, 1031}, {191, 383, 129},
       {513, 257, 1031}, {1024, 1024, 1024}, {2000, 77, 3000},
-      {129, 4097, 65}};
+      {129, 4097, 65}, {127, 129, 7}, {128, 128, 8}, {129, 131, 9},
+      {4, 4, 4},      {256, 260, 24}, {255, 257, 25}, {384, 128, 2048},
+      // Enough 128x128 tiles to fill any current GPU, so the large tiling
+      // runs (fewer take the 32x32 one: exact_gemm_launch_grid), with edges
+      // in every direction and with none.
+      {1601, 1709, 263}, {2048, 2048, 64}};
   for (const GemmShape& s : random_gemm_shapes()) shapes.push_back(s);
   std::mt19937 rng(kSeed);
   for (const GemmShape& s : shapes) {
@@ -143,7 +150,7 @@ TEST_F(ExactGpu, DISABLED_GemmWithKAtIntMaxMatchesCpu) {
 TEST_F(ExactGpu, GemmRejectsBadArguments) {
   float x[4] = {};
   EXPECT_THROW(exact_gemm_cuda_host(2, 2, 2, x, 1, x, 2, x, 2), std::invalid_argument);
-  // More 64x64 tiles than one launch holds: refused before any allocation.
+  // More 128x128 tiles than one launch holds: refused before any allocation.
   EXPECT_THROW(exact_gemm_cuda(INT_MAX, INT_MAX, 1, nullptr, 1, nullptr, INT_MAX, nullptr, INT_MAX, nullptr),
                DeviceError);
 }

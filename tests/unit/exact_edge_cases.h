@@ -19,12 +19,13 @@ struct GemmEdgeCase {
   std::vector<float> A, B;  // m x lda and k x ldb
 };
 
-// K lengths around the GPU's K tile (16) and the CPU's K block (256): a
-// padded K step, were one run, would show in a partial last tile.
-const int kEdgeK[] = {1, 15, 16, 17, 33, 257, 300};
-// Rows and columns one past the GPU's 64 x 64 tile, so edge tiles hold
-// padded rows and columns.
-const int kEdgeM = 65, kEdgeN = 67;
+// K lengths around the GPU's K tile (8; 16 before it), two tiles (its two
+// shared-memory buffers) and the CPU's K block (256): a padded K step, were
+// one run, would show in a partial last tile.
+const int kEdgeK[] = {1, 7, 8, 9, 15, 16, 17, 33, 257, 300};
+// Rows and columns past the GPU's 128 x 128 tile, and not a multiple of its
+// 4-float vectors, so edge tiles hold padded rows and a partial vector.
+const int kEdgeM = 129, kEdgeN = 131;
 
 // A = -FLT_TRUE_MIN, B = 0.5: every product is -2^-150, which rounds to -0,
 // so every chain stays -0 and every C is -0. A padded step fma(0, 0, -0)

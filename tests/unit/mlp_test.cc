@@ -415,5 +415,91 @@ TEST(MlpCuda, ExactCudaGemmGivesTheCpuHash) {
     }
 }
 
+// Bits of two floats as a string, so a mismatch shows both.
+std::string bits_of(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  char b[16];
+  std::snprintf(b, sizeof b, "%08x", u);
+  return b;
+}
+
+// The device-resident trainer (mlp_cuda.h) against the CPU, step by step:
+// every state hash of the trace and every loss, with and without weight
+// decay, on a net whose widths cross the GPU GEMM's 128-wide tiles and
+// 4-float vectors; then the model and a whole-dataset loss.
+TEST(MlpCuda, DeviceResidentTrainingGivesTheCpuTraceAndLosses) {
+  if (std::string why; cuda_device_count(&why) == 0) GTEST_SKIP() << "no usable CUDA GPU: " << why;
+  for (const char* loss : kLosses)
+    for (const char* opt : kOptimizers)
+      for (float decay : {0.0f, 0.01f}) {
+        MlpConfig c = small_config(loss, opt);
+        c.layers = {6, 130, 9, 3};
+        c.weight_decay = decay;
+        const Dataset d = small_data(loss);
+        Trainer cpu(c, d, kExact1), gpu(c, d, {NumericMode::exact, true, 0});
+        const std::string at = where(c) + " weight_decay " + std::to_string(decay);
+        ASSERT_EQ(hex(gpu.state_hash()), hex(cpu.state_hash())) << at << " before any step";
+        for (int s = 1; s <= c.steps; ++s) {
+          cpu.step();
+          gpu.step();
+          ASSERT_EQ(bits_of(gpu.last_loss()), bits_of(cpu.last_loss())) << at << " loss of step " << s;
+          ASSERT_EQ(hex(gpu.state_hash()), hex(cpu.state_hash())) << at << " state after step " << s;
+        }
+        EXPECT_EQ(hex(sha256(gpu.serialize_model())), hex(sha256(cpu.serialize_model()))) << at;
+        EXPECT_EQ(bits_of(gpu.evaluate_loss()), bits_of(cpu.evaluate_loss())) << at;
+      }
+}
+
+// A checkpoint made on the CPU resumes on the device (restore_state sends
+// it over), and steps run without reading the state in between (the
+// device keeps it) end where the CPU's do.
+TEST(MlpCuda, DeviceTrainerResumesACpuCheckpointAndKeepsItsStateBetweenReads) {
+  if (std::string why; cuda_device_count(&why) == 0) GTEST_SKIP() << "no usable CUDA GPU: " << why;
+  for (const char* loss : kLosses)
+    for (const char* opt : kOptimizers) {
+      MlpConfig c = small_config(loss, opt);
+      c.steps = 30;
+      const Dataset d = small_data(loss);
+      Trainer cpu(c, d, kExact1), gpu(c, d, {NumericMode::exact, true, 0});
+      for (int s = 0; s < 4; ++s) gpu.step();  // state on the device, then replaced below
+      for (int s = 0; s < 7; ++s) cpu.step();
+      gpu.restore_state(cpu.serialize_state());
+      EXPECT_TRUE(std::isnan(gpu.last_loss())) << where(c);
+      while (!cpu.done()) cpu.step(), gpu.step();
+      EXPECT_EQ(hex(gpu.state_hash()), hex(cpu.state_hash())) << where(c);
+      EXPECT_EQ(bits_of(gpu.last_loss()), bits_of(cpu.last_loss())) << where(c);
+    }
+}
+
+// Fast mode on the device (cuBLAS, expf/logf) is not bit-exact, but trains
+// the same net to about the same loss as fast mode on the CPU.
+TEST(MlpCuda, FastDeviceTrainingStaysNearTheCpus) {
+  if (std::string why; cuda_device_count(&why) == 0) GTEST_SKIP() << "no usable CUDA GPU: " << why;
+  for (const char* loss : kLosses)
+    for (const char* opt : kOptimizers) {
+      const MlpConfig c = small_config(loss, opt);
+      const Dataset d = small_data(loss);
+      Trainer cpu(c, d, kFast1), gpu(c, d, {NumericMode::fast, true, 0});
+      while (!cpu.done()) cpu.step(), gpu.step();
+      EXPECT_NEAR(gpu.last_loss(), cpu.last_loss(), 1e-3 * std::fabs(cpu.last_loss()) + 1e-5) << where(c);
+      EXPECT_NEAR(gpu.evaluate_loss(), cpu.evaluate_loss(), 1e-3 * std::fabs(cpu.evaluate_loss()) + 1e-5) << where(c);
+    }
+}
+
+// Without a GPU, a CUDA trainer's step is refused as a DeviceError (what
+// job-run turns into exit 69) and leaves the state as it was.
+TEST(TrainerWithoutGpu, CudaStepIsADeviceErrorAndChangesNothing) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a GPU answers here";
+  const MlpConfig c = small_config("softmax_xent", "adam");
+  const Dataset d = small_data("softmax_xent");
+  Trainer t(c, d, {NumericMode::exact, true, 0});
+  const std::string before = hex(t.state_hash());
+  EXPECT_THROW(t.step(), DeviceError);
+  EXPECT_EQ(t.step_index(), 0);
+  EXPECT_EQ(hex(t.state_hash()), before);
+  EXPECT_TRUE(std::isnan(t.last_loss()));
+}
+
 }  // namespace
 }  // namespace grid
