@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# job-run across ranks (doc/design.md, "Training across ranks"): real Open
+# MPI (mpirun, oversubscribed on this machine's cores) and a real one-node
+# Slurm cluster started here (munged, slurmctld, slurmd on 127.0.0.1, each
+# with its own folder, socket, ports and pid file, stopped by pid). In exact
+# mode every rank count that divides the micro-batches trains the bits of
+# one process without MPI.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+# Open MPI refuses root unless told; the tests run as whoever runs them.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# Ranks poll while they wait: on a busy 2-core machine, let them yield.
+export OMPI_MCA_mpi_yield_when_idle=1
+
+# task RANKS [JQ]: the example's training, small, in 12 micro-batches of 3
+# rows, asking for RANKS ranks (none: the field left out).
+task() {
+  jq -c --argjson r "${1:-null}" '.train.batch = 36 | .train.micro_batches = 12 | .train.steps = 30 |
+    .train.checkpoint_every = 10 | if $r == null then . else .train.ranks = $r end | '"${2:-.}" \
+    "$ROOT/examples/jobs/train.json" | job-split
+}
+
+# The parts of a train result that are its bits (not the task's id).
+bits() {
+  jq -cS '{leaves: .train.trace.leaves, root: .train.trace.root, losses: .train.losses, final: .train.final}'
+}
+
+setup() {
+  common_setup
+}
+
+@test "mpirun -np 1, 2, 3, 4: the same leaves, losses and root as one process without MPI" {
+  task >solo-task.jsonl
+  run -0 --separate-stderr job-run --store S0 --threads 1 solo-task.jsonl
+  echo "$output" | bits >want
+  # New bits, pinned: 12 micro-batches sum in another order than one batch.
+  assert_jq .train.trace.root sha256:9f7f0c6b3e3fc43d56710ffff9b13a191e59a6b52bc299b201faf7b8458128e2
+  task '' '.train.micro_batches = 1' | job-run --store S1 --threads 1 | bits >one-batch
+  [ "$(jq -r .root one-batch)" != "$(jq -r .root want)" ] || fail "micro-batches changed no bit: the test tests nothing"
+  for np in 1 2 3 4; do
+    task "$np" >"task$np.jsonl"
+    run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np "$np" job-run --store "S$np" --threads 1 "task$np.jsonl"
+    [ "$(wc -l <<<"$output")" = 1 ] || fail "-np $np wrote $(wc -l <<<"$output") lines: $output"
+    assert_equal "$(echo "$output" | bits)" "$(cat want)"
+    assert_jq .task "$(jq -r .id "task$np.jsonl")"
+  done
+}
+
+@test "proof-check verifies a 4-rank result on one CPU; a forged leaf is caught" {
+  task 4 >task.jsonl
+  write_key key "$SEED1"
+  timeout 120 mpirun --oversubscribe -np 4 job-run --store S --threads 1 --key key task.jsonl >result.jsonl
+  write_key vkey "$SEED2"
+  run -0 --separate-stderr proof-check --key vkey --store S --tasks task.jsonl --mode sig,trace,spot --samples 3 result.jsonl
+  assert_jq .status accept
+  # Step 14's leaf replaced by step 15's state hash: spot re-executes the
+  # segment in one process and finds the step that differs.
+  jq -c '.train.trace.leaves[14] = .train.trace.leaves[15]' result.jsonl | grid-key sign --key key >forged.jsonl
+  run -1 --separate-stderr proof-check --key vkey --store S --tasks task.jsonl --mode spot --samples 3 forged.jsonl
+  assert_jq .status reject
+}
+
+@test "a task's train.ranks must be the launch's: refused before any work" {
+  task 3 >task3.jsonl
+  run -64 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 task3.jsonl
+  assert_output ''
+  stderr_has "job-run: error: the task asks for 3 rank(s), the run has 2 ranks (OMPI_COMM_WORLD_SIZE) (field .train.ranks)"
+  [ ! -e S/refs ] || [ -z "$(find S/refs -type f)" ] || fail "the refused run wrote to the store"
+  task 2 >task2.jsonl
+  run -64 --separate-stderr job-run --store S --threads 1 task2.jsonl
+  stderr_has "the task asks for 2 rank(s), the run has 1 rank (no mpirun or srun) (field .train.ranks)"
+  # A rank count that does not divide the micro-batches is no task at all.
+  run -65 --separate-stderr task 5
+  stderr_has "ranks 5 does not divide micro_batches 12"
+}
+
+@test "a rank killed mid-run ends the job with an error naming it; --resume ends on the uninterrupted root" {
+  task 2 '.train.steps = 400' >task.jsonl
+  task '' '.train.steps = 400' | job-run --store W --threads 1 | bits >want
+  progress=$(python3 -c 'import hashlib, sys; h = hashlib.sha256(sys.argv[1].encode()).hexdigest(); print(f"S/refs/{h[:2]}/{h[2:]}")' \
+    "progress $(jq -r .id task.jsonl) exact")
+  timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 task.jsonl </dev/null >killed.jsonl 2>killed.err &
+  launcher=$!
+  rank1=
+  for _ in $(seq 600); do
+    sleep 0.05
+    [ -f "$progress" ] || continue
+    # The job-run of rank 1 among the launcher's descendants.
+    for p in $(pgrep -P "$(pgrep -P "$launcher" -x mpirun || echo "$launcher")" -x job-run); do
+      tr '\0' '\n' <"/proc/$p/environ" | grep -qx OMPI_COMM_WORLD_RANK=1 && rank1=$p
+    done
+    [ -n "$rank1" ] && break
+  done
+  [ -n "$rank1" ] || fail "rank 1 never started a checkpointed run"
+  kill -9 "$rank1"
+  status=0
+  wait "$launcher" || status=$?
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ] || fail "mpirun ended with $status after rank 1 was killed"
+  assert_equal "$(cat killed.jsonl)" ''
+  grep -q "process rank 1 with PID .* exited on signal 9" killed.err || fail "no error names rank 1: $(cat killed.err)"
+  run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 --resume task.jsonl
+  assert_jq .train.metrics.resumed true
+  assert_equal "$(echo "$output" | bits)" "$(cat want)"
+}
