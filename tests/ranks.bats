@@ -31,6 +31,10 @@ setup() {
   common_setup
 }
 
+teardown() {
+  slurm_stop
+}
+
 @test "mpirun -np 1, 2, 3, 4: the same leaves, losses and root as one process without MPI" {
   task >solo-task.jsonl
   run -0 --separate-stderr job-run --store S0 --threads 1 solo-task.jsonl
@@ -103,4 +107,100 @@ setup() {
   run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 --resume task.jsonl
   assert_jq .train.metrics.resumed true
   assert_equal "$(echo "$output" | bits)" "$(cat want)"
+}
+
+# ---- Slurm: a one-node cluster of this machine ---------------------------
+
+# slurm_start: munged, slurmctld and slurmd for the folder $SL, on free
+# loopback ports; SLURM_CONF points the clients at it. slurmd launches jobs
+# as their owner, which needs root.
+slurm_start() {
+  SL=$BATS_FILE_TMPDIR/slurm
+  mkdir -p "$SL/state" "$SL/spool" "$SL/munge"
+  chmod 700 "$SL/munge"
+  head -c 1024 /dev/urandom >"$SL/munge/key"
+  chmod 600 "$SL/munge/key"
+  # --force: munged wants every folder above its socket searchable by all,
+  # and bats makes its own private.
+  munged --force --socket="$SL/munge/sock" --key-file="$SL/munge/key" --log-file="$SL/munge/log" \
+    --pid-file="$SL/munge/pid" --seed-file="$SL/munge/seed"
+  read -r ctld_port d_port < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+  local host
+  host=$(hostname -s)
+  cat >"$SL/slurm.conf" <<CONF
+ClusterName=gridtest
+SlurmctldHost=$host(127.0.0.1)
+SlurmctldPort=$ctld_port
+SlurmdPort=$d_port
+SlurmUser=root
+AuthType=auth/munge
+AuthInfo=socket=$SL/munge/sock
+CredType=cred/munge
+StateSaveLocation=$SL/state
+SlurmdSpoolDir=$SL/spool
+SlurmctldPidFile=$SL/slurmctld.pid
+SlurmdPidFile=$SL/slurmd.pid
+SlurmctldLogFile=$SL/slurmctld.log
+SlurmdLogFile=$SL/slurmd.log
+# No cgroups: a container may not delegate them.
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+MpiDefault=none
+ReturnToService=2
+# Four CPUs on whatever this machine has: ranks are oversubscribed anyway.
+SlurmdParameters=config_overrides
+NodeName=$host NodeAddr=127.0.0.1 CPUs=4 RealMemory=1000 State=UNKNOWN
+PartitionName=grid Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
+CONF
+  export SLURM_CONF=$SL/slurm.conf
+  slurmctld -f "$SLURM_CONF"
+  slurmd -f "$SLURM_CONF"
+  for _ in $(seq 100); do
+    [ "$(sinfo -h -o %t 2>/dev/null)" = idle ] && return 0
+    sleep 0.1
+  done
+  echo "slurm_start: the node never became idle: $(sinfo 2>&1); $(tail -3 "$SL"/*.log)" >&2
+  return 1
+}
+
+slurm_stop() {
+  local f pid
+  [ -n "${SL:-}" ] || return 0
+  for f in "$SL/slurmd.pid" "$SL/slurmctld.pid" "$SL/munge/pid"; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null
+    # Until it is gone (or a zombie: whoever adopted it may not reap), so
+    # that bats can remove the folder it was writing.
+    for _ in $(seq 100); do
+      [ -d "/proc/$pid" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$pid/stat" 2>/dev/null || break
+      sleep 0.05
+    done
+  done
+  return 0
+}
+
+@test "Slurm: sbatch --array fans tasks out with --task-index env; srun -n 2 trains one task on two ranks; the roots match" {
+  [ "$(id -u)" = 0 ] || skip "slurmd runs jobs as their owner, which takes root"
+  slurm_start
+  # Three tasks of a sweep over the seed, each an array element.
+  task "" '.train.sweep = {"grid": {"seed": [11, 12, 13]}}' >tasks.jsonl
+  job-run --store W --threads 1 tasks.jsonl | jq -r .train.trace.root >want-roots
+  run -0 timeout 120 sbatch --wait --array=0-2 -o "$PWD/array-%a.out" -e "$PWD/array-%a.err" \
+    --wrap "job-run --store $PWD/S --threads 1 --task-index env $PWD/tasks.jsonl"
+  assert_equal "$(for i in 0 1 2; do jq -r .train.trace.root "array-$i.out"; done)" "$(cat want-roots)"
+  # One task on two ranks: srun starts them, PMIx joins them into one MPI world.
+  task 2 >task2.jsonl
+  run -0 --separate-stderr timeout 120 srun --mpi=pmix -n 2 job-run --store "$PWD/S2" --threads 1 task2.jsonl
+  [ "$(wc -l <<<"$output")" = 1 ] || fail "srun wrote $(wc -l <<<"$output") lines: $output"
+  assert_jq .train.trace.root "$(sed -n 1p want-roots)"
 }
