@@ -66,6 +66,19 @@ teardown() {
   assert_jq .status reject
 }
 
+@test "fast mode on 2 ranks (MPI_Allreduce): proof-check's fast spot accepts it, and its loss is one process's within tolerance" {
+  task 2 '.mode = "fast"' >task.jsonl
+  write_key key "$SEED1"
+  timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 --key key task.jsonl >result.jsonl
+  task '' '.mode = "fast"' | job-run --store W --threads 1 >solo.jsonl
+  python3 -c 'import json, sys
+a, b = (json.load(open(f))["train"]["final"]["loss"] for f in sys.argv[1:])
+assert abs(a - b) <= 1e-3 * abs(b), (a, b)' result.jsonl solo.jsonl
+  write_key vkey "$SEED2"
+  run -0 --separate-stderr proof-check --key vkey --store S --tasks task.jsonl --mode sig,trace,spot --samples 2 result.jsonl
+  assert_jq .status accept
+}
+
 @test "a task's train.ranks must be the launch's: refused before any work" {
   task 3 >task3.jsonl
   run -64 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 task3.jsonl
