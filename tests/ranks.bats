@@ -202,7 +202,7 @@ slurm_stop() {
   return 0
 }
 
-@test "Slurm: sbatch --array fans tasks out with --task-index env; srun -n 2 trains one task on two ranks; the roots match" {
+@test "Slurm: sbatch --array fans tasks out with --task-index env; srun -n 2 trains one task on two ranks with the same root; a killed rank ends the step" {
   [ "$(id -u)" = 0 ] || skip "slurmd runs jobs as their owner, which takes root"
   slurm_start
   # Three tasks of a sweep over the seed, each an array element.
@@ -216,4 +216,26 @@ slurm_stop() {
   run -0 --separate-stderr timeout 120 srun --mpi=pmix -n 2 job-run --store "$PWD/S2" --threads 1 task2.jsonl
   [ "$(wc -l <<<"$output")" = 1 ] || fail "srun wrote $(wc -l <<<"$output") lines: $output"
   assert_jq .train.trace.root "$(sed -n 1p want-roots)"
+  # A rank killed under srun ends the step, naming the task, without a hang.
+  task 2 '.train.steps = 400' >long.jsonl
+  timeout 120 srun --mpi=pmix -n 2 job-run --store "$PWD/S3" --threads 1 long.jsonl </dev/null >killed.jsonl 2>killed.err &
+  launcher=$!
+  rank1=
+  for _ in $(seq 600); do
+    sleep 0.05
+    [ -d S3/refs ] || continue
+    # Rank 1 of this cluster's step: its environment names this SLURM_CONF.
+    for p in $(pgrep -x job-run); do
+      env=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null) || continue
+      grep -qx "SLURM_CONF=$SLURM_CONF" <<<"$env" && grep -qx SLURM_PROCID=1 <<<"$env" && rank1=$p
+    done
+    [ -n "$rank1" ] && break
+  done
+  [ -n "$rank1" ] || fail "rank 1 never started"
+  kill -9 "$rank1"
+  status=0
+  wait "$launcher" || status=$?
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ] || fail "srun ended with $status after rank 1 was killed"
+  assert_equal "$(cat killed.jsonl)" ''
+  grep -q "task 1: Killed" killed.err || fail "no error names task 1: $(cat killed.err)"
 }
