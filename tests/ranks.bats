@@ -122,6 +122,16 @@ assert abs(a - b) <= 1e-3 * abs(b), (a, b)' result.jsonl solo.jsonl
   assert_equal "$(echo "$output" | bits)" "$(cat want)"
 }
 
+@test "gpu-bench under mpirun -np 2: --only nccl gives rank 0's one profile; other sections are refused" {
+  # Without a GPU the section says it skipped; with one a GPU a rank, NCCL
+  # bootstrapped over MPI (tests/gpu: the rank path as a world of one).
+  run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 gpu-bench --device cpu --only nccl --format json
+  [ "$(wc -l <<<"$output")" = 1 ] || fail "2 ranks wrote $(wc -l <<<"$output") lines: $output"
+  assert_jq '.kind + " " + .nccl.skipped' 'profile no GPU in use'
+  run -64 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 gpu-bench --device cpu --only mem
+  stderr_has "gpu-bench: error: on 2 ranks (OMPI_COMM_WORLD_SIZE) gpu-bench measures NCCL across them only: pass --only nccl"
+}
+
 # ---- Slurm: a one-node cluster of this machine ---------------------------
 
 # slurm_start: munged, slurmctld and slurmd for the folder $SL, on free

@@ -189,6 +189,13 @@ NcclRun cuda_nccl_allreduce(size_t bytes, int warmup, int reps) {
 
 CudaFacts cuda_facts(int dev) { return need("cuda_facts").facts(dev); }
 
+std::string cuda_nccl_unique_id() { return need("cuda_nccl_unique_id").nccl_unique_id(); }
+
+NcclRun cuda_nccl_allreduce_rank(const std::string& unique_id, int rank, int size, int dev, size_t bytes, int warmup,
+                                 int reps) {
+  return need("cuda_nccl_allreduce_rank").nccl_allreduce_rank(unique_id, rank, size, dev, bytes, warmup, reps);
+}
+
 }  // namespace grid
 
 #endif  // GRID_CUDA

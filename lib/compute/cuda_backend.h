@@ -29,7 +29,7 @@ namespace grid {
 // A backend of another build is refused: by this number (bumped with any
 // change to the table), the table's size, and the build id, a hash of the
 // headers whose types cross between the two (the Makefile's CUDA_BUILD).
-constexpr int kCudaBackendAbi = 2;
+constexpr int kCudaBackendAbi = 3;
 #ifndef GRID_CUDA_BUILD
 #define GRID_CUDA_BUILD "unknown"
 #endif
@@ -57,6 +57,9 @@ struct CudaBackend {
   std::vector<double> (*time_d2h)(int dev, size_t bytes, int warmup, int reps);
   NcclRun (*nccl_allreduce)(size_t bytes, int warmup, int reps);
   CudaFacts (*facts)(int dev);
+  std::string (*nccl_unique_id)();
+  NcclRun (*nccl_allreduce_rank)(const std::string& unique_id, int rank, int size, int dev, size_t bytes, int warmup,
+                                 int reps);
 };
 
 // Where the backend is looked for (see above).

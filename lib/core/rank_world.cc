@@ -145,7 +145,16 @@ RankEnv rank_env() {
     if (size < 1 || rank >= size)
       throw Error(Exit::usage, std::string(p.rank) + "=" + std::to_string(rank) + " is not a rank of " + p.size + "=" +
                                    std::to_string(size));
-    return RankEnv{rank, size, p.size};
+    int local = rank;
+    for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
+      bool has;
+      const int v = env_int(name, &has);
+      if (has) {
+        local = v;
+        break;
+      }
+    }
+    return RankEnv{rank, size, p.size, local};
   }
   return RankEnv{};
 }

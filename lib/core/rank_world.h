@@ -21,10 +21,13 @@ namespace grid {
 // with SLURM_STEP_NUM_TASKS or SLURM_NTASKS (srun). `from` names the size's
 // variable ("" when none is set: rank 0 of 1). Throws Error(Exit::usage)
 // for a value that is not a number or a rank outside 0..size-1.
+// `local_rank` is the rank among this machine's (OMPI_COMM_WORLD_LOCAL_RANK,
+// MPI_LOCALRANKID or SLURM_LOCALID; else the rank): which GPU a rank takes.
 struct RankEnv {
   int rank = 0;
   int size = 1;
   std::string from;
+  int local_rank = 0;
 };
 RankEnv rank_env();
 

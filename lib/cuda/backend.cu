@@ -22,6 +22,8 @@ extern "C" __attribute__((visibility("default"))) const grid::CudaBackend* grid_
       &grid::cuda_time_d2h,
       &grid::cuda_nccl_allreduce,
       &grid::cuda_facts,
+      &grid::cuda_nccl_unique_id,
+      &grid::cuda_nccl_allreduce_rank,
   };
   return &table;
 }
