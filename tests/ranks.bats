@@ -49,6 +49,7 @@ teardown() {
     [ "$(wc -l <<<"$output")" = 1 ] || fail "-np $np wrote $(wc -l <<<"$output") lines: $output"
     assert_equal "$(echo "$output" | bits)" "$(cat want)"
     assert_jq .task "$(jq -r .id "task$np.jsonl")"
+    assert_jq .train.metrics.ranks "$([ "$np" = 1 ] && echo null || echo "$np")"
   done
 }
 

@@ -231,6 +231,7 @@ json train_run(const json& task, RunContext& ctx) {
                 {"model_sha256", sha256_ref(model)},
                 {"loss", finite_or_null(final_loss)}}},
               {"metrics", {{"steps_per_s", seconds > 0 ? (trainer.step_index() - first) / seconds : 0.0}, {"resumed", resumed}}}};
+  if (ctx.ranks) out["metrics"]["ranks"] = ctx.ranks->size();
   if (spec.contains("sweep_point")) out["sweep_point"] = spec["sweep_point"];
   // Which output is which class: the model's outputs are only numbered.
   if (!data.class_names.empty()) out["labels"] = data.class_names;
