@@ -219,7 +219,9 @@ slurm_stop() {
   # Three tasks of a sweep over the seed, each an array element.
   task "" '.train.sweep = {"grid": {"seed": [11, 12, 13]}}' >tasks.jsonl
   job-run --store W --threads 1 tasks.jsonl | jq -r .train.trace.root >want-roots
-  run -0 timeout 120 sbatch --wait --array=0-2 -o "$PWD/array-%a.out" -e "$PWD/array-%a.err" \
+  # -n 2: each batch script sees SLURM_NTASKS=2 yet is one process, and
+  # its job-run one rank.
+  run -0 timeout 120 sbatch --wait --array=0-2 -n 2 -o "$PWD/array-%a.out" -e "$PWD/array-%a.err" \
     --wrap "job-run --store $PWD/S --threads 1 --task-index env $PWD/tasks.jsonl"
   assert_equal "$(for i in 0 1 2; do jq -r .train.trace.root "array-$i.out"; done)" "$(cat want-roots)"
   # One task on two ranks: srun starts them, PMIx joins them into one MPI world.

@@ -138,7 +138,7 @@ RankEnv rank_env() {
     const char *rank, *size;
   };
   for (const Pair p : {Pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"}, Pair{"PMI_RANK", "PMI_SIZE"},
-                       Pair{"SLURM_PROCID", "SLURM_STEP_NUM_TASKS"}, Pair{"SLURM_PROCID", "SLURM_NTASKS"}}) {
+                       Pair{"SLURM_PROCID", "SLURM_STEP_NUM_TASKS"}}) {
     bool has_rank, has_size;
     const int rank = env_int(p.rank, &has_rank), size = env_int(p.size, &has_size);
     if (!has_rank || !has_size) continue;

@@ -18,7 +18,9 @@ namespace grid {
 
 // What the launcher's environment says: OMPI_COMM_WORLD_RANK/SIZE (Open
 // MPI's mpirun), else PMI_RANK/PMI_SIZE (PMI launchers), else SLURM_PROCID
-// with SLURM_STEP_NUM_TASKS or SLURM_NTASKS (srun). `from` names the size's
+// with SLURM_STEP_NUM_TASKS (srun). Not SLURM_NTASKS: a batch script of
+// `sbatch -n 4` has it, and SLURM_PROCID=0, but is one process, which srun
+// would start 4 of. `from` names the size's
 // variable ("" when none is set: rank 0 of 1). Throws Error(Exit::usage)
 // for a value that is not a number or a rank outside 0..size-1.
 // `local_rank` is the rank among this machine's (OMPI_COMM_WORLD_LOCAL_RANK,

@@ -37,7 +37,8 @@ TEST_F(RankEnvTest, NoLauncherIsRankZeroOfOne) {
 
 TEST_F(RankEnvTest, OpenMpiWinsOverPmiAndSlurm) {
   setenv("SLURM_PROCID", "0", 1);
-  setenv("SLURM_NTASKS", "1", 1);
+  setenv("SLURM_STEP_NUM_TASKS", "1", 1);
+  EXPECT_EQ(rank_env().from, "SLURM_STEP_NUM_TASKS");
   setenv("PMI_RANK", "1", 1);
   setenv("PMI_SIZE", "2", 1);
   EXPECT_EQ(rank_env().from, "PMI_SIZE");
@@ -49,11 +50,13 @@ TEST_F(RankEnvTest, OpenMpiWinsOverPmiAndSlurm) {
   EXPECT_EQ(e.from, "OMPI_COMM_WORLD_SIZE");
 }
 
-TEST_F(RankEnvTest, SlurmStepTasksWinOverTheJobsTasks) {
-  // A batch script of `sbatch -n 4` sees SLURM_NTASKS=4 but is one process;
-  // srun's steps say their own size.
-  setenv("SLURM_PROCID", "1", 1);
+TEST_F(RankEnvTest, SlurmRanksAreSrunsStepNotTheJobsTasks) {
+  // A batch script of `sbatch -n 4` sees SLURM_NTASKS=4 and SLURM_PROCID=0
+  // (measured: Slurm 22.05) but is one process; srun's steps say their size.
+  setenv("SLURM_PROCID", "0", 1);
   setenv("SLURM_NTASKS", "4", 1);
+  EXPECT_EQ(rank_env().size, 1);
+  setenv("SLURM_PROCID", "1", 1);
   setenv("SLURM_STEP_NUM_TASKS", "2", 1);
   const RankEnv e = rank_env();
   EXPECT_EQ(e.rank, 1);
