@@ -31,6 +31,28 @@ setup() {
   common_setup
 }
 
+# kill_rank1 READY VAR LAUNCHER: once the file or folder READY exists, kill -9
+# the job-run that is rank 1 (its VAR is 1) of this test's launch (started
+# with GRID_TEST_LAUNCH=$BATS_TEST_TMPDIR in its environment), then wait for
+# the LAUNCHER pid, which must fail (not time out); its status in $status.
+kill_rank1() {
+  local ready=$1 var=$2 launcher=$3 p env rank1=
+  for _ in $(seq 600); do
+    sleep 0.05
+    [ -e "$ready" ] || continue
+    for p in $(pgrep -x job-run); do
+      env=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null) || continue
+      grep -qx "GRID_TEST_LAUNCH=$BATS_TEST_TMPDIR" <<<"$env" && grep -qx "$var=1" <<<"$env" && rank1=$p
+    done
+    [ -n "$rank1" ] && break
+  done
+  [ -n "$rank1" ] || fail "rank 1 never started"
+  kill -9 "$rank1"
+  status=0
+  wait "$launcher" || status=$?
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ] || fail "the launcher ended with $status after rank 1 was killed"
+}
+
 teardown() {
   slurm_stop
 }
@@ -99,23 +121,9 @@ assert abs(a - b) <= 1e-3 * abs(b), (a, b)' result.jsonl solo.jsonl
   task '' '.train.steps = 400' | job-run --store W --threads 1 | bits >want
   progress=$(python3 -c 'import hashlib, sys; h = hashlib.sha256(sys.argv[1].encode()).hexdigest(); print(f"S/refs/{h[:2]}/{h[2:]}")' \
     "progress $(jq -r .id task.jsonl) exact")
-  timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 task.jsonl </dev/null >killed.jsonl 2>killed.err &
-  launcher=$!
-  rank1=
-  for _ in $(seq 600); do
-    sleep 0.05
-    [ -f "$progress" ] || continue
-    # The job-run of rank 1 among the launcher's descendants.
-    for p in $(pgrep -P "$(pgrep -P "$launcher" -x mpirun || echo "$launcher")" -x job-run); do
-      tr '\0' '\n' <"/proc/$p/environ" | grep -qx OMPI_COMM_WORLD_RANK=1 && rank1=$p
-    done
-    [ -n "$rank1" ] && break
-  done
-  [ -n "$rank1" ] || fail "rank 1 never started a checkpointed run"
-  kill -9 "$rank1"
-  status=0
-  wait "$launcher" || status=$?
-  [ "$status" -ne 0 ] && [ "$status" -ne 124 ] || fail "mpirun ended with $status after rank 1 was killed"
+  GRID_TEST_LAUNCH=$BATS_TEST_TMPDIR timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 task.jsonl \
+    </dev/null >killed.jsonl 2>killed.err &
+  kill_rank1 "$progress" OMPI_COMM_WORLD_RANK $!
   assert_equal "$(cat killed.jsonl)" ''
   grep -q "process rank 1 with PID .* exited on signal 9" killed.err || fail "no error names rank 1: $(cat killed.err)"
   run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 --resume task.jsonl
@@ -231,24 +239,9 @@ slurm_stop() {
   assert_jq .train.trace.root "$(sed -n 1p want-roots)"
   # A rank killed under srun ends the step, naming the task, without a hang.
   task 2 '.train.steps = 400' >long.jsonl
-  timeout 120 srun --mpi=pmix -n 2 job-run --store "$PWD/S3" --threads 1 long.jsonl </dev/null >killed.jsonl 2>killed.err &
-  launcher=$!
-  rank1=
-  for _ in $(seq 600); do
-    sleep 0.05
-    [ -d S3/refs ] || continue
-    # Rank 1 of this cluster's step: its environment names this SLURM_CONF.
-    for p in $(pgrep -x job-run); do
-      env=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null) || continue
-      grep -qx "SLURM_CONF=$SLURM_CONF" <<<"$env" && grep -qx SLURM_PROCID=1 <<<"$env" && rank1=$p
-    done
-    [ -n "$rank1" ] && break
-  done
-  [ -n "$rank1" ] || fail "rank 1 never started"
-  kill -9 "$rank1"
-  status=0
-  wait "$launcher" || status=$?
-  [ "$status" -ne 0 ] && [ "$status" -ne 124 ] || fail "srun ended with $status after rank 1 was killed"
+  GRID_TEST_LAUNCH=$BATS_TEST_TMPDIR timeout 120 srun --mpi=pmix -n 2 job-run --store "$PWD/S3" --threads 1 long.jsonl \
+    </dev/null >killed.jsonl 2>killed.err &
+  kill_rank1 S3/refs SLURM_PROCID $!
   assert_equal "$(cat killed.jsonl)" ''
   grep -q "task 1: Killed" killed.err || fail "no error names task 1: $(cat killed.err)"
 }
