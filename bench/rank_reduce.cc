@@ -6,6 +6,7 @@
 //   2 ranks against 1 (printed; on 2 cores the ranks share them)
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,7 +20,7 @@
 
 namespace {
 
-constexpr int kReduceRuns = 50;  // tens of ms each on 2 shared cores: seconds in all
+constexpr int kReduceRuns = 51;  // tens of ms each on 2 shared cores: seconds in all
 constexpr int kSteps = 30;
 constexpr int kRanks = 2;
 
@@ -50,15 +51,9 @@ double steps_per_s(grid::RankWorld* world) {
   return kSteps / seconds_since(t0);
 }
 
-// Mean seconds of `fn` over kReduceRuns, ranks started together.
-template <typename F>
-double mean_seconds(grid::RankWorld& world, F fn) {
-  std::vector<float> sync(1);
-  world.allreduce_sum(sync.data(), 1);
-  fn();
-  const auto t0 = Clock::now();
-  for (int i = 0; i < kReduceRuns; ++i) fn();
-  return seconds_since(t0) / kReduceRuns;
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 int ranked(grid::RankWorld& world) {
@@ -67,12 +62,22 @@ int ranked(grid::RankWorld& world) {
   for (size_t i = 0; i + 1 < l.size(); ++i) n += static_cast<size_t>(l[i]) * l[i + 1] + l[i + 1];
   grid::MicroBatchSum sum;
   std::vector<float> out, grads(n, 1.0f);
-  const double allreduce = mean_seconds(world, [&] { world.allreduce_sum(grads.data(), static_cast<int>(n)); });
-  double exact[2];
-  for (int local = 1; local <= 2; ++local) {
-    std::vector<float> partials(local * n, 0.5f);
-    exact[local - 1] = mean_seconds(world, [&] { sum(world, true, partials, local, n, &out); });
+  std::vector<float> one(n, 0.5f), two(2 * n, 0.5f);
+  // The three interleaved, run by run, and their medians: the machine's
+  // other load then weighs on each alike.
+  std::vector<double> t[3];
+  for (int i = -1; i < kReduceRuns; ++i) {  // run -1 warms up
+    auto t0 = Clock::now();
+    world.allreduce_sum(grads.data(), static_cast<int>(n));
+    t[0].push_back(seconds_since(t0));
+    t0 = Clock::now();
+    sum(world, true, one, 1, n, &out);
+    t[1].push_back(seconds_since(t0));
+    t0 = Clock::now();
+    sum(world, true, two, 2, n, &out);
+    t[2].push_back(seconds_since(t0));
   }
+  const double allreduce = median(t[0]), exact[2] = {median(t[1]), median(t[2])};
   const double rate = steps_per_s(&world);
   if (world.rank() == 0) {
     std::printf("reduce %zu floats (%.1f MiB) on %d ranks\n", n, n * 4.0 / (1 << 20), world.size());

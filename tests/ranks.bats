@@ -73,6 +73,11 @@ teardown() {
     assert_jq .task "$(jq -r .id "task$np.jsonl")"
     assert_jq .train.metrics.ranks "$([ "$np" = 1 ] && echo null || echo "$np")"
   done
+  # One micro-batch a rank: the partials go out unpacked (micro_batch_sum.cc).
+  task '' '.train.micro_batches = 2' | job-run --store W2 --threads 1 | bits >want2
+  task 2 '.train.micro_batches = 2' >pair.jsonl
+  run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store P --threads 1 pair.jsonl
+  assert_equal "$(echo "$output" | bits)" "$(cat want2)"
 }
 
 @test "proof-check verifies a 4-rank result on one CPU; a forged leaf is caught" {

@@ -30,7 +30,9 @@ void MicroBatchSum::operator()(RankWorld& world, bool exact, const std::vector<f
   auto bound = [&](int q) { return static_cast<int>(n * static_cast<size_t>(q) / static_cast<size_t>(R)); };
   const int me = world.rank();
   const int mine = bound(me + 1) - bound(me);
-  send_.resize(static_cast<size_t>(local) * n);
+  // One partial a rank is already in slice order: it is sent as it is.
+  const bool packed = local == 1;
+  if (!packed) send_.resize(static_cast<size_t>(local) * n);
   send_counts_.assign(R, 0);
   send_displs_.assign(R, 0);
   recv_counts_.assign(R, local * mine);
@@ -42,22 +44,24 @@ void MicroBatchSum::operator()(RankWorld& world, bool exact, const std::vector<f
     const int b = bound(q), len = bound(q + 1) - b;
     send_displs_[q] = static_cast<int>(at);
     send_counts_[q] = local * len;
-    for (int m = 0; m < local; ++m, at += len)
+    for (int m = 0; m < local && !packed; ++m, at += len)
       std::copy_n(partials.begin() + m * n + b, len, send_.begin() + at);
+    if (packed) at += len;
     recv_displs_[q] = q * local * mine;
     counts_[q] = len;
     displs_[q] = b;
   }
   recv_.resize(static_cast<size_t>(R) * local * mine);
-  world.alltoallv(send_.data(), send_counts_, send_displs_, recv_.data(), recv_counts_, recv_displs_);
+  world.alltoallv(packed ? partials.data() : send_.data(), send_counts_, send_displs_, recv_.data(), recv_counts_, recv_displs_);
   // recv_ holds rank 0's micro-batches, then rank 1's, ...: micro-batch order.
-  slice_.assign(recv_.begin(), recv_.begin() + mine);
+  // p_0 + p_1 + ...: the running sum stays in p_0's place.
   const int M = R * local;
+  float* acc = recv_.data();
   for (int m = 1; m < M; ++m) {
     const float* p = recv_.data() + static_cast<size_t>(m) * mine;
-    for (int e = 0; e < mine; ++e) slice_[e] = exact_add(slice_[e], p[e]);
+    for (int e = 0; e < mine; ++e) acc[e] = exact_add(acc[e], p[e]);
   }
-  world.allgatherv(slice_.data(), mine, out->data(), counts_, displs_);
+  world.allgatherv(acc, mine, out->data(), counts_, displs_);
 }
 
 }  // namespace grid

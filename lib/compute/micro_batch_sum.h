@@ -30,7 +30,7 @@ class MicroBatchSum {
                   std::vector<float>* out);
 
  private:
-  std::vector<float> send_, recv_, slice_;
+  std::vector<float> send_, recv_;
   std::vector<int> send_counts_, send_displs_, recv_counts_, recv_displs_, counts_, displs_;
 };
 
