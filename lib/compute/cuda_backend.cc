@@ -211,6 +211,13 @@ void mlp_cuda_step(MlpCudaState* s, const MlpCudaStep& step) { need("mlp_cuda_st
 
 float mlp_cuda_loss(MlpCudaState* s) { return need("mlp_cuda_loss").mlp_loss(s); }
 
+std::string cuda_nccl_unique_id() { return need("cuda_nccl_unique_id").nccl_unique_id(); }
+
+NcclRun cuda_nccl_allreduce_rank(const std::string& unique_id, int rank, int size, int dev, size_t bytes, int warmup,
+                                 int reps) {
+  return need("cuda_nccl_allreduce_rank").nccl_allreduce_rank(unique_id, rank, size, dev, bytes, warmup, reps);
+}
+
 }  // namespace grid
 
 #endif  // GRID_CUDA

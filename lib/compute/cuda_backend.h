@@ -30,7 +30,7 @@ namespace grid {
 // A backend of another build is refused: by this number (bumped with any
 // change to the table), the table's size, and the build id, a hash of the
 // headers whose types cross between the two (the Makefile's CUDA_BUILD).
-constexpr int kCudaBackendAbi = 3;
+constexpr int kCudaBackendAbi = 4;
 #ifndef GRID_CUDA_BUILD
 #define GRID_CUDA_BUILD "unknown"
 #endif
@@ -66,6 +66,9 @@ struct CudaBackend {
                        std::vector<std::vector<float>>* slots);
   void (*mlp_step)(MlpCudaState* s, const MlpCudaStep& step);
   float (*mlp_loss)(MlpCudaState* s);
+  std::string (*nccl_unique_id)();
+  NcclRun (*nccl_allreduce_rank)(const std::string& unique_id, int rank, int size, int dev, size_t bytes, int warmup,
+                                 int reps);
 };
 
 // Where the backend is looked for (see above).

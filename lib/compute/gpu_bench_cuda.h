@@ -74,6 +74,17 @@ struct NcclRun {
 // ncclCommInitAll), result checked.
 NcclRun cuda_nccl_allreduce(size_t bytes, int warmup, int reps);
 
+// NCCL's unique id (ncclGetUniqueId, 128 bytes): made by rank 0 of a
+// multi-process run and sent to the others over MPI.
+std::string cuda_nccl_unique_id();
+// Sum all-reduce of `bytes` of floats with this process as rank `rank` of
+// `size`, on GPU `dev`, in the communicator of `unique_id`
+// (ncclCommInitRank); rank r contributes r + 1, result checked. Seconds
+// per repetition as this rank saw them: all-reduce and stream sync under
+// a steady clock, as nccl-tests times each rank.
+NcclRun cuda_nccl_allreduce_rank(const std::string& unique_id, int rank, int size, int dev, size_t bytes,
+                                 int warmup, int reps);
+
 CudaFacts cuda_facts(int dev);
 
 }  // namespace grid

@@ -25,6 +25,10 @@ std::vector<double> cuda_time_h2d(int, size_t, int, int) { no_cuda("cuda_time_h2
 std::vector<double> cuda_time_d2h(int, size_t, int, int) { no_cuda("cuda_time_d2h"); }
 NcclRun cuda_nccl_allreduce(size_t, int, int) { no_cuda("cuda_nccl_allreduce"); }
 CudaFacts cuda_facts(int) { no_cuda("cuda_facts"); }
+std::string cuda_nccl_unique_id() { no_cuda("cuda_nccl_unique_id"); }
+NcclRun cuda_nccl_allreduce_rank(const std::string&, int, int, int, size_t, int, int) {
+  no_cuda("cuda_nccl_allreduce_rank");
+}
 
 }  // namespace grid
 

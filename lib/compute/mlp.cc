@@ -12,6 +12,7 @@
 #include "compute/exact_math.h"
 #include "compute/mlp_cuda.h"
 #include "compute/mlp_layers.h"
+#include "compute/micro_batch_sum.h"
 #include "compute/mlp_optimizer.h"
 #include "compute/philox.h"
 
@@ -26,6 +27,7 @@ const std::string kLayersField = ".train.model.layers";
 const std::string kLossField = ".train.loss";
 const std::string kOptimizerField = ".train.optimizer";  // + ".name", ".lr", ...
 const std::string kBatchField = ".train.batch";
+const std::string kMicroBatchesField = ".train.micro_batches";
 const std::string kStepsField = ".train.steps";
 const std::string kDataField = ".train.data";
 
@@ -100,6 +102,10 @@ void validate_mlp_config(const MlpConfig& c) {
     throw data_error(
         "batch = " + std::to_string(c.batch) + " is outside 1.." + std::to_string(kMlpMaxBatch),
         kBatchField);
+  if (c.micro_batches < 1 || c.micro_batches > c.batch || c.batch % c.micro_batches != 0)
+    throw data_error("micro_batches = " + std::to_string(c.micro_batches) + " does not divide batch = " +
+                         std::to_string(c.batch),
+                     kMicroBatchesField);
   const int widest = *std::max_element(c.layers.begin(), c.layers.end());
   if (int64_t{c.batch} * widest > kMlpMaxParameters)
     throw data_error("batch x widest layer = " + std::to_string(int64_t{c.batch} * widest) +
@@ -178,12 +184,12 @@ MlpGradients Trainer::batch_gradients(const std::vector<int32_t>& rows) const {
   fetch_from_device();
   MlpStepBuffers buf;
   MlpGradients out;
-  gradients_into(rows, &buf, &out);
+  const int B = static_cast<int>(rows.size());
+  gradients_into(rows.data(), B, B, &buf, &out);
   return out;
 }
 
-void Trainer::gradients_into(const std::vector<int32_t>& rows, MlpStepBuffers* buf, MlpGradients* out) const {
-  const int B = static_cast<int>(rows.size());
+void Trainer::gradients_into(const int32_t* rows, int B, int batch, MlpStepBuffers* buf, MlpGradients* out) const {
   const int F = data_.features, n = data_.outputs;
   if (B == 0) throw std::invalid_argument("batch_gradients: no rows");
   std::vector<float>& x = buf->x;
@@ -207,17 +213,70 @@ void Trainer::gradients_into(const std::vector<int32_t>& rows, MlpStepBuffers* b
   const std::vector<float>& z = buf->acts.back();
   float sum = 0.0f;
   mlp::accumulate_loss(loss_, engine_.mode, z.data(), B, n, buf->labels.data(), buf->targets.data(), &sum);
-  out->loss = exact_div(sum, mlp::loss_divisor(loss_, B, n));
+  out->loss_sum = sum;
+  out->loss = exact_div(sum, mlp::loss_divisor(loss_, batch, n));
   buf->dz.resize(z.size());
-  mlp::loss_gradient(loss_, engine_.mode, z.data(), B, n, buf->labels.data(), buf->targets.data(), buf->dz.data());
+  mlp::loss_gradient(loss_, engine_.mode, z.data(), B, batch, n, buf->labels.data(), buf->targets.data(), buf->dz.data());
   mlp::backward(engine_, config_.layers, params_, x.data(), buf->acts, B, &buf->dz, &buf->spare, &out->grads);
 }
 
 void MlpCudaDeleter::operator()(MlpCudaState* s) const { mlp_cuda_destroy(s); }
 
+void Trainer::set_ranks(RankWorld* world) {
+  if (world && config_.micro_batches % world->size() != 0)
+    throw Error(Exit::usage, std::to_string(world->size()) + " ranks (" + world->from() + ") do not divide micro_batches = " +
+                                 std::to_string(config_.micro_batches))
+        .at_field(kMicroBatchesField);
+  world_ = world && world->size() > 1 ? world : nullptr;
+}
+
+void Trainer::micro_batch_gradients(const std::vector<int32_t>& rows) {
+  const int B = config_.batch, M = config_.micro_batches, per = B / M;
+  if (!world_) {
+    // One rank: a running sum, so M partials are never held at once.
+    for (int m = 0; m < M; ++m) {
+      gradients_into(rows.data() + static_cast<Index>(m) * per, per, B, &buffers_, m == 0 ? &grads_ : &part_);
+      if (m == 0) continue;
+      grads_.loss_sum = exact_add(grads_.loss_sum, part_.loss_sum);
+      for (size_t k = 0; k < grads_.grads.size(); ++k) {
+        float* g = grads_.grads[k].data();
+        const float* p = part_.grads[k].data();
+        for (size_t e = 0; e < grads_.grads[k].size(); ++e) g[e] = exact_add(g[e], p[e]);
+      }
+    }
+  } else {
+    // Each partial flattened as W_0, b_0, ..., then its loss sum.
+    const int local = M / world_->size(), first = world_->rank() * local;
+    size_t n = 1;
+    for (const auto& p : params_) n += p.size();
+    partials_.resize(static_cast<size_t>(local) * n);
+    for (int m = 0; m < local; ++m) {
+      gradients_into(rows.data() + static_cast<Index>(first + m) * per, per, B, &buffers_, &part_);
+      float* at = partials_.data() + static_cast<size_t>(m) * n;
+      for (const auto& g : part_.grads) at = std::copy(g.begin(), g.end(), at);
+      *at = part_.loss_sum;
+    }
+    reduce_(*world_, engine_.mode == NumericMode::exact, partials_, local, n, &summed_);
+    grads_.grads.resize(params_.size());
+    const float* at = summed_.data();
+    for (size_t k = 0; k < params_.size(); ++k) {
+      grads_.grads[k].assign(at, at + params_[k].size());
+      at += params_[k].size();
+    }
+    grads_.loss_sum = *at;
+  }
+  grads_.loss = exact_div(grads_.loss_sum, mlp::loss_divisor(loss_, B, data_.outputs));
+}
+
 void Trainer::step() {
-  if (engine_.cuda) return step_on_device();
-  gradients_into(batch_rows(step_), &buffers_, &grads_);
+  // The device-resident step is one micro-batch on one rank; micro-batches
+  // and ranks take the host path, whose products still run on the device.
+  if (engine_.cuda && config_.micro_batches == 1 && !world_) return step_on_device();
+  const std::vector<int32_t> rows = batch_rows(step_);
+  if (config_.micro_batches == 1 && !world_)
+    gradients_into(rows.data(), config_.batch, config_.batch, &buffers_, &grads_);
+  else
+    micro_batch_gradients(rows);
   if (optimizer_ == MlpOptimizer::adam) ++adam_t_;
   mlp::optimizer_update(config_, optimizer_, adam_t_, &params_, &grads_.grads, &slots_);
   last_loss_ = grads_.loss;

@@ -43,6 +43,17 @@
 //   dZ_l[i][j] over i in row order; for l > 1, dH = GEMM(dZ_l, W_l^T) and
 //   dZ_{l-1}[i][j] = H_{l-1}[i][j] > 0 ? dH[i][j] : +0.
 //
+//   Micro-batches (micro_batches = M > 1; M divides batch): the batch's
+//   rows, in the order drawn, are M runs of batch / M. Forward, loss terms,
+//   dZ_L (with B the whole batch's rows) and the backward pass above run on
+//   each run alone, giving partial gW, gb and a partial loss sum (the sum
+//   of its terms, from +0). Each gradient and the loss sum is then
+//   p_0 + p_1 + ... + p_{M-1}, left to right, starting from p_0 (not from
+//   +0), and Loss = that sum / float(B) (mse: / float(B * n)). Rows are
+//   independent until those sums, so every rank count that divides M gives
+//   these bits (doc/design.md, "Training across ranks"). M = 1 is the
+//   definition above unchanged.
+//
 //   Weight decay (when weight_decay != 0), on every parameter p with
 //   gradient g, biases included: g = g + weight_decay * p.
 //   sgd:      p = p - lr * g
@@ -65,6 +76,7 @@
 #include <vector>
 
 #include "compute/gemm.h"
+#include "compute/micro_batch_sum.h"
 #include "core/crypto.h"
 
 namespace grid {
@@ -97,6 +109,7 @@ struct MlpConfig {
   float eps = 1e-8f;
   float weight_decay = 0.0f;
   int batch = 32;
+  int micro_batches = 1;              // divides batch; see the DEFINITION
   int64_t steps = 100;
   uint64_t seed = 0;
 };
@@ -115,7 +128,7 @@ enum class MlpOptimizer { sgd, momentum, adam };  // values are the state's opti
 // Throws Error(Exit::data) when the config cannot be trained, naming the
 // field as the train job spec spells it: .train.model.layers, .train.loss,
 // .train.optimizer.name, .train.optimizer.lr (and .momentum, .beta1, .beta2,
-// .eps, .weight_decay), .train.batch, .train.steps.
+// .eps, .weight_decay), .train.batch, .train.micro_batches, .train.steps.
 void validate_mlp_config(const MlpConfig& config);
 // Checks the config as above, then throws Error(Exit::data) when the
 // dataset does not fit it: field .train.model.layers for a features/outputs
@@ -127,6 +140,7 @@ void validate_mlp_dataset(const MlpConfig& config, const Dataset& data);
 // (W_0, b_0, W_1, b_1, ...). Weight decay is not included.
 struct MlpGradients {
   float loss = 0.0f;
+  float loss_sum = 0.0f;  // the loss terms' sum, before the mean's division
   std::vector<std::vector<float>> grads;
 };
 
@@ -177,6 +191,12 @@ class Trainer {
   // Trainer (hence no temporary).
   Trainer(const MlpConfig& config, const Dataset& data, GemmEngine engine);
   Trainer(const MlpConfig&, Dataset&&, GemmEngine) = delete;
+
+  // Trains each batch across `world`'s ranks, this one taking micro-
+  // batches rank * M / size .. (rank + 1) * M / size - 1; every rank must
+  // step together. Throws Error(Exit::usage) at .train.micro_batches when
+  // the world's size does not divide M. `world` must outlive the Trainer.
+  void set_ranks(RankWorld* world);
 
   // Trains one batch. Does not stop at config.steps: the caller counts.
   // With a CUDA engine the state moves to the device at the first step and
@@ -241,9 +261,16 @@ class Trainer {
   void fetch_from_device() const;
   // step()'s working space and gradients, reused (not state).
   MlpStepBuffers buffers_;
-  MlpGradients grads_;
+  MlpGradients grads_, part_;
+  RankWorld* world_ = nullptr;  // nullptr: one rank
+  MicroBatchSum reduce_;
+  std::vector<float> partials_, summed_;  // micro-batch partials across ranks, flattened
 
-  void gradients_into(const std::vector<int32_t>& rows, MlpStepBuffers* buf, MlpGradients* out) const;
+  // Gradients of `count` rows of a batch of `batch` rows (the whole batch
+  // or one micro-batch of it).
+  void gradients_into(const int32_t* rows, int count, int batch, MlpStepBuffers* buf, MlpGradients* out) const;
+  // The DEFINITION's micro-batch sums into grads_.
+  void micro_batch_gradients(const std::vector<int32_t>& rows);
 };
 
 // Outputs of a serialize_model() model for `rows` inputs (rows x outputs,

@@ -76,9 +76,9 @@ float loss_divisor(MlpLoss loss, int64_t rows, int n) {
   return static_cast<float>(loss == MlpLoss::softmax_xent ? rows : rows * n);
 }
 
-void loss_gradient(MlpLoss loss, NumericMode mode, const float* z, int rows, int n,
+void loss_gradient(MlpLoss loss, NumericMode mode, const float* z, int rows, int64_t batch_rows, int n,
                    const int32_t* labels, const float* targets, float* dz) {
-  const float div = loss_divisor(loss, rows, n);
+  const float div = loss_divisor(loss, batch_rows, n);
   if (loss == MlpLoss::softmax_xent) {
     softmax_rows(mode, z, rows, n, dz);
     for (Index i = 0; i < rows; ++i) {

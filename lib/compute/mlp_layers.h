@@ -30,8 +30,9 @@ void accumulate_loss(MlpLoss loss, NumericMode mode, const float* z, int rows, i
 // The divisor that turns a sum of loss terms into the mean loss over `rows`.
 float loss_divisor(MlpLoss loss, int64_t rows, int n);
 
-// dL/dZ_L of the mean loss over these rows, written to dz (rows x n).
-void loss_gradient(MlpLoss loss, NumericMode mode, const float* z, int rows, int n,
+// dL/dZ_L of the mean loss over a batch of `batch_rows` rows, for `rows`
+// of them (all of the batch, or one micro-batch), written to dz (rows x n).
+void loss_gradient(MlpLoss loss, NumericMode mode, const float* z, int rows, int64_t batch_rows, int n,
                    const int32_t* labels, const float* targets, float* dz);
 
 // Row-wise softmax of z into p (rows x n).

@@ -15,6 +15,7 @@ MlpConfig train_config(const json& spec) {
   c.eps = o.value("eps", c.eps);
   c.weight_decay = o.value("weight_decay", c.weight_decay);
   c.batch = spec["batch"];
+  c.micro_batches = spec.value("micro_batches", 1);
   c.steps = spec["steps"];
   c.seed = spec["seed"];
   return c;

@@ -28,6 +28,8 @@ extern "C" __attribute__((visibility("default"))) const grid::CudaBackend* grid_
       &grid::mlp_cuda_download,
       &grid::mlp_cuda_step,
       &grid::mlp_cuda_loss,
+      &grid::cuda_nccl_unique_id,
+      &grid::cuda_nccl_allreduce_rank,
   };
   return &table;
 }

@@ -1,5 +1,6 @@
 // gpu_bench_cuda.h, bandwidth half: device-memory copy and triad, pinned
-// host<->device copies, and the NCCL all-reduce across local GPUs.
+// host<->device copies, and the NCCL all-reduce across local GPUs or across
+// the processes of an mpirun.
 #include <cuda_runtime.h>
 #include <nccl.h>
 
@@ -89,6 +90,19 @@ class CurrentDeviceKeeper {
 int set_device(int dev) {
   GRID_CUDA_CHECK(cudaSetDevice(dev));
   return dev;
+}
+
+// Whether all n floats at p equal `expected` (the stream is synchronized).
+bool all_equal(const float* p, size_t n, float expected, cudaStream_t s) {
+  CudaMemory bad(sizeof(unsigned long long));
+  GRID_CUDA_CHECK(cudaMemsetAsync(bad.get(), 0, sizeof(unsigned long long), s));
+  count_mismatches_kernel<<<grid_stride_blocks(n), kBlockThreads, 0, s>>>(p, n, expected,
+                                                                          bad.as<unsigned long long>());
+  GRID_CUDA_CHECK(cudaGetLastError());
+  unsigned long long host_bad = 0;
+  GRID_CUDA_CHECK(cudaMemcpyAsync(&host_bad, bad.get(), sizeof host_bad, cudaMemcpyDeviceToHost, s));
+  GRID_CUDA_CHECK(cudaStreamSynchronize(s));
+  return host_bad == 0;
 }
 
 // One GPU's share of the all-reduce: its buffers and stream, released on
@@ -209,17 +223,49 @@ NcclRun cuda_nccl_allreduce(size_t bytes, int warmup, int reps) {
   run.correct = true;
   for (int r = 0; r < gpus; ++r) {
     GRID_CUDA_CHECK(cudaSetDevice(r));
-    const cudaStream_t s = ranks[r]->stream.get();
-    CudaMemory bad(sizeof(unsigned long long));
-    GRID_CUDA_CHECK(cudaMemsetAsync(bad.get(), 0, sizeof(unsigned long long), s));
-    count_mismatches_kernel<<<grid_stride_blocks(count), kBlockThreads, 0, s>>>(
-        ranks[r]->recv.as<float>(), count, expected, bad.as<unsigned long long>());
-    GRID_CUDA_CHECK(cudaGetLastError());
-    unsigned long long host_bad = 0;
-    GRID_CUDA_CHECK(cudaMemcpyAsync(&host_bad, bad.get(), sizeof host_bad, cudaMemcpyDeviceToHost, s));
-    GRID_CUDA_CHECK(cudaStreamSynchronize(s));
-    if (host_bad != 0) run.correct = false;
+    if (!all_equal(ranks[r]->recv.as<float>(), count, expected, ranks[r]->stream.get())) run.correct = false;
   }
+  return run;
+}
+
+std::string cuda_nccl_unique_id() {
+  ncclUniqueId id;
+  GRID_NCCL_CHECK(ncclGetUniqueId(&id));
+  return std::string(id.internal, sizeof id.internal);
+}
+
+// One process of a multi-process run, as nccl-tests runs under mpirun: its
+// own communicator from the shared id, timed on its own clock; the caller
+// averages the ranks' times.
+NcclRun cuda_nccl_allreduce_rank(const std::string& unique_id, int rank, int size, int dev, size_t bytes, int warmup,
+                                 int reps) {
+  ncclUniqueId id;
+  if (unique_id.size() != sizeof id.internal)
+    throw DeviceError("cuda_nccl_allreduce_rank: an NCCL unique id has " + std::to_string(sizeof id.internal) +
+                      " bytes, not " + std::to_string(unique_id.size()));
+  std::memcpy(id.internal, unique_id.data(), sizeof id.internal);
+  const size_t count = std::max<size_t>(1, bytes / sizeof(float));
+  CurrentDeviceKeeper keep_device;
+  NcclRank mine(dev, count);
+  const cudaStream_t s = mine.stream.get();
+  fill(mine.send.as<float>(), count, static_cast<float>(rank + 1), s);
+  GRID_CUDA_CHECK(cudaMemsetAsync(mine.recv.get(), 0, count * sizeof(float), s));
+  ncclComm_t comm = nullptr;
+  GRID_NCCL_CHECK(ncclCommInitRank(&comm, size, id, rank));
+  // Destroyed before the buffers, as NcclComms is in the one-process run.
+  std::unique_ptr<ncclComm, ncclResult_t (*)(ncclComm_t)> hold(comm, ncclCommDestroy);
+  auto all_reduce = [&] {
+    GRID_NCCL_CHECK(ncclAllReduce(mine.send.get(), mine.recv.get(), count, ncclFloat, ncclSum, comm, s));
+    GRID_CUDA_CHECK(cudaStreamSynchronize(s));
+  };
+  NcclRun run;
+  for (int i = 0; i < warmup; ++i) all_reduce();
+  for (int i = 0; i < reps; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    all_reduce();
+    run.seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  run.correct = all_equal(mine.recv.as<float>(), count, static_cast<float>(size) * (size + 1) / 2, s);
   return run;
 }
 

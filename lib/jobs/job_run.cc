@@ -13,6 +13,7 @@
 #include "core/keyfile.h"
 #include "core/message.h"
 #include "core/net.h"
+#include "core/rank_world.h"
 #include "jobs/publish_result.h"
 #include "jobs/result.h"
 #include "core/store.h"
@@ -29,6 +30,81 @@ std::string result_ref(const std::string& task_id, const std::string& mode, cons
   return "result " + task_id + " " + mode + " " + (signer.empty() ? "unsigned" : signer) +
          (lease.empty() ? "" : " lease " + lease);
 }
+
+// How many ranks a task asks for: train.ranks, else 1. Only training
+// splits across ranks.
+int64_t task_ranks(const json& task) {
+  const std::string type = get_string(task, "type", "");
+  return type == "train" && task[type].contains("ranks") ? task[type]["ranks"].get<int64_t>() : 1;
+}
+
+// A launch of N ranks for a task that asks for M is refused before any
+// work, on rank 0 (the other ranks wait for it).
+void check_task_ranks(const json& task, const RankWorld& world) {
+  const int64_t want = task_ranks(task);
+  if (want == world.size()) return;
+  const std::string type = get_string(task, "type", "");
+  const std::string have = std::to_string(world.size()) + " rank" + (world.size() == 1 ? "" : "s") +
+                           (world.from().empty() ? " (no mpirun or srun)" : " (" + world.from() + ")");
+  Error e(Exit::usage, type == "train" ? "the task asks for " + std::to_string(want) + " rank(s), the run has " + have
+                                       : "a " + type + " task runs on one rank, the run has " + have);
+  if (type == "train") e.at_field(".train.ranks");
+  throw e;
+}
+
+// Several ranks share one run: an error on any rank after the others have
+// joined it ends them all (MPI_Abort), so none waits for a rank gone.
+[[noreturn]] void end_all_ranks(const Tool& tool, RankWorld& world, const std::exception& e) {
+  const Error* err = dynamic_cast<const Error*>(&e);
+  tool.report(err ? *err : Error(Exit::internal, e.what()));
+  world.abort(static_cast<int>(err ? err->code() : Exit::internal));
+}
+
+std::string run_mode(const RunOptions& opt, const json& task) {
+  if (!opt.mode.empty()) return opt.mode;
+  return task.contains("mode") ? get_choice(task, "mode", "", {"exact", "fast"}) : "exact";
+}
+
+RunContext run_context(const RunOptions& opt, const Device& device, const std::string& mode, Store& store,
+                       RankWorld& world) {
+  RunContext ctx;
+  ctx.device = device;
+  ctx.mode = mode;
+  ctx.threads = opt.threads;
+  ctx.resume = opt.resume;
+  ctx.allow_network = opt.allow_network;
+  ctx.store = &store;
+  ctx.ranks = world.size() > 1 ? &world : nullptr;
+  return ctx;
+}
+
+// Ranks 1..N-1: run each task rank 0 sends, until it sends none. Rank 0
+// alone reads the input, writes the store and the results.
+int follow_rank0(const Tool& tool, const RunOptions& opt, RankWorld& world, const Device& device, Store& store) {
+  for (;;) {
+    std::string line;
+    world.broadcast(&line);
+    if (line.empty()) return 0;
+    try {
+      const json task = json::parse(line);
+      RunContext ctx = run_context(opt, device, run_mode(opt, task), store, world);
+      ctx.task = &task;
+      ctx.progress = [](const std::string&) {};
+      job_kind(task["type"].get<std::string>()).run(task, ctx);
+    } catch (const std::exception& e) {
+      end_all_ranks(tool, world, e);
+    }
+  }
+}
+
+// Rank 0 tells the other ranks that no task follows, however its input ends.
+struct LastTask {
+  RankWorld& world;
+  ~LastTask() {
+    std::string none;
+    if (world.size() > 1) world.broadcast(&none);
+  }
+};
 
 }  // namespace
 
@@ -63,6 +139,9 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
   Device device = select_device(opt.device, &device_note);
   if (!device_note.empty()) tool.note(device_note);
   Store store = Store::from_flag(opt.store);
+  RankWorld& world = rank_world();
+  if (world.rank() > 0) return follow_rank0(tool, opt, world, device, store);
+  LastTask last{world};
   const bool show = !tool.common().quiet && ::isatty(2);
 
   int64_t seen = 0;
@@ -82,10 +161,11 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     if (!id_ok.ok()) throw data_error("task: " + id_ok.reason(), ".id");
     // A malformed task is an error before anything is said about its lease.
     validate_task(task);
+    check_task_ranks(task, world);
     const std::string type = get_string(task, "type", "");
     const JobKind& kind = job_kind(type);
     const std::string task_id = task["id"];
-    const std::string mode = opt.mode.empty() ? (task.contains("mode") ? get_choice(task, "mode", "", {"exact", "fast"}) : "exact") : opt.mode;
+    const std::string mode = run_mode(opt, task);
 
     const std::string lease_id = &task != &m && m.contains("id") ? get_string(m, "id", "") : std::string();
     const std::string ref = result_ref(task_id, mode, signer, lease_id);
@@ -103,13 +183,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
         return;
       }
     }
-    RunContext ctx;
-    ctx.device = device;
-    ctx.mode = mode;
-    ctx.threads = opt.threads;
-    ctx.resume = opt.resume;
-    ctx.allow_network = opt.allow_network;
-    ctx.store = &store;
+    RunContext ctx = run_context(opt, device, mode, store, world);
     ctx.task = &task;
     ctx.progress = [&](const std::string& what) {
       if (show) tool.note(what);
@@ -120,7 +194,20 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
       ctx.pace = [&](int64_t done, int64_t total, const std::string& unit, double took) {
         watch->pace(done, total, unit, took, elapsed());
       };
-    json part = kind.run(task, ctx);
+    json part;
+    if (world.size() > 1) {
+      std::string line = task.dump();
+      world.broadcast(&line);
+      try {
+        part = kind.run(task, ctx);
+      } catch (Error& e) {
+        end_all_ranks(tool, world, e.at_line(at.line, at.source));
+      } catch (const std::exception& e) {
+        end_all_ranks(tool, world, e);
+      }
+    } else {
+      part = kind.run(task, ctx);
+    }
     double seconds = elapsed();
     if (watch) watch->finished(seconds);
     json header = {{"task", task_id}, {"mode", mode}, {"kernel", mode == "exact"                    ? kExactKernel

@@ -19,6 +19,7 @@ namespace grid {
 class Tool;
 
 class Store;
+class RankWorld;
 
 struct RunOptions {
   std::vector<std::string> inputs;
@@ -44,6 +45,10 @@ struct RunContext {
   bool allow_network = false;  // exec: the provider lets tasks that ask use the network
   Store* store = nullptr;
   const json* task = nullptr;
+  // The ranks a train task splits its batches across (nullptr: this
+  // process alone). Every rank runs the kind; rank 0 writes the store and
+  // returns the result, the others return null.
+  RankWorld* ranks = nullptr;
   std::function<void(const std::string&)> progress;  // terminal only
   // `done` of `total` units ("steps", "rows") in `seconds`, from a kind's
   // natural progress points: the pace a lease's deadline is held against

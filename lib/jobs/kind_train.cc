@@ -14,6 +14,7 @@
 #include "jobs/job_kinds.h"
 #include "jobs/job_run.h"
 #include "core/merkle.h"
+#include "core/rank_world.h"
 #include "core/message.h"
 #include "compute/mlp.h"
 #include "core/store.h"
@@ -120,6 +121,9 @@ json train_run(const json& task, RunContext& ctx) {
   Dataset data = load_dataset(spec["data"], config.loss, config.layers.back(), ".train.data", ctx.store, &data_inputs);
   const GemmEngine engine = ctx.gemm_engine();
   Trainer trainer(config, data, engine);
+  trainer.set_ranks(ctx.ranks);
+  // Every rank trains; rank 0 alone hashes, checkpoints and answers.
+  const bool leader = !ctx.ranks || ctx.ranks->rank() == 0;
   const std::string task_id = (*ctx.task)["id"];
   const std::string pref = progress_ref(task_id, ctx.mode);
 
@@ -150,6 +154,13 @@ json train_run(const json& task, RunContext& ctx) {
   };
 
   bool resumed = false;
+  if (!leader) {
+    std::string state;
+    ctx.ranks->broadcast(&state);  // rank 0's checkpoint to resume from, or none
+    if (!state.empty()) trainer.restore_state(state);
+    while (!trainer.done()) trainer.step();
+    return json();
+  }
   if (ctx.resume) {
     if (auto ref = ctx.store->get_ref(pref); ref && ctx.store->has(*ref)) {
       run = read_progress(*ctx.store, *ref, pref);
@@ -164,6 +175,10 @@ json train_run(const json& task, RunContext& ctx) {
   if (!resumed) {
     states.push_back(trainer.state_hash());
     checkpoint();
+  }
+  if (ctx.ranks) {
+    std::string state = resumed ? trainer.serialize_state() : std::string();
+    ctx.ranks->broadcast(&state);
   }
 
   // Progress about once a second, checked every step (a clock read is
@@ -216,6 +231,7 @@ json train_run(const json& task, RunContext& ctx) {
                 {"model_sha256", sha256_ref(model)},
                 {"loss", finite_or_null(final_loss)}}},
               {"metrics", {{"steps_per_s", seconds > 0 ? (trainer.step_index() - first) / seconds : 0.0}, {"resumed", resumed}}}};
+  if (ctx.ranks) out["metrics"]["ranks"] = ctx.ranks->size();
   if (spec.contains("sweep_point")) out["sweep_point"] = spec["sweep_point"];
   // Which output is which class: the model's outputs are only numbered.
   if (!data.class_names.empty()) out["labels"] = data.class_names;

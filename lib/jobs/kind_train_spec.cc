@@ -43,8 +43,8 @@ int64_t max_steps(int64_t every) {
 
 // Checks one configuration (no sweep left in it).
 void validate_config(const json& spec, const std::string& path, RunsOn where) {
-  check_known_fields(spec, path, {"model", "loss", "optimizer", "batch", "steps", "seed", "checkpoint_every", "data",
-                                  "sweep_point"});
+  check_known_fields(spec, path, {"model", "loss", "optimizer", "batch", "micro_batches", "ranks", "steps", "seed",
+                                  "checkpoint_every", "data", "sweep_point"});
   const json& model = get_object(spec, "model", path);
   check_known_fields(model, path + ".model", {"layers", "activation"});
   const json& layers = get_array(model, "layers", path + ".model");
@@ -66,7 +66,20 @@ void validate_config(const json& spec, const std::string& path, RunsOn where) {
   get_number_opt(opt, "beta2", op, 0, 0.999999999);
   get_number_opt(opt, "eps", op, 1e-30, 1);
   get_number_opt(opt, "weight_decay", op, 0, 1);
-  get_int(spec, "batch", path, 1, 1 << 20);
+  const int64_t batch = get_int(spec, "batch", path, 1, 1 << 20);
+  // Micro-batches fix the order of the gradient sums, so that any rank
+  // count dividing them trains the same bits (doc/design.md, "Training
+  // across ranks").
+  const int64_t micro = spec.contains("micro_batches") ? get_int(spec, "micro_batches", path, 1, batch) : 1;
+  if (batch % micro != 0)
+    throw data_error("micro_batches " + std::to_string(micro) + " does not divide batch " + std::to_string(batch),
+                     path + ".micro_batches");
+  if (spec.contains("ranks")) {
+    const int64_t ranks = get_int(spec, "ranks", path, 1, micro);
+    if (micro % ranks != 0)
+      throw data_error("ranks " + std::to_string(ranks) + " does not divide micro_batches " + std::to_string(micro),
+                       path + ".ranks");
+  }
   int64_t steps = get_int(spec, "steps", path, 1, kMaxSteps);
   get_int(spec, "seed", path, 0, int64_t{1} << 53);
   const int64_t every = get_int(spec, "checkpoint_every", path, 1, steps);

@@ -7,6 +7,7 @@
 #include "compute/gpu_bench_cuda.h"
 #include "measure/timing.h"
 #include "core/parallel_for.h"
+#include "core/rank_world.h"
 
 namespace grid {
 namespace {
@@ -71,27 +72,63 @@ json bench_pcie(BenchContext& ctx) {
           {"pinned", true}};
 }
 
-json bench_nccl(BenchContext& ctx) {
-  if (ctx.device.backend == Backend::cpu) return {{"skipped", "no GPU in use"}};
-  const int gpus = cuda_device_count();
-  if (gpus < 2) return {{"skipped", "all-reduce needs two or more GPUs; this machine has " + std::to_string(gpus)}};
-  json sizes = json::array();
-  // 8 B .. 1 GiB as nccl-tests sweeps it, both ends included; --quick
-  // takes bigger steps.
+namespace {
+
+// nccl-tests' sizes: 8 B .. 1 GiB, each a quarter of the next, both ends
+// included; --quick takes bigger steps.
+std::vector<size_t> nccl_sizes(const BenchContext& ctx) {
   const size_t factor = ctx.quick ? 64 : 4;
   std::vector<size_t> sweep;
   for (size_t bytes = size_t{1} << 30; bytes >= 8; bytes /= factor) sweep.insert(sweep.begin(), bytes);
   if (sweep.front() != 8) sweep.insert(sweep.begin(), 8);
-  for (size_t bytes : sweep) {
+  return sweep;
+}
+
+json nccl_size_json(size_t bytes, const std::vector<double>& seconds, int ranks, bool correct) {
+  Spread alg = rate_spread(seconds, bytes / 1e9);
+  // nccl-tests: busbw = algbw * 2(n-1)/n for all-reduce.
+  const double bus = 2.0 * (ranks - 1) / ranks;
+  Spread busbw{alg.min * bus, alg.median * bus, alg.max * bus};
+  return {{"bytes", bytes}, {"algbw_gbps", spread_json(alg)}, {"busbw_gbps", spread_json(busbw)}, {"correct", correct}};
+}
+
+// Under mpirun or srun: one rank a GPU (the rank's local rank picks it), one
+// communicator whose id rank 0 sends over MPI. A repetition's time is the
+// mean over the ranks of each one's own, as nccl-tests reports it.
+json bench_nccl_ranks(BenchContext& ctx, RankWorld& world) {
+  const int gpus = cuda_device_count();
+  const int dev = rank_env().local_rank % gpus;
+  std::string id = world.rank() == 0 ? cuda_nccl_unique_id() : std::string();
+  world.broadcast(&id);
+  json sizes = json::array();
+  for (size_t bytes : nccl_sizes(ctx)) {
+    ctx.progress("nccl all-reduce " + std::to_string(bytes) + " B on " + std::to_string(world.size()) + " ranks");
+    NcclRun run = cuda_nccl_allreduce_rank(id, world.rank(), world.size(), dev, bytes, 5, ctx.quick ? 5 : 20);
+    std::vector<float> sum(run.seconds.begin(), run.seconds.end());
+    sum.push_back(run.correct ? 0.0f : 1.0f);  // how many ranks saw a wrong sum
+    world.allreduce_sum(sum.data(), static_cast<int>(sum.size()));
+    std::vector<double> mean;
+    for (size_t i = 0; i + 1 < sum.size(); ++i) mean.push_back(sum[i] / world.size());
+    const bool correct = sum.back() == 0.0f;
+    if (!correct) ctx.faults.push_back("nccl all-reduce of " + std::to_string(bytes) + " B gave a wrong sum");
+    sizes.push_back(nccl_size_json(bytes, mean, world.size(), correct));
+  }
+  return {{"ranks", world.size()}, {"launcher", world.from()}, {"op", "sum"}, {"dtype", "f32"}, {"sizes", sizes}};
+}
+
+}  // namespace
+
+json bench_nccl(BenchContext& ctx) {
+  if (ctx.device.backend == Backend::cpu) return {{"skipped", "no GPU in use"}};
+  if (RankWorld& world = rank_world(); world.size() > 1) return bench_nccl_ranks(ctx, world);
+  const int gpus = cuda_device_count();
+  if (gpus < 2) return {{"skipped", "all-reduce needs two or more GPUs; this machine has " + std::to_string(gpus)}};
+  json sizes = json::array();
+  for (size_t bytes : nccl_sizes(ctx)) {
     ctx.progress("nccl all-reduce " + std::to_string(bytes) + " B on " + std::to_string(gpus) + " GPUs");
     NcclRun run = cuda_nccl_allreduce(bytes, 5, ctx.quick ? 5 : 20);
     if (!run.correct) ctx.faults.push_back("nccl all-reduce of " + std::to_string(bytes) + " B gave a wrong sum");
-    Spread alg = rate_spread(run.seconds, bytes / 1e9);
-    // nccl-tests: busbw = algbw * 2(n-1)/n for all-reduce.
-    const double bus = 2.0 * (gpus - 1) / gpus;
-    Spread busbw{alg.min * bus, alg.median * bus, alg.max * bus};
-    sizes.push_back({{"bytes", bytes}, {"algbw_gbps", spread_json(alg)}, {"busbw_gbps", spread_json(busbw)},
-                     {"correct", run.correct}});
+    sizes.push_back(nccl_size_json(bytes, run.seconds, gpus, run.correct));
   }
   return {{"gpus", gpus}, {"op", "sum"}, {"dtype", "f32"}, {"sizes", sizes}};
 }

@@ -15,6 +15,7 @@
 #include "measure/host_facts.h"
 #include "core/keyfile.h"
 #include "core/message.h"
+#include "core/rank_world.h"
 #include "core/text_pad.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
@@ -237,7 +238,14 @@ int gpu_bench_main(Tool& tool, const BenchOptions& opt) {
     return 0;
   }
 
+  // Under mpirun or srun the ranks measure NCCL together, one GPU each;
+  // rank 0 answers for them.
+  RankWorld& world = rank_world();
+  if (world.size() > 1 && opt.only != std::vector<std::string>{"nccl"})
+    throw Error(Exit::usage, "on " + std::to_string(world.size()) + " ranks (" + world.from() +
+                                 ") gpu-bench measures NCCL across them only: pass --only nccl");
   json profile = measure_profile(opt, device, progress);
+  if (world.rank() > 0) return 0;
   if (key) sign_message(profile, *key);
   else set_message_id(profile);
   if (tool.table_format()) write_stdout(profile_table(profile));

@@ -172,6 +172,18 @@ TEST_F(GpuBench, NcclAllReduceSumsEveryRank) {
   }
 }
 
+TEST_F(GpuBench, NcclAllReduceOfOneRankFromAUniqueIdSumsItsOwn) {
+  // The multi-process path (gpu-bench under mpirun) as a world of one: the
+  // id made here, ncclCommInitRank with rank 0 of 1; the sum is 1.
+  const std::string id = cuda_nccl_unique_id();
+  ASSERT_EQ(id.size(), 128u);
+  const NcclRun run = cuda_nccl_allreduce_rank(id, 0, 1, kDev, std::size_t{4} << 20, 1, 3);
+  ASSERT_EQ(run.seconds.size(), 3u);
+  for (double t : run.seconds) EXPECT_GT(t, 0.0);
+  EXPECT_TRUE(run.correct);
+  EXPECT_THROW(cuda_nccl_allreduce_rank("short", 0, 1, kDev, 8, 0, 1), DeviceError);
+}
+
 TEST_F(GpuBench, FactsDescribeARealGpu) {
   const CudaFacts f = cuda_facts(kDev);
   EXPECT_FALSE(f.name.empty());

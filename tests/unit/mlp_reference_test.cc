@@ -66,9 +66,12 @@ TEST(MlpReference, LossCurveMatchesAFloat64NumPyImplementation) {
     const char* loss;
     const char* opt;
     float lr, weight_decay;
-  } cases[] = {{"softmax_xent", "adam", 0.01f, 0},
-               {"softmax_xent", "sgd", 0.1f, 0},
-               {"mse", "momentum", 0.02f, 0.01f}};
+    int micro_batches;  // the float64 reference sums the whole batch at once
+  } cases[] = {{"softmax_xent", "adam", 0.01f, 0, 1},
+               {"softmax_xent", "sgd", 0.1f, 0, 1},
+               {"mse", "momentum", 0.02f, 0.01f, 1},
+               {"softmax_xent", "adam", 0.01f, 0, 4},
+               {"mse", "momentum", 0.02f, 0.01f, 8}};
   for (const Case& k : cases) {
     MlpConfig c;
     c.layers = {8, 16, 3};
@@ -77,6 +80,7 @@ TEST(MlpReference, LossCurveMatchesAFloat64NumPyImplementation) {
     c.lr = k.lr;
     c.weight_decay = k.weight_decay;
     c.batch = 16;
+    c.micro_batches = k.micro_batches;
     c.steps = 50;
     c.seed = 4242;
     const Dataset d = std::string(k.loss) == "mse" ? synthetic_teacher(77, 120, 8, 3)
@@ -102,7 +106,7 @@ TEST(MlpReference, LossCurveMatchesAFloat64NumPyImplementation) {
     std::remove((base + ".in.json").c_str());
     std::remove((base + ".out.txt").c_str());
 
-    const std::string what = c.loss + "/" + c.optimizer;
+    const std::string what = c.loss + "/" + c.optimizer + "/" + std::to_string(c.micro_batches) + " micro-batches";
     EXPECT_EQ(out["init_bits_match"], std::vector<double>{1}) << what;
     const std::vector<int32_t> rows0 = t.batch_rows(0);
     EXPECT_EQ(out["batch_rows_step0"], std::vector<double>(rows0.begin(), rows0.end())) << what;
