@@ -29,17 +29,43 @@
 #include <stdexcept>
 #include <string>
 
+#include "compute/cpu_features.h"
+
 namespace grid {
 
-// Which CPU micro-kernel runs. Both give identical bits; `portable` exists
-// so tests can check that, and for CPUs without AVX2+FMA (`best` picks it
-// there by itself).
-enum class GemmKernel { best, portable };
+// Which CPU micro-kernel runs. All give identical bits; `best` is the
+// fastest this CPU runs, unless $GRID_EXACT_KERNEL names one (so that the
+// tools and benchmarks can be run on each). `portable` (plain C++, any CPU)
+// exists so tests can check that the vector kernels give its bits.
+enum class GemmKernel { best, avx512, avx2, portable };
 
-// Computes C per the DEFINITION above on the CPU. threads <= 0 means
+// The environment variable that forces a kernel: avx512, avx2 or portable.
+constexpr const char* kExactKernelEnv = "GRID_EXACT_KERNEL";
+
+// The kernel's name as GRID_EXACT_KERNEL spells it ("best" for best).
+const char* gemm_kernel_name(GemmKernel kernel);
+
+// Whether a CPU with these features runs `kernel` (best: always).
+bool gemm_kernel_runs_on(GemmKernel kernel, const CpuFeatures& cpu);
+
+// The kernel that runs when `requested` is asked for, on a CPU with `cpu`,
+// with `forced` the value of GRID_EXACT_KERNEL (nullptr or "" when unset):
+// `requested` itself unless best; for best, the forced one, else the
+// fastest the CPU runs. Throws Error(Exit::usage) naming the variable when
+// `forced` is no kernel's name, Error(Exit::unavailable) when the kernel
+// needs a feature the CPU lacks.
+GemmKernel choose_gemm_kernel(GemmKernel requested, const char* forced, const CpuFeatures& cpu);
+
+// choose_gemm_kernel for this process: $GRID_EXACT_KERNEL, read once, and
+// cpu_features(). What exact_gemm_cpu runs; benchmarks print its name.
+GemmKernel exact_gemm_kernel(GemmKernel requested = GemmKernel::best);
+
+// Computes C per the DEFINITION above on the CPU with the kernel
+// exact_gemm_kernel(kernel). threads <= 0 means
 // std::thread::hardware_concurrency(). C must not overlap A or B.
 // Throws std::invalid_argument if m, n or k is negative or a leading
-// dimension is smaller than its row length (lda < k, ldb < n, ldc < n).
+// dimension is smaller than its row length (lda < k, ldb < n, ldc < n), and
+// what exact_gemm_kernel throws.
 void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
                     float* C, int ldc, int threads, GemmKernel kernel = GemmKernel::best);
 
