@@ -45,19 +45,24 @@ struct Packed {
   Index a_panel, b_panel;  // floats per panel
 };
 
-// A's rows [r0, r0+mr) x slab columns [0, kslab) as one panel.
-void pack_a_panel(const float* A, Index lda, int live, int mr, int kslab, float* dst) {
+// Rows [0, live) x columns [0, kslab) of op(A) as one panel; `A` points
+// at op(A)[0][0]. Transposed, each p's values are contiguous.
+void pack_a_panel(const float* A, Index lda, bool trans, int live, int mr, int kslab, float* dst) {
   for (int p = 0; p < kslab; ++p, dst += mr) {
-    for (int r = 0; r < live; ++r) dst[r] = A[r * lda + p];
-    for (int r = live; r < mr; ++r) dst[r] = 0.0f;
+    if (trans) std::copy(A + p * lda, A + p * lda + live, dst);
+    else
+      for (int r = 0; r < live; ++r) dst[r] = A[r * lda + p];
+    std::fill(dst + live, dst + mr, 0.0f);
   }
 }
 
-// B's slab rows [0, kslab) x columns [c0, c0+nr) as one panel.
-void pack_b_panel(const float* B, Index ldb, int live, int nr, int kslab, float* dst) {
+// Rows [0, kslab) x columns [0, live) of op(B) as one panel; `B` points at
+// op(B)[0][0]. Untransposed, each p's values are contiguous.
+void pack_b_panel(const float* B, Index ldb, bool trans, int live, int nr, int kslab, float* dst) {
   for (int p = 0; p < kslab; ++p, dst += nr) {
-    const float* src = B + p * ldb;
-    std::copy(src, src + live, dst);
+    if (!trans) std::copy(B + p * ldb, B + p * ldb + live, dst);
+    else
+      for (int j = 0; j < live; ++j) dst[j] = B[j * ldb + p];
     std::fill(dst + live, dst + nr, 0.0f);
   }
 }
@@ -172,7 +177,12 @@ void run_threads(int threads, const Worker& worker) {
 
 void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
                     float* C, int ldc, int threads, GemmKernel kernel) {
-  exact_gemm_check_args(m, n, k, lda, ldb, ldc);
+  exact_gemm_cpu_t(false, false, m, n, k, A, lda, B, ldb, C, ldc, threads, kernel);
+}
+
+void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const float* A, int lda, const float* B,
+                      int ldb, float* C, int ldc, int threads, GemmKernel kernel) {
+  exact_gemm_check_args(m, n, k, lda, ldb, ldc, trans_a, trans_b);
   const MicroKernel& kn = micro_kernel(exact_gemm_kernel(kernel));
   if (m == 0 || n == 0) return;
   if (k == 0) {
@@ -226,12 +236,14 @@ void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B
         const int jp0 = static_cast<int>(item % col_items) * item_cp;
         const int ip1 = std::min(row_panels, ip0 + item_rp), jp1 = std::min(col_panels, jp0 + item_cp);
         ensure_packed(a_state, ip0, ip1, [&](int ip) {
-          const int r0 = ip * kn.mr;
-          pack_a_panel(A + r0 * g.lda + s0, g.lda, std::min(kn.mr, m - r0), kn.mr, kslab, pk.a + ip * pk.a_panel);
+          const Index r0 = ip * kn.mr;
+          pack_a_panel(A + (trans_a ? s0 * g.lda + r0 : r0 * g.lda + s0), g.lda, trans_a,
+                       static_cast<int>(std::min<Index>(kn.mr, m - r0)), kn.mr, kslab, pk.a + ip * pk.a_panel);
         });
         ensure_packed(b_state, jp0, jp1, [&](int jp) {
-          const int c0 = jp * kn.nr;
-          pack_b_panel(B + s0 * g.ldb + c0, g.ldb, std::min(kn.nr, n - c0), kn.nr, kslab, pk.b + jp * pk.b_panel);
+          const Index c0 = jp * kn.nr;
+          pack_b_panel(B + (trans_b ? c0 * g.ldb + s0 : s0 * g.ldb + c0), g.ldb, trans_b,
+                       static_cast<int>(std::min<Index>(kn.nr, n - c0)), kn.nr, kslab, pk.b + jp * pk.b_panel);
         });
         run_item(g, pk, s0, kslab, ip0, ip1, jp0, jp1);
       }

@@ -69,15 +69,28 @@ GemmKernel exact_gemm_kernel(GemmKernel requested = GemmKernel::best);
 void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
                     float* C, int ldc, int threads, GemmKernel kernel = GemmKernel::best);
 
+// C = op(A) op(B) per the DEFINITION, with op(A)[i][p] and op(B)[p][j] in
+// place of A[i][p] and B[p][j]: trans_a reads A stored k x m (op(A) = A^T),
+// trans_b reads B stored n x k; lda and ldb are the stored row lengths. The
+// transposed operand is read in place, into the panels the kernels read
+// anyway: the same values, so the same bits as exact_gemm_cpu on an
+// explicit transposed copy, without the copy. Throws as exact_gemm_cpu,
+// the stored row lengths checked (lda < m when trans_a, ldb < k when
+// trans_b).
+void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const float* A, int lda, const float* B,
+                      int ldb, float* C, int ldc, int threads, GemmKernel kernel = GemmKernel::best);
+
 // Throws std::invalid_argument unless m, n, k >= 0, lda >= k, ldb >= n and
-// ldc >= n (leading dimensions at least 1). Every exact_gemm_* backend checks
-// its arguments with this, so all reject the same calls.
+// ldc >= n (leading dimensions at least 1); with trans_a, lda >= m, with
+// trans_b, ldb >= k (the stored row lengths). Every exact_gemm_* backend
+// checks its arguments with this, so all reject the same calls.
 // Inline: the CUDA backend library checks with it too, and links no CPU code.
-inline void exact_gemm_check_args(int m, int n, int k, int lda, int ldb, int ldc) {
+inline void exact_gemm_check_args(int m, int n, int k, int lda, int ldb, int ldc, bool trans_a = false,
+                                  bool trans_b = false) {
   if (m < 0 || n < 0 || k < 0)
     throw std::invalid_argument("exact_gemm: negative dimension m=" + std::to_string(m) +
                                 " n=" + std::to_string(n) + " k=" + std::to_string(k));
-  if (lda < std::max(k, 1) || ldb < std::max(n, 1) || ldc < std::max(n, 1))
+  if (lda < std::max(trans_a ? m : k, 1) || ldb < std::max(trans_b ? k : n, 1) || ldc < std::max(n, 1))
     throw std::invalid_argument("exact_gemm: leading dimension too small (lda=" +
                                 std::to_string(lda) + " ldb=" + std::to_string(ldb) +
                                 " ldc=" + std::to_string(ldc) + ")");

@@ -40,6 +40,9 @@ const std::vector<GemmShape> kEdgeShapes = {
 
 // The scalar kernel is slow: it runs only on shapes up to this many fmas.
 const long kPortableMaxFmas = 2000000;
+// The transposed cases (three per shape) skip the largest shape: the
+// packing they change is the same at every size.
+const long kTransposedMaxFmas = 1 << 24;
 
 // rows x ld values: the padding past each row's width is random too.
 std::vector<float> random_matrix(std::mt19937& rng, int rows, int ld) {
@@ -141,6 +144,46 @@ void check_matches_definition(const std::vector<GemmShape>& shapes, std::uint32_
   }
 }
 
+// rows x cols `src` (row length ld) transposed: cols x rows, packed.
+std::vector<float> transposed(const std::vector<float>& src, int rows, int cols, int ld) {
+  std::vector<float> t(static_cast<std::size_t>(rows) * cols);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) t[static_cast<std::size_t>(j) * rows + i] = src[static_cast<std::size_t>(i) * ld + j];
+  return t;
+}
+
+// op(A) op(B) with the transposed operands read in place: the bits of the
+// definition on explicit transposed copies, for each kernel and thread
+// count, with padded row lengths.
+void check_transposed_match_definition(const std::vector<GemmShape>& shapes, std::uint32_t seed,
+                                       GemmKernel kernel) {
+  std::mt19937 rng(seed);
+  for (const GemmShape& s : shapes) {
+    const long fmas = static_cast<long>(s.m) * s.n * s.k;
+    if (fmas > kTransposedMaxFmas || (kernel == GemmKernel::portable && fmas > kPortableMaxFmas)) continue;
+    for (int trans = 1; trans < 4; ++trans) {
+      const bool ta = trans & 1, tb = trans & 2;
+      // Stored shapes: A is k x m when transposed, B is n x k.
+      const int a_rows = ta ? s.k : s.m, a_cols = ta ? s.m : s.k, lda = a_cols + 1;
+      const int b_rows = tb ? s.n : s.k, b_cols = tb ? s.k : s.n, ldb = b_cols + 2;
+      const std::vector<float> A = random_matrix(rng, a_rows, lda), B = random_matrix(rng, b_rows, ldb);
+      // op(A) as m x k and op(B) as k x n, packed, for the definition.
+      std::vector<float> opa = ta ? transposed(A, a_rows, a_cols, lda) : A;
+      std::vector<float> opb = tb ? transposed(B, b_rows, b_cols, ldb) : B;
+      const std::vector<float> want =
+          definition_gemm(s.m, s.n, s.k, opa.data(), ta ? s.k : lda, opb.data(), tb ? s.n : ldb);
+      SCOPED_TRACE(::testing::Message() << "seed " << seed << " shape " << s.m << "x" << s.n << "x" << s.k
+                                        << " trans_a " << ta << " trans_b " << tb << " kernel "
+                                        << gemm_kernel_name(kernel));
+      for (int threads : {1, 3}) {
+        std::vector<float> C(static_cast<std::size_t>(s.m) * s.n, -1.0f);
+        exact_gemm_cpu_t(ta, tb, s.m, s.n, s.k, A.data(), lda, B.data(), ldb, C.data(), s.n, threads, kernel);
+        EXPECT_TRUE(same_floats(C, want, s.n)) << "threads " << threads;
+      }
+    }
+  }
+}
+
 // The sequential fp32 chain's error is bounded by k * 2^-24 * sum|a||b| (to
 // first order); the factor 1.01 covers the higher-order terms.
 void check_error_bound(const std::vector<GemmShape>& shapes, std::uint32_t seed) {
@@ -181,6 +224,10 @@ TEST_P(ExactGemmKernel, MatchesDefinitionOnRandomShapes) {
 TEST(ExactGemm, RandomShapesWithinFp32ErrorBound) {
   SCOPED_TRACE(::testing::Message() << "shapes drawn with seed " << kRandomShapeSeed);
   check_error_bound(random_gemm_shapes(), kSeed + 4);
+}
+
+TEST_P(ExactGemmKernel, TransposedOperandsReadInPlaceMatchDefinitionOnCopies) {
+  check_transposed_match_definition(kEdgeShapes, kSeed + 5, kernel());
 }
 
 // The random shapes must exercise what the checks above are for: the
@@ -359,6 +406,11 @@ TEST(ExactGemm, RejectsBadArguments) {
   EXPECT_THROW(exact_gemm_cpu(2, 2, 2, x, 1, x, 2, x, 2, 1), std::invalid_argument);
   EXPECT_THROW(exact_gemm_cpu(2, 2, 2, x, 2, x, 2, x, 1, 1), std::invalid_argument);
   EXPECT_NO_THROW(exact_gemm_cpu(0, 0, 0, x, 1, x, 1, x, 1, 1));
+  // Transposed, the stored row lengths: A is k x m, B is n x k.
+  EXPECT_THROW(exact_gemm_cpu_t(true, false, 3, 1, 1, x, 2, x, 1, x, 1, 1), std::invalid_argument);
+  EXPECT_THROW(exact_gemm_cpu_t(false, true, 1, 1, 3, x, 3, x, 2, x, 1, 1), std::invalid_argument);
+  float c[1];
+  EXPECT_NO_THROW(exact_gemm_cpu_t(true, true, 1, 1, 2, x, 1, x, 2, c, 1, 1));
 }
 
 }  // namespace
