@@ -20,7 +20,9 @@ using Index = std::ptrdiff_t;  // i * lda overflows int on large matrices
 // columns of C. Its A block (kMC x kc, 192 KiB) stays in L2 while each B
 // panel of the item passes over it; the B panels come from L2 or L3.
 constexpr int kMC = 192;
-constexpr int kNC = 1024;
+constexpr int kNC = 256;
+// 64-byte cache lines.
+constexpr int kFloatsPerLine = 16;
 // Enough items per thread to even out uneven items and noisy cores.
 constexpr int kItemsPerThread = 4;
 // Starting and joining a thread costs tens of microseconds: give each thread
@@ -143,6 +145,13 @@ void run_item(const Problem& g, const Packed& pk, int s0, int kslab, int ip0, in
         const int rows = std::min(kn.mr, g.m - ip * kn.mr);
         const float* ap = pk.a + ip * pk.a_panel + static_cast<Index>(pc) * kn.mr;
         float* c = g.C + static_cast<Index>(ip) * kn.mr * g.ldc + static_cast<Index>(jp) * kn.nr;
+        if (ip + 1 < ip1) {
+          // The next tile's C, on its way while this one runs: its chains
+          // resume from it, and would otherwise start by waiting on L3.
+          const float* next = c + static_cast<Index>(kn.mr) * g.ldc;
+          for (int r = 0; r < kn.mr; ++r)
+            for (int j = 0; j < cols; j += kFloatsPerLine) __builtin_prefetch(next + r * g.ldc + j, 1);
+        }
         if (rows == kn.mr && cols == kn.nr) {
           kn.run(kc, ap, bp, c, g.ldc, resume);
           continue;
