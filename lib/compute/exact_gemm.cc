@@ -11,6 +11,10 @@
 
 #include "compute/exact_gemm_kernels.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace grid {
 namespace {
 
@@ -47,26 +51,68 @@ struct Packed {
   Index a_panel, b_panel;  // floats per panel
 };
 
+#if defined(__x86_64__)
+// dst[p * ldd + r] = src[r * lds + p] for r, p < 8: an 8 x 8 block
+// transposed in registers (the usual unpack, shuffle, permute).
+__attribute__((target("avx2"))) void transpose_8x8(const float* src, Index lds, float* dst, Index ldd) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+#endif
+
+// dst[p * width + r] = src[r * lds + p] for r < live, p < kslab, and 0 for
+// live <= r < width: `live` rows of the source, p-major. The gather that
+// packing an untransposed A (or a transposed B) needs; 8 x 8 blocks go
+// through registers where the CPU has AVX2.
+void pack_gather(const float* src, Index lds, int live, int width, int kslab, float* dst) {
+  int p = 0;
+#if defined(__x86_64__)
+  static const bool avx2 = cpu_features().avx2;
+  if (avx2 && live == width && width % 8 == 0)
+    for (; p + 8 <= kslab; p += 8)
+      for (int r = 0; r < width; r += 8) transpose_8x8(src + r * lds + p, lds, dst + p * width + r, width);
+#endif
+  for (; p < kslab; ++p) {
+    float* d = dst + p * width;
+    for (int r = 0; r < live; ++r) d[r] = src[r * lds + p];
+    std::fill(d + live, d + width, 0.0f);
+  }
+}
+
+// dst[p * width + r] = src[p * lds + r]: the contiguous case.
+void pack_copy(const float* src, Index lds, int live, int width, int kslab, float* dst) {
+  for (int p = 0; p < kslab; ++p, dst += width) {
+    std::copy(src + p * lds, src + p * lds + live, dst);
+    std::fill(dst + live, dst + width, 0.0f);
+  }
+}
+
 // Rows [0, live) x columns [0, kslab) of op(A) as one panel; `A` points
 // at op(A)[0][0]. Transposed, each p's values are contiguous.
 void pack_a_panel(const float* A, Index lda, bool trans, int live, int mr, int kslab, float* dst) {
-  for (int p = 0; p < kslab; ++p, dst += mr) {
-    if (trans) std::copy(A + p * lda, A + p * lda + live, dst);
-    else
-      for (int r = 0; r < live; ++r) dst[r] = A[r * lda + p];
-    std::fill(dst + live, dst + mr, 0.0f);
-  }
+  if (trans) pack_copy(A, lda, live, mr, kslab, dst);
+  else pack_gather(A, lda, live, mr, kslab, dst);
 }
 
 // Rows [0, kslab) x columns [0, live) of op(B) as one panel; `B` points at
 // op(B)[0][0]. Untransposed, each p's values are contiguous.
 void pack_b_panel(const float* B, Index ldb, bool trans, int live, int nr, int kslab, float* dst) {
-  for (int p = 0; p < kslab; ++p, dst += nr) {
-    if (!trans) std::copy(B + p * ldb, B + p * ldb + live, dst);
-    else
-      for (int j = 0; j < live; ++j) dst[j] = B[j * ldb + p];
-    std::fill(dst + live, dst + nr, 0.0f);
-  }
+  if (trans) pack_gather(B, ldb, live, nr, kslab, dst);
+  else pack_copy(B, ldb, live, nr, kslab, dst);
 }
 
 // Each panel is packed once, by the first thread that needs it; the others
