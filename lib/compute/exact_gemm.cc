@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <system_error>
@@ -41,14 +42,26 @@ constexpr int kMaxThreads = 1024;
 // chain stops at a slab's end and resumes in the next.
 constexpr Index kMaxPackFloats = Index{8} << 20;
 
-// The packed operands of one K slab: A as panels of mr rows, each p-major
-// (kslab groups of mr values), B as panels of nr columns, each p-major.
-// Rows and columns past the edges are padded with zeros: their results are
-// discarded, the padding only keeps the reads defined.
+// The packed operands of one K slab: A as panels of mr rows, B as panels
+// of nr columns, each cut into chunks of one K block (kc steps, p-major:
+// kc groups of mr or nr values). A K block's chunks of all panels lie side
+// by side, so the chunks a work item runs over are contiguous; laid out
+// panel by panel instead, they sit a power of two apart at n = 2048 and
+// fight over the same few cache sets. Rows and columns past the edges are
+// padded with zeros: their results are discarded, the padding only keeps
+// the reads defined.
 struct Packed {
   float* a;
   float* b;
-  Index a_panel, b_panel;  // floats per panel
+  int row_panels, col_panels, mr, nr, kc, kslab;
+
+  // The chunk of panel ip (jp) for the K block that starts at pc.
+  float* a_chunk(int ip, int pc) const {
+    return a + static_cast<Index>(pc) * row_panels * mr + static_cast<Index>(ip) * mr * std::min(kc, kslab - pc);
+  }
+  float* b_chunk(int jp, int pc) const {
+    return b + static_cast<Index>(pc) * col_panels * nr + static_cast<Index>(jp) * nr * std::min(kc, kslab - pc);
+  }
 };
 
 #if defined(__x86_64__)
@@ -93,40 +106,64 @@ void pack_gather(const float* src, Index lds, int live, int width, int kslab, fl
   }
 }
 
-// dst[p * width + r] = src[p * lds + r]: the contiguous case.
-void pack_copy(const float* src, Index lds, int live, int width, int kslab, float* dst) {
-  for (int p = 0; p < kslab; ++p, dst += width) {
-    std::copy(src + p * lds, src + p * lds + live, dst);
-    std::fill(dst + live, dst + width, 0.0f);
+// dst[0, width) = src[0, live) and zeros. A full row is a copy of a size
+// the compiler knows, so it is inlined as a few vector moves (a memcpy
+// call per row of 32 floats cost more than the row).
+inline void copy_row(const float* src, int live, int width, float* dst) {
+  if (live == width) {
+    switch (width) {
+      case 32: return static_cast<void>(std::memcpy(dst, src, 32 * sizeof(float)));
+      case 16: return static_cast<void>(std::memcpy(dst, src, 16 * sizeof(float)));
+      case 8: return static_cast<void>(std::memcpy(dst, src, 8 * sizeof(float)));
+      case 6: return static_cast<void>(std::memcpy(dst, src, 6 * sizeof(float)));
+      default: break;
+    }
+  }
+  std::copy(src, src + live, dst);
+  std::fill(dst + live, dst + width, 0.0f);
+}
+
+// Panels [q0, q1) of one operand: rows of op(A) (width mr) or columns of
+// op(B) (width nr), of `extent` in all (m or n), over the slab's kslab
+// steps, into chunk(q, pc). `src` points at the slab's first value. When
+// each step's values are contiguous (op(A) transposed, op(B) not), a step's
+// values of all the panels are copied in one pass, so the reads run along
+// the source's rows; otherwise each panel is gathered.
+template <typename Chunk>
+void pack_panels(const float* src, Index ld, bool contiguous, int extent, int width, int q0, int q1, int kc_block,
+                 int kslab, const Chunk& chunk) {
+  for (int pc = 0; pc < kslab; pc += kc_block) {
+    const int kc = std::min(kc_block, kslab - pc);
+    if (contiguous) {
+      for (int p = 0; p < kc; ++p)
+        for (int q = q0; q < q1; ++q)
+          copy_row(src + (pc + p) * ld + q * width, std::min(width, extent - q * width), width,
+                   chunk(q, pc) + p * width);
+    } else {
+      for (int q = q0; q < q1; ++q)
+        pack_gather(src + static_cast<Index>(q) * width * ld + pc, ld, std::min(width, extent - q * width), width, kc,
+                    chunk(q, pc));
+    }
   }
 }
 
-// Rows [0, live) x columns [0, kslab) of op(A) as one panel; `A` points
-// at op(A)[0][0]. Transposed, each p's values are contiguous.
-void pack_a_panel(const float* A, Index lda, bool trans, int live, int mr, int kslab, float* dst) {
-  if (trans) pack_copy(A, lda, live, mr, kslab, dst);
-  else pack_gather(A, lda, live, mr, kslab, dst);
-}
-
-// Rows [0, kslab) x columns [0, live) of op(B) as one panel; `B` points at
-// op(B)[0][0]. Untransposed, each p's values are contiguous.
-void pack_b_panel(const float* B, Index ldb, bool trans, int live, int nr, int kslab, float* dst) {
-  if (trans) pack_gather(B, ldb, live, nr, kslab, dst);
-  else pack_copy(B, ldb, live, nr, kslab, dst);
-}
-
 // Each panel is packed once, by the first thread that needs it; the others
-// wait for it (a panel takes microseconds). 0: not packed, 1: being
-// packed, 2: ready.
+// wait for it. A thread claims a run of consecutive panels and packs them
+// together (pack(first, last)). 0: not packed, 1: being packed, 2: ready.
 template <typename Pack>
 void ensure_packed(std::atomic<int>* state, int lo, int hi, const Pack& pack) {
-  for (int i = lo; i < hi; ++i) {
+  const auto claim = [&](int i) {
     int expect = 0;
-    if (state[i].load(std::memory_order_acquire) == 0 &&
-        state[i].compare_exchange_strong(expect, 1, std::memory_order_acq_rel)) {
-      pack(i);
-      state[i].store(2, std::memory_order_release);
-    }
+    return state[i].load(std::memory_order_acquire) == 0 &&
+           state[i].compare_exchange_strong(expect, 1, std::memory_order_acq_rel);
+  };
+  for (int i = lo; i < hi; ++i) {
+    if (!claim(i)) continue;
+    int j = i + 1;
+    while (j < hi && claim(j)) ++j;
+    pack(i, j);
+    for (int x = i; x < j; ++x) state[x].store(2, std::memory_order_release);
+    i = j - 1;
   }
   for (int i = lo; i < hi; ++i)
     while (state[i].load(std::memory_order_acquire) != 2) std::this_thread::yield();
@@ -186,10 +223,10 @@ void run_item(const Problem& g, const Packed& pk, int s0, int kslab, int ip0, in
     const bool resume = s0 + pc > 0;
     for (int jp = jp0; jp < jp1; ++jp) {
       const int cols = std::min(kn.nr, g.n - jp * kn.nr);
-      const float* bp = pk.b + jp * pk.b_panel + static_cast<Index>(pc) * kn.nr;
+      const float* bp = pk.b_chunk(jp, pc);
       for (int ip = ip0; ip < ip1; ++ip) {
         const int rows = std::min(kn.mr, g.m - ip * kn.mr);
-        const float* ap = pk.a + ip * pk.a_panel + static_cast<Index>(pc) * kn.mr;
+        const float* ap = pk.a_chunk(ip, pc);
         float* c = g.C + static_cast<Index>(ip) * kn.mr * g.ldc + static_cast<Index>(jp) * kn.nr;
         if (ip + 1 < ip1) {
           // The next tile's C, on its way while this one runs: its chains
@@ -278,7 +315,7 @@ void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const flo
   for (int s0 = 0; s0 < k; s0 += ks) {
     const int kslab = std::min(ks, k - s0);
     const Packed pk{buffer.data(), buffer.data() + static_cast<Index>(row_panels) * kn.mr * kslab,
-                    static_cast<Index>(kn.mr) * kslab, static_cast<Index>(kn.nr) * kslab};
+                    row_panels, col_panels, kn.mr, kn.nr, kn.kc, kslab};
     for (int i = 0; i < row_panels + col_panels; ++i) state[i].store(0, std::memory_order_relaxed);
     std::atomic<int>* a_state = state.get();
     std::atomic<int>* b_state = state.get() + row_panels;
@@ -290,15 +327,13 @@ void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const flo
         const int ip0 = static_cast<int>(item / col_items) * item_rp;
         const int jp0 = static_cast<int>(item % col_items) * item_cp;
         const int ip1 = std::min(row_panels, ip0 + item_rp), jp1 = std::min(col_panels, jp0 + item_cp);
-        ensure_packed(a_state, ip0, ip1, [&](int ip) {
-          const Index r0 = ip * kn.mr;
-          pack_a_panel(A + (trans_a ? s0 * g.lda + r0 : r0 * g.lda + s0), g.lda, trans_a,
-                       static_cast<int>(std::min<Index>(kn.mr, m - r0)), kn.mr, kslab, pk.a + ip * pk.a_panel);
+        ensure_packed(a_state, ip0, ip1, [&](int first, int last) {
+          pack_panels(A + (trans_a ? s0 * g.lda : s0), g.lda, trans_a, m, kn.mr, first, last, kn.kc, kslab,
+                      [&](int ip, int pc) { return pk.a_chunk(ip, pc); });
         });
-        ensure_packed(b_state, jp0, jp1, [&](int jp) {
-          const Index c0 = jp * kn.nr;
-          pack_b_panel(B + (trans_b ? c0 * g.ldb + s0 : s0 * g.ldb + c0), g.ldb, trans_b,
-                       static_cast<int>(std::min<Index>(kn.nr, n - c0)), kn.nr, kslab, pk.b + jp * pk.b_panel);
+        ensure_packed(b_state, jp0, jp1, [&](int first, int last) {
+          pack_panels(B + (trans_b ? s0 : s0 * g.ldb), g.ldb, !trans_b, n, kn.nr, first, last, kn.kc, kslab,
+                      [&](int jp, int pc) { return pk.b_chunk(jp, pc); });
         });
         run_item(g, pk, s0, kslab, ip0, ip1, jp0, jp1);
       }
