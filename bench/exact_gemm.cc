@@ -11,8 +11,9 @@
 // the fastest OpenBLAS rate measured at that size, by any core type or by
 // fast mode. Targets, at n >= 1024: exact/best >= 0.8 with the AVX-512
 // kernel, >= 0.7 with the AVX2 one. The AVX2 kernel is also set against
-// OpenBLAS's best AVX2 kernels (the best an AVX2 machine has): on an
-// AVX-512 CPU, half the vector width caps it near 0.5 of an AVX-512 sgemm.
+// the best OpenBLAS core type a CPU without AVX-512 runs (what an AVX2
+// machine's best is): on an AVX-512 CPU, half the vector width caps it
+// near 0.5 of an AVX-512 sgemm.
 #include <stdio.h>
 #include <unistd.h>
 
@@ -277,7 +278,7 @@ int main(int argc, char** argv) {
         if (const CoreRates* like = fastest_at(cores, n, avx2_cores))
           std::printf("%6d %-9s %13.1f %13.1f %-12s %10.2f  %s\n", n, "avx2", exact, like->gflops.at(n),
                       like->core.c_str(), exact / like->gflops.at(n),
-                      "(like for like: OpenBLAS's best AVX2 kernels)");
+                      "(like for like: the best OpenBLAS core type a CPU without AVX-512 runs)");
       }
       // Every kernel gives the same bits, and near the double reference
       // (a few entries, scaled by the size of the terms).

@@ -23,7 +23,9 @@ using Index = std::ptrdiff_t;  // i * lda overflows int on large matrices
 
 // A work item (the unit threads share out) is at most kMC rows by kNC
 // columns of C. Its A block (kMC x kc, 192 KiB) stays in L2 while each B
-// panel of the item passes over it; the B panels come from L2 or L3.
+// chunk of the item (kc x nr, in L1) passes over it, and its C block (192
+// KiB) stays in L2 from one K block to the next; 1024 columns, whose C
+// block does not, measured a tenth slower at n = 2048.
 constexpr int kMC = 192;
 constexpr int kNC = 256;
 // 64-byte cache lines.
