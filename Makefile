@@ -70,7 +70,7 @@ endif
 ifeq ($(SAN),1)
   CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS  += -fsanitize=address,undefined
-  $(O)/lib/compute/exact_gemm.o $(O)/lib/compute/seeded_matrix.o $(O)/lib/compute/philox.o $(O)/lib/compute/synthetic_data.o: CXXFLAGS += -O2
+  $(O)/lib/compute/exact_gemm.o $(O)/lib/compute/exact_gemm_kernels.o $(O)/lib/compute/seeded_matrix.o $(O)/lib/compute/philox.o $(O)/lib/compute/synthetic_data.o: CXXFLAGS += -O2
 endif
 
 ifeq ($(WITH_CUDA),1)

@@ -89,18 +89,47 @@ proof_part() {
 
 # ---- train: the result and its proof -----------------------------------
 
-@test "exact bits are pinned: the examples' train and gemm tasks give the recorded hashes" {
-  # Recorded from the CPU build; a compiler flag, kernel or library change
-  # that moves one bit of exact mode fails here, on 1 thread and on 2.
+# assert_pinned_hashes THREADS STORE: the examples' train task and first
+# gemm task give the hashes recorded from the CPU build, with whatever
+# kernel the environment chooses.
+assert_pinned_hashes() {
   job-split "$ROOT/examples/jobs/train.json" >train-task.jsonl
   job-split "$ROOT/examples/jobs/gemm.json" | head -1 >gemm-task.jsonl
+  run -0 --separate-stderr job-run --device cpu --threads "$1" --store "$2" train-task.jsonl
+  assert_jq .train.trace.root sha256:69e4e15f3196aa0859da9fc6896f0e34885abcaf02c60ab855ee9db603dde9eb
+  run -0 --separate-stderr job-run --device cpu --threads "$1" --store "$2" gemm-task.jsonl
+  assert_jq .gemm.c_sha256 sha256:811665397642451bf52bc3e2a1522e8ee6876348bf1fc4942298715c11a7607f
+  assert_jq .gemm.row_root sha256:b0ffecab4c110bdb9cc20e29240c796009f8f3bd34ffa42ca1e2926528838323
+}
+
+@test "exact bits are pinned: the examples' train and gemm tasks give the recorded hashes" {
+  # A compiler flag, kernel or library change that moves one bit of exact
+  # mode fails here, on 1 thread and on 2.
   for t in 1 2; do
-    run -0 --separate-stderr job-run --device cpu --threads "$t" --store "S$t" train-task.jsonl
-    assert_jq .train.trace.root sha256:69e4e15f3196aa0859da9fc6896f0e34885abcaf02c60ab855ee9db603dde9eb
-    run -0 --separate-stderr job-run --device cpu --threads "$t" --store "S$t" gemm-task.jsonl
-    assert_jq .gemm.c_sha256 sha256:811665397642451bf52bc3e2a1522e8ee6876348bf1fc4942298715c11a7607f
-    assert_jq .gemm.row_root sha256:b0ffecab4c110bdb9cc20e29240c796009f8f3bd34ffa42ca1e2926528838323
+    assert_pinned_hashes "$t" "S$t"
   done
+}
+
+@test "GRID_EXACT_KERNEL forces each CPU kernel: every one gives the pinned hashes; a bad name is exit 64" {
+  # Each kernel this CPU runs (the AVX-512 one skipped only where the CPU
+  # lacks it; this project's machines have it).
+  for kernel in avx512 avx2 portable; do
+    case $kernel in
+      avx512) grep -qw avx512f /proc/cpuinfo || continue ;;
+      avx2) grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo || continue ;;
+    esac
+    GRID_EXACT_KERNEL=$kernel assert_pinned_hashes 2 "S-$kernel"
+  done
+  # The name is checked when the first exact product runs: a task of it
+  # fails, naming the variable.
+  for bad in bogus AVX2 best; do
+    GRID_EXACT_KERNEL=$bad run -64 --separate-stderr job-run --device cpu --store S gemm-task.jsonl
+    assert_output ''
+    stderr_matches "^job-run: error: GRID_EXACT_KERNEL=$bad names no exact GEMM kernel \\(avx512, avx2 or portable\\)"
+  done
+  # An empty value is unset: the fastest kernel.
+  GRID_EXACT_KERNEL= run -0 --separate-stderr job-run --device cpu --store S gemm-task.jsonl
+  assert_jq .gemm.c_sha256 sha256:811665397642451bf52bc3e2a1522e8ee6876348bf1fc4942298715c11a7607f
 }
 
 @test "exact bits are pinned: the infer example predicts with the train example's model, shard by shard" {

@@ -3,19 +3,18 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <cstddef>
-#include <stdexcept>
-#include <string>
+#include <cstring>
+#include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
 
-#if defined(__x86_64__) || defined(__i386__)
+#include "compute/exact_gemm_kernels.h"
+
+#if defined(__x86_64__)
 #include <immintrin.h>
-#define GRID_GEMM_X86 1
-#else
-#define GRID_GEMM_X86 0
 #endif
 
 namespace grid {
@@ -23,126 +22,188 @@ namespace {
 
 using Index = std::ptrdiff_t;  // i * lda overflows int on large matrices
 
-// Micro-tile: 6 rows x 16 columns = 12 ymm accumulators, plus 2 for B and 1
-// for the broadcast A value: 15 of the 16 AVX2 registers. 12 independent
-// chains also cover the FMA latency x throughput of current x86 cores.
-constexpr int kMR = 6;
-constexpr int kNR = 16;
-// K block: one packed kKC x kNR panel of B (16 KiB) stays in L1 while every
-// A panel of the work item streams past it.
-constexpr int kKC = 256;
-// Row block: the packed A block (kMC x kKC, 96 KiB) stays in L2. Column
-// width of a work item (the unit threads share out): the packed B block
-// (kKC x kNC, 256 KiB) stays in L2 or L3.
-constexpr int kMC = 96;
+// A work item (the unit threads share out) is at most kMC rows by kNC
+// columns of C. Its A block (kMC x kc, 192 KiB) stays in L2 while each B
+// chunk of the item (kc x nr, in L1) passes over it, and its C block (192
+// KiB) stays in L2 from one K block to the next; 1024 columns, whose C
+// block does not, measured a tenth slower at n = 2048.
+constexpr int kMC = 192;
 constexpr int kNC = 256;
+// 64-byte cache lines.
+constexpr int kFloatsPerLine = 16;
 // Enough items per thread to even out uneven items and noisy cores.
 constexpr int kItemsPerThread = 4;
 // Starting and joining a thread costs tens of microseconds: give each thread
 // at least this many fmas (~50 us of work on one AVX2 core).
 constexpr double kMinFmasPerThread = 1 << 21;
-// More threads than any machine we target; also bounds the pack buffers
-// that a wild `threads` argument could make us allocate.
+// More threads than any machine we target; also bounds the state that a
+// wild `threads` argument could make us allocate.
 constexpr int kMaxThreads = 1024;
-static_assert(kMC % kMR == 0 && kNC % kNR == 0, "work items hold whole micro-tiles");
+// A and B are packed whole, once (each panel by whichever thread needs it
+// first), when that takes at most this many floats (32 MiB: n = 2048).
+// Larger products go in K slabs of that size, one after the other: every
+// chain stops at a slab's end and resumes in the next.
+constexpr Index kMaxPackFloats = Index{8} << 20;
 
-// Runs the chains of one kMR x kNR tile for kc steps. `a` holds kc groups of
-// kMR values (column p of the A rows), `b` kc groups of kNR values (row p of
-// the B columns). resume: continue the chains from c (a later K block);
-// otherwise start from +0.
-using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, Index ldc,
-                             bool resume);
+// The packed operands of one K slab: A as panels of mr rows, B as panels
+// of nr columns, each cut into chunks of one K block (kc steps, p-major:
+// kc groups of mr or nr values). A K block's chunks of all panels lie side
+// by side, so the chunks a work item runs over are contiguous; laid out
+// panel by panel instead, they sit a power of two apart at n = 2048 and
+// fight over the same few cache sets. Rows and columns past the edges are
+// padded with zeros: their results are discarded, the padding only keeps
+// the reads defined.
+struct Packed {
+  float* a;
+  float* b;
+  int row_panels, col_panels, mr, nr, kc, kslab;
 
-void micro_kernel_portable(int kc, const float* a, const float* b, float* c, Index ldc,
-                           bool resume) {
-  float acc[kMR][kNR];
-  for (int r = 0; r < kMR; ++r)
-    for (int j = 0; j < kNR; ++j) acc[r][j] = resume ? c[r * ldc + j] : 0.0f;
-  for (int p = 0; p < kc; ++p, a += kMR, b += kNR)
-    for (int r = 0; r < kMR; ++r)
-      for (int j = 0; j < kNR; ++j) acc[r][j] = std::fma(a[r], b[j], acc[r][j]);
-  for (int r = 0; r < kMR; ++r)
-    for (int j = 0; j < kNR; ++j) c[r * ldc + j] = acc[r][j];
-}
-
-#if GRID_GEMM_X86
-// Each SIMD lane is a different output column, so every lane runs its own
-// sequential chain: the same operations as the scalar definition.
-__attribute__((target("avx2,fma"))) void micro_kernel_avx2(int kc, const float* a,
-                                                          const float* b, float* c, Index ldc,
-                                                          bool resume) {
-  __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-  if (resume) {
-    c00 = _mm256_loadu_ps(c + 0 * ldc), c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
-    c10 = _mm256_loadu_ps(c + 1 * ldc), c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
-    c20 = _mm256_loadu_ps(c + 2 * ldc), c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
-    c30 = _mm256_loadu_ps(c + 3 * ldc), c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
-    c40 = _mm256_loadu_ps(c + 4 * ldc), c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
-    c50 = _mm256_loadu_ps(c + 5 * ldc), c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+  // The chunk of panel ip (jp) for the K block that starts at pc.
+  float* a_chunk(int ip, int pc) const {
+    return a + static_cast<Index>(pc) * row_panels * mr + static_cast<Index>(ip) * mr * std::min(kc, kslab - pc);
   }
-  for (int p = 0; p < kc; ++p, a += kMR, b += kNR) {
-    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-    __m256 ar = _mm256_broadcast_ss(a + 0);
-    c00 = _mm256_fmadd_ps(ar, b0, c00), c01 = _mm256_fmadd_ps(ar, b1, c01);
-    ar = _mm256_broadcast_ss(a + 1);
-    c10 = _mm256_fmadd_ps(ar, b0, c10), c11 = _mm256_fmadd_ps(ar, b1, c11);
-    ar = _mm256_broadcast_ss(a + 2);
-    c20 = _mm256_fmadd_ps(ar, b0, c20), c21 = _mm256_fmadd_ps(ar, b1, c21);
-    ar = _mm256_broadcast_ss(a + 3);
-    c30 = _mm256_fmadd_ps(ar, b0, c30), c31 = _mm256_fmadd_ps(ar, b1, c31);
-    ar = _mm256_broadcast_ss(a + 4);
-    c40 = _mm256_fmadd_ps(ar, b0, c40), c41 = _mm256_fmadd_ps(ar, b1, c41);
-    ar = _mm256_broadcast_ss(a + 5);
-    c50 = _mm256_fmadd_ps(ar, b0, c50), c51 = _mm256_fmadd_ps(ar, b1, c51);
+  float* b_chunk(int jp, int pc) const {
+    return b + static_cast<Index>(pc) * col_panels * nr + static_cast<Index>(jp) * nr * std::min(kc, kslab - pc);
   }
-  _mm256_storeu_ps(c + 0 * ldc, c00), _mm256_storeu_ps(c + 0 * ldc + 8, c01);
-  _mm256_storeu_ps(c + 1 * ldc, c10), _mm256_storeu_ps(c + 1 * ldc + 8, c11);
-  _mm256_storeu_ps(c + 2 * ldc, c20), _mm256_storeu_ps(c + 2 * ldc + 8, c21);
-  _mm256_storeu_ps(c + 3 * ldc, c30), _mm256_storeu_ps(c + 3 * ldc + 8, c31);
-  _mm256_storeu_ps(c + 4 * ldc, c40), _mm256_storeu_ps(c + 4 * ldc + 8, c41);
-  _mm256_storeu_ps(c + 5 * ldc, c50), _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+};
+
+#if defined(__x86_64__)
+// dst[p * ldd + r] = src[r * lds + p] for r, p < 8: an 8 x 8 block
+// transposed in registers (the usual unpack, shuffle, permute).
+__attribute__((target("avx2"))) void transpose_8x8(const float* src, Index lds, float* dst, Index ldd) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
 }
 #endif
 
-MicroKernel pick_kernel(GemmKernel which) {
-#if GRID_GEMM_X86
-  static const bool has_avx2_fma = [] {
-    __builtin_cpu_init();  // needed if we are called from a static constructor
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  if (which == GemmKernel::best && has_avx2_fma) return micro_kernel_avx2;
-#else
-  (void)which;
+// dst[p * width + r] = src[r * lds + p] for r < live, p < kslab, and 0 for
+// live <= r < width: `live` rows of the source, p-major. The gather that
+// packing an untransposed A (or a transposed B) needs; 8 x 8 blocks go
+// through registers where the CPU has AVX2.
+void pack_gather(const float* src, Index lds, int live, int width, int kslab, float* dst) {
+  int p = 0;
+#if defined(__x86_64__)
+  static const bool avx2 = cpu_features().avx2;
+  if (avx2 && live == width && width % 8 == 0)
+    for (; p + 8 <= kslab; p += 8)
+      for (int r = 0; r < width; r += 8) transpose_8x8(src + r * lds + p, lds, dst + p * width + r, width);
 #endif
-  return micro_kernel_portable;
+  for (; p < kslab; ++p) {
+    float* d = dst + p * width;
+    for (int r = 0; r < live; ++r) d[r] = src[r * lds + p];
+    std::fill(d + live, d + width, 0.0f);
+  }
 }
 
-// Rows [0, rows) x cols [0, kc) of A into panels of kMR rows, column by
-// column; rows past the edge are padded with zeros (their results are
-// discarded, the padding only keeps the reads defined).
-void pack_a(const float* A, Index lda, int rows, int kc, float* dst) {
-  for (int r0 = 0; r0 < rows; r0 += kMR) {
-    const int live = std::min(kMR, rows - r0);
-    for (int p = 0; p < kc; ++p, dst += kMR) {
-      for (int r = 0; r < live; ++r) dst[r] = A[(r0 + r) * lda + p];
-      for (int r = live; r < kMR; ++r) dst[r] = 0.0f;
+// dst[0, width) = src[0, live) and zeros. A full row is a copy of a size
+// the compiler knows, so it is inlined as a few vector moves (a memcpy
+// call per row of 32 floats cost more than the row).
+inline void copy_row(const float* src, int live, int width, float* dst) {
+  if (live == width) {
+    switch (width) {
+      case 32: return static_cast<void>(std::memcpy(dst, src, 32 * sizeof(float)));
+      case 16: return static_cast<void>(std::memcpy(dst, src, 16 * sizeof(float)));
+      case 8: return static_cast<void>(std::memcpy(dst, src, 8 * sizeof(float)));
+      case 6: return static_cast<void>(std::memcpy(dst, src, 6 * sizeof(float)));
+      default: break;
+    }
+  }
+  std::copy(src, src + live, dst);
+  std::fill(dst + live, dst + width, 0.0f);
+}
+
+// Panels [q0, q1) of one operand: rows of op(A) (width mr) or columns of
+// op(B) (width nr), of `extent` in all (m or n), over the slab's kslab
+// steps, into chunk(q, pc). `src` points at the slab's first value. When
+// each step's values are contiguous (op(A) transposed, op(B) not), a step's
+// values of all the panels are copied in one pass, so the reads run along
+// the source's rows; otherwise each panel is gathered.
+template <typename Chunk>
+void pack_panels(const float* src, Index ld, bool contiguous, int extent, int width, int q0, int q1, int kc_block,
+                 int kslab, const Chunk& chunk) {
+  for (int pc = 0; pc < kslab; pc += kc_block) {
+    const int kc = std::min(kc_block, kslab - pc);
+    if (contiguous) {
+      for (int p = 0; p < kc; ++p)
+        for (int q = q0; q < q1; ++q)
+          copy_row(src + (pc + p) * ld + q * width, std::min(width, extent - q * width), width,
+                   chunk(q, pc) + p * width);
+    } else {
+      for (int q = q0; q < q1; ++q)
+        pack_gather(src + static_cast<Index>(q) * width * ld + pc, ld, std::min(width, extent - q * width), width, kc,
+                    chunk(q, pc));
     }
   }
 }
 
-// Rows [0, kc) x cols [0, cols) of B into panels of kNR columns, row by row.
-void pack_b(const float* B, Index ldb, int cols, int kc, float* dst) {
-  for (int j0 = 0; j0 < cols; j0 += kNR) {
-    const int live = std::min(kNR, cols - j0);
-    for (int p = 0; p < kc; ++p, dst += kNR) {
-      const float* src = B + p * ldb + j0;
-      std::copy(src, src + live, dst);
-      std::fill(dst + live, dst + kNR, 0.0f);
-    }
+// Each panel is packed once, by the first thread that needs it; the others
+// wait for it. A thread claims a run of consecutive panels and packs them
+// together (pack(first, last)). 0: not packed, 1: being packed, 2: ready.
+template <typename Pack>
+void ensure_packed(std::atomic<int>* state, int lo, int hi, const Pack& pack) {
+  const auto claim = [&](int i) {
+    int expect = 0;
+    return state[i].load(std::memory_order_acquire) == 0 &&
+           state[i].compare_exchange_strong(expect, 1, std::memory_order_acq_rel);
+  };
+  for (int i = lo; i < hi; ++i) {
+    if (!claim(i)) continue;
+    int j = i + 1;
+    while (j < hi && claim(j)) ++j;
+    pack(i, j);
+    for (int x = i; x < j; ++x) state[x].store(2, std::memory_order_release);
+    i = j - 1;
   }
+  for (int i = lo; i < hi; ++i)
+    while (state[i].load(std::memory_order_acquire) != 2) std::this_thread::yield();
 }
+
+// The pack buffer, kept from call to call: a fresh one of tens of MiB
+// costs a page fault per 4 KiB on first touch, a tenth of an n = 2048
+// product's time, and training runs the same small products thousands of
+// times. One call at a time uses it; a call that finds it taken (a GEMM
+// on another thread) allocates its own.
+std::mutex g_pack_mu;
+std::unique_ptr<float[]> g_pack;
+Index g_pack_size = 0;
+
+class PackBuffer {
+ public:
+  explicit PackBuffer(Index floats) : lock_(g_pack_mu, std::try_to_lock) {
+    if (!lock_.owns_lock()) {
+      own_.reset(new float[floats]);  // not zeroed: every float read is packed first
+      data_ = own_.get();
+      return;
+    }
+    if (g_pack_size < floats) {
+      g_pack_size = 0;
+      g_pack.reset();
+      g_pack.reset(new float[floats]);
+      g_pack_size = floats;
+    }
+    data_ = g_pack.get();
+  }
+  float* data() const { return data_; }
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+  std::unique_ptr<float[]> own_;
+  float* data_ = nullptr;
+};
 
 struct Problem {
   int m, n, k;
@@ -152,107 +213,140 @@ struct Problem {
   Index ldb;
   float* C;
   Index ldc;
-  MicroKernel kernel;
+  const MicroKernel* kernel;
+  int row_panels, col_panels;
 };
 
-// Computes outputs [i0, i1) x [j0, j0+kNC) (clipped to the matrix). Each
-// packed B block is reused for all the item's rows, kMC at a time.
-void run_item(const Problem& g, int i0, int i1, int j0, float* apack, float* bpack) {
-  const int nc = std::min(kNC, g.n - j0);
-  for (int p0 = 0; p0 < g.k; p0 += kKC) {
-    const int kc = std::min(kKC, g.k - p0);
-    const bool resume = p0 > 0;
-    pack_b(g.B + p0 * g.ldb + j0, g.ldb, nc, kc, bpack);
-    for (int ic = i0; ic < i1; ic += kMC) {
-      const int mc = std::min(kMC, i1 - ic);
-      pack_a(g.A + ic * g.lda + p0, g.lda, mc, kc, apack);
-      for (int jr = 0; jr < nc; jr += kNR) {
-        const int cols = std::min(kNR, nc - jr);
-        for (int ir = 0; ir < mc; ir += kMR) {
-          const int rows = std::min(kMR, mc - ir);
-          float* c = g.C + (ic + ir) * g.ldc + (j0 + jr);
-          const float* ap = apack + static_cast<Index>(ir) * kc;
-          const float* bp = bpack + static_cast<Index>(jr) * kc;
-          if (rows == kMR && cols == kNR) {
-            g.kernel(kc, ap, bp, c, g.ldc, resume);
-            continue;
-          }
-          // Edge tile: run the full-size kernel on a scratch tile so edges
-          // get the same (vector) code; only live entries go back to C.
-          float tile[kMR * kNR] = {};
-          for (int r = 0; r < rows && resume; ++r)
-            std::copy(c + r * g.ldc, c + r * g.ldc + cols, tile + r * kNR);
-          g.kernel(kc, ap, bp, tile, kNR, resume);
-          for (int r = 0; r < rows; ++r)
-            std::copy(tile + r * kNR, tile + r * kNR + cols, c + r * g.ldc);
+// One item's outputs, rows in panels [ip0, ip1) and columns in panels
+// [jp0, jp1), for the slab of K that starts at s0.
+void run_item(const Problem& g, const Packed& pk, int s0, int kslab, int ip0, int ip1, int jp0, int jp1) {
+  const MicroKernel& kn = *g.kernel;
+  for (int pc = 0; pc < kslab; pc += kn.kc) {
+    const int kc = std::min(kn.kc, kslab - pc);
+    const bool resume = s0 + pc > 0;
+    for (int jp = jp0; jp < jp1; ++jp) {
+      const int cols = std::min(kn.nr, g.n - jp * kn.nr);
+      const float* bp = pk.b_chunk(jp, pc);
+      for (int ip = ip0; ip < ip1; ++ip) {
+        const int rows = std::min(kn.mr, g.m - ip * kn.mr);
+        const float* ap = pk.a_chunk(ip, pc);
+        float* c = g.C + static_cast<Index>(ip) * kn.mr * g.ldc + static_cast<Index>(jp) * kn.nr;
+        if (ip + 1 < ip1) {
+          // The next tile's C, on its way while this one runs: its chains
+          // resume from it, and would otherwise start by waiting on L3.
+          const float* next = c + static_cast<Index>(kn.mr) * g.ldc;
+          for (int r = 0; r < kn.mr; ++r)
+            for (int j = 0; j < cols; j += kFloatsPerLine) __builtin_prefetch(next + r * g.ldc + j, 1);
         }
+        if (rows == kn.mr && cols == kn.nr) {
+          kn.run(kc, ap, bp, c, g.ldc, resume);
+          continue;
+        }
+        // Edge tile: run the full-size kernel on a scratch tile so edges
+        // get the same (vector) code; only live entries go back to C.
+        float tile[kMaxMicroTile] = {};
+        for (int r = 0; r < rows && resume; ++r) std::copy(c + r * g.ldc, c + r * g.ldc + cols, tile + r * kn.nr);
+        kn.run(kc, ap, bp, tile, kn.nr, resume);
+        for (int r = 0; r < rows; ++r) std::copy(tile + r * kn.nr, tile + r * kn.nr + cols, c + r * g.ldc);
       }
     }
   }
 }
 
-}  // namespace
-
-int exact_gemm_threads(int m, int n, int k, int threads) {
-  if (threads <= 0) threads = hardware_threads();
-  const long long col_items = (n + kNC - 1LL) / kNC, row_blocks = (m + kMC - 1LL) / kMC;
-  const double fmas = static_cast<double>(m) * n * k;  // double: m*n*k can pass 2^63
-  const long long max_threads =
-      std::min({static_cast<long long>(kMaxThreads), row_blocks * col_items,
-                static_cast<long long>(std::min(fmas / kMinFmasPerThread, 1e9))});
-  return static_cast<int>(std::clamp<long long>(threads, 1, std::max(1LL, max_threads)));
-}
-
-void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
-                    float* C, int ldc, int threads, GemmKernel kernel) {
-  exact_gemm_check_args(m, n, k, lda, ldb, ldc);
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    for (Index i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.0f);
-    return;
-  }
-  const Problem g{m, n, k, A, lda, B, ldb, C, ldc, pick_kernel(kernel)};
-  threads = exact_gemm_threads(m, n, k, threads);
-  // Work items: kNC columns wide, and as tall as possible (a taller item
-  // packs its B block fewer times) while leaving about kItemsPerThread
-  // items per thread so threads finish together.
-  const long long col_items = (n + kNC - 1LL) / kNC, row_blocks = (m + kMC - 1LL) / kMC;
-  const long long want_rows =
-      std::min(row_blocks, (kItemsPerThread * threads + col_items - 1) / col_items);
-  const long long item_rows = (row_blocks + want_rows - 1) / want_rows * kMC;
-  const long long items = (m + item_rows - 1LL) / item_rows * col_items;
-
-  // Pack buffers sized for the largest item this problem has, per thread.
-  // Allocated here so a failed allocation throws in the caller's thread.
-  const auto round_up = [](int x, int to) { return (x + to - 1) / to * to; };
-  const Index kc = std::min(kKC, k);
-  const Index a_size = round_up(std::min(kMC, m), kMR) * kc;
-  const Index b_size = round_up(std::min(kNC, n), kNR) * kc;
-  std::vector<float> buffers(static_cast<std::size_t>((a_size + b_size) * threads));
-
-  // Items go to whichever thread asks next; any assignment gives the same
-  // bits, because each output's chain runs whole inside one item.
-  std::atomic<long long> next{0};
-  auto worker = [&](int t) {
-    float* apack = buffers.data() + t * (a_size + b_size);
-    float* bpack = apack + a_size;
-    for (long long item; (item = next.fetch_add(1)) < items;) {
-      const int i0 = static_cast<int>(item / col_items * item_rows);
-      const int j0 = static_cast<int>(item % col_items * kNC);
-      const int i1 = static_cast<int>(std::min<long long>(m, i0 + item_rows));
-      run_item(g, i0, i1, j0, apack, bpack);
-    }
-  };
+// Runs worker(t) for t in [0, threads), t = 0 on the calling thread.
+template <typename Worker>
+void run_threads(int threads, const Worker& worker) {
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) {
     try {
       pool.emplace_back(worker, t);
     } catch (const std::system_error&) {
-      break;  // fewer threads: the calling thread picks up the remaining items
+      break;  // fewer threads: the others pick up the remaining items
     }
   }
   worker(0);
   for (std::thread& th : pool) th.join();
+}
+
+}  // namespace
+
+int exact_gemm_threads(int m, int n, int k, int threads, GemmKernel kernel) {
+  const MicroKernel& kn = micro_kernel(exact_gemm_kernel(kernel));
+  const int row_panels = (m + kn.mr - 1) / kn.mr, col_panels = (n + kn.nr - 1) / kn.nr;
+  if (threads <= 0) threads = hardware_threads();
+  const double fmas = static_cast<double>(m) * n * k;  // double: m*n*k can pass 2^63
+  const double max_threads = std::min({double{kMaxThreads}, static_cast<double>(row_panels) * col_panels,
+                                       fmas / kMinFmasPerThread});
+  return static_cast<int>(std::clamp<double>(threads, 1, std::max(1.0, max_threads)));
+}
+
+void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                    float* C, int ldc, int threads, GemmKernel kernel) {
+  exact_gemm_cpu_t(false, false, m, n, k, A, lda, B, ldb, C, ldc, threads, kernel);
+}
+
+void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const float* A, int lda, const float* B,
+                      int ldb, float* C, int ldc, int threads, GemmKernel kernel) {
+  exact_gemm_check_args(m, n, k, lda, ldb, ldc, trans_a, trans_b);
+  const MicroKernel& kn = micro_kernel(exact_gemm_kernel(kernel));
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (Index i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.0f);
+    return;
+  }
+  const int row_panels = (m + kn.mr - 1) / kn.mr, col_panels = (n + kn.nr - 1) / kn.nr;
+  const Problem g{m, n, k, A, lda, B, ldb, C, ldc, &kn, row_panels, col_panels};
+  threads = exact_gemm_threads(m, n, k, threads, kernel);
+
+  // Items of kMC x kNC at most, split (the longer side in halves) until
+  // there are about kItemsPerThread per thread, so threads finish together.
+  int item_rp = std::min(row_panels, std::max(1, kMC / kn.mr));
+  int item_cp = std::min(col_panels, std::max(1, kNC / kn.nr));
+  const auto count = [&](int rp, int cp) {
+    return static_cast<long long>((row_panels + rp - 1) / rp) * ((col_panels + cp - 1) / cp);
+  };
+  while (threads > 1 && count(item_rp, item_cp) < kItemsPerThread * threads && (item_rp > 1 || item_cp > 1)) {
+    const bool rows_longer = static_cast<long long>(item_rp) * kn.mr >= static_cast<long long>(item_cp) * kn.nr;
+    if ((rows_longer && item_rp > 1) || item_cp == 1) item_rp = (item_rp + 1) / 2;
+    else item_cp = (item_cp + 1) / 2;
+  }
+  const int row_items = (row_panels + item_rp - 1) / item_rp, col_items = (col_panels + item_cp - 1) / item_cp;
+  const long long items = static_cast<long long>(row_items) * col_items;
+
+  // The K slab: all of K when A and B packed fit kMaxPackFloats.
+  const Index per_p = static_cast<Index>(row_panels) * kn.mr + static_cast<Index>(col_panels) * kn.nr;
+  const int ks = static_cast<int>(std::min<Index>(k, std::max<Index>(kn.kc, kMaxPackFloats / per_p / kn.kc * kn.kc)));
+  // Allocated here so that a failed allocation throws in the caller's thread.
+  PackBuffer buffer(per_p * ks);
+  std::unique_ptr<std::atomic<int>[]> state(new std::atomic<int>[row_panels + col_panels]());
+
+  for (int s0 = 0; s0 < k; s0 += ks) {
+    const int kslab = std::min(ks, k - s0);
+    const Packed pk{buffer.data(), buffer.data() + static_cast<Index>(row_panels) * kn.mr * kslab,
+                    row_panels, col_panels, kn.mr, kn.nr, kn.kc, kslab};
+    for (int i = 0; i < row_panels + col_panels; ++i) state[i].store(0, std::memory_order_relaxed);
+    std::atomic<int>* a_state = state.get();
+    std::atomic<int>* b_state = state.get() + row_panels;
+    // Items go to whichever thread asks next; any assignment gives the same
+    // bits, because each output's chain runs in step order within the slab.
+    std::atomic<long long> next{0};
+    run_threads(threads, [&](int) {
+      for (long long item; (item = next.fetch_add(1)) < items;) {
+        const int ip0 = static_cast<int>(item / col_items) * item_rp;
+        const int jp0 = static_cast<int>(item % col_items) * item_cp;
+        const int ip1 = std::min(row_panels, ip0 + item_rp), jp1 = std::min(col_panels, jp0 + item_cp);
+        ensure_packed(a_state, ip0, ip1, [&](int first, int last) {
+          pack_panels(A + (trans_a ? s0 * g.lda : s0), g.lda, trans_a, m, kn.mr, first, last, kn.kc, kslab,
+                      [&](int ip, int pc) { return pk.a_chunk(ip, pc); });
+        });
+        ensure_packed(b_state, jp0, jp1, [&](int first, int last) {
+          pack_panels(B + (trans_b ? s0 : s0 * g.ldb), g.ldb, !trans_b, n, kn.nr, first, last, kn.kc, kslab,
+                      [&](int jp, int pc) { return pk.b_chunk(jp, pc); });
+        });
+        run_item(g, pk, s0, kslab, ip0, ip1, jp0, jp1);
+      }
+    });
+  }
 }
 
 void reference_gemm_f64(int m, int n, int k, const float* A, int lda, const float* B, int ldb,

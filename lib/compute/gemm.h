@@ -20,8 +20,9 @@ struct GemmEngine {
   void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
             int ldc) const;
   // C (m x n) = A^T * B with A stored k x m, and C = A * B^T with B stored
-  // n x k. Exact mode: the NN GEMM of an explicit transposed copy, as the
-  // DEFINITION says. Fast mode: BLAS reads the operand transposed in place.
+  // n x k. Exact mode: the bits of the NN GEMM of an explicit transposed
+  // copy, as the DEFINITION says (the CPU reads the operand in place,
+  // exact_gemm_cpu_t; the GPU copies it). Fast mode: BLAS reads it in place.
   void gemm_tn(int m, int n, int k, const float* A, const float* B, float* C) const;
   void gemm_nt(int m, int n, int k, const float* A, const float* B, float* C) const;
 };

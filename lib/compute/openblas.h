@@ -16,25 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "compute/cpu_features.h"
+
 namespace grid {
-
-// What the core-type choice depends on; from cpu_features() or, in tests,
-// written out.
-struct CpuFeatures {
-  bool amd = false;
-  bool avx = false;
-  bool avx2 = false;
-  bool fma = false;
-  bool avx512f = false;
-  bool avx512cd = false;
-  bool avx512bw = false;
-  bool avx512dq = false;
-  bool avx512vl = false;
-  bool avx512bf16 = false;
-};
-
-// This CPU's, as the OS lets programs use them (AVX state saved).
-CpuFeatures cpu_features();
 
 // The OpenBLAS 0.3.21 core types (OPENBLAS_CORETYPE names) whose sgemm
 // kernels run on a CPU with these features, fastest first; Prescott, the

@@ -5,17 +5,26 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <sstream>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
+#include "code_of.h"
+#include "cpu_feature_sets.h"
 #include "exact_edge_cases.h"
 #include "exact_shapes.h"
 
 namespace grid {
+
+// gtest prints a failing case's kernel by name, not as bytes (found by
+// argument-dependent lookup, so outside the unnamed namespace).
+void PrintTo(GemmKernel kernel, std::ostream* os) { *os << gemm_kernel_name(kernel); }
+
 namespace {
 
 const std::uint32_t kSeed = 7041;
@@ -31,6 +40,9 @@ const std::vector<GemmShape> kEdgeShapes = {
 
 // The scalar kernel is slow: it runs only on shapes up to this many fmas.
 const long kPortableMaxFmas = 2000000;
+// The transposed cases (three per shape) skip the largest shape: the
+// packing they change is the same at every size.
+const long kTransposedMaxFmas = 1 << 24;
 
 // rows x ld values: the padding past each row's width is random too.
 std::vector<float> random_matrix(std::mt19937& rng, int rows, int ld) {
@@ -84,30 +96,90 @@ std::vector<float> run_exact(int m, int n, int k, const std::vector<float>& A, i
   return C;
 }
 
-// Every check of one shape list: the kernels' bits against the definition
-// for each thread count, a repeated run, and both kernels.
-void check_matches_definition(const std::vector<GemmShape>& shapes, std::uint32_t seed) {
+// The kernels this CPU runs. Every one is checked against the DEFINITION
+// (and the vector ones against the portable kernel, which is the
+// DEFINITION's loop on a tile); a kernel the CPU lacks is skipped, by name.
+const GemmKernel kKernels[] = {GemmKernel::avx512, GemmKernel::avx2, GemmKernel::portable};
+
+std::string kernel_param_name(const ::testing::TestParamInfo<GemmKernel>& info) {
+  return gemm_kernel_name(info.param);
+}
+
+class ExactGemmKernel : public ::testing::TestWithParam<GemmKernel> {
+ protected:
+  void SetUp() override {
+    if (!gemm_kernel_runs_on(GetParam(), cpu_features()))
+      GTEST_SKIP() << "this CPU does not run the " << gemm_kernel_name(GetParam()) << " kernel";
+  }
+  GemmKernel kernel() const { return GetParam(); }
+};
+
+// Every check of one shape list for one kernel: its bits against the
+// definition for each thread count, a repeated run, and against the
+// portable kernel's bits.
+void check_matches_definition(const std::vector<GemmShape>& shapes, std::uint32_t seed, GemmKernel kernel) {
   std::mt19937 rng(seed);
   for (const GemmShape& s : shapes) {
     // Pad leading dimensions on some shapes so strides != widths are covered.
     const int lda = s.k + (s.m % 2), ldb = s.n + (s.k % 3);
     std::vector<float> A = random_matrix(rng, s.m, lda);
     std::vector<float> B = random_matrix(rng, s.k, ldb);
+    const bool small = static_cast<long>(s.m) * s.n * s.k <= kPortableMaxFmas;
+    if (kernel == GemmKernel::portable && !small) continue;
     std::vector<float> want = definition_gemm(s.m, s.n, s.k, A.data(), lda, B.data(), ldb);
-    SCOPED_TRACE(::testing::Message() << "seed " << seed << " shape " << s.m << "x" << s.n
-                                      << "x" << s.k);
+    SCOPED_TRACE(::testing::Message() << "seed " << seed << " shape " << s.m << "x" << s.n << "x" << s.k
+                                      << " kernel " << gemm_kernel_name(kernel));
     for (int threads : {1, 2, 3, 7}) {
-      EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, threads), want, s.n))
+      EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, threads, kernel), want, s.n))
           << "threads " << threads;
     }
-    EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 2), want, s.n))
-        << "repeated run";
-    EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 0), want, s.n))
+    EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 2, kernel), want, s.n)) << "repeated run";
+    EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 0, kernel), want, s.n))
         << "threads 0 (hardware)";
-    if (static_cast<long>(s.m) * s.n * s.k <= kPortableMaxFmas) {
-      EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 3, GemmKernel::portable),
-                              want, s.n))
-          << "portable kernel";
+    if (small && kernel != GemmKernel::portable) {
+      EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, lda, B, ldb, 2, kernel),
+                              run_exact(s.m, s.n, s.k, A, lda, B, ldb, 3, GemmKernel::portable), s.n))
+          << "against the portable kernel";
+    }
+  }
+}
+
+// rows x cols `src` (row length ld) transposed: cols x rows, packed.
+std::vector<float> transposed(const std::vector<float>& src, int rows, int cols, int ld) {
+  std::vector<float> t(static_cast<std::size_t>(rows) * cols);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) t[static_cast<std::size_t>(j) * rows + i] = src[static_cast<std::size_t>(i) * ld + j];
+  return t;
+}
+
+// op(A) op(B) with the transposed operands read in place: the bits of the
+// definition on explicit transposed copies, for each kernel and thread
+// count, with padded row lengths.
+void check_transposed_match_definition(const std::vector<GemmShape>& shapes, std::uint32_t seed,
+                                       GemmKernel kernel) {
+  std::mt19937 rng(seed);
+  for (const GemmShape& s : shapes) {
+    const long fmas = static_cast<long>(s.m) * s.n * s.k;
+    if (fmas > kTransposedMaxFmas || (kernel == GemmKernel::portable && fmas > kPortableMaxFmas)) continue;
+    for (int trans = 1; trans < 4; ++trans) {
+      const bool ta = trans & 1, tb = trans & 2;
+      // Stored shapes: A is k x m when transposed, B is n x k.
+      const int a_rows = ta ? s.k : s.m, a_cols = ta ? s.m : s.k, lda = a_cols + 1;
+      const int b_rows = tb ? s.n : s.k, b_cols = tb ? s.k : s.n, ldb = b_cols + 2;
+      const std::vector<float> A = random_matrix(rng, a_rows, lda), B = random_matrix(rng, b_rows, ldb);
+      // op(A) as m x k and op(B) as k x n, packed, for the definition.
+      std::vector<float> opa = ta ? transposed(A, a_rows, a_cols, lda) : A;
+      std::vector<float> opb = tb ? transposed(B, b_rows, b_cols, ldb) : B;
+      const std::vector<float> want =
+          definition_gemm(s.m, s.n, s.k, opa.data(), ta ? s.k : lda, opb.data(), tb ? s.n : ldb);
+      SCOPED_TRACE(::testing::Message() << "seed " << seed << " shape " << s.m << "x" << s.n << "x" << s.k
+                                        << " trans_a " << ta << " trans_b " << tb << " kernel "
+                                        << gemm_kernel_name(kernel));
+      for (int threads : {1, 3}) {
+        std::vector<float> C(static_cast<std::size_t>(s.m) * s.n, -1.0f);
+        exact_gemm_cpu_t(ta, tb, s.m, s.n, s.k, A.data(), lda, B.data(), ldb, C.data(), s.n, threads, kernel);
+        EXPECT_TRUE(same_floats(C, want, s.n)) << "threads " << threads;
+      }
     }
   }
 }
@@ -138,15 +210,15 @@ void check_error_bound(const std::vector<GemmShape>& shapes, std::uint32_t seed)
   }
 }
 
-TEST(ExactGemm, MatchesDefinitionAcrossShapesThreadsAndKernels) {
-  check_matches_definition(kEdgeShapes, kSeed);
+TEST_P(ExactGemmKernel, MatchesDefinitionOnEdgeShapesAtEveryThreadCount) {
+  check_matches_definition(kEdgeShapes, kSeed, kernel());
 }
 
 TEST(ExactGemm, WithinFp32ErrorBoundOfDoubleReference) { check_error_bound(kEdgeShapes, kSeed + 1); }
 
-TEST(ExactGemm, RandomShapesMatchDefinition) {
+TEST_P(ExactGemmKernel, MatchesDefinitionOnRandomShapes) {
   SCOPED_TRACE(::testing::Message() << "shapes drawn with seed " << kRandomShapeSeed);
-  check_matches_definition(random_gemm_shapes(), kSeed + 3);
+  check_matches_definition(random_gemm_shapes(), kSeed + 3, kernel());
 }
 
 TEST(ExactGemm, RandomShapesWithinFp32ErrorBound) {
@@ -154,10 +226,15 @@ TEST(ExactGemm, RandomShapesWithinFp32ErrorBound) {
   check_error_bound(random_gemm_shapes(), kSeed + 4);
 }
 
+TEST_P(ExactGemmKernel, TransposedOperandsReadInPlaceMatchDefinitionOnCopies) {
+  check_transposed_match_definition(kEdgeShapes, kSeed + 5, kernel());
+}
+
 // The random shapes must exercise what the checks above are for: the
 // threads really split the work (exact_gemm.cc gives each thread at least
-// 2^21 fmas and one 96x256 work item), and the portable kernel runs too. A
-// change of the seed, the draw or those constants that breaks this fails here.
+// 2^21 fmas and one tile, 8x32 for the AVX-512 kernel, the largest), and
+// the portable kernel runs too. A change of the seed, the draw or those
+// constants that breaks this fails here.
 TEST(ExactGemm, RandomShapesSplitAcrossThreadsAndReachThePortableKernel) {
   const std::vector<GemmShape> shapes = random_gemm_shapes();
   ASSERT_EQ(shapes.size(), static_cast<std::size_t>(kRandomShapeCount));
@@ -168,16 +245,17 @@ TEST(ExactGemm, RandomShapesSplitAcrossThreadsAndReachThePortableKernel) {
     EXPECT_TRUE(s.m >= 1 && s.m <= kRandomShapeMax.m && s.n >= 1 && s.n <= kRandomShapeMax.n &&
                 s.k >= 1 && s.k <= kRandomShapeMax.k);
     const double fmas = static_cast<double>(s.m) * s.n * s.k;
-    const long items = (s.m + 95L) / 96 * ((s.n + 255L) / 256);
-    if (fmas >= 3.0 * (1 << 21) && items >= 3) ++split3;
+    const long tiles = (s.m + 7L) / 8 * ((s.n + 31L) / 32);
+    if (fmas >= 3.0 * (1 << 21) && tiles >= 3) ++split3;
     if (fmas <= kPortableMaxFmas) ++portable;
   }
   EXPECT_GE(split3, 3) << "shapes that 3 threads share";
   EXPECT_GE(portable, 3) << "shapes small enough for the portable kernel";
 }
 
-// Special values go through each kernel exactly as through the definition.
-TEST(ExactGemm, SpecialValuesFollowDefinition) {
+// Special values (signed zeros, subnormals, Inf, NaN) go through each
+// kernel exactly as through the definition.
+TEST_P(ExactGemmKernel, SpecialValuesFollowDefinition) {
   const float inf = std::numeric_limits<float>::infinity();
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float specials[] = {0.0f,  -0.0f, FLT_TRUE_MIN, -FLT_TRUE_MIN, 0x1.8p-140f, FLT_MIN,
@@ -186,7 +264,7 @@ TEST(ExactGemm, SpecialValuesFollowDefinition) {
   const int nspecial = sizeof specials / sizeof specials[0];
   std::mt19937 rng(kSeed + 2);
   std::uniform_int_distribution<int> pick(0, nspecial - 1);
-  const GemmShape shapes[] = {{7, 19, 3}, {13, 33, 300}, {6, 16, 1}};
+  const GemmShape shapes[] = {{7, 19, 3}, {13, 33, 300}, {6, 16, 1}, {8, 32, 257}, {17, 65, 40}};
   for (const GemmShape& s : shapes) {
     for (int density : {2, 10}) {  // many specials, then a few among ordinary values
       std::vector<float> A = random_matrix(rng, s.m, s.k);
@@ -198,29 +276,29 @@ TEST(ExactGemm, SpecialValuesFollowDefinition) {
       std::vector<float> want = definition_gemm(s.m, s.n, s.k, A.data(), s.k, B.data(), s.n);
       SCOPED_TRACE(::testing::Message() << "seed " << kSeed + 2 << " shape " << s.m << "x"
                                         << s.n << "x" << s.k << " density " << density);
-      EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, s.k, B, s.n, 2), want, s.n));
-      EXPECT_TRUE(same_floats(
-          run_exact(s.m, s.n, s.k, A, s.k, B, s.n, 1, GemmKernel::portable), want, s.n));
+      for (int threads : {1, 2})
+        EXPECT_TRUE(same_floats(run_exact(s.m, s.n, s.k, A, s.k, B, s.n, threads, kernel()), want, s.n))
+            << "threads " << threads;
     }
   }
 }
 
-TEST(ExactGemm, SignedZeroAndSubnormalSemantics) {
+TEST_P(ExactGemmKernel, SignedZeroAndSubnormalSemantics) {
   // acc starts at +0 and fma(-0, 1, +0) = +0, so a zero product gives +0.
   const std::vector<float> minus_zero{-0.0f}, one{1.0f};
-  std::vector<float> C = run_exact(1, 1, 1, minus_zero, 1, one, 1, 1);
+  std::vector<float> C = run_exact(1, 1, 1, minus_zero, 1, one, 1, 1, kernel());
   EXPECT_EQ(std::signbit(C[0]), false);
   // An underflowing negative product rounds to -0 (the chain keeps its sign).
   const std::vector<float> tiny{-FLT_TRUE_MIN}, half{0.5f};
-  C = run_exact(1, 1, 1, tiny, 1, half, 1, 1);
+  C = run_exact(1, 1, 1, tiny, 1, half, 1, 1, kernel());
   EXPECT_EQ(C[0], 0.0f);
   EXPECT_TRUE(std::signbit(C[0]));
   // Subnormal products are kept, not flushed: 2^-140 * 2^-5 = 2^-145.
   const std::vector<float> sub{0x1p-140f}, frac{0x1p-5f};
-  C = run_exact(1, 1, 1, sub, 1, frac, 1, 1);
+  C = run_exact(1, 1, 1, sub, 1, frac, 1, 1, kernel());
   EXPECT_EQ(C[0], 0x1p-145f);
   // k = 0: every output is +0, whatever C held before.
-  C = run_exact(3, 4, 0, one, 1, one, 4, 2);
+  C = run_exact(3, 4, 0, one, 1, one, 4, 2, kernel());
   for (float v : C) EXPECT_TRUE(v == 0.0f && !std::signbit(v));
 }
 
@@ -230,49 +308,96 @@ std::vector<float> run_edge_case(const GemmEdgeCase& c, int threads, GemmKernel 
   return run_exact(c.m, c.n, c.k, c.A, c.lda, c.B, c.ldb, threads, kernel);
 }
 
-TEST(ExactGemm, MinusZeroChainsStayMinusZeroAtEveryKEdge) {
+TEST_P(ExactGemmKernel, MinusZeroChainsStayMinusZeroAtEveryKEdge) {
   for (int k : kEdgeK) {
     const GemmEdgeCase c = minus_zero_chain_case(k);
-    for (GemmKernel kernel : {GemmKernel::best, GemmKernel::portable}) {
-      const std::vector<float> C = run_edge_case(c, 2, kernel);
-      for (std::size_t x = 0; x < C.size(); ++x)
-        ASSERT_TRUE(C[x] == 0.0f && std::signbit(C[x]))
-            << c.name << " kernel " << static_cast<int>(kernel) << " C[" << x / c.n << "][" << x % c.n
-            << "] = " << std::hexfloat << C[x];
-    }
+    const std::vector<float> C = run_edge_case(c, 2, kernel());
+    for (std::size_t x = 0; x < C.size(); ++x)
+      ASSERT_TRUE(C[x] == 0.0f && std::signbit(C[x]))
+          << c.name << " C[" << x / c.n << "][" << x % c.n << "] = " << std::hexfloat << C[x];
   }
 }
 
-TEST(ExactGemm, InfAndNanBesidePaddingStayInTheirRowAndColumns) {
+TEST_P(ExactGemmKernel, InfAndNanBesidePaddingStayInTheirRowAndColumns) {
   for (int k : kEdgeK) {
     const GemmEdgeCase c = inf_nan_beside_padding_case(k);
-    for (GemmKernel kernel : {GemmKernel::best, GemmKernel::portable}) {
-      const std::vector<float> C = run_edge_case(c, 2, kernel);
-      for (int i = 0; i < c.m; ++i)
-        for (int j = 0; j < c.n; ++j) {
-          const float got = C[static_cast<std::size_t>(i) * c.n + j];
-          SCOPED_TRACE(::testing::Message() << c.name << " kernel " << static_cast<int>(kernel) << " C[" << i
-                                            << "][" << j << "] = " << got);
-          // Row m-1 meets B's NaN column in one step (Inf * NaN), the other
-          // columns in k steps of Inf.
-          if (j == c.n - 2) EXPECT_TRUE(std::isnan(got));
-          else if (i == c.m - 1 || j == c.n - 1) EXPECT_EQ(got, std::numeric_limits<float>::infinity());
-          else EXPECT_EQ(got, static_cast<float>(k));
-        }
-    }
+    const std::vector<float> C = run_edge_case(c, 2, kernel());
+    for (int i = 0; i < c.m; ++i)
+      for (int j = 0; j < c.n; ++j) {
+        const float got = C[static_cast<std::size_t>(i) * c.n + j];
+        SCOPED_TRACE(::testing::Message() << c.name << " C[" << i << "][" << j << "] = " << got);
+        // Row m-1 meets B's NaN column in one step (Inf * NaN), the other
+        // columns in k steps of Inf.
+        if (j == c.n - 2) EXPECT_TRUE(std::isnan(got));
+        else if (i == c.m - 1 || j == c.n - 1) EXPECT_EQ(got, std::numeric_limits<float>::infinity());
+        else EXPECT_EQ(got, static_cast<float>(k));
+      }
   }
 }
 
-TEST(ExactGemm, TallerAndWiderThanTheOldGpuGridGiveExactProducts) {
+TEST_P(ExactGemmKernel, TallerAndWiderThanTheOldGpuGridGiveExactProducts) {
   for (int k : {1, 2}) {
     const GemmEdgeCase c = tall_case(k);
-    const std::vector<float> C = run_edge_case(c, 0);
+    const std::vector<float> C = run_edge_case(c, 0, kernel());
     for (int i = 0; i < c.m; ++i)
       ASSERT_EQ(C[i], (k == 1 ? 1.0f : 1.5f) * static_cast<float>(i + 1)) << c.name << " row " << i;
   }
   const GemmEdgeCase c = wide_case();
-  const std::vector<float> C = run_edge_case(c, 0);
+  const std::vector<float> C = run_edge_case(c, 0, kernel());
   for (int j = 0; j < c.n; ++j) ASSERT_EQ(C[j], 2.0f * static_cast<float>(j + 1)) << c.name << " column " << j;
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, ExactGemmKernel, ::testing::ValuesIn(kKernels), kernel_param_name);
+
+#if defined(__x86_64__)
+
+TEST(ExactGemmKernelChoice, BestIsTheFastestKernelTheCpuRuns) {
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::best, nullptr, avx512()), GemmKernel::avx512);
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::best, "", avx2_fma()), GemmKernel::avx2);
+  CpuFeatures no_fma = avx2_fma();
+  no_fma.fma = false;
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::best, nullptr, no_fma), GemmKernel::portable);
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::best, nullptr, CpuFeatures{}), GemmKernel::portable);
+}
+
+TEST(ExactGemmKernelChoice, TheEnvironmentForcesAKernelForBestOnly) {
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::best, "avx2", avx512()), GemmKernel::avx2);
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::best, "portable", avx512()), GemmKernel::portable);
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::best, "avx512", avx512()), GemmKernel::avx512);
+  // A kernel asked for by name (the tests' and benchmarks' way) wins.
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::portable, "avx512", avx512()), GemmKernel::portable);
+  EXPECT_EQ(choose_gemm_kernel(GemmKernel::avx2, "bogus", avx512()), GemmKernel::avx2);
+}
+
+TEST(ExactGemmKernelChoice, AnUnknownNameIsAUsageErrorNamingTheVariable) {
+  for (const char* bad : {"AVX512", "best", "avx", " avx2", "sse"}) {
+    std::string message;
+    EXPECT_EQ(code_of([&] { choose_gemm_kernel(GemmKernel::best, bad, avx512()); }, &message), Exit::usage)
+        << bad;
+    EXPECT_EQ(message, std::string("GRID_EXACT_KERNEL=") + bad +
+                           " names no exact GEMM kernel (avx512, avx2 or portable)");
+  }
+}
+
+TEST(ExactGemmKernelChoice, AKernelTheCpuLacksIsUnavailable) {
+  std::string message;
+  EXPECT_EQ(code_of([&] { choose_gemm_kernel(GemmKernel::best, "avx512", avx2_fma()); }, &message),
+            Exit::unavailable);
+  EXPECT_EQ(message, "GRID_EXACT_KERNEL=avx512 needs AVX-512F, which this CPU lacks");
+  EXPECT_EQ(code_of([&] { choose_gemm_kernel(GemmKernel::avx2, nullptr, CpuFeatures{}); }, &message),
+            Exit::unavailable);
+  EXPECT_EQ(message, "exact_gemm: the avx2 kernel needs AVX2 and FMA, which this CPU lacks");
+}
+
+#endif  // __x86_64__
+
+// This process runs what choose_gemm_kernel picks from its environment and
+// CPU, and that is a kernel the tests above ran.
+TEST(ExactGemmKernelChoice, ThisProcessRunsTheChosenKernel) {
+  const GemmKernel k = exact_gemm_kernel();
+  EXPECT_EQ(k, choose_gemm_kernel(GemmKernel::best, std::getenv(kExactKernelEnv), cpu_features()));
+  EXPECT_NE(k, GemmKernel::best);
+  EXPECT_TRUE(gemm_kernel_runs_on(k, cpu_features())) << gemm_kernel_name(k);
 }
 
 TEST(ExactGemm, RejectsBadArguments) {
@@ -281,6 +406,11 @@ TEST(ExactGemm, RejectsBadArguments) {
   EXPECT_THROW(exact_gemm_cpu(2, 2, 2, x, 1, x, 2, x, 2, 1), std::invalid_argument);
   EXPECT_THROW(exact_gemm_cpu(2, 2, 2, x, 2, x, 2, x, 1, 1), std::invalid_argument);
   EXPECT_NO_THROW(exact_gemm_cpu(0, 0, 0, x, 1, x, 1, x, 1, 1));
+  // Transposed, the stored row lengths: A is k x m, B is n x k.
+  EXPECT_THROW(exact_gemm_cpu_t(true, false, 3, 1, 1, x, 2, x, 1, x, 1, 1), std::invalid_argument);
+  EXPECT_THROW(exact_gemm_cpu_t(false, true, 1, 1, 3, x, 3, x, 2, x, 1, 1), std::invalid_argument);
+  float c[1];
+  EXPECT_NO_THROW(exact_gemm_cpu_t(true, true, 1, 1, 2, x, 1, x, 2, c, 1, 1));
 }
 
 }  // namespace

@@ -9,22 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "cpu_feature_sets.h"
+
 namespace grid {
 namespace {
 
 using Cores = std::vector<std::string>;
-
-CpuFeatures avx2_fma() {
-  CpuFeatures f;
-  f.avx = f.avx2 = f.fma = true;
-  return f;
-}
-
-CpuFeatures avx512() {
-  CpuFeatures f = avx2_fma();
-  f.avx512f = f.avx512cd = f.avx512bw = f.avx512dq = f.avx512vl = true;
-  return f;
-}
 
 #if defined(__x86_64__)
 
