@@ -262,3 +262,23 @@ teardown() {
   run -0 --separate-stderr grid-board get "$url" orders
   [ "${#lines[@]}" = 1005 ] || fail "got ${#lines[@]} orders"
 }
+
+@test "job-run --publish and lease-bid --publish write to s3://, proof-check --store-url reads from it" {
+  jq -c '.train.steps = 20 | .train.checkpoint_every = 10' "$ROOT/examples/jobs/train.json" | job-split >small.jsonl
+  run -0 --separate-stderr job-run --store S --key k3 --publish "s3://board/$T/pub" small.jsonl
+  printf '%s\n' "$output" >result.jsonl
+  task=$(jq -r .id small.jsonl)
+  run -0 curl -fsS --aws-sigv4 aws:amz:us-east-1:s3 --user "$BOARD_S3_KEY:$BOARD_S3_SECRET" \
+    "http://127.0.0.1:$S3_PORT/board/$T/pub/results/${task#sha256:}.json"
+  assert_equal "$output" "$(cat result.jsonl)"
+  mkdir empty
+  run -0 --separate-stderr proof-check --key k1 --store empty --store-url "s3://board/$T/pub" --tasks small.jsonl \
+    --mode sig,trace,spot result.jsonl
+  assert_jq .status accept
+  assert_equal "$(find empty -type f | wc -l)" 0
+  run -0 --separate-stderr lease-bid order --key k2 --max-price 10 --deadline 2h --publish "s3://board/$T/orders.jsonl" \
+    small.jsonl
+  run -0 curl -fsS --aws-sigv4 aws:amz:us-east-1:s3 --user "$BOARD_S3_KEY:$BOARD_S3_SECRET" \
+    "http://127.0.0.1:$S3_PORT/board/$T/orders.jsonl"
+  assert_equal "$(jq -r .kind <<<"$output")" order
+}
