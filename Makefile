@@ -4,6 +4,7 @@
 #   make CUDA=0|1|auto   CUDA backend: never, required, when nvcc is found
 #   make SAN=1           ASan+UBSan build under build/san/
 #   make fuzz            each libFuzzer target FUZZ_SECONDS (240) under build/fuzz/
+#   make bench           the bench/ programs, and bench/board.sh (grid-board vs curl)
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION   := 0.1.0
@@ -227,7 +228,7 @@ fuzz: fuzz-targets
 # Sub-makes with -j: a fresh machine builds in half the time on two cores.
 bench:
 	$(MAKE) -j$(JOBS) all $(BENCHES)
-	./scripts/run-bench $(BENCHES)
+	./scripts/run-bench $(BENCHES) bench/board.sh
 
 # The README's first command on a fresh machine: it installs what it needs.
 demo:

@@ -7,9 +7,24 @@
 # Functions return non-zero, with a note on stderr, when a server does not
 # come up in time.
 
-# free_port: a TCP port nothing listens on now.
+# free_port [N]: a TCP port such that it and the N-1 after it (N: 1) are
+# free on 127.0.0.1 now.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 - "${1:-1}" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(200):
+    base = random.randint(20000, 60000 - n)
+    try:
+        for p in range(base, base + n):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(base)
+    sys.exit(0)
+sys.exit(1)
+PY
 }
 
 # wait_http URL SECONDS [CURL ARGS...]: until URL answers anything over HTTP.
@@ -81,7 +96,8 @@ export BOARD_S3_KEY=gridtestkey BOARD_S3_SECRET=gridtestsecret
 
 # weed_start DIR PORT [ADDRESS]: SeaweedFS (master, volume, filer, S3) in
 # DIR, its S3 gateway at http://ADDRESS:PORT with bucket "board"; the other
-# servers on the 7 ports after PORT. DIR/weed.pid.
+# servers on the 7 ports after PORT (free_port 8 finds such a PORT).
+# DIR/weed.pid.
 weed_start() {
   local dir=$1 p=$2 addr=${3:-127.0.0.1}
   mkdir -p "$dir/data"
@@ -101,7 +117,7 @@ CONF
   local i code
   for ((i = 0; i < 300; i++)); do
     code=$(curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 \
-      --user "$BOARD_S3_KEY:$BOARD_S3_SECRET" -X PUT "http://$addr:$p/board" 2>/dev/null)
+      --user "$BOARD_S3_KEY:$BOARD_S3_SECRET" -X PUT "http://$addr:$p/board" 2>/dev/null || true)
     [ "$code" = 200 ] && return 0
     sleep 0.1
   done

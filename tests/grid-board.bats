@@ -10,7 +10,7 @@ setup_file() {
   cd "$BATS_FILE_TMPDIR" || return 1
   NGINX_PORT=$(free_port)
   nginx_start "$BATS_FILE_TMPDIR/nginx" "$NGINX_PORT" || return 1
-  S3_PORT=$(free_port)
+  S3_PORT=$(free_port 8)
   weed_start "$BATS_FILE_TMPDIR/weed" "$S3_PORT" || return 1
   export NGINX_PORT S3_PORT
 }

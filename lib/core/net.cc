@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -239,6 +240,26 @@ struct SlistDeleter {
 };
 using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
 
+// One connection cache (and DNS cache) for every handle of the process:
+// a run of many small requests (grid-board, the objects of a result)
+// reuses kept-alive connections instead of opening one per request.
+std::mutex g_share_locks[CURL_LOCK_DATA_LAST];
+void share_lock(CURL*, curl_lock_data data, curl_lock_access, void*) { g_share_locks[data].lock(); }
+void share_unlock(CURL*, curl_lock_data data, void*) { g_share_locks[data].unlock(); }
+
+CURLSH* connection_share() {
+  static CURLSH* const share = [] {
+    CURLSH* s = curl_share_init();
+    if (!s) return s;
+    curl_share_setopt(s, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(s, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    return s;
+  }();
+  return share;
+}
+
 // An easy handle and the request headers it sends (libcurl keeps only a
 // pointer to the list).
 struct Handle {
@@ -287,6 +308,7 @@ Handle new_handle(const std::string& url, const FetchOptions& o, char* errbuf) {
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "gridutils/" GRID_VERSION);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  if (CURLSH* share = connection_share()) curl_easy_setopt(h, CURLOPT_SHARE, share);
   return hd;
 }
 
