@@ -54,4 +54,9 @@ std::unique_ptr<BoardStore> s3_board_store(const std::string& url, const FetchOp
 // Folder depth a listing goes down to: the board's layout is KIND/PLACE/FILE.
 constexpr int kBoardMaxDepth = 3;
 
+// Largest listing answer read (one PROPFIND, JSON index or ListObjectsV2
+// page): tens of thousands of entries, and a bound on what a hostile
+// server can make a reader hold.
+constexpr uint64_t kBoardMaxListingBytes = uint64_t{64} << 20;
+
 }  // namespace grid

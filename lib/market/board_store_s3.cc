@@ -1,6 +1,8 @@
 // The board in an S3 bucket (s3://bucket/prefix), signed with the AWS
 // environment (lib/core/s3_url.h). The bucket must exist; the server must
 // honour "If-None-Match: *" on PUT (AWS since 2024, SeaweedFS, MinIO).
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/s3_url.h"
 #include "core/xml_records.h"
@@ -42,7 +44,9 @@ class S3BoardStore : public BoardStore {
       if (!token.empty()) query += "continuation-token=" + percent_encode(token) + "&";
       query += "list-type=2&prefix=" + percent_encode(prefix);
       const std::string url = bucket_url_ + query;
-      HttpAnswer a = http_request({"GET", url, {}, nullptr, "list"}, options_);
+      FetchOptions o = options_;
+      o.max_bytes = kBoardMaxListingBytes;
+      HttpAnswer a = http_request({"GET", url, {}, nullptr, "list"}, o);
       if (a.status < 200 || a.status > 299) throw http_error("list", url, a);
       XmlRecord top;
       for (const XmlRecord& r : xml_records(a.body, "Contents", redact_url(url), &top)) {

@@ -65,6 +65,12 @@ class WebDavBoardStore : public BoardStore {
  private:
   std::string url_of(const std::string& name) const { return base_ + percent_encode(name, "/"); }
 
+  FetchOptions listing_options() const {
+    FetchOptions o = options_;
+    o.max_bytes = kBoardMaxListingBytes;
+    return o;
+  }
+
   // Sends `request`; when the server answers 409 (Conflict: a folder on
   // the way to `target` is missing), makes the folders with MKCOL and
   // sends it once more. 2xx, 404 and 412 are the caller's to judge.
@@ -104,7 +110,7 @@ class WebDavBoardStore : public BoardStore {
   bool list_propfind(const std::string& folder, std::vector<std::pair<BoardEntry, bool>>& children) {
     const std::string url = url_of(folder);
     HttpAnswer a = http_request({"PROPFIND", url, {"Depth: 1", "Content-Type: application/xml"}, nullptr, "list"},
-                                options_);
+                                listing_options());
     if (a.status == 405 || a.status == 501) return false;
     if (a.status == 404) return true;
     if (a.status != 207) throw http_error("list", url, a);
@@ -128,7 +134,7 @@ class WebDavBoardStore : public BoardStore {
 
   void list_json(const std::string& folder, std::vector<std::pair<BoardEntry, bool>>& children) {
     const std::string url = url_of(folder);
-    HttpAnswer a = http_request({"GET", url, {"Accept: application/json"}, nullptr, "list"}, options_);
+    HttpAnswer a = http_request({"GET", url, {"Accept: application/json"}, nullptr, "list"}, listing_options());
     if (a.status == 404) return;
     if (a.status < 200 || a.status > 299) throw http_error("list", url, a);
     json index = json::parse(a.body, nullptr, /*allow_exceptions=*/false);
