@@ -1391,5 +1391,5 @@ published() {
   run -0 --separate-stderr job-run --help
   assert_output --partial --publish
   run -0 bash_complete job-run job-run --publish ''
-  assert_output "$(printf '%s\n' http:// https:// file://)"
+  assert_output "$(printf '%s\n' http:// https:// s3:// file://)"
 }
