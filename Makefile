@@ -4,6 +4,7 @@
 #   make CUDA=0|1|auto   CUDA backend: never, required, when nvcc is found
 #   make SAN=1           ASan+UBSan build under build/san/
 #   make fuzz            each libFuzzer target FUZZ_SECONDS (240) under build/fuzz/
+#   make bench           the bench/ programs, and bench/board.sh (grid-board vs curl)
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION   := 0.1.0
@@ -56,7 +57,7 @@ CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -
 # changes with what else a unit includes); the sanitizer build is what
 # catches real out-of-bounds accesses.
 CXXFLAGS  += -Wno-array-bounds
-LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lpng -larchive -ldl -pthread
+LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lpng -larchive -lxml2 -ldl -pthread
 
 # The training loops (bias, relu, loss, optimizer) vectorize at -O3: a
 # quarter more fast-mode steps/s. Exact bits do not move: with
@@ -66,6 +67,10 @@ LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lpng -larchive -ldl -pthread
 ifneq ($(SAN),1)
   $(O)/lib/compute/gemm.o $(O)/lib/compute/mlp.o $(O)/lib/compute/mlp_layers.o $(O)/lib/compute/mlp_optimizer.o $(O)/lib/compute/mlp_state.o: CXXFLAGS += -O3 -fno-math-errno
 endif
+
+# libxml2's headers live in a folder of their own; only the one unit that
+# reads XML needs them.
+$(O)/lib/core/xml_records.o: CPPFLAGS += $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 
 ifeq ($(SAN),1)
   CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   app.add_option("--store", opt.store, "Content store folder (default $XDG_DATA_HOME/gridutils/store)")
       ->type_name("DIR");
   app.add_option("--publish", opt.publish,
-                 "PUT each result and the store objects it names to this URL (WebDAV, S3 pre-signed, file://)")
+                 "PUT each result and the store objects it names to this URL (WebDAV, s3://, file://)")
       ->type_name("URL");
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--force", opt.force, "Recompute even when the store holds the task's result");

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : {order, bid, award}) {
     sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)")->type_name("FILE");
     sub->add_option("--now", opt.now, "The time to act at: RFC 3339 or epoch seconds (default: the clock)");
-    sub->add_option("--publish", opt.publish, "Also PUT the output to this URL (WebDAV, S3 pre-signed, file://)")
+    sub->add_option("--publish", opt.publish, "Also PUT the output to this URL (WebDAV, s3://, file://)")
         ->type_name("URL");
     sub->add_flag("--pass", opt.pass, "Pass messages of kinds this subcommand does not take through untouched");
     tool.add_key_flag(*sub);

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   app.add_option("--store", opt.store, "Content store with the provider's checkpoints and outputs "
                                        "(default $XDG_DATA_HOME/gridutils/store)")
       ->type_name("DIR");
-  app.add_option("--store-url", opt.store_url, "The provider's store over http(s) or file:// (objects at URL/sha256/ab/cdef...)")
+  app.add_option("--store-url", opt.store_url, "The provider's store over http(s), s3:// or file:// (objects at URL/sha256/ab/cdef...)")
       ->type_name("URL");
   auto* samples = app.add_option("--samples", opt.samples, "Re-execute this many segments (rows) of each result")
                       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));

@@ -183,9 +183,9 @@ EOF
   run -0 complete_in fish "job-run --store stor"
   assert_output stores/
   run -0 complete_in bash "job-run --publish "
-  assert_output "$(printf '%s\n' http:// https:// file://)"
+  assert_output "$(printf '%s\n' http:// https:// s3:// file://)"
   run -0 complete_in fish "proof-check --store-url "
-  assert_output "$(printf '%s\n' file:// http:// https://)"
+  assert_output "$(printf '%s\n' file:// http:// https:// s3://)"
 }
 
 @test "what a command does not take is not offered: unknown flags, hidden flags, other subcommands' flags" {

@@ -90,7 +90,8 @@ market() {
   jq -c '.gemm.m = 32 | .gemm.n = 16 | .gemm.k = 8' "$ROOT/examples/jobs/gemm.json" | grid-key sign --key buyer.key |
     job-split --key buyer.key >tasks.jsonl
   lease-bid order --key buyer.key --max-price 100000 --deadline 2h tasks.jsonl >orders.jsonl
-  export GRID_ORDERS=$PWD/orders.jsonl GRID_LEASES=file://$PWD/leases.jsonl
+  export GRID_BOARD=file://$PWD/board
+  grid-board post "$GRID_BOARD" orders.jsonl
   export GRID_POLICY=$ROOT/examples/pricing/policy.json GRID_LEDGER=$PWD/ledger.db
   grid-key pub --key verifier.key >trust.txt
   pay-settle init --ledger ledger.db --currency USD --key operator.key >/dev/null
@@ -104,10 +105,21 @@ market() {
   run -0 --separate-stderr "$SCRIPT" bid
   stderr_has "gridutils-provider: bid: 1 bid(s)"
   assert_equal "$(jq -r 'select(.kind == "bid") | .provider' state/bids.jsonl)" "$(grid-key pub --key provider.key)"
-  lease-bid award --key buyer.key orders.jsonl state/bids.jsonl >leases.jsonl
+  # The buyer gathers the bids and the bidders' profiles from the board,
+  # awards, and posts the lease there.
+  { grid-board get "$GRID_BOARD" profiles && grid-board get "$GRID_BOARD" bids; } >board-bids.jsonl
+  assert_equal "$(jq -r .kind board-bids.jsonl | sort | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" "1bid 1profile "
+  lease-bid award --key buyer.key orders.jsonl board-bids.jsonl >leases.jsonl
+  grid-board post "$GRID_BOARD" leases.jsonl
   pay-settle apply --ledger ledger.db --trust trust.txt leases.jsonl
+  # A second bid run finds no new order: the cursor moved on.
+  run -0 --separate-stderr "$SCRIPT" bid
+  stderr_has "gridutils-provider: bid: 0 bid(s)"
   run -0 --separate-stderr "$SCRIPT" run
   stderr_has "1 result(s), 0 lease(s) open"
+  # The verifier takes the result from the board.
+  run -0 --separate-stderr grid-board get "$GRID_BOARD" results
+  assert_equal "$output" "$(cat state/results.jsonl)"
   run -0 --separate-stderr proof-check --key verifier.key --leases leases.jsonl --store state/store state/results.jsonl
   assert_jq .status accept
   echo "$output" | pay-settle apply --ledger ledger.db --trust trust.txt --verifier-fee-bp 0
@@ -128,7 +140,7 @@ market() {
   # The run step is busy elsewhere: the lease is open, and with room for one
   # lease only, a new order gets no bid.
   jq -c '.' leases.jsonl >state/open-leases.jsonl
-  lease-bid order --key buyer.key --max-price 100000 --deadline 2h tasks.jsonl >orders.jsonl
+  lease-bid order --key buyer.key --max-price 100000 --deadline 2h tasks.jsonl | grid-board post "$GRID_BOARD"
   GRID_MAX_LEASES=1 run -0 --separate-stderr "$SCRIPT" bid
   stderr_has "0 bid(s)"
   stderr_has "no capacity"
@@ -137,13 +149,13 @@ market() {
 @test "day one as the README sets it up: the crontab's bench and bid lines run with the copied settings" {
   market
   # The README's setup, in a fresh HOME, then the one edit a provider must
-  # make: where the orders are (and no publishing).
+  # make: where the board is (and no publishing).
   export HOME=$BATS_TEST_TMPDIR/home
-  unset GRID_KEY GRID_STATE GRID_POLICY GRID_LEDGER GRID_ORDERS GRID_LEASES
+  unset GRID_KEY GRID_STATE GRID_POLICY GRID_LEDGER GRID_BOARD
   mkdir -p ~/.config/gridutils
   cp "$ROOT/examples/cron/provider.env" "$ROOT/examples/pricing/policy.json" ~/.config/gridutils/
   grid-key gen --out ~/.config/gridutils/provider.key
-  sed -i -e "s|^export GRID_ORDERS=[^ ]*|export GRID_ORDERS=$PWD/orders.jsonl|" \
+  sed -i -e "s|^export GRID_BOARD=[^ ]*|export GRID_BOARD=file://$PWD/board|" \
     -e "s|^export GRID_PUBLISH=[^ ]*|export GRID_PUBLISH=|" ~/.config/gridutils/provider.env
   # cron's view: the crontab's variables, each line's command through sh;
   # logger keeps what it is sent in a file.

@@ -1365,17 +1365,22 @@ published() {
 }
 
 @test "--publish: a URL of another scheme is 64 before any work; an unwritable file:// target is 74, no result" {
-  for url in ftp://example.org/pub pub "s3://bucket/x" "file:/no-slashes"; do
+  for url in ftp://example.org/pub pub "file:/no-slashes"; do
     run -64 --separate-stderr job-run --store S --publish "$url" gemm4.jsonl
     assert_output ''
-    stderr_matches "^job-run: error: --publish .*: not an http://, https:// or file:// URL$"
+    stderr_matches "^job-run: error: --publish .*: not an http://, https://, s3:// or file:// URL$"
   done
+  # s3:// without the AWS credentials in the environment.
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY job-run --store S --publish s3://bucket/x gemm4.jsonl >out 2>err &&
+    fail "s3:// without credentials accepted"
+  assert_equal "$(cat out)" ""
+  grep -q "s3:// URLs need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" err || fail "$(cat err)"
   assert_not_exist S
   assert_not_exist pub
   # lease-bid shares the check.
   run -64 --separate-stderr lease-bid order --key key1 --max-price 1 --deadline 2h --publish ftp://x/o gemm4.jsonl
   assert_output ''
-  stderr_has "lease-bid: error: --publish ftp://x/o: not an http://, https:// or file:// URL"
+  stderr_has "lease-bid: error: --publish ftp://x/o: not an http://, https://, s3:// or file:// URL"
   # A file where a folder should be: the objects cannot be written.
   touch afile
   run -74 --separate-stderr job-run --store S --task-index 0 --publish "file://$PWD/afile/pub" gemm4.jsonl
@@ -1415,5 +1420,5 @@ published() {
   run -0 --separate-stderr job-run --help
   assert_output --partial --publish
   run -0 bash_complete job-run job-run --publish ''
-  assert_output "$(printf '%s\n' http:// https:// file://)"
+  assert_output "$(printf '%s\n' http:// https:// s3:// file://)"
 }

@@ -101,7 +101,7 @@ dump(r)' "$@"
   # The verifier's own typo in --store-url is never a provider's corrupt
   # checkpoint; --samples 0 says the range.
   run -64 --separate-stderr check --store-url ftp://host/store train.jsonl
-  stderr_has "--store-url ftp://host/store: not an http://, https:// or file:// URL"
+  stderr_has "--store-url ftp://host/store: not an http://, https://, s3:// or file:// URL"
   run -64 --separate-stderr check --samples 0 train.jsonl
   stderr_has "--samples: Value 0 not in range 1 to"
   # A --store that is not there is a typo, not a provider withholding.

@@ -41,10 +41,6 @@ write_new() {
     "$@" >"$out.new" && mv "$out.new" "$out"
 }
 
-publish() {
-    [ -n "${GRID_PUBLISH:-}" ] && curl -fsS --retry 3 -T "$1" "$GRID_PUBLISH" >/dev/null || true
-}
-
 case $step in
 bench)
     write_new profile.json gpu-bench ${GRID_BENCH_FLAGS:-} --key "$GRID_KEY"
@@ -52,30 +48,37 @@ bench)
     ;;
 bid)
     [ -s profile.json ] || { log "no profile yet: run the bench step first"; exit 75; }
+    : "${GRID_BOARD:?set GRID_BOARD to the market board URL}"
     # open-leases.jsonl (kept by the run step): leases won and not yet
     # done, which count against GRID_MAX_LEASES.
     touch open-leases.jsonl
+    # The orders new since the last bid run. The cursor moves on only once
+    # the bids are posted, so a run that fails is done again whole.
+    if [ -e orders.cursor ]; then cp orders.cursor orders.cursor.next; else rm -f orders.cursor.next; fi
+    write_new orders.jsonl grid-board get "$GRID_BOARD" orders --cursor-file orders.cursor.next
     write_new bids.jsonl lease-bid bid --profile profile.json --key "$GRID_KEY" --policy "$GRID_POLICY" \
-        --leases open-leases.jsonl --max-leases "${GRID_MAX_LEASES:-4}" --explain "$GRID_ORDERS"
+        --leases open-leases.jsonl --max-leases "${GRID_MAX_LEASES:-4}" --explain orders.jsonl
     log "$(grep -c '"kind":"bid"' bids.jsonl || true) bid(s)"
-    publish bids.jsonl
+    grid-board -q post "$GRID_BOARD" bids.jsonl
+    mv orders.cursor.next orders.cursor
     ;;
 run)
+    : "${GRID_BOARD:?set GRID_BOARD to the market board URL}"
     me=$(grid-key pub --key "$GRID_KEY")
     # The leases awarded to this provider. job-run keeps each result in the
     # store under its lease, so leases already run cost nothing again.
-    write_new leases.jsonl curl -fsS --retry 3 "$GRID_LEASES"
-    jq -c --arg me "$me" 'select(.kind == "lease" and .provider == $me)' leases.jsonl >mine.jsonl
+    write_new mine.jsonl grid-board -q get "$GRID_BOARD" leases --for "$me"
     touch results.jsonl
     not_done() {
         jq -c 'select(.kind == "result") | .lease' results.jsonl >done.jsonl
         jq -c --slurpfile done done.jsonl 'select(.id as $i | $done | index($i) | not)' mine.jsonl
     }
     write_new open-leases.jsonl not_done
-    write_new results.jsonl job-run --key "$GRID_KEY" --store "$GRID_STATE/store" mine.jsonl
+    write_new results.jsonl job-run --key "$GRID_KEY" --store "$GRID_STATE/store" \
+        ${GRID_PUBLISH:+--publish "$GRID_PUBLISH"} mine.jsonl
     write_new open-leases.jsonl not_done
     log "$(wc -l <results.jsonl) result(s), $(wc -l <open-leases.jsonl) lease(s) open"
-    publish results.jsonl
+    jq -c 'select(.kind == "result")' results.jsonl | grid-board -q post "$GRID_BOARD"
     ;;
 statement)
     me=$(grid-key pub --key "$GRID_KEY")

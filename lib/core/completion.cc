@@ -136,8 +136,8 @@ const std::vector<TypeAction>& type_actions() {
       {"FILE", "compopt -o filenames 2>/dev/null; ", "compgen -f -- \"$cur\"", "_files", "-r -F"},
       {"DIR", "compopt -o filenames 2>/dev/null; ", "compgen -d -- \"$cur\"", "_directories",
        "-x -a '(__fish_complete_directories)'"},
-      {"URL", "compopt -o nospace 2>/dev/null; ", "compgen -W 'http:// https:// file://' -- \"$cur\"", "_urls",
-       "-x -a 'http:// https:// file://'"},
+      {"URL", "compopt -o nospace 2>/dev/null; ", "compgen -W 'http:// https:// s3:// file://' -- \"$cur\"", "_urls",
+       "-x -a 'http:// https:// s3:// file://'"},
       {"DEVICE", "", "compgen -W \"auto cpu cuda $(" + kGpuWords + ")\" -- \"$cur\"",
        "_gridutils_devices", "-x -a " + fish_quote("auto cpu cuda (" + kGpuWords + ")")},
   };

@@ -14,12 +14,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/s3_url.h"
+#include "core/timestamp.h"
 
 namespace grid {
 namespace {
@@ -42,7 +45,6 @@ bool starts_with_nocase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-bool is_file_url(std::string_view url) { return starts_with_nocase(url, "file://"); }
 
 // Where the bytes of a download go: memory or a .part file. Errors are
 // kept, not thrown: they are met inside libcurl's callbacks.
@@ -238,12 +240,63 @@ struct SlistDeleter {
 };
 using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
 
-CurlPtr new_handle(const std::string& url, const FetchOptions& o, char* errbuf) {
+// One connection cache (and DNS cache) for every handle of the process:
+// a run of many small requests (grid-board, the objects of a result)
+// reuses kept-alive connections instead of opening one per request.
+std::mutex g_share_locks[CURL_LOCK_DATA_LAST];
+void share_lock(CURL*, curl_lock_data data, curl_lock_access, void*) { g_share_locks[data].lock(); }
+void share_unlock(CURL*, curl_lock_data data, void*) { g_share_locks[data].unlock(); }
+
+CURLSH* connection_share() {
+  static CURLSH* const share = [] {
+    CURLSH* s = curl_share_init();
+    if (!s) return s;
+    curl_share_setopt(s, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(s, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    return s;
+  }();
+  return share;
+}
+
+// An easy handle and the request headers it sends (libcurl keeps only a
+// pointer to the list).
+struct Handle {
+  CurlPtr curl;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  std::string sigv4, user, password;  // kept alive for libcurl
+
+  CURL* get() const { return curl.get(); }
+  void add_header(const std::string& line) {
+    curl_slist* l = curl_slist_append(headers.get(), line.c_str());
+    if (!l) throw Error(Exit::internal, "out of memory");
+    headers.release();
+    headers.reset(l);
+    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  }
+};
+
+// A handle for `url`; an s3:// URL goes to its endpoint, signed (SigV4).
+Handle new_handle(const std::string& url, const FetchOptions& o, char* errbuf) {
   curl_init_once();
-  CurlPtr c(curl_easy_init());
-  if (!c) throw Error(Exit::internal, "cannot start libcurl");
-  CURL* h = c.get();
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  Handle hd;
+  hd.curl.reset(curl_easy_init());
+  if (!hd.curl) throw Error(Exit::internal, "cannot start libcurl");
+  CURL* h = hd.get();
+  if (is_s3_url(url)) {
+    S3Request s3 = s3_request(url);
+    curl_easy_setopt(h, CURLOPT_URL, s3.http_url.c_str());
+    hd.sigv4 = s3.sigv4;
+    hd.user = s3.access_key;
+    hd.password = s3.secret_key;
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, hd.sigv4.c_str());
+    curl_easy_setopt(h, CURLOPT_USERNAME, hd.user.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, hd.password.c_str());
+    if (!s3.session_token.empty()) hd.add_header("x-amz-security-token: " + s3.session_token);
+  } else {
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  }
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
@@ -255,16 +308,29 @@ CurlPtr new_handle(const std::string& url, const FetchOptions& o, char* errbuf) 
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "gridutils/" GRID_VERSION);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  return c;
+  if (CURLSH* share = connection_share()) curl_easy_setopt(h, CURLOPT_SHARE, share);
+  return hd;
 }
 
 std::string curl_error_text(CURLcode rc, const char* errbuf) {
   return errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
 }
 
+// The text of <Code> and <Message> in an S3 error body, "" when absent.
+std::string s3_error_text(const std::string& body) {
+  auto element = [&](const std::string& name) {
+    size_t a = body.find("<" + name + ">");
+    size_t b = body.find("</" + name + ">");
+    return a == std::string::npos || b == std::string::npos || b < a ? "" : body.substr(a + name.size() + 2, b - a - name.size() - 2);
+  };
+  std::string code = element("Code"), message = element("Message");
+  return code.empty() ? "" : code + (message.empty() ? "" : " (" + message + ")");
+}
+
 std::string http_error_text(long status, const std::string& body) {
   std::string out = "HTTP " + std::to_string(status);
-  std::string first_line = body.substr(0, body.find_first_of("\r\n"));
+  std::string s3 = s3_error_text(body.substr(0, kErrorBodyBytes * 4));
+  std::string first_line = s3.empty() ? body.substr(0, body.find_first_of("\r\n")) : s3;
   bool printable = std::all_of(first_line.begin(), first_line.end(), [](char ch) { return ch >= 0x20 && ch < 0x7f; });
   if (!first_line.empty() && printable) out += ": " + first_line;
   return out;
@@ -322,7 +388,7 @@ void with_retries(const std::string& verb, const std::string& shown_url, const F
 void download(const std::string& url, Sink& sink, const FetchOptions& o) {
   std::string shown = redact_url(url);
   char errbuf[CURL_ERROR_SIZE];
-  CurlPtr c = new_handle(url, o, errbuf);
+  Handle c = new_handle(url, o, errbuf);
   bool file = is_file_url(url);
   auto attempt = [&]() -> std::optional<Outcome> {
     if (file && sink.size() > 0 && !sink.reset()) throw *sink.failure;
@@ -410,8 +476,35 @@ Error mismatch(const std::string& what, const Digest& got, const Digest& expect)
   return Error(Exit::data, what + " has SHA-256 " + sha256_ref(got) + ", not the expected " + sha256_ref(expect));
 }
 
-// The local path of a file:// URL (percent-decoded); Exit::data for a
-// host other than localhost.
+
+struct Upload {
+  const std::string* data = nullptr;
+  size_t pos = 0;
+};
+
+size_t on_upload_read(char* buf, size_t size, size_t n, void* user) {
+  auto* up = static_cast<Upload*>(user);
+  size_t len = std::min(size * n, up->data->size() - up->pos);
+  std::memcpy(buf, up->data->data() + up->pos, len);
+  up->pos += len;
+  return len;
+}
+
+int on_upload_seek(void* user, curl_off_t offset, int origin) {
+  auto* up = static_cast<Upload*>(user);
+  if (origin != SEEK_SET || offset < 0 || static_cast<uint64_t>(offset) > up->data->size())
+    return CURL_SEEKFUNC_CANTSEEK;
+  up->pos = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+size_t on_answer_body(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  return sink->append(data, size * n) ? size * n : 0;
+}
+
+}  // namespace
+
 std::string file_url_path(const std::string& url) {
   curl_init_once();
   std::unique_ptr<CURLU, void (*)(CURLU*)> u(curl_url(), curl_url_cleanup);
@@ -432,44 +525,58 @@ std::string file_url_path(const std::string& url) {
   return out;
 }
 
-struct Upload {
-  const std::string* data;
-  size_t pos = 0;
-  std::string error_body;
-};
-
-size_t on_upload_read(char* buf, size_t size, size_t n, void* user) {
-  auto* up = static_cast<Upload*>(user);
-  size_t len = std::min(size * n, up->data->size() - up->pos);
-  std::memcpy(buf, up->data->data() + up->pos, len);
-  up->pos += len;
-  return len;
+std::string percent_encode(std::string_view text, std::string_view keep) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~' || keep.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += '%';
+      out += digits[u >> 4];
+      out += digits[u & 15];
+    }
+  }
+  return out;
 }
 
-int on_upload_seek(void* user, curl_off_t offset, int origin) {
-  auto* up = static_cast<Upload*>(user);
-  if (origin != SEEK_SET || offset < 0 || static_cast<uint64_t>(offset) > up->data->size())
-    return CURL_SEEKFUNC_CANTSEEK;
-  up->pos = static_cast<size_t>(offset);
-  return CURL_SEEKFUNC_OK;
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    uint8_t byte;
+    if (i + 2 >= text.size() || !unhex(text.substr(i + 1, 2), &byte, 1) || byte == 0) return std::nullopt;
+    out += static_cast<char>(byte);
+    i += 2;
+  }
+  if (out.find('\0') != std::string::npos) return std::nullopt;
+  return out;
 }
 
-size_t on_upload_answer(char* data, size_t size, size_t n, void* user) {
-  auto* up = static_cast<Upload*>(user);
-  size_t len = size * n;
-  up->error_body.append(data, std::min(len, kErrorBodyBytes - std::min(kErrorBodyBytes, up->error_body.size())));
-  return len;
+std::optional<int64_t> parse_http_time(const std::string& text) {
+  if (std::optional<int64_t> iso = parse_rfc3339(text)) return iso;
+  time_t t = curl_getdate(text.c_str(), nullptr);
+  if (t == -1) return std::nullopt;
+  return static_cast<int64_t>(t);
 }
 
-}  // namespace
+bool is_file_url(std::string_view url) { return starts_with_nocase(url, "file://"); }
 
 bool is_url(std::string_view text) {
   return starts_with_nocase(text, "http://") || starts_with_nocase(text, "https://") ||
-         starts_with_nocase(text, "file://");
+         starts_with_nocase(text, "file://") || is_s3_url(text);
 }
 
 void check_url_flag(const std::string& flag, const std::string& url) {
-  if (!is_url(url)) throw Error(Exit::usage, flag + " " + redact_url(url) + ": not an http://, https:// or file:// URL");
+  if (!is_url(url))
+    throw Error(Exit::usage, flag + " " + redact_url(url) + ": not an http://, https://, s3:// or file:// URL");
+  if (is_s3_url(url)) s3_request(url);  // a malformed bucket or missing credentials: say so before any work
 }
 
 std::string redact_url(const std::string& url) {
@@ -544,37 +651,45 @@ std::string read_input(const std::string& path_or_url, const std::optional<Diges
   return bytes;
 }
 
-void publish(const std::string& url, const std::string& bytes, const FetchOptions& options) {
-  if (is_file_url(url)) {
-    const std::string path = file_url_path(url);
-    make_dirs(parent_of(path));  // the URL may name folders not made yet, as an S3 key's slashes need none
-    write_file_atomic(path, bytes, 0644);
-    return;
-  }
-  std::string shown = redact_url(url);
+HttpAnswer http_request(const HttpRequest& request, const FetchOptions& options) {
+  std::string shown = redact_url(request.url);
   char errbuf[CURL_ERROR_SIZE];
-  CurlPtr c = new_handle(url, options, errbuf);
+  Handle c = new_handle(request.url, options, errbuf);
   CURL* h = c.get();
   // No "Expect: 100-continue": some servers never answer it, costing a
-  // second per upload.
-  std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Expect:"));
+  // second per upload. (Not by removing the header where libcurl signs the
+  // request: its SigV4 would sign the empty header it then leaves out.)
+  if (is_s3_url(request.url)) {
+    curl_easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+  } else {
+    c.add_header("Expect:");
+  }
+  for (const std::string& line : request.headers) c.add_header(line);
+  std::string answer_body;
+  MemorySink sink(answer_body, options.max_bytes, shown);
   Upload up;
-  up.data = &bytes;
-  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(bytes.size()));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_READFUNCTION, on_upload_read);
-  curl_easy_setopt(h, CURLOPT_READDATA, &up);
-  curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_upload_seek);
-  curl_easy_setopt(h, CURLOPT_SEEKDATA, &up);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_upload_answer);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &up);
+  up.data = request.body;
+  if (request.body) {
+    // SigV4 signs the payload's hash; libcurl 7.88 hashes only POST fields.
+    if (is_s3_url(request.url)) c.add_header("x-amz-content-sha256: " + hex(sha256(*request.body)));
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body->size()));
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_upload_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, &up);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_upload_seek);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, &up);
+  }
+  if (request.method != (request.body ? "PUT" : "GET"))
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_answer_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  long status = 0;
   auto attempt = [&]() -> std::optional<Outcome> {
     errbuf[0] = '\0';
     up.pos = 0;
-    up.error_body.clear();
+    sink.reset();
     CURLcode rc = curl_easy_perform(h);
-    long status = 0;
+    if (sink.failure) throw *sink.failure;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     Outcome out;
     curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &out.retry_after);
@@ -584,13 +699,29 @@ void publish(const std::string& url, const std::string& bytes, const FetchOption
       out.text = curl_error_text(rc, errbuf);
       return out;
     }
-    if (status >= 200 && status <= 299) return std::nullopt;
-    out.transient = transient_http(status);
-    out.code = permanent_http_exit(status);
-    out.text = http_error_text(status, up.error_body);
+    if (!transient_http(status)) return std::nullopt;
+    out.transient = true;
+    out.text = http_error_text(status, answer_body);
     return out;
   };
-  with_retries("publish to", shown, options, attempt, [] { return uint64_t{0}; });
+  with_retries(request.verb, shown, options, attempt, [] { return uint64_t{0}; });
+  return HttpAnswer{status, std::move(answer_body)};
+}
+
+Error http_error(const std::string& verb, const std::string& url, const HttpAnswer& answer) {
+  return Error(permanent_http_exit(answer.status),
+               "cannot " + verb + " " + redact_url(url) + ": " + http_error_text(answer.status, answer.body));
+}
+
+void publish(const std::string& url, const std::string& bytes, const FetchOptions& options) {
+  if (is_file_url(url)) {
+    const std::string path = file_url_path(url);
+    make_dirs(parent_of(path));  // the URL may name folders not made yet, as an S3 key's slashes need none
+    write_file_atomic(path, bytes, 0644);
+    return;
+  }
+  HttpAnswer a = http_request({"PUT", url, {}, &bytes, "publish to"}, options);
+  if (a.status < 200 || a.status > 299) throw http_error("publish to", url, a);
 }
 
 }  // namespace grid

@@ -26,13 +26,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/crypto.h"
+#include "core/error.h"
 
 namespace grid {
 
-// True for http://, https:// and file:// (scheme case-insensitive).
+// True for http://, https://, file:// and s3:// (scheme case-insensitive;
+// s3:// as core/s3_url.h reads it, signed with the AWS environment).
 bool is_url(std::string_view text);
+
+// True for file:// (scheme case-insensitive).
+bool is_file_url(std::string_view url);
+
+// The local path of a file:// URL (percent-decoded); Exit::data for a
+// host other than localhost.
+std::string file_url_path(const std::string& url);
 
 // Exit::usage naming `flag` unless `url` is one of those: for a flag such
 // as --publish, checked before any work is done.
@@ -103,6 +113,41 @@ std::string read_input(const std::string& path_or_url, const std::optional<Diges
 // success. A file:// URL is written locally, atomically, its missing
 // folders made as an S3 key's are (Exit::io on failure).
 void publish(const std::string& url, const std::string& bytes, const FetchOptions& options = {});
+
+// One HTTP request, for protocols beyond GET and PUT (WebDAV, S3 listing).
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;                   // http(s):// or s3://
+  std::vector<std::string> headers;  // "Name: value"
+  const std::string* body = nullptr; // sent when set
+  std::string verb = "reach";        // for messages: "cannot VERB URL: ..."
+};
+
+struct HttpAnswer {
+  long status = 0;
+  std::string body;  // at most FetchOptions::max_bytes (more: Exit::data)
+};
+
+// Sends `request`, retrying transient failures as fetching does
+// (Exit::temp_fail when the retries run out); every other answer, 2xx or
+// not, is returned for the caller to judge.
+HttpAnswer http_request(const HttpRequest& request, const FetchOptions& options = {});
+
+// The error for an answer the caller cannot use, its exit code by the
+// table above.
+Error http_error(const std::string& verb, const std::string& url, const HttpAnswer& answer);
+
+// `text` with every byte but A-Z a-z 0-9 - _ . ~ and those in `keep`
+// written %XX (upper-case hex), as URLs and SigV4 want it.
+std::string percent_encode(std::string_view text, std::string_view keep = "");
+
+// `text` with each %XX replaced by its byte; nullopt for a malformed
+// escape or a NUL byte.
+std::optional<std::string> percent_decode(std::string_view text);
+
+// Seconds since the epoch of an HTTP date ("Sun, 06 Nov 1994 08:49:37
+// GMT") or an ISO 8601 time; nullopt when it is neither.
+std::optional<int64_t> parse_http_time(const std::string& text);
 
 // `url` with any user:password@ replaced by "***@", for messages.
 std::string redact_url(const std::string& url);

@@ -42,7 +42,7 @@ void validate_file_ref(const json& ref, const std::string& path, RunsOn where) {
 }  // namespace
 
 void check_input_url(const std::string& url, const std::string& field) {
-  if (!is_url(url)) throw data_error("not an http://, https:// or file:// URL", field);
+  if (!is_url(url)) throw data_error("not an http://, https://, s3:// or file:// URL", field);
 }
 
 void validate_data(const json& data, const std::string& path, RunsOn where) {
