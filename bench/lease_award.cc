@@ -1,24 +1,25 @@
-// lease-bid award against jq, on the same market file in the same run.
+// lease-bid award against its floor and against jq, on the same market
+// file in the same run.
 //
 //   lease_award [ORDERS [BIDS [--keep]]]   defaults: 10 000 orders, 100 000 bids;
 //                                          --keep leaves the market file for profiling
 //
 // Makes a market (signed orders, provider profiles and bids, seed printed)
 // in a temporary folder, then times, alternately, `lease-bid award` (every
-// id and signature checked, requirements evaluated, the full tie rule) and
+// id and signature checked, requirements evaluated, the full tie rule),
 // `jq -s` doing only the plain group-by-order minimum price, both as child
-// processes. Prints both median times and the ratio; the target is
-// lease-bid at least 5x faster than jq. Both must find the same minimum
-// price for every order, or the run fails. It also prints the floor that
-// the Ed25519 verifications alone set on this machine's cores: when that
-// floor is above jq's time / 5, no tool checking every signature meets
-// the target here.
+// processes, and the floor: the market's Ed25519 verifications alone, on
+// every core, in this process. Target: award at most 1.3x the floor (best
+// of 3 each; the spread is printed, the machine may be shared). Against
+// jq the old target stands beside it: lease-bid at least 5x faster. Both
+// must find the same minimum price for every order, or the run fails.
 #include <spawn.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,7 +46,9 @@ using grid::json;
 
 constexpr uint32_t kSeed = 20261128;
 constexpr int kProviders = 64;
-constexpr int kRuns = 3;  // each side; the median is reported
+constexpr int kRuns = 3;  // each side; the best is reported, with the worst
+// Award at most this many times its Ed25519 verifications alone.
+constexpr double kTargetFloorRatio = 1.3;
 constexpr int64_t kNow = 1800000000;
 
 grid::SigningKey key_of(uint32_t n) {
@@ -80,11 +83,6 @@ double run_timed(const std::vector<std::string>& argv, const std::string& out) {
     std::exit(2);
   }
   return s;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 std::string lease_bid_path(const char* argv0) {
@@ -176,10 +174,41 @@ int main(int argc, char** argv) {
                                           std::to_string(kNow), market};
   const std::vector<std::string> jq = {
       "jq", "-s", "-c", "map(select(.kind == \"bid\")) | group_by(.order) | map(min_by(.price_micros))[]", market};
-  std::vector<double> t_award, t_jq;
+  // The floor's inputs: every message's id, key and signature, as award
+  // verifies them (canonical form, hashing and parsing left out).
+  struct Signed {
+    std::array<uint8_t, 32> key;
+    std::string id;
+    std::array<uint8_t, 64> sig;
+  };
+  std::vector<Signed> sigs;
+  for (const auto* group : {&out_orders, &out_profiles, &out_bids})
+    for (const std::string& l : *group) {
+      const json m = json::parse(l);
+      Signed v;
+      v.id = m["id"];
+      if (!grid::parse_public_key_ref(m["sig"]["by"].get<std::string>(), &v.key) ||
+          !grid::unhex(m["sig"]["sig"].get<std::string>(), v.sig.data(), v.sig.size()))
+        return 2;
+      sigs.push_back(std::move(v));
+    }
+  auto verify_all = [&] {
+    std::atomic<size_t> next{0}, good{0};
+    parallel(static_cast<int>(threads), [&](int) {
+      size_t mine = 0;
+      for (size_t i; (i = next.fetch_add(1)) < sigs.size();) mine += grid::ed25519_verify(sigs[i].key, sigs[i].id, sigs[i].sig);
+      good += mine;
+    });
+    return good.load() == sigs.size();
+  };
+
+  std::vector<double> t_award, t_jq, t_floor;
   for (int r = 0; r < kRuns; ++r) {
     t_award.push_back(run_timed(award, dir + "/leases.jsonl"));
     t_jq.push_back(run_timed(jq, dir + "/jq.jsonl"));
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!verify_all()) return 2;
+    t_floor.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
 
   // Same minimum price per order from both (ties may pick different bids).
@@ -197,30 +226,18 @@ int main(int argc, char** argv) {
     }
   }
   const bool same = by_award == by_jq && !by_award.empty();
-  // The floor for any tool that checks every signature on this machine:
-  // the Ed25519 verifications alone, spread over every core.
-  double verify_us;
-  {
-    const std::string id = order_ids[0];
-    const auto sig = grid::ed25519_sign(buyer, id);
-    constexpr int kVerifies = 2000;
-    const auto t0 = std::chrono::steady_clock::now();
-    int good = 0;
-    for (int i = 0; i < kVerifies; ++i) good += grid::ed25519_verify(buyer.public_key, id, sig);
-    verify_us = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / kVerifies * 1e6;
-    if (good != kVerifies) return 2;
-  }
-  const double floor_s = verify_us * 1e-6 * (orders + bids + kProviders) / threads;
-  const double a = median(t_award), j = median(t_jq);
-  std::printf("%-44s %8s\n", "median of 3 runs", "seconds");
-  std::printf("%-44s %8.2f\n", "lease-bid award (all signatures checked)", a);
-  std::printf("%-44s %8.2f\n", "jq -s group_by(.order) | min_by(.price)", j);
-  std::printf("%-44s %8.2f  (%.0f us each, %u cores)\n", "floor: Ed25519 verifications alone", floor_s, verify_us,
-              threads);
-  std::printf("ratio jq / lease-bid: %.2fx (target >= 5x: %s); %zu leases, minima %s\n", j / a,
-              j / a >= 5 ? "met" : "NOT met", by_award.size(), same ? "agree" : "DISAGREE");
-  // The best ratio any tool that checks every signature could reach here.
-  std::printf("ratio jq / floor: %.2fx; lease-bid / floor: %.2fx\n", j / floor_s, a / floor_s);
+  auto best = [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); };
+  auto worst = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+  const double a = best(t_award), j = best(t_jq), floor_s = best(t_floor);
+  std::printf("%-46s %8s %8s\n", "best of 3 runs, seconds", "best", "worst");
+  std::printf("%-46s %8.2f %8.2f\n", "lease-bid award (all signatures checked)", a, worst(t_award));
+  std::printf("%-46s %8.2f %8.2f\n", "jq -s group_by(.order) | min_by(.price)", j, worst(t_jq));
+  std::printf("%-46s %8.2f %8.2f  (%zu on %u threads)\n", "floor: the Ed25519 verifications alone", floor_s,
+              worst(t_floor), sigs.size(), threads);
+  std::printf("lease-bid / floor: %.2fx (target <= %.1fx: %s)\n", a / floor_s, kTargetFloorRatio,
+              a / floor_s <= kTargetFloorRatio ? "met" : "NOT met");
+  std::printf("ratio jq / lease-bid: %.2fx (target >= 5x: %s); jq / floor %.2fx; %zu leases, minima %s\n", j / a,
+              j / a >= 5 ? "met" : "NOT met", j / floor_s, by_award.size(), same ? "agree" : "DISAGREE");
   std::error_code ec;
   if (argc > 3 && std::string(argv[3]) == "--keep") std::printf("kept %s\n", dir.c_str());
   else std::filesystem::remove_all(dir, ec);

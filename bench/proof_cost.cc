@@ -15,7 +15,8 @@
 //    fast OpenBLAS GEMM is printed too). Target <= 0.02. End to end, both
 //    sides also make A and B from the seed and hash C; the kernel line
 //    compares Freivalds' three passes with the exact GEMM alone, on the
-//    same A, B and C in memory.
+//    same A, B and C in memory, at n = 2048, 4096 and 8192 (the GEMM is
+//    timed once past 2048: at 8192 it alone takes minutes on 2 cores).
 //
 // Each is the median of a few alternating runs; job-run runs with --force so
 // it always computes. Run from the repository root (make bench).
@@ -39,6 +40,7 @@
 #include "jobs/job_run.h"
 #include "jobs/job_split.h"
 #include "core/keyfile.h"
+#include "core/tool.h"
 #include "proof/proof_check.h"
 #include "compute/seeded_matrix.h"
 
@@ -47,6 +49,9 @@ namespace fs = std::filesystem;
 namespace {
 
 int g_threads = 0;
+// The kernel ratio's sizes: each doubling shows the O(n^2) check against
+// the O(n^3) GEMM (8192: 768 MB of matrices, the GEMM alone minutes on 2 cores).
+constexpr int kFreivaldsSizes[] = {2048, 4096, 8192};
 
 // Runs body with stdout sent to `path` (the lib entry points write there).
 void to_file(const std::string& path, const std::function<void()>& body) {
@@ -230,26 +235,35 @@ int main(int argc, char** argv) {
   std::printf("of which making A and B from the seed: %.3f s (%.3f of the exact run)\n", median(gen),
               median(gen) / exact.run);
   // Kernel against kernel: the 16 rounds' three passes against the exact
-  // GEMM, A, B and C already in memory, on the same threads.
-  const int nn = 2048;
-  const std::vector<float> A = grid::seeded_matrix(42, grid::kStreamA, nn, nn, g_threads);
-  const std::vector<float> B = grid::seeded_matrix(42, grid::kStreamB, nn, nn, g_threads);
-  std::vector<float> C(static_cast<size_t>(nn) * nn);
-  std::vector<double> probes(static_cast<size_t>(nn) * grid::kFreivaldsProbes);
-  for (size_t i = 0; i < probes.size(); ++i) probes[i] = (i * 2654435761u) >> 7 & 1 ? 1.0 : -1.0;
-  std::vector<double> gemm_s, check_s;
-  for (int i = 0; i < 3; ++i)
-    gemm_s.push_back(seconds([&] { grid::exact_gemm_cpu(nn, nn, nn, A.data(), nn, B.data(), nn, C.data(), nn, g_threads); }));
-  double bound_sum = 0;
-  for (int i = 0; i < 5; ++i)
-    check_s.push_back(seconds([&] {
-      bound_sum += grid::freivalds_sums(A.data(), B.data(), C.data(), nn, nn, nn, probes, g_threads).bound[0];
-    }));
-  const double kernel_ratio = median(check_s) / median(gemm_s);
-  std::printf("kernel: Freivalds' 3 passes %.4f s / exact GEMM %.4f s = %.4f (A, B, C in memory; bound check %.3g)\n",
-              median(check_s), median(gemm_s), kernel_ratio, bound_sum);
-  std::printf("target: ratio <= 0.02 against the exact GEMM: end to end %s (wall %.3f, CPU %.3f); kernel %s (%.4f); "
-              "detection 1 - 2^-16\n",
+  // GEMM, A, B and C already in memory, on the same threads, at growing n:
+  // O(n^2) against O(n^3), so the ratio should halve as n doubles.
+  std::printf("kernel: Freivalds' 3 passes / exact GEMM, A, B and C in memory, %d threads (0: every core)\n", g_threads);
+  std::printf("%6s %12s %5s %12s %5s %8s\n", "n", "exact GEMM s", "runs", "Freivalds s", "runs", "ratio");
+  double kernel_ratio = 0;
+  for (const int nn : kFreivaldsSizes) {
+    const std::vector<float> A = grid::seeded_matrix(42, grid::kStreamA, nn, nn, g_threads);
+    const std::vector<float> B = grid::seeded_matrix(42, grid::kStreamB, nn, nn, g_threads);
+    std::vector<float> C(static_cast<size_t>(nn) * nn);
+    std::vector<double> probes(static_cast<size_t>(nn) * grid::kFreivaldsProbes);
+    for (size_t i = 0; i < probes.size(); ++i) probes[i] = (i * 2654435761u) >> 7 & 1 ? 1.0 : -1.0;
+    // The GEMM grows 8x per doubling: past 2048 it is timed fewer times.
+    const int gemm_runs = nn <= 2048 ? 3 : 1, check_runs = nn <= 4096 ? 5 : 3;
+    std::vector<double> gemm_s, check_s;
+    for (int i = 0; i < gemm_runs; ++i)
+      gemm_s.push_back(
+          seconds([&] { grid::exact_gemm_cpu(nn, nn, nn, A.data(), nn, B.data(), nn, C.data(), nn, g_threads); }));
+    double bound_sum = 0;
+    for (int i = 0; i < check_runs; ++i)
+      check_s.push_back(seconds([&] {
+        bound_sum += grid::freivalds_sums(A.data(), B.data(), C.data(), nn, nn, nn, probes, g_threads).bound[0];
+      }));
+    const double ratio = median(check_s) / median(gemm_s);
+    if (nn == 2048) kernel_ratio = ratio;
+    std::printf("%6d %12.4f %5d %12.4f %5d %8.4f  (bound check %.3g)%s\n", nn, median(gemm_s), gemm_runs,
+                median(check_s), check_runs, ratio, bound_sum, gemm_runs == 1 ? "; GEMM timed once" : "");
+  }
+  std::printf("target: ratio <= 0.02 against the exact GEMM: end to end %s (wall %.3f, CPU %.3f); kernel at 2048 %s "
+              "(%.4f); detection 1 - 2^-16\n",
               exact.check / exact.run <= 0.02 ? "met" : "NOT met", exact.check / exact.run,
               exact.check_cpu / exact.run_cpu, kernel_ratio <= 0.02 ? "met" : "NOT met", kernel_ratio);
   fs::remove_all(s.dir);

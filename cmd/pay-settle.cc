@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   apply->add_option("--batch", opt.batch, "Messages per transaction")->check(CLI::Range(size_t{1}, size_t{1} << 20));
   apply->add_option("--busy-timeout", opt.busy_timeout_ms, "Milliseconds to wait for another run's lock; then exit 75")
       ->check(CLI::Range(0, 3600 * 1000));
-  apply->add_option("--threads", opt.threads, "Threads checking signatures (default: cores, up to 8)")
+  apply->add_option("--threads", opt.threads, "Threads parsing and checking the input (default: cores, up to 8)")
       ->check(CLI::Range(1u, 256u));
   apply->add_option("--slash-multiple", opt.slash_multiple, "A rejected provider's stake loses this times the price")
       ->check(CLI::Range(0.0, 1000.0));

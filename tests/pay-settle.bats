@@ -279,6 +279,22 @@ funded() {
   assert_check_ok
 }
 
+@test "a line that is no JSON object, parsed with its batch: 65 naming it, its batch rolled back; --keep-going skips it" {
+  funded
+  lease 0 1000000 >l.jsonl
+  lease 1 2000000 >l2.jsonl
+  { cat l.jsonl; echo '{"kind": "lease",'; cat l2.jsonl; } >mixed.jsonl
+  run -65 --separate-stderr apply --batch 5 mixed.jsonl
+  stderr_has "input line 2 of mixed.jsonl"
+  assert_balance "$B" held 0
+  run -65 --separate-stderr apply --batch 2 --keep-going mixed.jsonl
+  stderr_has "input line 2 of mixed.jsonl"
+  stderr_has "1 bad input line(s) skipped"
+  assert_equal "$(jq -r .line <<<"$output" | tr '\n' ' ')" "1 3 "
+  assert_balance "$B" held 3000000
+  assert_check_ok
+}
+
 @test "a verdict by a verifier not in --trust moves nothing (65); --keep-going carries on" {
   funded
   lease 0 1000000 >l.jsonl

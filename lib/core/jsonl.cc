@@ -212,6 +212,12 @@ json parse_json_text(const std::string& text) {
   return out;
 }
 
+json parse_json_line(const std::string& text) {
+  json out = parse_json_text(text);
+  if (!out.is_object()) throw Error(Exit::data, "line is not a JSON object");
+  return out;
+}
+
 MessageReader::MessageReader(std::vector<std::string> paths) : paths_(std::move(paths)) {
   if (paths_.empty()) paths_.push_back("-");
 }
@@ -232,7 +238,7 @@ bool MessageReader::open_next() {
   return true;
 }
 
-bool MessageReader::next(json* message) {
+bool MessageReader::next_text() {
   std::string line;
   for (;;) {
     if (!reader_ && !open_next()) return false;
@@ -249,17 +255,20 @@ bool MessageReader::next(json* message) {
     }
     pos_.line = reader_->line_number();
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    pos_.text = line;
-    try {
-      *message = parse_json_text(line);
-    } catch (Error& e) {
-      e.at_line(pos_.line, pos_.source);
-      throw;
-    }
-    if (!message->is_object())
-      throw Error(Exit::data, "line is not a JSON object").at_line(pos_.line, pos_.source);
+    pos_.text = std::move(line);
     return true;
   }
+}
+
+bool MessageReader::next(json* message) {
+  if (!next_text()) return false;
+  try {
+    *message = parse_json_line(pos_.text);
+  } catch (Error& e) {
+    e.at_line(pos_.line, pos_.source);
+    throw;
+  }
+  return true;
 }
 
 void write_stdout(const std::string& text) {

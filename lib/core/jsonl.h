@@ -63,6 +63,10 @@ class MessageReader {
   // not an object, or an over-long line throw Error(Exit::data) that names
   // the line; the reader is then ready for the following line.
   bool next(json* message);
+  // The same without parsing: the next non-blank line is position().text
+  // (for a caller that parses elsewhere, e.g. on other threads).
+  bool next_text();
+  Position& position() { return pos_; }
   const Position& position() const { return pos_; }
 
  private:
@@ -91,5 +95,9 @@ constexpr size_t kMaxJsonDepth = 64;
 // deeper than kMaxJsonDepth, a member name twice in one object (I-JSON,
 // RFC 7493), a number beyond double's range.
 json parse_json_text(const std::string& text);
+
+// parse_json_text of one input line that must hold a message: Exit::data
+// "line is not a JSON object" for any other value.
+json parse_json_line(const std::string& text);
 
 }  // namespace grid

@@ -101,8 +101,7 @@ class Batches {
 
   static void check(Entry& e) {
     try {
-      e.message = parse_json_text(e.at.text);
-      if (!e.message.is_object()) throw Error(Exit::data, "line is not a JSON object");
+      e.message = parse_json_line(e.at.text);
       e.check = check_message(e.message);
     } catch (const Error& err) {
       e.error = err;

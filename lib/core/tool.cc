@@ -91,12 +91,18 @@ void Tool::note(const std::string& text) const {
 
 void Tool::each_message(const std::vector<std::string>& inputs,
                         const std::function<void(json&, const Position&)>& fn) {
+  each_line(inputs, [&](Position& at) {
+    json message = parse_json_line(at.text);
+    fn(message, at);
+  });
+}
+
+void Tool::each_line(const std::vector<std::string>& inputs, const std::function<void(Position&)>& fn) {
   MessageReader reader(inputs);
-  json message;
   for (;;) {
     try {
-      if (!reader.next(&message)) break;
-      fn(message, reader.position());
+      if (!reader.next_text()) break;
+      fn(reader.position());
     } catch (Error& e) {
       if (e.code() != Exit::data) throw;
       skip_bad_line(e.at_line(reader.position().line, reader.position().source));

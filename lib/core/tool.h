@@ -54,6 +54,8 @@ class Tool {
   // with --keep-going is reported and counted, and the run ends with 65.
   void each_message(const std::vector<std::string>& inputs,
                     const std::function<void(json& message, const Position& at)>& fn);
+  // The same, unparsed: each non-blank line is at.text, free to move from.
+  void each_line(const std::vector<std::string>& inputs, const std::function<void(Position& at)>& fn);
 
   // A bad input line (Error(Exit::data) naming it): thrown on, or with
   // --keep-going reported and counted, so that run() ends with 65.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "core/jsonl.h"
 #include "core/parallel_for.h"
 
 namespace grid {
@@ -15,7 +16,13 @@ LedgerApplier::LedgerApplier(Database& db, std::set<std::string> trust, const Se
 }
 
 void LedgerApplier::add(json message, const Position& at) {
-  pending_.emplace_back(std::move(message), at);
+  push(Pending{std::move(message), Position{at.source, at.line, ""}, true});
+}
+
+void LedgerApplier::add_text(Position at) { push(Pending{json(), std::move(at), false}); }
+
+void LedgerApplier::push(Pending p) {
+  pending_.push_back(std::move(p));
   if (pending_.size() >= batch_) seal();
 }
 
@@ -42,12 +49,26 @@ void LedgerApplier::seal() {
   if (ready) write(*ready);
 }
 
-std::vector<LedgerEntry> LedgerApplier::check_all(const std::vector<std::pair<json, Position>>& messages) const {
+std::vector<LedgerEntry> LedgerApplier::check_all(std::vector<Pending>& messages) const {
   std::vector<LedgerEntry> entries(messages.size());
   // Threads only pay for themselves on a batch of some size.
   const unsigned n = messages.size() < 64 ? 1 : std::min<unsigned>(threads_, messages.size() / 32);
   parallel_for(messages.size(), static_cast<int>(n), [&](size_t i) {
-    entries[i] = check_ledger_entry(messages[i].first, messages[i].second, db_.info(), trust_);
+    Pending& p = messages[i];
+    const Position at{p.at.source, p.at.line, ""};
+    if (!p.parsed) {
+      try {
+        p.message = parse_json_line(p.at.text);
+      } catch (const Error& e) {
+        entries[i].at = at;
+        entries[i].error = e;
+        entries[i].bad_line = true;
+        return;
+      }
+    }
+    entries[i] = check_ledger_entry(p.message, at, db_.info(), trust_);
+    // Freed here, on a checking thread, not by the writer.
+    p = Pending();
   });
   return entries;
 }
@@ -65,10 +86,15 @@ void LedgerApplier::write(Batch& batch) {
       const LedgerEntry& e = batch.entries[i];
       try {
         Outcome o = rules_.apply(e);
-        reports.push_back({e.at, e.id, batch.messages[i].first.value("kind", ""), o});
+        reports.push_back({e.at, e.id, e.input_kind(), o});
       } catch (Error& err) {
         err.at_line(e.at.line, e.at.source);
-        if (err.code() != Exit::data || !on_refused) throw;
+        if (err.code() != Exit::data) throw;
+        if (e.bad_line && on_bad_line) {
+          on_bad_line(err);
+          continue;
+        }
+        if (!on_refused) throw;
         on_refused(err);
         ++refused_;
       }

@@ -1,7 +1,7 @@
 // apply: messages in, one write transaction per batch. Each batch is
-// checked first (ids, signatures, trust) on a few threads, while the batch
-// before it is written; then, under BEGIN IMMEDIATE, holds past their
-// deadline are expired and the batch is applied in input order; it
+// parsed and checked first (ids, signatures, trust) on a few threads, while
+// the batch before it is written; then, under BEGIN IMMEDIATE, holds past
+// their deadline are expired and the batch is applied in input order; it
 // commits whole or not at all.
 #pragma once
 
@@ -37,8 +37,15 @@ class LedgerApplier {
   // Called for each refused message (Exit::data), which is then skipped;
   // when unset the error ends the run and the batch is rolled back.
   std::function<void(const Error&)> on_refused;
+  // Called instead for a line add_text() was given that is no JSON object
+  // (Exit::data naming the line); it may throw to end the run. When unset
+  // such a line is refused.
+  std::function<void(const Error&)> on_bad_line;
 
   void add(json message, const Position& at);
+  // A line not parsed yet (at.text): parsed with its batch on the checking
+  // threads, so that the thread writing the ledger never parses.
+  void add_text(Position at);
   // Applies what is left and expires due holds, even with no input.
   void finish();
 
@@ -47,16 +54,23 @@ class LedgerApplier {
   size_t expired() const { return expired_; }
 
  private:
+  // A message as added: parsed already (add) or still text (add_text).
+  struct Pending {
+    json message;
+    Position at;
+    bool parsed = false;
+  };
   // A batch being checked on the pool while the one before it is written.
   struct Batch {
-    std::vector<std::pair<json, Position>> messages;
+    std::vector<Pending> messages;  // emptied by the check
     std::vector<LedgerEntry> entries;
     std::future<void> checked;  // last: waited for before the rest goes
   };
+  void push(Pending p);
   // Hands the pending messages to the pool, then writes the batch before.
   void seal();
   void write(Batch& batch);
-  std::vector<LedgerEntry> check_all(const std::vector<std::pair<json, Position>>& messages) const;
+  std::vector<LedgerEntry> check_all(std::vector<Pending>& messages) const;
 
   Database& db_;
   std::set<std::string> trust_;
@@ -64,7 +78,7 @@ class LedgerApplier {
   unsigned threads_;
   Book book_;
   Settlement rules_;
-  std::vector<std::pair<json, Position>> pending_;
+  std::vector<Pending> pending_;
   size_t refused_ = 0, expired_ = 0;
   std::unique_ptr<Batch> checking_;  // last: destroyed (and waited for) first
 };

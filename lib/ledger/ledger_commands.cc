@@ -133,15 +133,22 @@ int settle_apply(Tool& tool, const SettleOptions& opt) {
                    {"outcome", outcome_name(r.outcome)}});
   };
   if (tool.common().keep_going) applier.on_refused = [&](const Error& e) { tool.report(e); };
-  tool.each_message(opt.inputs, [&](json& m, const Position& at) {
-    // What settlement does not consume travels on, as doc/design.md, "The flow",
-    // asks of every tool (a pipeline's results, profiles, bids).
-    if (opt.pass && m.is_object() && m.contains("kind") && m["kind"].is_string()) {
-      const std::string& kind = m["kind"].get_ref<const std::string&>();
-      if (kind != "lease" && kind != "verdict" && kind != "transfer") return write_stdout(at.text + "\n");
-    }
-    applier.add(std::move(m), at);
-  });
+  applier.on_bad_line = [&](const Error& e) { tool.skip_bad_line(e); };
+  if (opt.pass) {
+    // What settlement does not consume travels on, as doc/design.md, "The
+    // flow", asks of every tool (a pipeline's results, profiles, bids), as
+    // soon as it is read: that needs its kind, so the line is parsed here.
+    tool.each_message(opt.inputs, [&](json& m, const Position& at) {
+      if (m.contains("kind") && m["kind"].is_string()) {
+        const std::string& kind = m["kind"].get_ref<const std::string&>();
+        if (kind != "lease" && kind != "verdict" && kind != "transfer") return write_stdout(at.text + "\n");
+      }
+      applier.add(std::move(m), at);
+    });
+  } else {
+    tool.each_line(opt.inputs,
+                   [&](Position& at) { applier.add_text(Position{at.source, at.line, std::move(at.text)}); });
+  }
   applier.finish();
   std::string summary = "applied " + std::to_string(applier.transfers()) + " transfer(s)";
   for (const auto& [o, n] : counts) summary += ", " + std::to_string(n) + " " + outcome_name(o);

@@ -133,6 +133,17 @@ std::set<std::string> load_trust(const std::string& path) {
   return keys;
 }
 
+const char* LedgerEntry::input_kind() const {
+  switch (kind) {
+    case Kind::deposit:
+    case Kind::stake: return "transfer";
+    case Kind::lease: return "lease";
+    case Kind::verdict: return "verdict";
+    case Kind::other: break;
+  }
+  return "";
+}
+
 LedgerEntry check_ledger_entry(const json& m, const Position& at, const LedgerInfo& ledger,
                                const std::set<std::string>& trust) {
   LedgerEntry e;

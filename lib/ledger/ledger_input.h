@@ -26,6 +26,7 @@ struct LedgerEntry {
   Position at;
   std::string id;  // the message id
   std::optional<Error> error;  // raised when the entry's turn comes
+  bool bad_line = false;       // the error is that the line is no JSON object
 
   // deposit: the account credited; stake: the provider locking collateral.
   std::string account;
@@ -37,6 +38,9 @@ struct LedgerEntry {
 
   // verdict
   std::string verifier, status, lease;  // lease: "" when the verdict names none
+
+  // The message's "kind": transfer, lease or verdict.
+  const char* input_kind() const;
 };
 
 // Checks one message against the ledger and the trusted verifiers. Never

@@ -174,5 +174,53 @@ TEST_F(LedgerTest, RandomBatchSplitsGiveTheSameLedger) {
   }
 }
 
+// pay-settle apply hands raw lines to the applier, parsed on the checking
+// threads: the same ledger and outcomes as messages parsed first, and a
+// line that is no JSON object goes to on_bad_line, naming it, at its turn.
+TEST_F(LedgerTest, LinesParsedOnTheCheckingThreadsApplyAsParsedMessages) {
+  SampleMarket m;
+  m.seed = 11;
+  m.leases = 60;
+  std::vector<std::string> lines = sample_market(info_, sample_keys(), m);
+  const LedgerState parsed = apply(make_ledger("parsed.db"), lines, {}, m.now);
+  ASSERT_GT(parsed.refused, 0u);
+
+  // The same stream with two bad lines in it, in small batches.
+  const size_t bad_at[] = {5, 40};
+  std::vector<std::string> with_bad = lines;
+  with_bad.insert(with_bad.begin() + bad_at[0] - 1, "{\"kind\": \"lease\",");
+  with_bad.insert(with_bad.begin() + bad_at[1] - 1, "[1, 2]");
+  Database db = Database::open(make_ledger("text.db"), kDefaultBusyTimeoutMs);
+  SettleTerms terms;
+  terms.now = m.now;
+  std::map<size_t, std::string> outcomes;
+  std::vector<Error> bad;
+  size_t refused = 0;
+  {
+    LedgerApplier applier(db, {public_key_ref(sample_keys().verifier.public_key)}, terms, 7, 2);
+    applier.on_refused = [&](const Error&) { ++refused; };
+    applier.on_bad_line = [&](const Error& e) { bad.push_back(e); };
+    applier.on_report = [&](const ApplyReport& r) { outcomes[r.at.line] = outcome_name(r.outcome); };
+    for (size_t i = 0; i < with_bad.size(); ++i) applier.add_text({"text", i + 1, with_bad[i]});
+    applier.finish();
+  }
+  EXPECT_EQ(refused, parsed.refused);
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].code(), Exit::data);
+  EXPECT_NE(bad[0].describe().find("input line 5 of text"), std::string::npos) << bad[0].describe();
+  EXPECT_NE(bad[1].describe().find("not a JSON object (input line 40 of text"), std::string::npos) << bad[1].describe();
+  // Line numbers past a bad line are one or two higher than in `lines`.
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const size_t line = i + 1 + (i + 1 >= bad_at[0]) + (i + 2 >= bad_at[1]);
+    auto o = outcomes.find(line);
+    EXPECT_EQ(o == outcomes.end() ? "refused" : o->second, parsed.outcomes[i]) << "line " << line;
+  }
+  std::map<std::string, std::tuple<int64_t, int64_t, int64_t>> balances;
+  for (const AccountBalance& b : ledger_balances(db))
+    balances[b.account] = {b.balances.available, b.balances.held, b.balances.stake};
+  EXPECT_EQ(balances, parsed.balances);
+  EXPECT_TRUE(ledger_check(db).empty());
+}
+
 }  // namespace
 }  // namespace grid
