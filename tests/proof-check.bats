@@ -978,7 +978,7 @@ ends_under() {
 @test "bash completion offers modes, devices, flags and files" {
   complete_words() { bash_complete proof-check "$@"; }
   run -0 complete_words proof-check --mode ''
-  assert_output "$(printf '%s\n' sig trace spot rows freivalds rerun compare pinpoint quorum challenge)"
+  assert_output "$(printf '%s\n' sig trace spot rows freivalds crop rerun compare pinpoint quorum challenge)"
   run -0 complete_words proof-check --mode sig,tr
   assert_output sig,trace
   run -0 complete_words proof-check --device ''
