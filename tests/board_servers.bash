@@ -79,17 +79,22 @@ CONF
   wait_http "http://$addr:$port/" 5
 }
 
-# nginx_stop DIR: stops the nginx of DIR by its pid, waiting for it to go.
-nginx_stop() {
+# stop_pidfile FILE TRIES: SIGTERM to the pid in FILE, then up to TRIES
+# tenths of a second for it to go, then SIGKILL.
+stop_pidfile() {
   local pid i
-  pid=$(cat "$1/nginx.pid" 2>/dev/null) || return 0
+  pid=$(cat "$1" 2>/dev/null) || return 0
   kill "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
+  for ((i = 0; i < $2; i++)); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done
   kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
+
+# nginx_stop DIR: stops the nginx of DIR by its pid, waiting for it to go.
+nginx_stop() { stop_pidfile "$1/nginx.pid" 50; }
 
 # The credentials the S3 gateway is started with.
 export BOARD_S3_KEY=gridtestkey BOARD_S3_SECRET=gridtestsecret
@@ -127,17 +132,7 @@ CONF
 
 # weed_stop DIR: SIGTERM, which SeaweedFS may sit on for a while; SIGKILL
 # after 3 s.
-weed_stop() {
-  local pid i
-  pid=$(cat "$1/weed.pid" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 30; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+weed_stop() { stop_pidfile "$1/weed.pid" 30; }
 
 # s3_env PORT [ADDRESS]: the AWS environment for the gateway.
 s3_env() {
