@@ -26,7 +26,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +40,7 @@
 #include "jobs/job_split.h"
 #include "core/keyfile.h"
 #include "core/tool.h"
+#include "measure/timing.h"
 #include "proof/proof_check.h"
 #include "compute/seeded_matrix.h"
 
@@ -69,14 +69,11 @@ void to_file(const std::string& path, const std::function<void()>& body) {
   ::close(saved);
 }
 
-// Wall seconds of run; its CPU seconds (all threads) in *cpu.
+// Wall seconds of run; its process CPU seconds (every thread) in *cpu.
 double seconds(const std::function<void()>& run, double* cpu = nullptr) {
-  const std::clock_t c0 = std::clock();
-  const auto t0 = std::chrono::steady_clock::now();
-  run();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (cpu) *cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
-  return wall;
+  const grid::WallAndCpu t = grid::time_wall_and_cpu(run);
+  if (cpu) *cpu = t.cpu;
+  return t.wall;
 }
 
 double median(std::vector<double> x) {
