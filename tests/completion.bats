@@ -188,6 +188,36 @@ EOF
   assert_output "$(printf '%s\n' file:// http:// https:// s3://)"
 }
 
+# bash_as_typed LINE: what bash's completion offers for LINE, given the words
+# as bash itself splits them (':' and '=' of COMP_WORDBREAKS are words of
+# their own: "cuda:" is "cuda" ":") and COMP_LINE as typed.
+bash_as_typed() {
+  local line=$1 tool=${1%% *} fn
+  source "$(completion_file "$tool" bash)" || return 1
+  fn=$(complete -p "$tool" | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+  read -ra COMP_WORDS <<<"$(sed -E 's/([:=]+)/ \1 /g' <<<"$line")"
+  [[ $line == *' ' ]] && COMP_WORDS+=('')
+  COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMP_LINE=$line COMP_POINT=${#line}
+  COMPREPLY=()
+  "$fn" "$tool" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+  printf '%s\n' "${COMPREPLY[@]}"
+}
+
+@test "bash: values with a colon complete as typed (cuda:0, https://), with the rest of the line still read" {
+  # readline replaces only the text after the last ':', so the offer is the rest.
+  run -0 bash_as_typed "job-run --device cuda:"
+  assert_output 0
+  run -0 bash_as_typed "job-run --device=cuda:"
+  assert_output 0
+  run -0 bash_as_typed "job-run --publish https:"
+  assert_output //
+  # A word with colons before the cursor does not hide the flag before it.
+  run -0 bash_as_typed "job-run --device cuda:0 --mode "
+  assert_output $'exact\nfast'
+  run -0 bash_as_typed "job-run --publish http://h:8080/x --mo"
+  assert_output --mode
+}
+
 @test "what a command does not take is not offered: unknown flags, hidden flags, other subcommands' flags" {
   local shell
   for shell in bash fish zsh; do

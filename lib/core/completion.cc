@@ -193,16 +193,41 @@ BashAction bash_action(const Value& v) {
 
 void bash_script(const std::vector<Command>& commands, std::ostream& out) {
   const std::string& tool = commands.front().path;
+  const std::string fn = "_" + identifier(tool);
   out << "# bash completion for " << tool << ", written by '" << tool << " --completion bash'\n"
-      << "_" << identifier(tool) << "() {\n"
-      << "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]} cmd=" << sh_quote(tool) << " i\n"
+      << fn << "() {\n"
+      << "    local cur prev cmd=" << sh_quote(tool) << " i w words=() line=${COMP_LINE:0:COMP_POINT}\n"
+      << "    # bash breaks words at the ':' of COMP_WORDBREAKS (cuda:0, http://): join\n"
+      << "    # them again where the line has no space between.\n"
+      << "    for ((i = 0; i <= COMP_CWORD; i++)); do\n"
+      << "        w=${COMP_WORDS[i]}\n"
+      << "        if ((i > 0)) && [[ $line != [[:space:]]* && ($w == :* || ${words[-1]} == *:) ]]; then\n"
+      << "            words[-1]+=$w\n"
+      << "        else\n"
+      << "            words+=(\"$w\")\n"
+      << "        fi\n"
+      << "        line=${line#\"${line%%[![:space:]]*}\"}\n"
+      << "        line=${line#\"$w\"}\n"
+      << "    done\n"
+      << "    cur=${words[-1]} prev=\n"
+      << "    ((${#words[@]} > 1)) && prev=${words[-2]}\n"
       << "    # --flag=value: bash splits the word at the '='.\n"
-      << "    [[ $prev == = ]] && prev=${COMP_WORDS[COMP_CWORD - 2]}\n"
-      << "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
-      << "        case \"$cmd ${COMP_WORDS[i]}\" in\n";
+      << "    [[ $prev == = && ${#words[@]} -gt 2 ]] && prev=${words[-3]}\n"
+      << "    COMPREPLY=()\n"
+      << "    " << fn << "_reply\n"
+      << "    # readline replaces only the text after the last ':', so offer the rest.\n"
+      << "    if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then\n"
+      << "        w=${cur%\"${cur##*:}\"}\n"
+      << "        COMPREPLY=(\"${COMPREPLY[@]#\"$w\"}\")\n"
+      << "    fi\n"
+      << "}\n"
+      << "# Reads cur, prev, cmd and words from " << fn << ".\n"
+      << fn << "_reply() {\n"
+      << "    for ((i = 1; i < ${#words[@]} - 1; i++)); do\n"
+      << "        case \"$cmd ${words[i]}\" in\n";
   for (size_t i = 1; i < commands.size(); ++i)
     out << "            " << sh_quote(commands[i].path) << ") cmd=" << sh_quote(commands[i].path) << " ;;\n";
-  out << "        esac\n    done\n    COMPREPLY=()\n    case \"$cmd $prev\" in\n";
+  out << "        esac\n    done\n    case \"$cmd $prev\" in\n";
   std::vector<std::string> no_hint;  // flags whose values nothing can guess
   for (const Command& c : commands)
     for (const Flag& f : c.flags) {
@@ -232,7 +257,7 @@ void bash_script(const std::vector<Command>& commands, std::ostream& out) {
     if (!words.empty())
       out << "        " << sh_quote(c.path) << "/*) " << a.setup << "mapfile -t COMPREPLY < <(" << words << ") ;;\n";
   }
-  out << "    esac\n} && complete -F _" << identifier(tool) << " " << tool << "\n";
+  out << "    esac\n}\ncomplete -F " << fn << " " << tool << "\n";
 }
 
 // ---- zsh: a function per command, each one _arguments call; a command
