@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : {init, deposit, stake, apply, balance, statement, reputation, check})
     sub->add_option("--ledger", opt.ledger, "Ledger file (default $GRID_LEDGER)")->type_name("FILE");
   for (CLI::App* sub : {init, deposit, stake, reputation}) tool.add_key_flag(*sub);
-  for (CLI::App* sub : {deposit, stake, apply, reputation})
+  for (CLI::App* sub : {init, deposit, stake, apply, reputation})
     sub->add_option("--now", opt.now, "The time to use instead of the clock (RFC 3339 or epoch seconds)");
   init->add_option("--currency", opt.currency, "Currency of every amount, in micro-units (USD, EUR...)")->required();
   deposit->add_option("--account", opt.account, "Account credited (ed25519:<hex>)")->required();

@@ -146,6 +146,10 @@ funded() {
   [ "$(sqlite3 M.db 'PRAGMA journal_mode; PRAGMA application_id; PRAGMA user_version')" = $'wal\n1196575812\n1' ]
   run -0 sqlite3 M.db 'SELECT version, description FROM migrations'
   assert_output --partial "1|"
+  # --now is the ledger message's created time, as for deposit and stake.
+  run -0 pay-settle init --ledger N.db --currency USD --key op --now 2026-01-02T03:04:05Z
+  [ "$(jq -r .created <<<"$output")" = 2026-01-02T03:04:05Z ]
+  run -64 pay-settle init --ledger P.db --currency USD --key op --now yesterday
 }
 
 @test "a missing ledger is 66; a file that is not a ledger, or a corrupt one, is 65 and left untouched" {

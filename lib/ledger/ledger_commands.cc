@@ -79,7 +79,7 @@ int settle_init(Tool& tool, const SettleOptions& opt) {
   info.currency = opt.currency;
   info.operator_key = public_key_ref(key.public_key);
   json ledger = {{"kind", "ledger"}, {"v", kMessageVersion}, {"currency", info.currency},
-                 {"operator", info.operator_key}, {"created", format_rfc3339(now_seconds())}, {"nonce", nonce()}};
+                 {"operator", info.operator_key}, {"created", format_rfc3339(resolve_now(opt.now))}, {"nonce", nonce()}};
   sign_message(ledger, key);
   info.id = ledger["id"];
   Database::create(ledger_path(opt), ledger.dump(), info);
