@@ -213,8 +213,19 @@ as() {
   assert_line "gridutils-verifier: check: $(grid-key pub --key provider.key): 1 accept"
   assert_line "gridutils-ledger: settle: leases: 1 applied"
   assert_line "gridutils-ledger: settle: verdicts: 1 applied"
+  # A stranger's result, signed and in its place but not one proof-check
+  # can read: named on stderr, the tick goes on, and nothing is posted.
+  (umask 077 && grid-key gen >stranger.key)
+  task=$(grid-board -q get "$GRID_BOARD" results | jq -r .task)
+  echo "{\"kind\":\"result\",\"v\":1,\"task\":\"$task\"}" | grid-key sign --key stranger.key >odd.jsonl
+  grid-board -q post "$GRID_BOARD" odd.jsonl
+  echo "$(grid-key pub --key stranger.key) file://$PWD/published/" >>stores.txt
+  run --separate-stderr as verifier check
+  [ "$status" = 0 ] || fail "verifier check: exit $status: $stderr"
+  stderr_has "proof-check: error:"
+  [ "$(grid-board -q get "$GRID_BOARD" verdicts | wc -l)" = 1 ]
   # One of each on the board: the second ticks made nothing new.
-  for kind in orders bids leases results verdicts; do
+  for kind in orders bids leases verdicts; do
     [ "$(grid-board -q get "$GRID_BOARD" "$kind" | wc -l)" = 1 ] || fail "$kind: not one on the board"
   done
   # The lease paid in full, once.

@@ -49,12 +49,18 @@ for provider in $(jq -r '.sig.by' pending.jsonl | sort -u); do
     fi
     jq -c --arg p "$provider" 'select(.sig.by == $p)' pending.jsonl >mine.jsonl
     # Exit 1 is a result rejected and 3 one inconclusive: verdicts all the
-    # same. Anything else (75: the store is down) keeps them pending.
+    # same; 65 is a result proof-check cannot read (named on stderr; the
+    # others get their verdicts, it stays pending). Anything else (75: the
+    # store is down) keeps them all pending.
     rc=0
     # shellcheck disable=SC2086 # GRID_CHECK_FLAGS is flags, split on purpose
-    proof-check --key "$GRID_KEY" --leases leases.jsonl --store empty-store --store-url "$url" \
+    proof-check --key "$GRID_KEY" --leases leases.jsonl --store empty-store --store-url "$url" --keep-going \
         ${GRID_CHECK_FLAGS:-} mine.jsonl >verdicts/new.jsonl.new || rc=$?
-    case $rc in 0 | 1 | 3) ;; *) exit "$rc" ;; esac
+    case $rc in 0 | 1 | 3 | 65) ;; *) exit "$rc" ;; esac
+    if [ ! -s verdicts/new.jsonl.new ]; then
+        rm verdicts/new.jsonl.new
+        continue
+    fi
     log "$provider: $(jq -r .status verdicts/new.jsonl.new | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep = ", "}')"
     mv verdicts/new.jsonl.new "verdicts/$(date -u +%Y%m%dT%H%M%SZ)-${provider#ed25519:}.jsonl"
 done
