@@ -154,7 +154,9 @@ progress_step() {
   cheater "$BATS_FILE_TMPDIR/p3"
   for r in p1 p2 p3; do echo "$(pub "$r") http://$NET.1:8080/store/$r/"; done >"$BATS_FILE_TMPDIR/verifier/stores.txt"
 
-  # The ledger: the operator funds the buyer and the providers, who stake.
+  # The ledger: the operator funds the buyer and the providers, who stake
+  # (set up by hand, outside the market: a stake is made against the
+  # ledger's file, and money comes in from outside the board).
   pub verifier >"$BATS_FILE_TMPDIR/ledger/trust.txt"
   as ledger pay-settle init --ledger ledger.db --currency USD --key ledger.key >/dev/null
   {
