@@ -52,8 +52,8 @@ award)
     # Orders awarded so far, and the open ones old enough to have had their
     # bids (GRID_BID_WINDOW seconds, 60 by default).
     cat awards/*.jsonl 2>/dev/null | jq -c '.order.id' >awarded.jsonl
-    cat orders/*.jsonl 2>/dev/null | jq -c --slurpfile done awarded.jsonl --argjson window "${GRID_BID_WINDOW:-60}" \
-        'select(.kind == "order" and (.id as $i | $done | index($i) | not)
+    cat orders/*.jsonl 2>/dev/null | jq -c --slurpfile awarded awarded.jsonl --argjson window "${GRID_BID_WINDOW:-60}" \
+        'select(.kind == "order" and (.id as $i | $awarded | index($i) | not)
                 and (.created | fromdateiso8601) <= now - $window)' >open.jsonl
     if [ -s open.jsonl ]; then
         # The bidders' profiles and the bids on each open order.

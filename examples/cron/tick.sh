@@ -13,7 +13,7 @@ tick_start() {
     tick_role=$1 tick_step=$2
     : "${GRID_STATE:?set GRID_STATE to a folder for the $tick_role state}"
     mkdir -p "$GRID_STATE"
-    cd "$GRID_STATE"
+    cd "$GRID_STATE" || exit 74
     exec 9>"$GRID_STATE/$tick_step.lock"
     if ! flock -n 9; then
         log "another $tick_step run holds $GRID_STATE/$tick_step.lock; exiting 75, cron retries"

@@ -40,7 +40,7 @@ board_done results
 # The results with no verdict yet, one provider at a time (each has its own
 # store URL).
 cat verdicts/*.jsonl 2>/dev/null | jq -c '.result' >checked.jsonl
-jq -c --slurpfile done checked.jsonl 'select(.id as $i | $done | index($i) | not)' results.jsonl >pending.jsonl
+jq -c --slurpfile checked checked.jsonl 'select(.id as $i | $checked | index($i) | not)' results.jsonl >pending.jsonl
 for provider in $(jq -r '.sig.by' pending.jsonl | sort -u); do
     url=$(awk -v p="$provider" '$1 == p { print $2; exit }' "$GRID_STORES")
     if [ -z "$url" ]; then
