@@ -70,7 +70,7 @@ endif
 
 # libxml2's headers live in a folder of their own; only the one unit that
 # reads XML needs them.
-$(O)/lib/core/xml_records.o: CPPFLAGS += $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+$(O)/lib/core/xml_records.o build/fuzz/obj/lib/core/xml_records.o: CPPFLAGS += $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 
 ifeq ($(SAN),1)
   CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -217,6 +217,9 @@ FUZZ_FLAGS   := -std=c++17 -O1 -g -ffp-contract=off -fno-omit-frame-pointer -fsa
 FUZZ_SRC     := lib/core/jsonl.cc lib/core/canonical_json.cc lib/core/message.cc lib/core/merkle.cc \
                 lib/core/fields.cc lib/market/need_expr.cc lib/market/lease_pricing.cc lib/compute/npy.cc \
                 lib/compute/csv_matrix.cc lib/jobs/job_spec.cc $(wildcard lib/jobs/kind_*_spec.cc) lib/jobs/data_spec.cc
+# The board servers' listings (PROPFIND, ListObjectsV2) and what is read
+# out of them.
+FUZZ_SRC     += lib/core/xml_records.cc lib/core/net.cc
 FUZZ_LIB_OBJ := $(FUZZ_SRC:%.cc=$(FUZZ_O)/%.o)
 FUZZ_TARGETS := $(patsubst tests/fuzz/targets/%.cc,build/fuzz/bin/%,$(wildcard tests/fuzz/targets/*.cc))
 

@@ -3,9 +3,11 @@
 # a buyer, three providers, a verifier and a ledger operator, each in its
 # own network namespace (a veth on the board host's bridge, addresses only
 # inside the namespaces) and its own folder; nothing shared but the board.
-# Providers run examples/cron/provider.sh; the others run their steps by
-# hand. Faults on the way: the board restarted, a provider's link cut in
-# the middle of its run and restored, a double post, garbage, forged and
+# Every role runs its examples/cron/ script, one tick at a time, on the
+# demo's market: a sweep, three providers of which p3 cheats (its job-run
+# is the real one followed by examples/demo/cheat), caught and slashed.
+# Faults on the way: the board restarted, a provider's link cut in the
+# middle of a task and restored, a double post, garbage, forged and
 # oversized files, an attempt to overwrite another provider's bid.
 
 load test_helper
@@ -68,46 +70,125 @@ B=http://10.77.0.1:8080/market/
   assert_output "$NET.0/24 dev eth0 proto kernel scope link src $NET.11 "
 }
 
-@test "orders, bids, leases, results, verdicts and payments move only through the board, through faults" {
-  local r pub lines
-  # Keys, each in its owner's folder.
+# tick ROLE STEP: one cron tick of ROLE's script, in ROLE's namespace and
+# with ROLE's settings; p3's PATH finds its cheating job-run first.
+tick() {
+  local role=$1 d=$BATS_FILE_TMPDIR/$1 script
+  shift
+  local settings=(GRID_KEY="$d/$role.key" GRID_STATE="$d/state" GRID_BOARD=$B GRID_BOARD_RETRIES=1)
+  case $role in
+  p?)
+    script=provider
+    settings+=(GRID_POLICY="$d/policy.json" GRID_MAX_LEASES="$(cat "$d/max-leases")"
+      GRID_PUBLISH="http://$NET.1:8080/store/$role/" PATH="$d/bin:$PATH")
+    ;;
+  buyer) script=buyer settings+=(GRID_JOBS="$d/jobs" GRID_MAX_PRICE=5000 GRID_BID_WINDOW=0) ;;
+  verifier) script=verifier settings+=(GRID_STORES="$d/stores.txt") ;;
+  ledger) script=ledger settings+=(GRID_LEDGER="$d/ledger.db" GRID_TRUST="$d/trust.txt"
+    GRID_SETTLE_FLAGS="--slash-multiple 2 --verifier-fee-bp 500") ;;
+  esac
+  as "$role" env "${settings[@]}" "$ROOT/examples/cron/$script.sh" "$@"
+}
+
+pub() { grid-key pub --key "$BATS_FILE_TMPDIR/$1/$1.key"; }
+
+# cheater DIR: DIR/bin/job-run, p3's: the real job-run, then the demo's
+# cheat over its results (the later half of each training run made up),
+# then the forged results' objects PUT where the real one would publish.
+cheater() {
+  mkdir -p "$1/bin"
+  cat >"$1/bin/job-run" <<SH
+#!/usr/bin/env bash
+set -euo pipefail
+args=() publish= key= store=
+while ((\$#)); do
+  case \$1 in
+  --publish) publish=\$2 && shift 2 ;;
+  --key) key=\$2 && args+=("\$1" "\$2") && shift 2 ;;
+  --store) store=\$2 && args+=("\$1" "\$2") && shift 2 ;;
+  *) args+=("\$1") && shift ;;
+  esac
+done
+"$ROOT/build/bin/job-run" "\${args[@]}" >"\$store-honest.jsonl"
+"$ROOT/examples/demo/cheat" --key "\$key" --store "\$store" <"\$store-honest.jsonl" >"\$store-forged.jsonl"
+puts=()
+for f in "\$store"/sha256/*/*; do puts+=(-T "\$f" "\$publish\${f#\$store/}"); done
+curl -fsS "\${puts[@]}" >/dev/null
+cat "\$store-forged.jsonl"
+SH
+  chmod +x "$1/bin/job-run"
+}
+
+# progress_step P LEASES: the step of the last checkpoint P's job-run has
+# stored for any task of LEASES, or nothing; done when a result is stored.
+progress_step() {
+  local store=$BATS_FILE_TMPDIR/$1/state/store task me ref
+  me=$(pub "$1")
+  for task in $(jq -r '.order.task.id' "$2"); do
+    ref=$(printf 'result %s exact %s' "$task" "$me" | sha256sum | cut -c1-64)
+    [ -e "$store/refs/${ref:0:2}/${ref:2}" ] && { echo done; return; }
+    ref=$(printf 'progress %s exact' "$task" | sha256sum | cut -c1-64)
+    ref=$(cat "$store/refs/${ref:0:2}/${ref:2}" 2>/dev/null) || continue
+    ref=${ref#sha256:}
+    jq -r .step "$store/sha256/${ref:0:2}/${ref:2}" 2>/dev/null && return
+  done
+}
+
+@test "the demo's market through the board alone: every role's cron script, a cheater slashed, through faults" {
+  local r
+  # Keys, each in its owner's folder; one measurement, signed by each
+  # provider as its own profile; p1 bids on 3 orders at the example
+  # policy's floor, p2 on all at a higher one, p3 undercuts on 2.
   for r in "${ROLES[@]}"; do (umask 077 && grid-key gen >"$BATS_FILE_TMPDIR/$r/$r.key"); done
-  # One measurement, signed by each provider as its own profile.
-  gpu-bench --quick --device cpu >"$BATS_FILE_TMPDIR/profile.json"
+  gpu-bench --quick --device cpu --only gemm >"$BATS_FILE_TMPDIR/profile.json"
   for r in p1 p2 p3; do
     mkdir -p "$BATS_FILE_TMPDIR/$r/state"
     grid-key sign --key "$BATS_FILE_TMPDIR/$r/$r.key" <"$BATS_FILE_TMPDIR/profile.json" >"$BATS_FILE_TMPDIR/$r/state/profile.json"
   done
-  provider() {
-    local p=$1
-    shift
-    as "$p" env GRID_KEY="$BATS_FILE_TMPDIR/$p/$p.key" GRID_STATE="$BATS_FILE_TMPDIR/$p/state" GRID_BOARD=$B \
-      GRID_POLICY="$ROOT/examples/pricing/policy.json" GRID_PUBLISH="http://$NET.1:8080/store/$p/" \
-      "$ROOT/examples/cron/provider.sh" "$@"
-  }
+  cp "$ROOT/examples/pricing/policy.json" "$BATS_FILE_TMPDIR/p1/policy.json"
+  jq -c '.floor_micros = 2500' "$ROOT/examples/pricing/policy.json" >"$BATS_FILE_TMPDIR/p2/policy.json"
+  cp "$ROOT/examples/demo/mallory-policy.json" "$BATS_FILE_TMPDIR/p3/policy.json"
+  echo 3 >"$BATS_FILE_TMPDIR/p1/max-leases"
+  echo 4 >"$BATS_FILE_TMPDIR/p2/max-leases"
+  echo 2 >"$BATS_FILE_TMPDIR/p3/max-leases"
+  cheater "$BATS_FILE_TMPDIR/p3"
+  for r in p1 p2 p3; do echo "$(pub "$r") http://$NET.1:8080/store/$r/"; done >"$BATS_FILE_TMPDIR/verifier/stores.txt"
 
-  # The buyer posts three orders.
-  jq -c '.gemm.m = 32 | .gemm.n = 16 | .gemm.k = 8' "$ROOT/examples/jobs/gemm.json" |
-    job-split --tasks 3 --key "$BATS_FILE_TMPDIR/buyer/buyer.key" >"$BATS_FILE_TMPDIR/buyer/tasks.jsonl"
-  as buyer sh -c "lease-bid order --key buyer.key --max-price 100000 --deadline 2h tasks.jsonl >orders.jsonl"
-  as buyer grid-board post "$B" orders.jsonl
+  # The ledger: the operator funds the buyer and the providers, who stake
+  # (set up by hand, outside the market: a stake is made against the
+  # ledger's file, and money comes in from outside the board).
+  pub verifier >"$BATS_FILE_TMPDIR/ledger/trust.txt"
+  as ledger pay-settle init --ledger ledger.db --currency USD --key ledger.key >/dev/null
+  {
+    as ledger pay-settle deposit --ledger ledger.db --key ledger.key --account "$(pub buyer)" --amount 100000
+    for r in p1 p2 p3; do
+      as ledger pay-settle deposit --ledger ledger.db --key ledger.key --account "$(pub "$r")" --amount 20000
+      as ledger pay-settle stake --ledger ledger.db --key "$BATS_FILE_TMPDIR/$r/$r.key" --amount 10000
+    done
+  } >"$BATS_FILE_TMPDIR/ledger/funding.jsonl"
+  as ledger pay-settle -q apply --ledger ledger.db --trust trust.txt funding.jsonl >/dev/null
+
+  # The buyer drops a small sweep (4 points, 120 steps each) and orders it.
+  mkdir -p "$BATS_FILE_TMPDIR/buyer/jobs"
+  jq -c '.train.steps = 120 | .train.checkpoint_every = 20 | .train.data.synthetic.rows = 256 |
+    .train.sweep.grid = {"optimizer.lr": [0.01, 0.03], "optimizer.name": ["sgd", "adam"]}' \
+    "$ROOT/examples/jobs/train-sweep.json" >"$BATS_FILE_TMPDIR/buyer/jobs/sweep.json"
+  run -0 --separate-stderr tick buyer order
+  stderr_has "gridutils-buyer: order: sweep: 4 order(s)"
 
   # The board restarts while p1 bids: 75, and the next tick goes through.
   nginx_stop "$BATS_FILE_TMPDIR/board"
-  run -75 --separate-stderr provider p1 bid
+  run -75 --separate-stderr tick p1 bid
   board_up
-  for r in p1 p2 p3; do
-    run -0 --separate-stderr provider "$r" bid
-    stderr_has "3 bid(s)"
-  done
+  for r in p1 p2 p3; do run -0 --separate-stderr tick "$r" bid; done
   # A double post changes nothing.
   run -0 --separate-stderr as p2 grid-board post "$B" state/bids.jsonl
-  stderr_has "posted 0, 4 already on the board"
+  stderr_has "posted 0, 5 already on the board"
 
   # p3 misbehaves: garbage, a forged bid, an oversized file, and p1's bid
   # content signed as its own at p1's bid's name.
-  local order bid1 junk
-  order=$(head -1 "$BATS_FILE_TMPDIR/buyer/orders.jsonl" | jq -r '.id[7:]')
+  local order
+  order=$(jq -r 'select(.kind == "bid") | .order[7:]' "$BATS_FILE_TMPDIR/p1/state/bids.jsonl" | head -1)
   echo garbage >"$BATS_FILE_TMPDIR/p3/garbage"
   as p3 curl -fsS -T garbage "${B}bids/$order/$(printf '%064d' 1).json"
   jq -c 'select(.kind == "bid") | .price_micros = 1' "$BATS_FILE_TMPDIR/p3/state/bids.jsonl" | head -1 >"$BATS_FILE_TMPDIR/p3/forged"
@@ -119,65 +200,77 @@ B=http://10.77.0.1:8080/market/
   run -65 --separate-stderr as p3 grid-board post "$B" steal.jsonl
   stderr_has "holds another message, and is never replaced"
 
-  # The buyer gathers what is on the board and awards.
-  as buyer sh -c "grid-board get $B profiles >profiles.jsonl && grid-board get $B bids >bids.jsonl 2>bids.err"
-  run cat "$BATS_FILE_TMPDIR/buyer/bids.err"
-  [ "$(grep -c 'warning: skipped' <<<"$output")" = 3 ] || fail "three bad files expected: $output"
-  [ "$(wc -l <"$BATS_FILE_TMPDIR/buyer/bids.jsonl")" = 9 ] || fail "nine good bids expected"
-  [ "$(wc -l <"$BATS_FILE_TMPDIR/buyer/profiles.jsonl")" = 3 ]
-  as buyer sh -c "lease-bid award --key buyer.key orders.jsonl profiles.jsonl bids.jsonl >leases.jsonl"
-  [ "$(wc -l <"$BATS_FILE_TMPDIR/buyer/leases.jsonl")" = 3 ]
-  as buyer grid-board post "$B" leases.jsonl
+  # The buyer awards each order to its best good bid; the junk is skipped.
+  run -0 --separate-stderr tick buyer award
+  stderr_has "gridutils-buyer: award: 4 open order(s), 9 bid(s), 4 lease(s) awarded"
+  [ "$(grep -c 'warning: skipped' <<<"$stderr")" = 3 ] || fail "three bad files expected: $stderr"
+  run -0 --separate-stderr tick buyer award
+  [[ $stderr != *"lease(s) awarded"* ]] || fail "awarded twice: $stderr"
+  cat "$BATS_FILE_TMPDIR"/buyer/state/awards/*.jsonl >"$BATS_FILE_TMPDIR/leases.jsonl"
+  won() { jq -s --arg p "$(pub "$1")" "map(select(.provider == \$p) | .price_micros) | ${2:-length}" "$BATS_FILE_TMPDIR/leases.jsonl"; }
+  [ "$(won p1) $(won p2) $(won p3)" = "1 1 2" ] || fail "leases: $(cat "$BATS_FILE_TMPDIR/leases.jsonl")"
+  run -0 --separate-stderr tick ledger settle
+  stderr_has "gridutils-ledger: settle: leases: 4 applied"
 
-  # The ledger operator funds the buyer and holds the leases' prices.
-  pub() { grid-key pub --key "$BATS_FILE_TMPDIR/$1/$1.key"; }
-  as ledger sh -c "pay-settle init --ledger ledger.db --currency USD --key ledger.key >/dev/null"
-  pub verifier >"$BATS_FILE_TMPDIR/ledger/trust.txt"
-  as ledger sh -c "pay-settle deposit --ledger ledger.db --key ledger.key --account $(pub buyer) --amount 1000000 |
-    pay-settle apply --ledger ledger.db --trust trust.txt"
-  as ledger sh -c "grid-board get --cursor-file leases.cursor $B leases | pay-settle apply --ledger ledger.db --trust trust.txt"
-
-  # Each provider runs what it won. p1's link is down as its run starts
-  # and comes back a moment later: its requests are retried, and go through.
+  # p1's link goes down in the middle of its task (a checkpoint past step 0
+  # stored, no result yet): its tick ends 75, the result kept in its
+  # store; with the link back, the next tick publishes and posts it.
+  tick p1 run 2>"$BATS_FILE_TMPDIR/p1/cut.err" 3>&- &
+  local running=$! step="" i
+  as p1 sh -c "grid-board get -q $B leases --for $(pub p1) >p1-leases.jsonl"
+  for ((i = 0; i < 1000; i++)); do
+    step=$(progress_step p1 "$BATS_FILE_TMPDIR/p1/p1-leases.jsonl")
+    [ -n "$step" ] && [ "$step" != 0 ] && break
+    sleep 0.01
+  done
   ip -n "${NSP}p1" link set eth0 down
-  (sleep 1.5 && ip -n "${NSP}p1" link set eth0 up) 3>&- &
-  run -0 --separate-stderr provider p1 run
-  wait
-  for r in p2 p3; do run -0 --separate-stderr provider "$r" run; done
-  # With the link down through every retry: 75, and the next tick is fine.
-  ip -n "${NSP}p2" link set eth0 down
-  run -75 --separate-stderr as p2 grid-board get --retries 1 "$B" leases
-  ip -n "${NSP}p2" link set eth0 up
-  run -0 --separate-stderr provider p2 run
-
-  # The verifier checks every result from the board against the providers'
-  # published stores, and posts its verdicts.
-  as verifier sh -c "grid-board get $B leases >leases.jsonl && grid-board get $B results >results.jsonl"
-  [ "$(wc -l <"$BATS_FILE_TMPDIR/verifier/results.jsonl")" = 3 ] || fail "three results expected"
-  mkdir -p "$BATS_FILE_TMPDIR/verifier/empty"
-  for r in p1 p2 p3; do
-    as verifier sh -c "jq -c 'select(.sig.by == \"$(pub "$r")\")' results.jsonl |
-      proof-check --key verifier.key --leases leases.jsonl --store empty --store-url http://$NET.1:8080/store/$r/ \
-        --mode sig,trace,rows >>verdicts.jsonl"
+  [ "$(progress_step p1 "$BATS_FILE_TMPDIR/p1/p1-leases.jsonl")" != done ] && [ "$step" != done ] && [ "${step:-0}" -gt 0 ] ||
+    fail "the link was not cut in the middle of the task (checkpoint step '$step')"
+  wait "$running" && fail "p1's run went through with its link down" || [ $? = 75 ] || fail "p1's run: $(cat "$BATS_FILE_TMPDIR/p1/cut.err")"
+  ip -n "${NSP}p1" link set eth0 up
+  run -0 --separate-stderr tick p1 run
+  stderr_has "gridutils-provider: run: 1 result(s), 0 lease(s) open"
+  for r in p2 p3; do
+    run --separate-stderr tick "$r" run
+    [ "$status" = 0 ] || fail "$r run: $status: $stderr"
   done
-  [ "$(jq -r .status "$BATS_FILE_TMPDIR/verifier/verdicts.jsonl" | sort | uniq -c | awk '{print $1 $2}')" = 3accept ] ||
-    fail "verdicts: $(cat "$BATS_FILE_TMPDIR/verifier/verdicts.jsonl")"
-  as verifier grid-board post "$B" verdicts.jsonl
 
-  # The ledger pays on the verdicts; a second cron tick changes nothing.
-  for i in 1 2; do
-    as ledger sh -c "grid-board get $B verdicts | pay-settle apply --ledger ledger.db --trust trust.txt --verifier-fee-bp 0"
-  done
+  # The verifier checks every result from the board against its provider's
+  # published store, and posts the verdicts: p3's rejected.
+  run -0 --separate-stderr tick verifier check
+  stderr_has "gridutils-verifier: check: $(pub p1): 1 accept"
+  stderr_has "gridutils-verifier: check: $(pub p2): 1 accept"
+  stderr_has "gridutils-verifier: check: $(pub p3): 2 reject"
+  run -0 --separate-stderr tick verifier check
+  [ "$(grep -c 'gridutils-verifier: check: ed25519' <<<"$stderr")" = 0 ] || fail "checked twice: $stderr"
+
+  # Nothing lost, nothing doubled: one result and one verdict per lease.
+  as buyer sh -c "grid-board get -q $B results >results.jsonl && grid-board get -q $B verdicts >verdicts.jsonl"
+  [ "$(jq -r .lease "$BATS_FILE_TMPDIR/buyer/results.jsonl" | sort | uniq | wc -l) $(wc -l <"$BATS_FILE_TMPDIR/buyer/results.jsonl")" = "4 4" ]
+  [ "$(jq -r .lease "$BATS_FILE_TMPDIR/buyer/verdicts.jsonl" | sort | uniq | wc -l) $(wc -l <"$BATS_FILE_TMPDIR/buyer/verdicts.jsonl")" = "4 4" ]
+
+  # The ledger pays on the verdicts; a second tick changes nothing.
+  run -0 --separate-stderr tick ledger settle
+  stderr_has "gridutils-ledger: settle: verdicts: 4 applied"
   as ledger sh -c "pay-settle balance --ledger ledger.db --format json >balances.jsonl && pay-settle check --ledger ledger.db"
-  local spent paid
-  spent=$(jq -s 'map(.price_micros) | add' "$BATS_FILE_TMPDIR/buyer/leases.jsonl")
-  paid=0
-  for r in p1 p2 p3; do
-    want=$(jq -s --arg p "$(pub "$r")" 'map(select(.provider == $p) | .price_micros) | add // 0' "$BATS_FILE_TMPDIR/buyer/leases.jsonl")
-    got=$(jq -s --arg p "$(pub "$r")" 'map(select(.account == $p) | .available_micros // .balance_micros) | add // 0' \
-      "$BATS_FILE_TMPDIR/ledger/balances.jsonl")
-    [ "$got" = "$want" ] || fail "$r: paid $got, won $want: $(cat "$BATS_FILE_TMPDIR/ledger/balances.jsonl")"
-    paid=$((paid + got))
+  run -0 --separate-stderr tick ledger settle
+  stderr_has "gridutils-ledger: settle: verdicts: nothing new"
+  as ledger sh -c "pay-settle balance --ledger ledger.db --format json | cmp - balances.jsonl"
+  # Honest work paid less the verifier's 5% fee; the cheater's stake
+  # slashed twice its price, half to the verifier who caught it, half to
+  # the buyer, who gets the cheated tasks' prices back (pay-settle(1)).
+  balance() { jq -s --arg a "$(pub "$1")" "map(select(.account == \$a))[0] | .$2_micros // 0" "$BATS_FILE_TMPDIR/ledger/balances.jsonl"; }
+  local fees slash
+  fees=$(jq -s --arg p "$(pub p3)" 'map(select(.provider != $p) | .price_micros * 500 / 10000 | floor) | add' "$BATS_FILE_TMPDIR/leases.jsonl")
+  slash=$(won p3 'map(2 * .) | add')
+  for r in p1 p2; do
+    [ "$(balance "$r" available) $(balance "$r" stake)" = "$((10000 + $(won "$r" 'map(. - (. * 500 / 10000 | floor)) | add'))) 10000" ] ||
+      fail "$r: $(cat "$BATS_FILE_TMPDIR/ledger/balances.jsonl")"
   done
-  [ "$paid" = "$spent" ]
+  [ "$(balance p3 available) $(balance p3 stake)" = "10000 $((10000 - slash))" ] ||
+    fail "p3 not slashed: $(cat "$BATS_FILE_TMPDIR/ledger/balances.jsonl")"
+  [ "$(balance buyer available)" = $((100000 - $(won p1 add) - $(won p2 add) + slash - slash / 2)) ] ||
+    fail "buyer: $(cat "$BATS_FILE_TMPDIR/ledger/balances.jsonl")"
+  [ "$(balance verifier available)" = $((fees + slash / 2)) ] ||
+    fail "verifier: $(cat "$BATS_FILE_TMPDIR/ledger/balances.jsonl")"
 }

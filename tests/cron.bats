@@ -176,3 +176,92 @@ market() {
   assert_equal "$(jq -r 'select(.kind == "bid") | .provider' ~/.local/state/gridutils/bids.jsonl)" \
     "$(grid-key pub --key ~/.config/gridutils/provider.key)"
 }
+
+# as ROLE STEP: one cron tick of the role's script in examples/cron/, with
+# the role's settings (the provider's are set by setup and market).
+as() {
+  local role=$1
+  shift
+  case $role in
+  buyer) env GRID_KEY="$PWD/buyer.key" GRID_STATE="$PWD/buyer" GRID_JOBS="$PWD/jobs" GRID_MAX_PRICE=100000 \
+    GRID_BID_WINDOW=0 "$ROOT/examples/cron/buyer.sh" "$@" ;;
+  verifier) env GRID_KEY="$PWD/verifier.key" GRID_STATE="$PWD/verifier" GRID_STORES="$PWD/stores.txt" \
+    "$ROOT/examples/cron/verifier.sh" "$@" ;;
+  ledger) env GRID_STATE="$PWD/operator" GRID_TRUST="$PWD/trust.txt" GRID_SETTLE_FLAGS="--verifier-fee-bp 0" \
+    "$ROOT/examples/cron/ledger.sh" "$@" ;;
+  provider) GRID_PUBLISH="file://$PWD/published/" "$SCRIPT" "$@" ;;
+  esac
+}
+
+@test "buyer, verifier and ledger cron steps: every step twice, an order paid once, through the board alone" {
+  market
+  rm -r board  # market()'s order is not this buyer script's
+  mkdir jobs
+  jq -c '.gemm.m = 32 | .gemm.n = 16 | .gemm.k = 8' "$ROOT/examples/jobs/gemm.json" >jobs/small.json
+  echo "$(grid-key pub --key provider.key) file://$PWD/published/" >stores.txt
+  GRID_BENCH_FLAGS="--quick --device cpu --only gemm" run -0 --separate-stderr as provider bench
+  for step in "buyer order" "provider bid" "buyer award" "ledger settle" "provider run" "verifier check" "ledger settle"; do
+    for tick in 1 2; do
+      run --separate-stderr as $step
+      [ "$status" = 0 ] || fail "$step (tick $tick): exit $status: $stderr"
+      echo "$stderr" >>"ticks.log"
+    done
+  done
+  run cat ticks.log
+  assert_line "gridutils-buyer: order: small: 1 order(s)"
+  assert_line "gridutils-buyer: award: 1 open order(s), 1 bid(s), 1 lease(s) awarded"
+  assert_line "gridutils-verifier: check: $(grid-key pub --key provider.key): 1 accept"
+  assert_line "gridutils-ledger: settle: leases: 1 applied"
+  assert_line "gridutils-ledger: settle: verdicts: 1 applied"
+  # A stranger's result, signed and in its place but not one proof-check
+  # can read: named on stderr, the tick goes on, and nothing is posted.
+  (umask 077 && grid-key gen >stranger.key)
+  task=$(grid-board -q get "$GRID_BOARD" results | jq -r .task)
+  echo "{\"kind\":\"result\",\"v\":1,\"task\":\"$task\"}" | grid-key sign --key stranger.key >odd.jsonl
+  grid-board -q post "$GRID_BOARD" odd.jsonl
+  echo "$(grid-key pub --key stranger.key) file://$PWD/published/" >>stores.txt
+  run --separate-stderr as verifier check
+  [ "$status" = 0 ] || fail "verifier check: exit $status: $stderr"
+  stderr_has "proof-check: error:"
+  [ "$(grid-board -q get "$GRID_BOARD" verdicts | wc -l)" = 1 ]
+  # One of each on the board: the second ticks made nothing new.
+  for kind in orders bids leases verdicts; do
+    [ "$(grid-board -q get "$GRID_BOARD" "$kind" | wc -l)" = 1 ] || fail "$kind: not one on the board"
+  done
+  # The lease paid in full, once.
+  price=$(grid-board -q get "$GRID_BOARD" leases | jq .price_micros)
+  run -0 pay-settle balance --ledger ledger.db --format json
+  assert_equal "$(jq -s --arg p "$(grid-key pub --key provider.key)" 'map(select(.account == $p))[0].available_micros' <<<"$output")" "$price"
+  run -0 pay-settle check --ledger ledger.db
+}
+
+@test "buyer, verifier and ledger steps: usage errors (64), missing settings named, the board down is 75" {
+  for role in buyer verifier ledger; do
+    run --separate-stderr "$ROOT/examples/cron/$role.sh" dance
+    assert_equal "$status" 64
+    stderr_has "usage: $role.sh"
+  done
+  run --separate-stderr env -u GRID_KEY "$ROOT/examples/cron/buyer.sh" order
+  assert_failure
+  stderr_has GRID_KEY
+  run --separate-stderr env GRID_STATE="$PWD/v" "$ROOT/examples/cron/verifier.sh" check
+  assert_failure
+  stderr_has GRID_BOARD
+  # A board nobody answers at: every step that reads it exits 75 (no
+  # retries within the tick: the next tick is the retry).
+  (umask 077 && grid-key gen >buyer.key && grid-key gen >verifier.key)
+  export GRID_BOARD=http://127.0.0.1:9/market/ GRID_BOARD_RETRIES=0 GRID_LEDGER=$PWD/ledger.db
+  : >stores.txt
+  : >trust.txt
+  mkdir jobs
+  run --separate-stderr as verifier check
+  assert_equal "$status" 75
+  run --separate-stderr as ledger settle
+  assert_equal "$status" 75
+  jq -c '.gemm.m = 32 | .gemm.n = 16 | .gemm.k = 8' "$ROOT/examples/jobs/gemm.json" >jobs/small.json
+  run --separate-stderr as buyer order
+  assert_equal "$status" 75
+  # The order was made once, and is posted by the next tick that reaches a board.
+  GRID_BOARD=file://$PWD/board run -0 --separate-stderr as buyer order
+  assert_equal "$(grid-board -q get "file://$PWD/board" orders | jq -c .id)" "$(jq -c .id buyer/orders/small.jsonl)"
+}

@@ -113,3 +113,24 @@ md=md scd=scd h=h t=tree
   [[ $stderr != *example.org* && $stderr != *TOOL* && $stderr != *'man/*'* && $stderr != *'$tool'* ]] ||
     fail "a pattern or URL was taken for a citation: $stderr"
 }
+
+@test "doc/protocol.md's board names are where grid-board posts each kind's example" {
+  examples >examples.jsonl
+  # The table's rows: | kind | `NAME` | placed by |.
+  sed -n 's/^| \([a-z]*\) | `\([a-z]*s\/[^`]*\.json\)` | .*/\1 \2/p' "$PROTOCOL" >names
+  [ "$(wc -l <names)" = 6 ] || fail "board names table: $(cat names)"
+  local kind name field want
+  while read -r kind name; do
+    rm -rf board
+    jq -c --arg k "$kind" 'select(.kind == $k)' examples.jsonl | head -1 >one.jsonl
+    [ -s one.jsonl ] || fail "no example of kind $kind"
+    run -0 --separate-stderr grid-board post "file://$PWD/board" one.jsonl
+    want=$name
+    while [[ $want =~ \<([a-z.]+)\> ]]; do
+      field=${BASH_REMATCH[1]}
+      want=${want/<$field>/$(jq -r ".$field" one.jsonl | sed 's/^[a-z0-9]*://')}
+    done
+    run -0 find board -type f
+    assert_output "board/$want"
+  done <names
+}

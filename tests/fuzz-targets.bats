@@ -71,3 +71,7 @@ fuzz() {
 @test "fuzz: price script output" {
   fuzz price_script
 }
+
+@test "fuzz: WebDAV PROPFIND and S3 listing XML" {
+  fuzz xml_records
+}

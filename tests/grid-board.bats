@@ -45,6 +45,7 @@ board() {
   case $1 in
   file) echo "file://$BATS_TEST_TMPDIR/board/$T" ;;
   webdav) echo "http://127.0.0.1:$NGINX_PORT/$T/" ;;
+  propfind) echo "http://127.0.0.1:$PROPFIND_PORT/$T/" ;;
   s3) echo "s3://board/$T" ;;
   esac
 }
@@ -185,7 +186,30 @@ since() {
 
 teardown() {
   [ -d "$BATS_TEST_TMPDIR/nginx2" ] && nginx_stop "$BATS_TEST_TMPDIR/nginx2"
+  [ -d "$BATS_TEST_TMPDIR/nginx-propfind" ] && nginx_stop "$BATS_TEST_TMPDIR/nginx-propfind"
   return 0
+}
+
+@test "post and get round trip on nginx listing by PROPFIND (dav-ext module, no JSON index)" {
+  [ -e "$NGINX_DAV_EXT" ] || fail "$NGINX_DAV_EXT is missing: scripts/install-deps installs libnginx-mod-http-dav-ext"
+  PROPFIND_PORT=$(free_port)
+  nginx_start "$BATS_TEST_TMPDIR/nginx-propfind" "$PROPFIND_PORT" 127.0.0.1 propfind
+  round_trip propfind
+  # Only PROPFIND lists: no GET of a folder, which would be the JSON index.
+  log=$BATS_TEST_TMPDIR/nginx-propfind/access.log
+  grep -q '"PROPFIND /'"$T"'/bids/ ' "$log" || fail "no PROPFIND: $(cat "$log")"
+  ! grep -q "\"GET /$T/[^ ]*/ " "$log" || fail "a folder listed by GET: $(grep "\"GET /$T/[^ ]*/ " "$log")"
+  # The listing's times make cursors: nothing new the second time, one
+  # order posted since the first.
+  url=$(board propfind)
+  run -0 --separate-stderr grid-board get "$url" orders --cursor-file cursor
+  [ "${#lines[@]}" = 2 ]
+  run -0 --separate-stderr grid-board get "$url" orders --cursor-file cursor
+  [ -z "$output" ] || fail "seen again: $output"
+  sign k2 '{"kind":"order","v":1,"n":3}' >new.jsonl
+  grid-board post -q "$url" new.jsonl
+  run -0 --separate-stderr grid-board get "$url" orders --cursor-file cursor
+  [ "$(ids <<<"$output")" = "$(ids new.jsonl)" ] || fail "not the new order: $output"
 }
 
 @test "nginx stopped and started again: 75 meanwhile, then the post goes through" {

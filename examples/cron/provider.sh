@@ -5,10 +5,10 @@
 #   provider.sh run         run the leases won, publish the results
 #   provider.sh statement   the night's ledger statement for this provider
 # Settings come from the environment (./provider.env). Each step holds its
-# own lock, so cron never stacks two runs of one step: a run that finds the
-# lock taken exits 75 (EX_TEMPFAIL) at once, and the next tick retries.
-# Messages go to stderr as "gridutils-provider: STEP: text", ready for
-# logger(1).
+# own lock (./tick.sh): a run that finds it taken exits 75 (EX_TEMPFAIL)
+# at once, and the next tick retries; so does one that finds the board
+# down. Messages go to stderr as "gridutils-provider: STEP: text", ready
+# for logger(1).
 set -eu
 
 step=${1:-}
@@ -21,25 +21,8 @@ bench | bid | run | statement) ;;
 esac
 
 : "${GRID_KEY:?set GRID_KEY to the provider key file}"
-: "${GRID_STATE:?set GRID_STATE to a folder for the provider state}"
-mkdir -p "$GRID_STATE"
-cd "$GRID_STATE"
-
-log() { echo "gridutils-provider: $step: $*" >&2; }
-
-exec 9>"$GRID_STATE/$step.lock"
-if ! flock -n 9; then
-    log "another $step run holds $GRID_STATE/$step.lock; exiting 75, cron retries"
-    exit 75
-fi
-
-# write_new FILE CMD...: CMD's stdout replaces FILE only when CMD succeeds,
-# so a failed run never leaves a half-written file behind.
-write_new() {
-    out=$1
-    shift
-    "$@" >"$out.new" && mv "$out.new" "$out"
-}
+. "$(dirname "$0")/tick.sh"
+tick_start provider "$step"
 
 case $step in
 bench)
@@ -54,20 +37,19 @@ bid)
     touch open-leases.jsonl
     # The orders new since the last bid run. The cursor moves on only once
     # the bids are posted, so a run that fails is done again whole.
-    if [ -e orders.cursor ]; then cp orders.cursor orders.cursor.next; else rm -f orders.cursor.next; fi
-    write_new orders.jsonl grid-board get "$GRID_BOARD" orders --cursor-file orders.cursor.next
+    board_new orders orders.jsonl
     write_new bids.jsonl lease-bid bid --profile profile.json --key "$GRID_KEY" --policy "$GRID_POLICY" \
         --leases open-leases.jsonl --max-leases "${GRID_MAX_LEASES:-4}" --explain orders.jsonl
     log "$(grep -c '"kind":"bid"' bids.jsonl || true) bid(s)"
-    grid-board -q post "$GRID_BOARD" bids.jsonl
-    mv orders.cursor.next orders.cursor
+    board post -q "$GRID_BOARD" bids.jsonl
+    board_done orders
     ;;
 run)
     : "${GRID_BOARD:?set GRID_BOARD to the market board URL}"
     me=$(grid-key pub --key "$GRID_KEY")
     # The leases awarded to this provider. job-run keeps each result in the
     # store under its lease, so leases already run cost nothing again.
-    write_new mine.jsonl grid-board -q get "$GRID_BOARD" leases --for "$me"
+    write_new mine.jsonl board get -q "$GRID_BOARD" leases --for "$me"
     touch results.jsonl
     not_done() {
         jq -c 'select(.kind == "result") | .lease' results.jsonl >done.jsonl
@@ -78,7 +60,7 @@ run)
         ${GRID_PUBLISH:+--publish "$GRID_PUBLISH"} mine.jsonl
     write_new open-leases.jsonl not_done
     log "$(wc -l <results.jsonl) result(s), $(wc -l <open-leases.jsonl) lease(s) open"
-    jq -c 'select(.kind == "result")' results.jsonl | grid-board -q post "$GRID_BOARD"
+    jq -c 'select(.kind == "result")' results.jsonl | board post -q "$GRID_BOARD"
     ;;
 statement)
     me=$(grid-key pub --key "$GRID_KEY")
