@@ -1,5 +1,6 @@
 #include "compute/exact_gemm.h"
 #include "core/parallel_for.h"
+#include "core/worker_pool.h"
 
 #include <algorithm>
 #include <atomic>
@@ -7,9 +8,6 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <system_error>
-#include <thread>
-#include <vector>
 
 #include "compute/exact_gemm_kernels.h"
 
@@ -33,16 +31,16 @@ constexpr int kNC = 256;
 constexpr int kFloatsPerLine = 16;
 // Enough items per thread to even out uneven items and noisy cores.
 constexpr int kItemsPerThread = 4;
-// Starting and joining a thread costs tens of microseconds: give each thread
+// Waking a worker and waiting for it costs microseconds: give each thread
 // at least this many fmas (~50 us of work on one AVX2 core).
 constexpr double kMinFmasPerThread = 1 << 21;
-// More threads than any machine we target; also bounds the state that a
-// wild `threads` argument could make us allocate.
-constexpr int kMaxThreads = 1024;
-// A and B are packed whole, once (each panel by whichever thread needs it
-// first), when that takes at most this many floats (32 MiB: n = 2048).
-// Larger products go in K slabs of that size, one after the other: every
-// chain stops at a slab's end and resumes in the next.
+// Runs of panels per thread in the packing: enough to even out runs that
+// other processes slow down, few enough that a run of B panels reads a
+// long stretch of each row of B.
+constexpr int kPackRunsPerThread = 4;
+// A and B are packed whole, once, when that takes at most this many floats
+// (32 MiB: n = 2048). Larger products go in K slabs of that size, one after
+// the other: every chain stops at a slab's end and resumes in the next.
 constexpr Index kMaxPackFloats = Index{8} << 20;
 
 // The packed operands of one K slab: A as panels of mr rows, B as panels
@@ -150,28 +148,6 @@ void pack_panels(const float* src, Index ld, bool contiguous, int extent, int wi
   }
 }
 
-// Each panel is packed once, by the first thread that needs it; the others
-// wait for it. A thread claims a run of consecutive panels and packs them
-// together (pack(first, last)). 0: not packed, 1: being packed, 2: ready.
-template <typename Pack>
-void ensure_packed(std::atomic<int>* state, int lo, int hi, const Pack& pack) {
-  const auto claim = [&](int i) {
-    int expect = 0;
-    return state[i].load(std::memory_order_acquire) == 0 &&
-           state[i].compare_exchange_strong(expect, 1, std::memory_order_acq_rel);
-  };
-  for (int i = lo; i < hi; ++i) {
-    if (!claim(i)) continue;
-    int j = i + 1;
-    while (j < hi && claim(j)) ++j;
-    pack(i, j);
-    for (int x = i; x < j; ++x) state[x].store(2, std::memory_order_release);
-    i = j - 1;
-  }
-  for (int i = lo; i < hi; ++i)
-    while (state[i].load(std::memory_order_acquire) != 2) std::this_thread::yield();
-}
-
 // The pack buffer, kept from call to call: a fresh one of tens of MiB
 // costs a page fault per 4 KiB on first touch, a tenth of an n = 2048
 // product's time, and training runs the same small products thousands of
@@ -253,31 +229,56 @@ void run_item(const Problem& g, const Packed& pk, int s0, int kslab, int ip0, in
   }
 }
 
-// Runs worker(t) for t in [0, threads), t = 0 on the calling thread.
-template <typename Worker>
-void run_threads(int threads, const Worker& worker) {
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) {
-    try {
-      pool.emplace_back(worker, t);
-    } catch (const std::system_error&) {
-      break;  // fewer threads: the others pick up the remaining items
-    }
-  }
-  worker(0);
-  for (std::thread& th : pool) th.join();
+// How a product is cut: the panels of the kernel's tile, and the threads.
+struct Plan {
+  int row_panels, col_panels;
+  int threads;
+};
+
+Plan plan_of(int m, int n, int k, int threads, const MicroKernel& kn) {
+  Plan p;
+  p.row_panels = (m + kn.mr - 1) / kn.mr;
+  p.col_panels = (n + kn.nr - 1) / kn.nr;
+  if (threads <= 0) threads = hardware_threads();
+  const double fmas = static_cast<double>(m) * n * k;  // double: m*n*k can pass 2^63
+  const double max_threads = std::min({double{WorkerPool::kMaxThreads},
+                                       static_cast<double>(p.row_panels) * p.col_panels, fmas / kMinFmasPerThread});
+  p.threads = static_cast<int>(std::clamp<double>(threads, 1, std::max(1.0, max_threads)));
+  return p;
 }
+
+// The work items: rp x cp panels each (fewer at the bottom and right
+// edges), rows x cols of them, count in all.
+struct Items {
+  int rp, cp, rows, cols;
+  long long count;
+};
+
+// Items of kMC x kNC at most, split (the longer side in halves) until
+// there are about kItemsPerThread per thread, so threads finish together.
+Items items_of(const Plan& plan, const MicroKernel& kn) {
+  int rp = std::min(plan.row_panels, std::max(1, kMC / kn.mr));
+  int cp = std::min(plan.col_panels, std::max(1, kNC / kn.nr));
+  const auto count = [&](int r, int c) {
+    return static_cast<long long>((plan.row_panels + r - 1) / r) * ((plan.col_panels + c - 1) / c);
+  };
+  while (plan.threads > 1 && count(rp, cp) < kItemsPerThread * plan.threads && (rp > 1 || cp > 1)) {
+    const bool rows_longer = static_cast<long long>(rp) * kn.mr >= static_cast<long long>(cp) * kn.nr;
+    if ((rows_longer && rp > 1) || cp == 1) rp = (rp + 1) / 2;
+    else cp = (cp + 1) / 2;
+  }
+  const int rows = (plan.row_panels + rp - 1) / rp, cols = (plan.col_panels + cp - 1) / cp;
+  return {rp, cp, rows, cols, static_cast<long long>(rows) * cols};
+}
+
+// The first of `total` panels in run r of `runs` (run r is [share(r),
+// share(r + 1))): runs differ by at most one panel.
+int share(int total, int runs, int r) { return static_cast<int>(static_cast<long long>(total) * r / runs); }
 
 }  // namespace
 
 int exact_gemm_threads(int m, int n, int k, int threads, GemmKernel kernel) {
-  const MicroKernel& kn = micro_kernel(exact_gemm_kernel(kernel));
-  const int row_panels = (m + kn.mr - 1) / kn.mr, col_panels = (n + kn.nr - 1) / kn.nr;
-  if (threads <= 0) threads = hardware_threads();
-  const double fmas = static_cast<double>(m) * n * k;  // double: m*n*k can pass 2^63
-  const double max_threads = std::min({double{kMaxThreads}, static_cast<double>(row_panels) * col_panels,
-                                       fmas / kMinFmasPerThread});
-  return static_cast<int>(std::clamp<double>(threads, 1, std::max(1.0, max_threads)));
+  return plan_of(m, n, k, threads, micro_kernel(exact_gemm_kernel(kernel))).threads;
 }
 
 void exact_gemm_cpu(int m, int n, int k, const float* A, int lda, const float* B, int ldb,
@@ -294,56 +295,51 @@ void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const flo
     for (Index i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.0f);
     return;
   }
-  const int row_panels = (m + kn.mr - 1) / kn.mr, col_panels = (n + kn.nr - 1) / kn.nr;
-  const Problem g{m, n, k, A, lda, B, ldb, C, ldc, &kn, row_panels, col_panels};
-  threads = exact_gemm_threads(m, n, k, threads, kernel);
-
-  // Items of kMC x kNC at most, split (the longer side in halves) until
-  // there are about kItemsPerThread per thread, so threads finish together.
-  int item_rp = std::min(row_panels, std::max(1, kMC / kn.mr));
-  int item_cp = std::min(col_panels, std::max(1, kNC / kn.nr));
-  const auto count = [&](int rp, int cp) {
-    return static_cast<long long>((row_panels + rp - 1) / rp) * ((col_panels + cp - 1) / cp);
-  };
-  while (threads > 1 && count(item_rp, item_cp) < kItemsPerThread * threads && (item_rp > 1 || item_cp > 1)) {
-    const bool rows_longer = static_cast<long long>(item_rp) * kn.mr >= static_cast<long long>(item_cp) * kn.nr;
-    if ((rows_longer && item_rp > 1) || item_cp == 1) item_rp = (item_rp + 1) / 2;
-    else item_cp = (item_cp + 1) / 2;
-  }
-  const int row_items = (row_panels + item_rp - 1) / item_rp, col_items = (col_panels + item_cp - 1) / item_cp;
-  const long long items = static_cast<long long>(row_items) * col_items;
+  const Plan plan = plan_of(m, n, k, threads, kn);
+  const Problem g{m, n, k, A, lda, B, ldb, C, ldc, &kn, plan.row_panels, plan.col_panels};
+  const Items items = items_of(plan, kn);
 
   // The K slab: all of K when A and B packed fit kMaxPackFloats.
-  const Index per_p = static_cast<Index>(row_panels) * kn.mr + static_cast<Index>(col_panels) * kn.nr;
+  const Index per_p = static_cast<Index>(g.row_panels) * kn.mr + static_cast<Index>(g.col_panels) * kn.nr;
   const int ks = static_cast<int>(std::min<Index>(k, std::max<Index>(kn.kc, kMaxPackFloats / per_p / kn.kc * kn.kc)));
   // Allocated here so that a failed allocation throws in the caller's thread.
   PackBuffer buffer(per_p * ks);
-  std::unique_ptr<std::atomic<int>[]> state(new std::atomic<int>[row_panels + col_panels]());
+  WorkerPool& pool = WorkerPool::shared();
 
   for (int s0 = 0; s0 < k; s0 += ks) {
     const int kslab = std::min(ks, k - s0);
-    const Packed pk{buffer.data(), buffer.data() + static_cast<Index>(row_panels) * kn.mr * kslab,
-                    row_panels, col_panels, kn.mr, kn.nr, kn.kc, kslab};
-    for (int i = 0; i < row_panels + col_panels; ++i) state[i].store(0, std::memory_order_relaxed);
-    std::atomic<int>* a_state = state.get();
-    std::atomic<int>* b_state = state.get() + row_panels;
+    const Packed pk{buffer.data(), buffer.data() + static_cast<Index>(g.row_panels) * kn.mr * kslab,
+                    g.row_panels, g.col_panels, kn.mr, kn.nr, kn.kc, kslab};
+    // All threads pack, then all multiply: no thread waits for a panel
+    // another is packing, and the runs of panels go to whichever thread
+    // asks next, so a thread that other processes slow down holds up no
+    // one for long.
+    std::atomic<int> next_run{0};
+    pool.run(plan.threads, [&](int, int count) {
+      const int a_runs = std::min(g.row_panels, kPackRunsPerThread * count);
+      const int b_runs = std::min(g.col_panels, kPackRunsPerThread * count);
+      for (int r; (r = next_run.fetch_add(1, std::memory_order_relaxed)) < a_runs + b_runs;) {
+        if (r < a_runs) {
+          pack_panels(A + (trans_a ? s0 * g.lda : s0), g.lda, trans_a, m, kn.mr, share(g.row_panels, a_runs, r),
+                      share(g.row_panels, a_runs, r + 1), kn.kc, kslab,
+                      [&](int ip, int pc) { return pk.a_chunk(ip, pc); });
+        } else {
+          const int b = r - a_runs;
+          pack_panels(B + (trans_b ? s0 : s0 * g.ldb), g.ldb, !trans_b, n, kn.nr, share(g.col_panels, b_runs, b),
+                      share(g.col_panels, b_runs, b + 1), kn.kc, kslab,
+                      [&](int jp, int pc) { return pk.b_chunk(jp, pc); });
+        }
+      }
+    });
     // Items go to whichever thread asks next; any assignment gives the same
     // bits, because each output's chain runs in step order within the slab.
-    std::atomic<long long> next{0};
-    run_threads(threads, [&](int) {
-      for (long long item; (item = next.fetch_add(1)) < items;) {
-        const int ip0 = static_cast<int>(item / col_items) * item_rp;
-        const int jp0 = static_cast<int>(item % col_items) * item_cp;
-        const int ip1 = std::min(row_panels, ip0 + item_rp), jp1 = std::min(col_panels, jp0 + item_cp);
-        ensure_packed(a_state, ip0, ip1, [&](int first, int last) {
-          pack_panels(A + (trans_a ? s0 * g.lda : s0), g.lda, trans_a, m, kn.mr, first, last, kn.kc, kslab,
-                      [&](int ip, int pc) { return pk.a_chunk(ip, pc); });
-        });
-        ensure_packed(b_state, jp0, jp1, [&](int first, int last) {
-          pack_panels(B + (trans_b ? s0 : s0 * g.ldb), g.ldb, !trans_b, n, kn.nr, first, last, kn.kc, kslab,
-                      [&](int jp, int pc) { return pk.b_chunk(jp, pc); });
-        });
-        run_item(g, pk, s0, kslab, ip0, ip1, jp0, jp1);
+    std::atomic<long long> next_item{0};
+    pool.run(plan.threads, [&](int, int) {
+      for (long long item; (item = next_item.fetch_add(1, std::memory_order_relaxed)) < items.count;) {
+        const int ip0 = static_cast<int>(item / items.cols) * items.rp;
+        const int jp0 = static_cast<int>(item % items.cols) * items.cp;
+        run_item(g, pk, s0, kslab, ip0, std::min(g.row_panels, ip0 + items.rp), jp0,
+                 std::min(g.col_panels, jp0 + items.cp));
       }
     });
   }

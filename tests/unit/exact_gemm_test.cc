@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "code_of.h"
@@ -251,6 +252,36 @@ TEST(ExactGemm, RandomShapesSplitAcrossThreadsAndReachThePortableKernel) {
   }
   EXPECT_GE(split3, 3) << "shapes that 3 threads share";
   EXPECT_GE(portable, 3) << "shapes small enough for the portable kernel";
+}
+
+// Shapes whose A or B has fewer panels (8 rows or 32 columns for the
+// AVX-512 kernel, 6 or 16 for the others) than threads, yet enough fmas
+// for every thread: the packing's runs of panels and the work items are
+// then split along one side only, and some threads pack nothing of one
+// operand.
+TEST_P(ExactGemmKernel, SkinnyShapesSplitAcrossThreadsMatchDefinition) {
+  if (kernel() == GemmKernel::portable) GTEST_SKIP() << "the shapes pass the portable kernel's size limit";
+  const std::vector<GemmShape> shapes = {{5, 3000, 500}, {3000, 12, 500}, {9, 1100, 700}, {1100, 40, 200}};
+  for (const GemmShape& s : shapes)
+    ASSERT_GE(exact_gemm_threads(s.m, s.n, s.k, 3, kernel()), 3) << s.m << "x" << s.n << "x" << s.k;
+  check_matches_definition(shapes, kSeed + 6, kernel());
+}
+
+// Products from several threads at once: one gets the shared workers, the
+// others workers of their own; each gives the definition's bits.
+TEST_P(ExactGemmKernel, ProductsOnSeveralThreadsAtOnceMatchDefinition) {
+  const GemmShape s = kernel() == GemmKernel::portable ? GemmShape{40, 70, 800} : GemmShape{130, 200, 700};
+  std::mt19937 rng(kSeed + 7);
+  const std::vector<float> A = random_matrix(rng, s.m, s.k), B = random_matrix(rng, s.k, s.n);
+  const std::vector<float> want = definition_gemm(s.m, s.n, s.k, A.data(), s.k, B.data(), s.n);
+  std::vector<std::vector<float>> got(3);
+  std::vector<std::thread> callers;
+  for (std::vector<float>& C : got)
+    callers.emplace_back([&] {
+      for (int i = 0; i < 4; ++i) C = run_exact(s.m, s.n, s.k, A, s.k, B, s.n, 2, kernel());
+    });
+  for (std::thread& t : callers) t.join();
+  for (const std::vector<float>& C : got) EXPECT_TRUE(same_floats(C, want, s.n));
 }
 
 // Special values (signed zeros, subnormals, Inf, NaN) go through each
