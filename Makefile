@@ -193,14 +193,27 @@ gpu-test: $(GPU_UNIT)
 	@test "$(WITH_CUDA)" = 1 || { echo "gpu-test needs CUDA=1 (nvcc)" >&2; exit 2; }
 	$(GPU_UNIT)
 
-# The sanitizer build leaves CUDA out: no GPU code runs here, and nvcc
-# builds of every .cu again would only cost time.
 test:
 	./scripts/install-deps
-	$(MAKE) -j$(JOBS) all unit $(if $(filter 1,$(WITH_CUDA)),$(GPU_UNIT))
-	$(MAKE) -j$(JOBS) SAN=1 CUDA=0 unit
-	$(MAKE) -j$(JOBS) fuzz-targets
+	$(MAKE) -j$(JOBS) test-builds
 	./scripts/run-tests
+
+# make test's builds, two makes side by side under one job server (-j from
+# test): where one waits on its last link or nvcc compile, the other's
+# compiles take the free core; one after the other, each end left it idle.
+# The sanitizer build leaves CUDA out: no GPU code runs here, and nvcc
+# builds of every .cu again would only cost time. The fuzz targets link the
+# plain libgrid.a, so the plain make builds them. The plain build keeps only
+# line tables (-g1, as SAN=1 does): GCC's code is the same at every -g
+# level, and full debug info made each compile a third slower. An OPT given
+# to make test still wins.
+.PHONY: test-builds test-build-plain test-build-san
+TEST_OPT ?= -O2 -g1
+test-builds: test-build-plain test-build-san
+test-build-plain:
+	+$(MAKE) OPT='$(if $(filter command line environment,$(origin OPT)),$(OPT),$(TEST_OPT))' all unit $(if $(filter 1,$(WITH_CUDA)),$(GPU_UNIT)) fuzz-targets
+test-build-san:
+	+$(MAKE) SAN=1 CUDA=0 unit
 
 # Fuzz targets, tests/fuzz/targets/NAME.cc -> build/fuzz/bin/NAME: clang's
 # libFuzzer with ASan and UBSan. Only the parsers a stranger's bytes reach
