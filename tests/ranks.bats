@@ -73,7 +73,7 @@ teardown() {
     assert_jq .task "$(jq -r .id "task$np.jsonl")"
     assert_jq .train.metrics.ranks "$([ "$np" = 1 ] && echo null || echo "$np")"
   done
-  # One micro-batch a rank: the partials go out unpacked (micro_batch_sum.cc).
+  # One micro-batch a rank: rank 0 has nothing to add up before sending (micro_batch_sum.cc).
   task '' '.train.micro_batches = 2' | job-run --store W2 --threads 1 | bits >want2
   task 2 '.train.micro_batches = 2' >pair.jsonl
   run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store P --threads 1 pair.jsonl
