@@ -92,7 +92,7 @@ ifeq ($(WITH_CUDA),1)
   # them: both carry a hash of the headers that define those (cuda_backend.h).
   CUDA_BUILD := $(shell cat lib/compute/cuda_backend.h lib/compute/device_cuda.h lib/compute/gpu_bench_cuda.h \
                   lib/compute/exact_math.h lib/core/device_error.h lib/compute/mlp_cuda.h lib/compute/mlp.h \
-                  lib/compute/mlp_math.h lib/compute/gemm.h | sha256sum | cut -c1-16)
+                  lib/compute/mlp_math.h lib/compute/gemm.h lib/compute/nccl_cuda.h | sha256sum | cut -c1-16)
   CUDA_BUILD_DEF := -DGRID_CUDA_BUILD='"$(VERSION)-$(CUDA_BUILD)"'
   CPPFLAGS  += $(CUDA_BUILD_DEF)
   NVCCFLAGS := -ccbin $(CXX) $(CUDA_BUILD_DEF) -O3 -std=c++17 $(CUDA_ARCH) --fmad=false --ftz=false --prec-div=true \

@@ -24,6 +24,8 @@ void sum_in_order(const std::vector<const float*>& terms, size_t len, float* out
   }
 }
 
+void MicroBatchSum::use_nccl(RankWorld& world, int dev) { nccl_ = std::make_unique<NcclSum>(world, dev); }
+
 void MicroBatchSum::operator()(RankWorld& world, bool exact, const std::vector<float>& partials, int local, size_t n,
                                std::vector<float>* out) {
   const int R = world.size();
@@ -42,7 +44,10 @@ void MicroBatchSum::operator()(RankWorld& world, bool exact, const std::vector<f
   if (!exact) {
     own(0);
     sum_in_order(terms_, n, out->data());
-    world.allreduce_sum(out->data(), static_cast<int>(n));
+    if (nccl_)
+      (*nccl_)(out->data(), n);
+    else
+      world.allreduce_sum(out->data(), static_cast<int>(n));
     return;
   }
   // Rank q sums values [bound(q), bound(q + 1)) of every partial.

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
+#include "compute/nccl_sum.h"
 #include "core/rank_world.h"
 
 namespace grid {
@@ -22,7 +24,8 @@ namespace grid {
 // first in every sum, so it adds them up before sending: its message is one
 // slice. Each rank sends about (local + 1) * n floats (rank 0: 2 * n),
 // against about 2 * n for an all-reduce.
-// fast: each rank adds its own partials, then MPI_Allreduce.
+// fast: each rank adds its own partials, then MPI_Allreduce, or NCCL's
+// all-reduce on the GPUs after use_nccl().
 //
 // The buffers are kept from call to call, so a step allocates nothing
 // once warm. Throws Error(Exit::data) at .train.micro_batches when
@@ -34,8 +37,12 @@ class MicroBatchSum {
  public:
   void operator()(RankWorld& world, bool exact, const std::vector<float>& partials, int local, size_t n,
                   std::vector<float>* out);
+  // Fast mode sums across ranks with NCCL on GPU `dev` from now on.
+  // Collective: every rank of `world` calls it at once (NcclSum).
+  void use_nccl(RankWorld& world, int dev);
 
  private:
+  std::unique_ptr<NcclSum> nccl_;
   std::vector<float> prefix_, recv_;
   std::vector<const float*> terms_;
   std::vector<RankWorld::Runs> to_, from_;

@@ -119,6 +119,16 @@ TEST(MicroBatches, MustDivideTheBatch) {
   EXPECT_EQ(code_of([] { validate_mlp_config(small_config(24)); }), Exit::data);
 }
 
+TEST(NcclSum, WithoutAGpuIsADeviceErrorAndRanksShareNone) {
+  RankWorld& world = rank_world();  // no launcher here: rank 0 of 1
+  MicroBatchSum sum;
+  EXPECT_THROW(sum.use_nccl(world, 0), DeviceError);
+  // One rank has a GPU of its own when its machine has one; not with none.
+  EXPECT_TRUE(gpu_a_rank(world, 1));
+  EXPECT_FALSE(gpu_a_rank(world, 0));
+  EXPECT_EQ(rank_cuda_device(0), 0);
+}
+
 TEST(MicroBatchSum, TermsAddLeftToRightAcrossBlocks) {
   // Magnitudes far apart, so another order of the adds shows in the bits;
   // a length past several blocks of the loop, and not a multiple of one.
