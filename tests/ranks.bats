@@ -136,6 +136,41 @@ assert abs(a - b) <= 1e-3 * abs(b), (a, b)' result.jsonl solo.jsonl
   assert_equal "$(echo "$output" | bits)" "$(cat want)"
 }
 
+@test "an error only rank 1 meets (its copy of the data is corrupt) ends the job: one line naming the rank, its exit code, nothing written" {
+  # mpirun's app contexts: rank 0 in n0, rank 1 in n1, each reading the
+  # data by path from its own folder, as ranks on two machines would.
+  mkdir n0 n1
+  python3 -c 'import random
+r = random.Random(7)
+with open("n0/x.csv", "w") as fx, open("n0/y.csv", "w") as fy:
+    for _ in range(64):
+        v = [r.gauss(0, 1) for _ in range(4)]
+        fx.write(",".join("%.6f" % a for a in v) + "\n")
+        fy.write("%d\n" % (v[0] + v[1] > 0))'
+  cp n0/*.csv n1/
+  sed -i '1s/^./9/' n1/x.csv
+  jq -nc --arg xs "sha256:$(sha256sum <n0/x.csv | cut -d' ' -f1)" --arg ys "sha256:$(sha256sum <n0/y.csv | cut -d' ' -f1)" \
+    '{kind: "job", v: 1, type: "train", train: {model: {layers: [4, 8, 2]}, loss: "softmax_xent",
+      optimizer: {name: "sgd", lr: 0.1}, batch: 16, micro_batches: 4, ranks: 2, steps: 20, seed: 1, checkpoint_every: 5,
+      data: {format: "csv", x: {path: "x.csv", sha256: $xs}, y: {path: "y.csv", sha256: $ys}}}}' | job-split >task.jsonl
+  launch() {
+    timeout 60 mpirun --oversubscribe -np 1 -wdir n0 job-run --store "$PWD/S" --threads 1 "$PWD/task.jsonl" : \
+      -np 1 -wdir n1 job-run --store "$PWD/S" --threads 1 "$PWD/task.jsonl"
+  }
+  run -65 --separate-stderr launch
+  assert_output ''
+  [ "$(grep -c '^job-run: error: ' <<<"$stderr")" = 1 ] || fail "not one error line: $stderr"
+  stderr_has "job-run: error: rank 1 of 2: x.csv has SHA-256 sha256:"
+  stderr_has "(field .train.data.x.sha256)"
+  # The ranks agree on the data before rank 0 writes: no checkpoint, no
+  # progress record, nothing half-written under tmp/.
+  [ -z "$(find S -type f 2>/dev/null)" ] || fail "the store holds: $(find S -type f)"
+  # Rank 1's copy mended, the same launch trains.
+  cp n0/x.csv n1/x.csv
+  run -0 --separate-stderr launch
+  assert_jq .train.final.step 20
+}
+
 @test "gpu-bench under mpirun -np 2: --only nccl gives rank 0's one profile; other sections are refused" {
   # Without a GPU the section says it skipped; with one a GPU a rank, NCCL
   # bootstrapped over MPI (tests/gpu: the rank path as a world of one).

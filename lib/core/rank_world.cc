@@ -1,6 +1,7 @@
 #include "core/rank_world.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -166,6 +167,16 @@ class MpiWorld : public RankWorld {
 };
 
 }  // namespace
+
+bool RankWorld::any_failed(bool failed) {
+  float count = failed ? 1.0f : 0.0f;
+  allreduce_sum(&count, 1);
+  return count > 0.0f;
+}
+
+void RankWorld::wait_for_abort() {
+  for (;;) ::pause();
+}
 
 void RankWorld::abort(int code) {
   abort_all(code);

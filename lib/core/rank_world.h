@@ -62,6 +62,12 @@ class RankWorld {
   // MPI_Allreduce with MPI_SUM in place: the order of the additions is
   // MPI's, so only fast mode uses it.
   virtual void allreduce_sum(float* data, int count) = 0;
+  // Collective: whether any rank passed `failed`. A rank that failed goes
+  // on to end the run (abort); the others then wait_for_abort(), so that
+  // none starts writing what the abort would cut short.
+  bool any_failed(bool failed);
+  // Waits to be ended by another rank's abort.
+  [[noreturn]] void wait_for_abort();
   // Ends every rank of the run with exit status `code` (MPI_Abort).
   [[noreturn]] void abort(int code);
 
