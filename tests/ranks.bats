@@ -245,20 +245,27 @@ CONF
 }
 
 slurm_stop() {
-  local f pid
   [ -n "${SL:-}" ] || return 0
-  for f in "$SL/slurmd.pid" "$SL/slurmctld.pid" "$SL/munge/pid"; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f")
-    kill "$pid" 2>/dev/null
-    # Until it is gone (or a zombie: whoever adopted it may not reap), so
-    # that bats can remove the folder it was writing.
-    for _ in $(seq 100); do
-      [ -d "/proc/$pid" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$pid/stat" 2>/dev/null || break
-      sleep 0.05
-    done
-  done
-  return 0
+  # Each gone (or a zombie) before bats removes the folder it was writing.
+  local f
+  for f in "$SL/slurmd.pid" "$SL/slurmctld.pid" "$SL/munge/pid"; do stop_pidfile "$f" 50; done
+}
+
+@test "stop_pidfile (slurm_stop's): a zombie counts as gone at once; a server deaf to SIGTERM is killed after its tries" {
+  # A child that exits under a parent that never reaps it: a zombie.
+  bash -c 'sleep 0 & echo $! >zombie.pid; exec sleep 5' 3>&- &
+  local parent=$!
+  sleep 0.3
+  grep -q '^[0-9]* (.*) Z' "/proc/$(cat zombie.pid)/stat" || fail "no zombie to stop"
+  local t0=$EPOCHREALTIME
+  stop_pidfile zombie.pid 30
+  (( $(bc <<<"$EPOCHREALTIME - $t0 < 1.5") )) || fail "a zombie was waited for: $(bc <<<"$EPOCHREALTIME - $t0") s"
+  kill "$parent"
+  # SIGTERM ignored (kept across exec): SIGKILL after 3 tenths of a second.
+  bash -c 'trap "" TERM; echo $$ >deaf.pid; exec sleep 30' 3>&- &
+  sleep 0.2
+  stop_pidfile deaf.pid 3
+  pid_gone "$(cat deaf.pid)" || fail "a server deaf to SIGTERM is still there"
 }
 
 @test "Slurm: sbatch --array fans tasks out with --task-index env; srun -n 2 trains one task on two ranks with the same root; a killed rank ends the step" {
