@@ -91,19 +91,9 @@ CONF
   wait_http "http://$addr:$port/" 5
 }
 
-# stop_pidfile FILE TRIES: SIGTERM to the pid in FILE, then up to TRIES
-# tenths of a second for it to go, then SIGKILL.
-stop_pidfile() {
-  local pid i
-  pid=$(cat "$1" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < $2; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+# stop_pidfile FILE TRIES
+# shellcheck source=tests/stop_pidfile.bash
+. "$(dirname "${BASH_SOURCE[0]}")/stop_pidfile.bash"
 
 # nginx_stop DIR: stops the nginx of DIR by its pid, waiting for it to go.
 nginx_stop() { stop_pidfile "$1/nginx.pid" 50; }

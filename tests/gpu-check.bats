@@ -41,6 +41,7 @@ row() {
   row PASS "job-run cuda: train example roots"
   row PASS "job-run cuda: sweep roots"
   row PASS "job-run cuda: gemm C hash and row root"
+  row PASS "job-run cuda on 2 ranks: exact roots, fast loss"
   row FAIL "gpu_tests .*it skipped: no GPU answered it \(no usable CUDA GPU"
   row FAIL "gpu_gemm bench .*it skipped: no GPU answered it"
   grep -q ' on cuda:0$' out/gpu-check.log || fail "no result named cuda:0 in the log"
@@ -48,7 +49,7 @@ row() {
   [ "$output" = "$(cat out/summary.txt)" ]
   assert_line --partial "exact CUDA GEMM / cuBLAS FP32"
   assert_line --partial "cuBLAS BF16 / PyTorch BF16, 8192^3"
-  assert_line --regexp '^3 passed, [0-9]+ failed, 0 skipped$'
+  assert_line --regexp '^4 passed, [0-9]+ failed, 0 skipped$'
 }
 
 @test "dry run: any cuda:N is of class cuda; a result on another class fails, saying so" {
@@ -106,6 +107,19 @@ EOF
   run --separate-stderr env -u GPU_CHECK_DRY_RUN "$ROOT/scripts/gpu-check" out
   [ "$status" -eq 77 ]
   assert_output "SKIP no GPU answers here: nothing to check"
+}
+
+@test "judging: fast training across ranks passes near the CPU's final loss, fails far from it or off the device class" {
+  result() { jq -nc --arg t "$1" --argjson l "$2" --arg d "$3" '{kind: "result", task: $t, train: {final: {loss: $l}}, header: {device: $d}}'; }
+  result sha256:aa 0.5 cpu >cpu.jsonl
+  result sha256:aa 0.50049 cuda:1 >near.jsonl
+  run -0 "$RESULTS" near-loss cpu.jsonl near.jsonl cuda
+  assert_output "near sha256:aa cpu loss 0.5 gpu loss 0.50049 on cuda:1"
+  result sha256:aa 0.5006 cuda:0 >far.jsonl
+  run -1 "$RESULTS" near-loss cpu.jsonl far.jsonl cuda
+  assert_output --partial "FAR sha256:aa"
+  run -1 "$RESULTS" near-loss cpu.jsonl cpu.jsonl cuda
+  assert_output --partial "(NOT a cuda device, which it was asked for)"
 }
 
 @test "judging: a flavour skipped for want of support is a skip with its reason; no GPU is a no-GPU skip" {

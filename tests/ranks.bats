@@ -73,7 +73,7 @@ teardown() {
     assert_jq .task "$(jq -r .id "task$np.jsonl")"
     assert_jq .train.metrics.ranks "$([ "$np" = 1 ] && echo null || echo "$np")"
   done
-  # One micro-batch a rank: the partials go out unpacked (micro_batch_sum.cc).
+  # One micro-batch a rank: rank 0 has nothing to add up before sending (micro_batch_sum.cc).
   task '' '.train.micro_batches = 2' | job-run --store W2 --threads 1 | bits >want2
   task 2 '.train.micro_batches = 2' >pair.jsonl
   run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store P --threads 1 pair.jsonl
@@ -134,6 +134,41 @@ assert abs(a - b) <= 1e-3 * abs(b), (a, b)' result.jsonl solo.jsonl
   run -0 --separate-stderr timeout 120 mpirun --oversubscribe -np 2 job-run --store S --threads 1 --resume task.jsonl
   assert_jq .train.metrics.resumed true
   assert_equal "$(echo "$output" | bits)" "$(cat want)"
+}
+
+@test "an error only rank 1 meets (its copy of the data is corrupt) ends the job: one line naming the rank, its exit code, nothing written" {
+  # mpirun's app contexts: rank 0 in n0, rank 1 in n1, each reading the
+  # data by path from its own folder, as ranks on two machines would.
+  mkdir n0 n1
+  python3 -c 'import random
+r = random.Random(7)
+with open("n0/x.csv", "w") as fx, open("n0/y.csv", "w") as fy:
+    for _ in range(64):
+        v = [r.gauss(0, 1) for _ in range(4)]
+        fx.write(",".join("%.6f" % a for a in v) + "\n")
+        fy.write("%d\n" % (v[0] + v[1] > 0))'
+  cp n0/*.csv n1/
+  sed -i '1s/^./9/' n1/x.csv
+  jq -nc --arg xs "sha256:$(sha256sum <n0/x.csv | cut -d' ' -f1)" --arg ys "sha256:$(sha256sum <n0/y.csv | cut -d' ' -f1)" \
+    '{kind: "job", v: 1, type: "train", train: {model: {layers: [4, 8, 2]}, loss: "softmax_xent",
+      optimizer: {name: "sgd", lr: 0.1}, batch: 16, micro_batches: 4, ranks: 2, steps: 20, seed: 1, checkpoint_every: 5,
+      data: {format: "csv", x: {path: "x.csv", sha256: $xs}, y: {path: "y.csv", sha256: $ys}}}}' | job-split >task.jsonl
+  launch() {
+    timeout 60 mpirun --oversubscribe -np 1 -wdir n0 job-run --store "$PWD/S" --threads 1 "$PWD/task.jsonl" : \
+      -np 1 -wdir n1 job-run --store "$PWD/S" --threads 1 "$PWD/task.jsonl"
+  }
+  run -65 --separate-stderr launch
+  assert_output ''
+  [ "$(grep -c '^job-run: error: ' <<<"$stderr")" = 1 ] || fail "not one error line: $stderr"
+  stderr_has "job-run: error: rank 1 of 2: x.csv has SHA-256 sha256:"
+  stderr_has "(field .train.data.x.sha256)"
+  # The ranks agree on the data before rank 0 writes: no checkpoint, no
+  # progress record, nothing half-written under tmp/.
+  [ -z "$(find S -type f 2>/dev/null)" ] || fail "the store holds: $(find S -type f)"
+  # Rank 1's copy mended, the same launch trains.
+  cp n0/x.csv n1/x.csv
+  run -0 --separate-stderr launch
+  assert_jq .train.final.step 20
 }
 
 @test "gpu-bench under mpirun -np 2: --only nccl gives rank 0's one profile; other sections are refused" {
@@ -210,20 +245,27 @@ CONF
 }
 
 slurm_stop() {
-  local f pid
   [ -n "${SL:-}" ] || return 0
-  for f in "$SL/slurmd.pid" "$SL/slurmctld.pid" "$SL/munge/pid"; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f")
-    kill "$pid" 2>/dev/null
-    # Until it is gone (or a zombie: whoever adopted it may not reap), so
-    # that bats can remove the folder it was writing.
-    for _ in $(seq 100); do
-      [ -d "/proc/$pid" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$pid/stat" 2>/dev/null || break
-      sleep 0.05
-    done
-  done
-  return 0
+  # Each gone (or a zombie) before bats removes the folder it was writing.
+  local f
+  for f in "$SL/slurmd.pid" "$SL/slurmctld.pid" "$SL/munge/pid"; do stop_pidfile "$f" 50; done
+}
+
+@test "stop_pidfile (slurm_stop's): a zombie counts as gone at once; a server deaf to SIGTERM is killed after its tries" {
+  # A child that exits under a parent that never reaps it: a zombie.
+  bash -c 'sleep 0 & echo $! >zombie.pid; exec sleep 5' 3>&- &
+  local parent=$!
+  sleep 0.3
+  grep -q '^[0-9]* (.*) Z' "/proc/$(cat zombie.pid)/stat" || fail "no zombie to stop"
+  local t0=$EPOCHREALTIME
+  stop_pidfile zombie.pid 30
+  (( $(bc <<<"$EPOCHREALTIME - $t0 < 1.5") )) || fail "a zombie was waited for: $(bc <<<"$EPOCHREALTIME - $t0") s"
+  kill "$parent"
+  # SIGTERM ignored (kept across exec): SIGKILL after 3 tenths of a second.
+  bash -c 'trap "" TERM; echo $$ >deaf.pid; exec sleep 30' 3>&- &
+  sleep 0.2
+  stop_pidfile deaf.pid 3
+  pid_gone "$(cat deaf.pid)" || fail "a server deaf to SIGTERM is still there"
 }
 
 @test "Slurm: sbatch --array fans tasks out with --task-index env; srun -n 2 trains one task on two ranks with the same root; a killed rank ends the step" {

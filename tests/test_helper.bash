@@ -27,6 +27,10 @@ PUB3=ed25519:fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025
 
 # Helpers every suite uses.
 
+# stop_pidfile FILE TRIES: a server stopped by its pid file.
+# shellcheck source=tests/stop_pidfile.bash
+. "$(dirname "${BASH_SOURCE[0]}")/stop_pidfile.bash"
+
 # write_key FILE SEED: a key file holding a known seed, mode 0600.
 write_key() {
   (umask 077 && printf '%s\n' "$2" >"$1")

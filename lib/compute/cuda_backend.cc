@@ -218,6 +218,20 @@ NcclRun cuda_nccl_allreduce_rank(const std::string& unique_id, int rank, int siz
   return need("cuda_nccl_allreduce_rank").nccl_allreduce_rank(unique_id, rank, size, dev, bytes, warmup, reps);
 }
 
+// nccl_cuda.h
+void cuda_use_device(int dev) { need("cuda_use_device").use_device(dev); }
+
+NcclSumState* nccl_sum_create(const std::string& unique_id, int rank, int size, int dev) {
+  return need("nccl_sum_create").nccl_sum_create(unique_id, rank, size, dev);
+}
+
+void nccl_sum_destroy(NcclSumState* s) {
+  // Only a state the backend made reaches here, so the backend is loaded.
+  if (s) cuda_backend(nullptr)->nccl_sum_destroy(s);
+}
+
+void nccl_sum_host(NcclSumState* s, float* data, size_t count) { need("nccl_sum_host").nccl_sum_host(s, data, count); }
+
 }  // namespace grid
 
 #endif  // GRID_CUDA

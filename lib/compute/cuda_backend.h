@@ -6,7 +6,7 @@
 // libraries. So in a CUDA build (GRID_CUDA=1) the kernels of lib/cuda/ live
 // in libgridutils-cuda.so, which links cuBLAS, NCCL and the CUDA runtime;
 // the tools link none of them, and the functions of device_cuda.h,
-// gpu_bench_cuda.h and mlp_cuda.h are trampolines (cuda_backend.cc) that load it when a GPU
+// gpu_bench_cuda.h, mlp_cuda.h and nccl_cuda.h are trampolines (cuda_backend.cc) that load it when a GPU
 // is first used. Whether a GPU is there at all is asked of the NVIDIA
 // driver first (libcuda.so.1, small), so a machine without one never loads
 // the backend.
@@ -24,13 +24,14 @@
 #include "compute/device_cuda.h"
 #include "compute/gpu_bench_cuda.h"
 #include "compute/mlp_cuda.h"
+#include "compute/nccl_cuda.h"
 
 namespace grid {
 
 // A backend of another build is refused: by this number (bumped with any
 // change to the table), the table's size, and the build id, a hash of the
 // headers whose types cross between the two (the Makefile's CUDA_BUILD).
-constexpr int kCudaBackendAbi = 4;
+constexpr int kCudaBackendAbi = 5;
 #ifndef GRID_CUDA_BUILD
 #define GRID_CUDA_BUILD "unknown"
 #endif
@@ -69,6 +70,10 @@ struct CudaBackend {
   std::string (*nccl_unique_id)();
   NcclRun (*nccl_allreduce_rank)(const std::string& unique_id, int rank, int size, int dev, size_t bytes, int warmup,
                                  int reps);
+  void (*use_device)(int dev);
+  NcclSumState* (*nccl_sum_create)(const std::string& unique_id, int rank, int size, int dev);
+  void (*nccl_sum_destroy)(NcclSumState* s);
+  void (*nccl_sum_host)(NcclSumState* s, float* data, size_t count);
 };
 
 // Where the backend is looked for (see above).

@@ -9,11 +9,14 @@
 #include <string>
 
 #include "core/error.h"
+#include "compute/device_cuda.h"
 #include "compute/exact_math.h"
 #include "compute/mlp_cuda.h"
 #include "compute/mlp_layers.h"
 #include "compute/micro_batch_sum.h"
 #include "compute/mlp_optimizer.h"
+#include "compute/nccl_cuda.h"
+#include "compute/nccl_sum.h"
 #include "compute/philox.h"
 
 namespace grid {
@@ -228,6 +231,15 @@ void Trainer::set_ranks(RankWorld* world) {
                                  std::to_string(config_.micro_batches))
         .at_field(kMicroBatchesField);
   world_ = world && world->size() > 1 ? world : nullptr;
+  // The GPU its local rank picks runs this rank's products and, in fast
+  // mode, the NCCL all-reduce of its gradients, if every rank has a GPU of
+  // its own; where ranks share one, fast mode sums through MPI_Allreduce.
+  if (world_ && engine_.cuda) {
+    const int gpus = cuda_device_count();
+    const int dev = rank_cuda_device(gpus);
+    cuda_use_device(dev);
+    if (engine_.mode == NumericMode::fast && gpu_a_rank(*world_, gpus)) reduce_.use_nccl(*world_, dev);
+  }
 }
 
 void Trainer::micro_batch_gradients(const std::vector<int32_t>& rows) {

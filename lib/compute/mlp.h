@@ -196,6 +196,9 @@ class Trainer {
   // batches rank * M / size .. (rank + 1) * M / size - 1; every rank must
   // step together. Throws Error(Exit::usage) at .train.micro_batches when
   // the world's size does not divide M. `world` must outlive the Trainer.
+  // With a CUDA engine each rank takes a GPU (rank_cuda_device), and fast
+  // mode sums the gradients with NCCL there when no two ranks share one
+  // (gpu_a_rank): collective, as the steps are; DeviceError when NCCL fails.
   void set_ranks(RankWorld* world);
 
   // Trains one batch. Does not stop at config.steps: the caller counts.

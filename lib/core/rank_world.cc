@@ -1,8 +1,10 @@
 #include "core/rank_world.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <string>
 
@@ -16,6 +18,8 @@ namespace {
 // handles are another ABI; a run under it reports libmpi.so.40 missing.
 constexpr const char* kLibMpi = "libmpi.so.40";
 using Handle = void*;
+// Open MPI's MPI_IN_PLACE (mpi.h: ((void *) 1)).
+void* const kInPlace = reinterpret_cast<void*>(1);
 
 // MPI_Finalize, for the exit handler of a process that called MPI_Init.
 int (*g_finalize)() = nullptr;
@@ -33,14 +37,18 @@ int env_int(const char* name, bool* present) {
 class SoloWorld : public RankWorld {
  public:
   void broadcast(std::string*) override {}
-  void alltoallv(const float* send, const std::vector<int>& send_counts, const std::vector<int>& send_displs, float* recv,
-                 const std::vector<int>&, const std::vector<int>& recv_displs) override {
-    std::copy_n(send + send_displs[0], send_counts[0], recv + recv_displs[0]);
+  void alltoall_runs(const float* send, const std::vector<Runs>& to, float* recv,
+                     const std::vector<Runs>& from) override {
+    // The message to itself, as MPI would carry it.
+    std::vector<float> message;
+    for (const Run& r : to[0]) message.insert(message.end(), send + r.at, send + r.at + r.len);
+    size_t k = 0;
+    for (const Run& r : from[0]) {
+      std::copy_n(message.begin() + k, r.len, recv + r.at);
+      k += r.len;
+    }
   }
-  void allgatherv(const float* send, int count, float* recv, const std::vector<int>&,
-                  const std::vector<int>& displs) override {
-    std::copy_n(send, count, recv + displs[0]);
-  }
+  void allgatherv_in_place(float*, const std::vector<int>&, const std::vector<int>&) override {}
   void allreduce_sum(float*, int) override {}
   void abort_all(int) override {}
 };
@@ -62,7 +70,10 @@ class MpiWorld : public RankWorld {
     fn(comm_rank_, "MPI_Comm_rank");
     fn(comm_size_, "MPI_Comm_size");
     fn(bcast_, "MPI_Bcast");
-    fn(alltoallv_, "MPI_Alltoallv");
+    fn(alltoallw_, "MPI_Alltoallw");
+    fn(type_hindexed_, "MPI_Type_create_hindexed");
+    fn(type_commit_, "MPI_Type_commit");
+    fn(type_free_, "MPI_Type_free");
     fn(allgatherv_, "MPI_Allgatherv");
     fn(allreduce_, "MPI_Allreduce");
     fn(abort_, "MPI_Abort");
@@ -86,14 +97,24 @@ class MpiWorld : public RankWorld {
     bytes->resize(n);
     bcast_(bytes->data(), n, byte_, 0, comm_);
   }
-  void alltoallv(const float* send, const std::vector<int>& send_counts, const std::vector<int>& send_displs, float* recv,
-                 const std::vector<int>& recv_counts, const std::vector<int>& recv_displs) override {
-    alltoallv_(send, send_counts.data(), send_displs.data(), float_, recv, recv_counts.data(), recv_displs.data(),
-               float_, comm_);
+  void alltoall_runs(const float* send, const std::vector<Runs>& to, float* recv,
+                     const std::vector<Runs>& from) override {
+    const int R = size_;
+    std::vector<Handle> send_types(R), recv_types(R);
+    std::vector<int> send_counts(R), recv_counts(R), zeros(R, 0);
+    for (int q = 0; q < R; ++q) {
+      send_counts[q] = runs_type(to[q], &send_types[q]);
+      recv_counts[q] = runs_type(from[q], &recv_types[q]);
+    }
+    alltoallw_(send, send_counts.data(), zeros.data(), send_types.data(), recv, recv_counts.data(), zeros.data(),
+               recv_types.data(), comm_);
+    for (int q = 0; q < R; ++q) {
+      if (send_counts[q]) type_free_(&send_types[q]);
+      if (recv_counts[q]) type_free_(&recv_types[q]);
+    }
   }
-  void allgatherv(const float* send, int count, float* recv, const std::vector<int>& counts,
-                  const std::vector<int>& displs) override {
-    allgatherv_(send, count, float_, recv, counts.data(), displs.data(), float_, comm_);
+  void allgatherv_in_place(float* data, const std::vector<int>& counts, const std::vector<int>& displs) override {
+    allgatherv_(kInPlace, 0, float_, data, counts.data(), displs.data(), float_, comm_);
   }
   void allreduce_sum(float* data, int count) override {
     scratch_.assign(data, data + count);
@@ -109,11 +130,30 @@ class MpiWorld : public RankWorld {
   int (*comm_rank_)(Handle, int*);
   int (*comm_size_)(Handle, int*);
   int (*bcast_)(void*, int, Handle, int, Handle);
-  int (*alltoallv_)(const void*, const int*, const int*, Handle, void*, const int*, const int*, Handle, Handle);
+  int (*alltoallw_)(const void*, const int*, const int*, const Handle*, void*, const int*, const int*, const Handle*,
+                    Handle);
+  int (*type_hindexed_)(int, const int*, const std::ptrdiff_t*, Handle, Handle*);
+  int (*type_commit_)(Handle*);
+  int (*type_free_)(Handle*);
   int (*allgatherv_)(const void*, int, Handle, void*, const int*, const int*, Handle, Handle);
   int (*allreduce_)(const void*, void*, int, Handle, Handle, Handle);
   int (*abort_)(Handle, int);
   std::vector<float> scratch_;
+
+  // The runs as one datatype of floats (count 1), or nothing (count 0).
+  int runs_type(const Runs& runs, Handle* type) {
+    *type = float_;
+    if (runs.empty()) return 0;
+    std::vector<int> lens;
+    std::vector<std::ptrdiff_t> bytes;  // MPI_Aint in Open MPI's ABI
+    for (const Run& r : runs) {
+      lens.push_back(r.len);
+      bytes.push_back(static_cast<std::ptrdiff_t>(r.at * sizeof(float)));
+    }
+    type_hindexed_(static_cast<int>(runs.size()), lens.data(), bytes.data(), float_, type);
+    type_commit_(type);
+    return 1;
+  }
 
   void* symbol(const char* name) {
     void* p = dlsym(lib_, name);
@@ -127,6 +167,16 @@ class MpiWorld : public RankWorld {
 };
 
 }  // namespace
+
+bool RankWorld::any_failed(bool failed) {
+  float count = failed ? 1.0f : 0.0f;
+  allreduce_sum(&count, 1);
+  return count > 0.0f;
+}
+
+void RankWorld::wait_for_abort() {
+  for (;;) ::pause();
+}
 
 void RankWorld::abort(int code) {
   abort_all(code);

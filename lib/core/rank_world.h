@@ -43,16 +43,31 @@ class RankWorld {
 
   // Rank 0's *bytes on every rank.
   virtual void broadcast(std::string* bytes) = 0;
-  // MPI_Alltoallv of floats: counts and displacements per peer, in floats.
-  virtual void alltoallv(const float* send, const std::vector<int>& send_counts, const std::vector<int>& send_displs,
-                         float* recv, const std::vector<int>& recv_counts, const std::vector<int>& recv_displs) = 0;
-  // MPI_Allgatherv of floats: this rank's `count` floats to every rank,
-  // rank q's at recv + displs[q].
-  virtual void allgatherv(const float* send, int count, float* recv, const std::vector<int>& counts,
-                          const std::vector<int>& displs) = 0;
+  // `len` floats from offset `at` (in floats) of a buffer.
+  struct Run {
+    size_t at;
+    int len;
+  };
+  using Runs = std::vector<Run>;
+  // One message to each rank q: the runs to[q] of `send`, back to back; the
+  // one from rank q fills the runs from[q] of `recv` in order (rank q's
+  // to[me] and this rank's from[q] hold as many floats). MPI_Alltoallw with
+  // an hindexed datatype a peer: scattered runs go without being packed
+  // here first, and offsets are not bound to MPI's int counts.
+  virtual void alltoall_runs(const float* send, const std::vector<Runs>& to, float* recv,
+                             const std::vector<Runs>& from) = 0;
+  // MPI_Allgatherv in place: rank q's counts[q] floats at data + displs[q]
+  // reach every rank, at the same place.
+  virtual void allgatherv_in_place(float* data, const std::vector<int>& counts, const std::vector<int>& displs) = 0;
   // MPI_Allreduce with MPI_SUM in place: the order of the additions is
   // MPI's, so only fast mode uses it.
   virtual void allreduce_sum(float* data, int count) = 0;
+  // Collective: whether any rank passed `failed`. A rank that failed goes
+  // on to end the run (abort); the others then wait_for_abort(), so that
+  // none starts writing what the abort would cut short.
+  bool any_failed(bool failed);
+  // Waits to be ended by another rank's abort.
+  [[noreturn]] void wait_for_abort();
   // Ends every rank of the run with exit status `code` (MPI_Abort).
   [[noreturn]] void abort(int code);
 

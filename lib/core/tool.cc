@@ -136,24 +136,21 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
     return code;
   } catch (const BrokenPipe&) {
     return 0;
-  } catch (const Error& e) {
-    report(e);
-    return static_cast<int>(e.code());
-  } catch (const DeviceError& e) {
-    report(Error(Exit::unavailable, e.what()));
-    return static_cast<int>(Exit::unavailable);
-  } catch (const json::exception& e) {
-    // Our own code checks fields first; a JSON exception that escapes means
-    // the input had a shape we did not check for, so blame the data.
-    report(Error(Exit::data, e.what()));
-    return static_cast<int>(Exit::data);
-  } catch (const std::bad_alloc&) {
-    report(Error(Exit::internal, "out of memory"));
-    return static_cast<int>(Exit::internal);
   } catch (const std::exception& e) {
-    report(Error(Exit::internal, std::string("internal error: ") + e.what() + " (please report it)"));
-    return static_cast<int>(Exit::internal);
+    const Error err = error_of(e);
+    report(err);
+    return static_cast<int>(err.code());
   }
+}
+
+Error Tool::error_of(const std::exception& e) {
+  if (const auto* err = dynamic_cast<const Error*>(&e)) return *err;
+  if (dynamic_cast<const DeviceError*>(&e)) return Error(Exit::unavailable, e.what());
+  // Our own code checks fields first; a JSON exception that escapes means
+  // the input had a shape we did not check for, so blame the data.
+  if (dynamic_cast<const json::exception*>(&e)) return Error(Exit::data, e.what());
+  if (dynamic_cast<const std::bad_alloc*>(&e)) return Error(Exit::internal, "out of memory");
+  return Error(Exit::internal, std::string("internal error: ") + e.what() + " (please report it)");
 }
 
 }  // namespace grid

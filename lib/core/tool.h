@@ -63,6 +63,10 @@ class Tool {
 
   // Reports an error the way doc/design.md, "Exit codes", says, on stderr.
   void report(const Error& e) const;
+  // What run() makes of an exception: an Error as it is, a DeviceError
+  // unavailable (69), a JSON exception bad data (65), anything else
+  // internal (70).
+  static Error error_of(const std::exception& e);
   // A human note on stderr unless --quiet.
   void note(const std::string& text) const;
 

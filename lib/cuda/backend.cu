@@ -30,6 +30,10 @@ extern "C" __attribute__((visibility("default"))) const grid::CudaBackend* grid_
       &grid::mlp_cuda_loss,
       &grid::cuda_nccl_unique_id,
       &grid::cuda_nccl_allreduce_rank,
+      &grid::cuda_use_device,
+      &grid::nccl_sum_create,
+      &grid::nccl_sum_destroy,
+      &grid::nccl_sum_host,
   };
   return &table;
 }

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -239,11 +238,7 @@ std::string cuda_nccl_unique_id() {
 // averages the ranks' times.
 NcclRun cuda_nccl_allreduce_rank(const std::string& unique_id, int rank, int size, int dev, size_t bytes, int warmup,
                                  int reps) {
-  ncclUniqueId id;
-  if (unique_id.size() != sizeof id.internal)
-    throw DeviceError("cuda_nccl_allreduce_rank: an NCCL unique id has " + std::to_string(sizeof id.internal) +
-                      " bytes, not " + std::to_string(unique_id.size()));
-  std::memcpy(id.internal, unique_id.data(), sizeof id.internal);
+  const ncclUniqueId id = nccl_unique_id_of(unique_id, "cuda_nccl_allreduce_rank");
   const size_t count = std::max<size_t>(1, bytes / sizeof(float));
   CurrentDeviceKeeper keep_device;
   NcclRank mine(dev, count);

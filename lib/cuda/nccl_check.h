@@ -4,6 +4,7 @@
 
 #include <nccl.h>
 
+#include <cstring>
 #include <string>
 
 #include "core/device_error.h"
@@ -14,6 +15,17 @@ namespace grid {
                                    int line) {
   throw DeviceError(std::string(call) + " failed: " + ncclGetErrorString(result) + " at " + file +
                     ":" + std::to_string(line));
+}
+
+// The unique id whose bytes cuda_nccl_unique_id() gave; `who` names the
+// caller in the error for bytes of another length.
+inline ncclUniqueId nccl_unique_id_of(const std::string& bytes, const char* who) {
+  ncclUniqueId id;
+  if (bytes.size() != sizeof id.internal)
+    throw DeviceError(std::string(who) + ": an NCCL unique id has " + std::to_string(sizeof id.internal) +
+                      " bytes, not " + std::to_string(bytes.size()));
+  std::memcpy(id.internal, bytes.data(), sizeof id.internal);
+  return id;
 }
 
 }  // namespace grid

@@ -53,11 +53,18 @@ void check_task_ranks(const json& task, const RankWorld& world) {
 }
 
 // Several ranks share one run: an error on any rank after the others have
-// joined it ends them all (MPI_Abort), so none waits for a rank gone.
+// joined it ends them all (MPI_Abort), so none waits for a rank gone. Its
+// one line names a rank other than 0, which reads no input of its own.
 [[noreturn]] void end_all_ranks(const Tool& tool, RankWorld& world, const std::exception& e) {
-  const Error* err = dynamic_cast<const Error*>(&e);
-  tool.report(err ? *err : Error(Exit::internal, e.what()));
-  world.abort(static_cast<int>(err ? err->code() : Exit::internal));
+  Error err = Tool::error_of(e);
+  if (world.rank() > 0) {
+    Error named(err.code(), "rank " + std::to_string(world.rank()) + " of " + std::to_string(world.size()) + ": " +
+                                err.what());
+    if (!err.field().empty()) named.at_field(err.field());
+    err = named;
+  }
+  tool.report(err);
+  world.abort(static_cast<int>(err.code()));
 }
 
 std::string run_mode(const RunOptions& opt, const json& task) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <limits>
 
 #include "jobs/dataset_load.h"
@@ -118,7 +119,18 @@ json train_run(const json& task, RunContext& ctx) {
   const MlpConfig config = train_config(spec);
   const int64_t every = spec["checkpoint_every"];
   json data_inputs;  // the bytes actually trained on, for the header
-  Dataset data = load_dataset(spec["data"], config.loss, config.layers.back(), ".train.data", ctx.store, &data_inputs);
+  Dataset data;
+  std::exception_ptr failed;
+  try {
+    data = load_dataset(spec["data"], config.loss, config.layers.back(), ".train.data", ctx.store, &data_inputs);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  // Each rank reads its own copy of the data: one that fails ends the run
+  // (job_run.cc's end_all_ranks) while the others wait, before rank 0 has
+  // begun a checkpoint that the abort would cut short.
+  if (ctx.ranks && ctx.ranks->any_failed(failed != nullptr) && !failed) ctx.ranks->wait_for_abort();
+  if (failed) std::rethrow_exception(failed);
   const GemmEngine engine = ctx.gemm_engine();
   Trainer trainer(config, data, engine);
   trainer.set_ranks(ctx.ranks);

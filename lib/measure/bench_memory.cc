@@ -7,6 +7,7 @@
 #include "compute/gpu_bench_cuda.h"
 #include "measure/timing.h"
 #include "core/parallel_for.h"
+#include "compute/nccl_sum.h"
 #include "core/rank_world.h"
 
 namespace grid {
@@ -97,9 +98,8 @@ json nccl_size_json(size_t bytes, const std::vector<double>& seconds, int ranks,
 // mean over the ranks of each one's own, as nccl-tests reports it.
 json bench_nccl_ranks(BenchContext& ctx, RankWorld& world) {
   const int gpus = cuda_device_count();
-  const int dev = rank_env().local_rank % gpus;
-  std::string id = world.rank() == 0 ? cuda_nccl_unique_id() : std::string();
-  world.broadcast(&id);
+  const int dev = rank_cuda_device(gpus);
+  const std::string id = shared_nccl_unique_id(world);
   json sizes = json::array();
   for (size_t bytes : nccl_sizes(ctx)) {
     ctx.progress("nccl all-reduce " + std::to_string(bytes) + " B on " + std::to_string(world.size()) + " ranks");

@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cmath>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "code_of.h"
+#include "compute/micro_batch_sum.h"
 #include "compute/mlp.h"
 #include "compute/synthetic_data.h"
 #include "core/rank_world.h"
@@ -113,6 +117,37 @@ TEST(MicroBatches, MustDivideTheBatch) {
   EXPECT_EQ(why, "micro_batches = 5 does not divide batch = 12");
   EXPECT_EQ(code_of([] { validate_mlp_config(small_config(0)); }), Exit::data);
   EXPECT_EQ(code_of([] { validate_mlp_config(small_config(24)); }), Exit::data);
+}
+
+TEST(NcclSum, WithoutAGpuIsADeviceErrorAndRanksShareNone) {
+  RankWorld& world = rank_world();  // no launcher here: rank 0 of 1
+  MicroBatchSum sum;
+  EXPECT_THROW(sum.use_nccl(world, 0), DeviceError);
+  // One rank has a GPU of its own when its machine has one; not with none.
+  EXPECT_TRUE(gpu_a_rank(world, 1));
+  EXPECT_FALSE(gpu_a_rank(world, 0));
+  EXPECT_EQ(rank_cuda_device(0), 0);
+}
+
+TEST(MicroBatchSum, TermsAddLeftToRightAcrossBlocks) {
+  // Magnitudes far apart, so another order of the adds shows in the bits;
+  // a length past several blocks of the loop, and not a multiple of one.
+  constexpr unsigned kSeed = 21;
+  constexpr size_t kLen = 5003;
+  std::mt19937 rng(kSeed);
+  std::uniform_real_distribution<float> mantissa(-1, 1), exponent(-20, 20);
+  std::vector<std::vector<float>> terms(5, std::vector<float>(kLen));
+  for (auto& t : terms)
+    for (float& x : t) x = std::ldexp(mantissa(rng), static_cast<int>(exponent(rng)));
+  std::vector<const float*> at;
+  for (const auto& t : terms) at.push_back(t.data());
+  std::vector<float> got(kLen);
+  sum_in_order(at, kLen, got.data());
+  for (size_t e = 0; e < kLen; ++e) {
+    float want = terms[0][e];
+    for (size_t t = 1; t < terms.size(); ++t) want += terms[t][e];
+    ASSERT_EQ(std::memcmp(&got[e], &want, sizeof want), 0) << "seed " << kSeed << " element " << e;
+  }
 }
 
 }  // namespace
