@@ -57,7 +57,7 @@ CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -
 # changes with what else a unit includes); the sanitizer build is what
 # catches real out-of-bounds accesses.
 CXXFLAGS  += -Wno-array-bounds
-LDLIBS    += -lsodium -lcrypto -lcurl -lsqlite3 -lpng -larchive -lxml2 -ldl -pthread
+LDLIBS    += -lsimdjson -lsodium -lcrypto -lcurl -lsqlite3 -lpng -larchive -lxml2 -ldl -pthread
 
 # The training loops (bias, relu, loss, optimizer) vectorize at -O3: a
 # quarter more fast-mode steps/s; the micro-batch sums, 2.5 times the adds/s. Exact bits do not move: with
@@ -228,7 +228,7 @@ FUZZ_SECONDS ?= 240
 FUZZ_O       := build/fuzz/obj
 FUZZ_FLAGS   := -std=c++17 -O1 -g -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -MMD -MP
-FUZZ_SRC     := lib/core/jsonl.cc lib/core/canonical_json.cc lib/core/message.cc lib/core/merkle.cc \
+FUZZ_SRC     := lib/core/jsonl.cc lib/core/json_parse.cc lib/core/canonical_json.cc lib/core/message.cc lib/core/merkle.cc \
                 lib/core/fields.cc lib/market/need_expr.cc lib/market/lease_pricing.cc lib/compute/npy.cc \
                 lib/compute/csv_matrix.cc lib/jobs/job_spec.cc $(wildcard lib/jobs/kind_*_spec.cc) lib/jobs/data_spec.cc
 # The board servers' listings (PROPFIND, ListObjectsV2) and what is read

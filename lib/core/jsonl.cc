@@ -18,13 +18,6 @@ namespace {
 
 constexpr size_t kReadChunk = size_t{1} << 20;
 
-// nlohmann's messages start with "[json.exception.parse_error.101] ";
-// the part after it is what a user needs.
-std::string strip_exception_prefix(const std::string& what) {
-  size_t close = what.find("] ");
-  return what.rfind("[json.exception.", 0) == 0 && close != std::string::npos ? what.substr(close + 2) : what;
-}
-
 }  // namespace
 
 int open_input(const std::string& path, std::string* source) {
@@ -115,107 +108,6 @@ bool LineReader::next(std::string* line) {
         .at_line(line_, source_);
   }
   return true;
-}
-
-namespace {
-
-// Builds the value from nlohmann's SAX events, as json::parse does, and
-// also refuses what json::parse lets through: nesting past kMaxJsonDepth
-// (every later walk over a message recurses once per level), a member
-// name repeated in an object (I-JSON, RFC 7493 section 2.3: readers would
-// disagree on which one counts, and a signature covers only one), and a
-// number beyond double's range.
-class JsonBuilder {
- public:
-  explicit JsonBuilder(json* root) : root_(root) {}
-
-  bool null() { return put(nullptr); }
-  bool boolean(bool v) { return put(v); }
-  bool number_integer(json::number_integer_t v) { return put(v); }
-  bool number_unsigned(json::number_unsigned_t v) { return put(v); }
-  bool number_float(json::number_float_t v, const std::string&) { return put(v); }
-  bool string(std::string& v) { return put(std::move(v)); }
-  bool binary(json::binary_t& v) { return put(json::binary(std::move(v))); }
-
-  bool start_object(size_t) { return open(json::object()); }
-  bool key(std::string& name) {
-    open_.back().key = std::move(name);
-    return true;
-  }
-  bool end_object() { return close(); }
-  bool start_array(size_t) { return open(json::array()); }
-  bool end_array() { return close(); }
-
-  [[noreturn]] bool parse_error(size_t, const std::string& token, const nlohmann::detail::exception& e) {
-    if (e.id == 406)  // out_of_range.406: the lexer's strtod overflowed
-      throw Error(Exit::data, "number " + token.substr(0, 40) + " is beyond the range of a double");
-    throw Error(Exit::data, "malformed JSON: " + strip_exception_prefix(e.what()));
-  }
-
- private:
-  struct Open {
-    json value;
-    std::string key;  // an object's member being read
-  };
-
-  bool open(json&& container) {
-    if (open_.size() == kMaxJsonDepth)
-      throw Error(Exit::data, "arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " deep")
-          .at_field(path());
-    open_.push_back(Open{std::move(container), {}});
-    return true;
-  }
-
-  bool close() {
-    json done = std::move(open_.back().value);
-    open_.pop_back();
-    return put(std::move(done));
-  }
-
-  template <typename T>
-  bool put(T&& v) {
-    if (open_.empty()) {
-      *root_ = json(std::forward<T>(v));
-      return true;
-    }
-    Open& in = open_.back();
-    if (in.value.is_array()) {
-      in.value.emplace_back(std::forward<T>(v));
-    } else {
-      auto [at, added] = in.value.emplace(std::move(in.key), std::forward<T>(v));
-      if (!added) {
-        in.key = at.key();
-        throw Error(Exit::data, "a member name appears twice in one object").at_field(path());
-      }
-    }
-    return true;
-  }
-
-  // Where the next value goes (".a[2].b"), for an error.
-  std::string path() const {
-    std::string s;
-    for (const Open& o : open_)
-      s += o.value.is_array() ? "[" + std::to_string(o.value.size()) + "]" : "." + o.key;
-    return s.empty() ? "." : s;
-  }
-
-  json* root_;
-  std::vector<Open> open_;
-};
-
-}  // namespace
-
-json parse_json_text(const std::string& text) {
-  json out;
-  JsonBuilder builder(&out);
-  json::sax_parse(text, &builder);
-  return out;
-}
-
-json parse_json_line(const std::string& text) {
-  json out = parse_json_text(text);
-  if (!out.is_object()) throw Error(Exit::data, "line is not a JSON object");
-  return out;
 }
 
 MessageReader::MessageReader(std::vector<std::string> paths) : paths_(std::move(paths)) {

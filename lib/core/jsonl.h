@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/canonical_json.h"
+#include "core/json_parse.h"
 
 namespace grid {
 
@@ -83,21 +84,5 @@ class MessageReader {
 void write_message(const json& message);
 // Writes raw text to stdout with the same error handling.
 void write_stdout(const std::string& text);
-
-// Arrays and objects nest at most this deep in what we read: every walk
-// over a message (its canonical form, its dump) recurses once per level,
-// so a stranger's 40 000 brackets must be refused, not followed off the
-// stack. Real messages nest a handful of levels.
-constexpr size_t kMaxJsonDepth = 64;
-
-// Parses JSON text (one line, or a whole file). Exit::data with the
-// parser's reason, and for what RFC 8259 allows but we refuse: nesting
-// deeper than kMaxJsonDepth, a member name twice in one object (I-JSON,
-// RFC 7493), a number beyond double's range.
-json parse_json_text(const std::string& text);
-
-// parse_json_text of one input line that must hold a message: Exit::data
-// "line is not a JSON object" for any other value.
-json parse_json_line(const std::string& text);
 
 }  // namespace grid

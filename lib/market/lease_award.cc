@@ -134,20 +134,6 @@ class Reputations {
   std::unordered_map<std::string, std::pair<int64_t, double>> newest_;  // provider: as_of, score
 };
 
-// Each order's bids, by index. Keyed by views of the bids' own strings (the
-// deque keeps them in place): copying a hundred thousand ids here was
-// serial time.
-using BidsByOrder = std::unordered_map<std::string_view, std::vector<size_t>>;
-BidsByOrder bids_by_order(const std::deque<AuctionMessage>& bids, size_t orders) {
-  BidsByOrder by_order;
-  by_order.reserve(orders);
-  for (size_t i = 0; i < bids.size(); ++i) {
-    auto o = bids[i].msg.find("order");
-    if (o != bids[i].msg.end() && o->is_string()) by_order[o->get_ref<const std::string&>()].push_back(i);
-  }
-  return by_order;
-}
-
 // What an award run looks an order's bids up in.
 struct Market {
   const AwardConfig& cfg;
@@ -163,8 +149,9 @@ Status bid_valid(const json& b, const SignatureCheck& sig, const Order& order, c
                  Contender* c) {
   c->provider = get_string(b, "provider", "");
   c->price = get_int(b, "price_micros", "", 1, int64_t{1} << 53);
-  const std::string task = get_string(b, "task", "");
-  const std::string profile_id = get_string(b, "profile", "");
+  // References, not copies: this runs once per bid.
+  const std::string& task = require_string(b, "task");
+  const std::string& profile_id = require_string(b, "profile");
   const int64_t expires = get_time(b, "expires", "");
   const int64_t deposit = get_int_opt(b, "deposit_micros", "", 0, int64_t{1} << 53).value_or(0);
   c->reputation = market.reputations.score_of(c->provider);
@@ -285,7 +272,12 @@ AuctionMessage& Auction::store(json m) {
                          : kind == "reputation" ? &reputations_
                                                 : nullptr;
   if (!to) throw data_error("expected an order, bid, profile or reputation message, got a " + kind, ".kind");
-  return to->emplace_back(AuctionMessage{std::move(m), SignatureCheck()});
+  AuctionMessage& k = to->emplace_back(AuctionMessage{std::move(m), SignatureCheck()});
+  if (to == &bids_) {
+    auto o = k.msg.find("order");
+    if (o != k.msg.end() && o->is_string()) by_order_[o->get_ref<const std::string&>()].push_back(bids_.size() - 1);
+  }
+  return k;
 }
 
 void Auction::check_signatures() {
@@ -299,8 +291,7 @@ std::vector<AwardOutcome> Auction::run(const AwardConfig& cfg) {
   std::set<std::string> trusted = cfg.reputation_by;
   if (trusted.empty()) trusted.insert(cfg.buyer);
   const Reputations reputations(reputations_, trusted);
-  const BidsByOrder by_order = bids_by_order(bids_, orders_.size());
-  const Market market{cfg, bids_, by_order, profiles, reputations};
+  const Market market{cfg, bids_, by_order_, profiles, reputations};
 
   // 1: not the buyer's; 2: the same order again (one order, one lease).
   std::vector<char> skip(orders_.size(), 0);

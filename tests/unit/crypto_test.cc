@@ -50,6 +50,21 @@ TEST(Ed25519, Rfc8032Vectors) {
   }
 }
 
+// Every byte, as either digit of a pair: the digits of both cases read as
+// themselves, anything else (NUL, bytes past 0x7f, 'g', '/') is refused.
+TEST(Hex, ReadsEveryByteAsADigitOrRefusesIt) {
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    const bool digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    uint8_t out = 0;
+    EXPECT_EQ(unhex(std::string{'1', ch}, &out, 1), digit) << c;
+    if (digit) {
+      EXPECT_EQ(out, 0x10 + std::stoi(std::string(1, ch), nullptr, 16)) << c;
+    }
+    EXPECT_EQ(unhex(std::string{ch, '1'}, &out, 1), digit) << c;
+  }
+}
+
 TEST(Hex, RoundTripAndRejects) {
   Bytes b;
   EXPECT_TRUE(unhex("00ffA0", &b));
