@@ -4,9 +4,6 @@
 // job-run runs), and a least-squares fit over them gives the seconds of
 // each unit; what no kind owns (a store write, a dataset load, starting a
 // tool) is timed on its own.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,9 +26,8 @@
 #include "jobs/job_spec.h"
 #include "jobs/task_cost.h"
 #include "measure/gpu_bench.h"
+#include "measure/job_run_time.h"
 #include "measure/timing.h"
-
-extern char** environ;
 
 namespace grid {
 namespace {
@@ -73,18 +69,6 @@ std::string disk_base() {
 // measured apart (store_costs).
 std::string fit_base() { return ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : disk_base(); }
 
-// job-run beside this program, else the one on PATH: what a provider runs.
-std::string job_run_path() {
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    const std::string self(exe, static_cast<size_t>(n));
-    const std::string beside = self.substr(0, self.rfind('/') + 1) + "job-run";
-    if (::access(beside.c_str(), X_OK) == 0) return beside;
-  }
-  return "job-run";
-}
-
 json gemm_spec(int m, int n, int k, uint64_t seed) { return {{"m", m}, {"n", n}, {"k", k}, {"seed", seed}}; }
 json tiny_gemm(uint64_t seed) { return gemm_spec(8, 8, 8, seed); }
 
@@ -97,30 +81,19 @@ json tiny_gemm(uint64_t seed) { return gemm_spec(8, 8, 8, seed); }
 double task_start_seconds(const BenchContext& ctx, const std::string& mode, double inside) {
   TempStore disk(disk_base());
   json task = {{"kind", "task"}, {"v", 1}, {"type", "gemm"}, {"mode", mode}};
-  const std::string path = job_run_path(), file = disk.dir + "/task.json", store = disk.dir + "/store";
+  JobRunCall call;
+  call.device = ctx.device.backend == Backend::cuda ? "cuda" : "cpu";
+  call.threads = ctx.threads;
+  call.store = disk.dir + "/store";
+  call.task_file = disk.dir + "/task.json";
   std::vector<double> s;
   for (int i = 0; i < reps(ctx); ++i) {
     task["gemm"] = tiny_gemm(i + 1);  // new objects, as a new task writes
     set_message_id(task);
-    write_file_atomic(file, task.dump() + "\n", 0644);
-    std::vector<std::string> args = {path, "--device", ctx.device.backend == Backend::cuda ? "cuda" : "cpu",
-                                     "--force", "--quiet", "--store", store, file};
-    if (ctx.threads > 0) args.insert(args.end() - 1, {"--threads", std::to_string(ctx.threads)});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
-    const auto t0 = Clock::now();
-    const int rc = posix_spawnp(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
-    int status = 1;
-    if (rc == 0) ::waitpid(pid, &status, 0);
-    s.push_back(since(t0));
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 0;
+    write_file_atomic(call.task_file, task.dump() + "\n", 0644);
+    const std::optional<double> t = time_job_run(call);
+    if (!t) return 0;
+    s.push_back(*t);
   }
   return std::max(0.0, spread_of(s).median - inside);
 }
