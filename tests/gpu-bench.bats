@@ -270,6 +270,27 @@ cpu_has() {
   [ -z "$(ls -A tmp)" ]
 }
 
+@test "--only kinds: each kind's fixed cost is job-run's time on its smallest task, as a provider pays it" {
+  # gpu-bench starts the job-run beside it: here one that takes 0.4 s
+  # more on a train task than on the others, as a slower kind would, and
+  # writes nothing (the task cost is job-run's time less the store writes
+  # the task would make: a few ms each).
+  mkdir bin
+  cp "$(command -v gpu-bench)" bin/
+  cat >bin/job-run <<'SH'
+#!/bin/sh
+for a; do task=$a; done
+grep -q '"type":"train"' "$task" && sleep 0.4
+exit 0
+SH
+  chmod +x bin/job-run
+  run -0 --separate-stderr bin/gpu-bench --device cpu --quick --only kinds
+  for mode in exact fast; do
+    assert_jq ".kinds.$mode.train.task > 0.2" true
+    assert_jq ".kinds.$mode.gemm.task < 0.1 and .kinds.$mode.infer.task < 0.1" true
+  done
+}
+
 @test "--only with a bad name is a usage error (64)" {
   run -64 --separate-stderr gpu-bench --device cpu --quick --only gemm,bogus
   assert_output ''
