@@ -289,6 +289,21 @@ json measure_infer(Runner& r, Store& store, const Sizes& z, const json& known, c
                       {"batch", "gflop"}, known, disk, {tiny_bytes}, start);
 }
 
+// exec: a buyer's program's run time cannot be known before it runs.
+// What can be measured is what a task costs beside it: job-run starting
+// the sandbox (bubblewrap, namespaces, cgroups, mounts), collecting /out
+// and storing and signing the result, on a task whose program does
+// nothing (`true` on the provider's own root). `exec_second` is 1: a
+// second of the program is a second; a task counts its wall-time limit
+// of them (task_cost.cc), the most it may run. nullopt when job-run
+// cannot run a sandboxed task here (no bubblewrap, no user namespaces).
+std::optional<json> measure_exec(Runner& r) {
+  const json spec = {{"command", {"true"}}, {"image", "host"}, {"part", {{"index", 0}}}};
+  const std::optional<double> seconds = r.run_job_run("exec", [&](uint64_t) { return spec; }, {});
+  if (!seconds) return std::nullopt;
+  return json{{"task", *seconds}, {"exec_second", 1.0}};
+}
+
 }  // namespace
 
 json bench_kinds(BenchContext& ctx) {
@@ -300,13 +315,14 @@ json bench_kinds(BenchContext& ctx) {
   json out = json::object();
   std::optional<double> start;
   for (const char* mode : {"exact", "fast"}) {
-    ctx.progress(std::string("job kinds: reference gemm, train and infer tasks, here and in job-run, ") + mode);
+    ctx.progress(std::string("job kinds: reference gemm, train, infer and exec tasks, here and in job-run, ") + mode);
     Runner r(ctx, *fit_store.store, mode);
     try {
       std::optional<double> gemm_start, other;
       json kinds = {{"gemm", measure_gemm(r, z, store, &gemm_start)},
                     {"train", measure_train(r, z, data, store, &other)},
                     {"infer", measure_infer(r, *fit_store.store, z, data, store, &other)}};
+      if (std::optional<json> exec = measure_exec(r)) kinds["exec"] = *exec;
       out[mode] = kinds;
       if (!start) start = gemm_start;
     } catch (const DeviceError& e) {
