@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "compute/mlp.h"
 #include "compute/synthetic_data.h"
@@ -74,7 +75,7 @@ std::string disk_base() {
 // The reference tasks run on a store in memory (/dev/shm) where there is
 // one: a disk's fsync jitter (tens of milliseconds on a busy one) would
 // drown the compute they measure. The disk's extra cost per write is
-// measured apart (store_costs).
+// measured apart (WriteSamples, store_mb_seconds).
 std::string fit_base() { return ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : disk_base(); }
 
 json gemm_spec(int m, int n, int k, uint64_t seed) { return {{"m", m}, {"n", n}, {"k", k}, {"seed", seed}}; }
@@ -91,24 +92,40 @@ double put_seconds(Store& store, size_t bytes, int i) {
   return since(t0);
 }
 
-// What a store write on the disk costs beyond one on the fit's store:
-// per write (store_write) and per MB written (store_mb). The four kinds
-// of write take turns, so that a burst of the disk's (or the machine's)
-// load falls on all of them alike, and each cost is a median of many.
-json store_costs(const BenchContext& ctx, Store& fit, Store& disk) {
-  constexpr size_t kSmall = 4096, kBig = size_t{4} << 20;
+constexpr size_t kSmallWrite = 4096;
+
+// Small writes timed on the disk and on the fit's store, in pairs, all
+// through the section: store_write is the difference of their medians.
+// Pairs are taken beside every job-run the section starts, so that the
+// per-write cost taken out of a job-run's time is the disk's at that time,
+// not only at the section's start (a shared disk's fsyncs come in bursts).
+struct WriteSamples {
+  Store* fit = nullptr;
+  Store* disk = nullptr;
+  std::vector<double> fit_s, disk_s;
+  void take() {
+    disk_s.push_back(put_seconds(*disk, kSmallWrite, static_cast<int>(disk_s.size())));
+    fit_s.push_back(put_seconds(*fit, kSmallWrite, static_cast<int>(fit_s.size())));
+  }
+  double per_write() const { return std::max(0.0, spread_of(disk_s).median - spread_of(fit_s).median); }
+};
+
+// What a store write on the disk costs per MB beyond one on the fit's
+// store (store_mb), with small writes' pairs taken into `w` as well. The
+// four kinds of write take turns, so that a burst of the disk's (or the
+// machine's) load falls on all of them alike.
+double store_mb_seconds(const BenchContext& ctx, WriteSamples& w) {
+  constexpr size_t kBig = size_t{4} << 20;
   const int n = ctx.quick ? 9 : 21;
-  std::vector<double> fit_small, fit_big, disk_small, disk_big;
+  std::vector<double> fit_big, disk_big;
   for (int i = 0; i < n; ++i) {
-    disk_small.push_back(put_seconds(disk, kSmall, i));
-    fit_small.push_back(put_seconds(fit, kSmall, i));
-    disk_big.push_back(put_seconds(disk, kBig, i));
-    fit_big.push_back(put_seconds(fit, kBig, i));
+    w.take();
+    disk_big.push_back(put_seconds(*w.disk, kBig, i));
+    fit_big.push_back(put_seconds(*w.fit, kBig, i));
   }
   auto med = [](const std::vector<double>& v) { return spread_of(v).median; };
-  const double per_write = med(disk_small) - med(fit_small);
-  const double per_mb = ((med(disk_big) - med(disk_small)) - (med(fit_big) - med(fit_small))) / ((kBig - kSmall) / 1e6);
-  return {{"store_write", std::max(0.0, per_write)}, {"store_mb", std::max(0.0, per_mb)}};
+  const double per_mb = ((med(disk_big) - med(w.disk_s)) - (med(fit_big) - med(w.fit_s))) / ((kBig - kSmallWrite) / 1e6);
+  return std::max(0.0, per_mb);
 }
 
 json blobs(int rows, int features, int classes, uint64_t seed) {
@@ -130,7 +147,8 @@ using SpecOf = std::function<json(uint64_t)>;
 
 class Runner {
  public:
-  Runner(BenchContext& ctx, Store& store, std::string mode) : ctx_(ctx), store_(store), mode_(std::move(mode)) {}
+  Runner(BenchContext& ctx, Store& store, WriteSamples& writes, std::string mode)
+      : ctx_(ctx), store_(store), writes_(writes), mode_(std::move(mode)) {}
 
   // The median seconds of the task (`spec(seed)`: its part, new bytes for
   // each seed so that every run writes its store objects afresh, as a new
@@ -179,6 +197,7 @@ class Runner {
       const std::optional<double> t = time_job_run(call);
       if (!t) return std::nullopt;
       s.push_back(*t);
+      writes_.take();
     }
     return spread_of(s).median;
   }
@@ -190,30 +209,39 @@ class Runner {
 
   BenchContext& ctx_;
   Store& store_;
+  WriteSamples& writes_;
   std::string mode_;
   uint64_t seed_ = 0;
 };
 
-// A kind's costs: the units fitted to its reference tasks (`specs`, the
-// smallest first), `known` ones (measured apart) and the disk's `store`
-// costs; "task", the fixed cost, is what job-run took on the smallest task
-// less what its other units cost, so that the estimate of that task is
-// what a provider measures. `*start`: what starting job-run added to the
-// smallest task beyond its run here and its store writes' disk cost.
-json measure_kind(Runner& r, const std::string& type, const std::vector<SpecOf>& specs,
-                  const std::vector<std::string>& unknown, const json& known, const json& store,
-                  const std::vector<std::string>& objects, std::optional<double>* start) {
+// A kind measured: the units fitted to its reference tasks and the
+// `known` ones, its smallest task (run here), and job-run's time on that
+// task (nullopt without a job-run to start).
+struct KindRun {
+  json costs;
+  Measured base;
+  std::optional<double> process;
+};
+
+KindRun measure_kind(Runner& r, const std::string& type, const std::vector<SpecOf>& specs,
+                     const std::vector<std::string>& unknown, const json& known,
+                     const std::vector<std::string>& objects = {}) {
   std::vector<Measured> runs;
   for (const SpecOf& spec : specs) runs.push_back(r.run(type, spec));
   json costs = known;
   for (const auto& [unit, seconds] : fit_unit_costs(runs, unknown, known)) costs[unit] = seconds;
+  return {costs, runs.front(), r.run_job_run(type, specs.front(), objects)};
+}
+
+// The kind's costs with the disk's `store` costs and "task", the fixed
+// cost: what job-run took on the smallest task less what its other units
+// cost, so that the estimate of that task is what a provider measures.
+json kind_costs(const KindRun& k, const json& store) {
+  json costs = k.costs;
   costs.update(store);
-  const Measured& base = runs.front();
-  const std::optional<double> process = r.run_job_run(type, specs.front(), objects);
   // Without a job-run to start, what the smallest task left over here.
-  const double fixed = process ? *process : base.seconds - seconds_at(base.work, store);
-  costs["task"] = std::max(0.0, fixed - seconds_at(base.work, costs, "task"));
-  *start = process ? std::optional<double>(*process - base.seconds - seconds_at(base.work, store)) : std::nullopt;
+  const double fixed = k.process ? *k.process : k.base.seconds - seconds_at(k.base.work, store);
+  costs["task"] = std::max(0.0, fixed - seconds_at(k.base.work, costs, "task"));
   return costs;
 }
 
@@ -244,7 +272,7 @@ json train_spec(const json& layers, int batch, int steps, const std::string& opt
           {"batch", batch}, {"steps", steps}, {"seed", seed}, {"checkpoint_every", steps}, {"data", data}};
 }
 
-json measure_train(Runner& r, const Sizes& z, const json& known, const json& store, std::optional<double>* start) {
+KindRun measure_train(Runner& r, const Sizes& z, const json& known) {
   const json tiny = {4, 8, 2}, wide = {64, z.wide, 64};
   return measure_kind(
       r, "train",
@@ -252,14 +280,14 @@ json measure_train(Runner& r, const Sizes& z, const json& known, const json& sto
        [&](uint64_t s) { return train_spec(tiny, 1, z.tiny_steps, "sgd", blobs(64, 4, 2, s), s); },
        [&](uint64_t s) { return train_spec(wide, 64, z.wide_steps, "adam", blobs(256, 64, 64, s), s); },
        [&](uint64_t s) { return train_spec(wide, 1, z.state_steps, "adam", blobs(256, 64, 64, s), s); }},
-      {"step", "gflop", "state_mb"}, known, store, {}, start);
+      {"step", "gflop", "state_mb"}, known);
 }
 
-json measure_gemm(Runner& r, const Sizes& z, const json& store, std::optional<double>* start) {
+KindRun measure_gemm(Runner& r, const Sizes& z) {
   return measure_kind(r, "gemm",
                       {tiny_gemm, [&](uint64_t s) { return gemm_spec(z.half_edge, z.half_edge, z.half_edge, s); },
                        [&](uint64_t s) { return gemm_spec(z.gemm_edge, z.gemm_edge, z.gemm_edge, s); }},
-                      {"gflop", "melement"}, json::object(), store, {}, start);
+                      {"gflop", "melement"}, json::object());
 }
 
 // A model of these widths, stored; its bytes, and the spec's "model" for it.
@@ -274,8 +302,7 @@ std::pair<std::string, json> stored_model(Store& store, const std::vector<int>& 
   return {std::move(bytes), model};
 }
 
-json measure_infer(Runner& r, Store& store, const Sizes& z, const json& known, const json& disk,
-                   std::optional<double>* start) {
+KindRun measure_infer(Runner& r, Store& store, const Sizes& z, const json& known) {
   const auto [tiny_bytes, tiny] = stored_model(store, {4, 8, 2});
   const json wide = stored_model(store, {64, z.wide, 64}).second;
   auto infer = [](const json& model, int rows, int features, int batch, uint64_t s) {
@@ -286,7 +313,7 @@ json measure_infer(Runner& r, Store& store, const Sizes& z, const json& known, c
                       {[&](uint64_t s) { return infer(tiny_model, 64, 4, 64, s); },
                        [&](uint64_t s) { return infer(tiny_model, z.batch_rows, 4, 1, s); },
                        [&](uint64_t s) { return infer(wide, z.infer_rows, 64, 256, s); }},
-                      {"batch", "gflop"}, known, disk, {tiny_bytes}, start);
+                      {"batch", "gflop"}, known, {tiny_bytes});
 }
 
 // exec: a buyer's program's run time cannot be known before it runs.
@@ -297,11 +324,9 @@ json measure_infer(Runner& r, Store& store, const Sizes& z, const json& known, c
 // second of the program is a second; a task counts its wall-time limit
 // of them (task_cost.cc), the most it may run. nullopt when job-run
 // cannot run a sandboxed task here (no bubblewrap, no user namespaces).
-std::optional<json> measure_exec(Runner& r) {
+std::optional<double> measure_exec(Runner& r) {
   const json spec = {{"command", {"true"}}, {"image", "host"}, {"part", {{"index", 0}}}};
-  const std::optional<double> seconds = r.run_job_run("exec", [&](uint64_t) { return spec; }, {});
-  if (!seconds) return std::nullopt;
-  return json{{"task", *seconds}, {"exec_second", 1.0}};
+  return r.run_job_run("exec", [&](uint64_t) { return spec; }, {});
 }
 
 }  // namespace
@@ -310,26 +335,37 @@ json bench_kinds(BenchContext& ctx) {
   TempStore fit_store(fit_base()), disk_store(disk_base());
   ctx.progress("job kinds: the cost of a store write and of a dataset");
   const json data = {{"data_mvalue", data_mvalue_seconds(ctx)}};
-  const json store = store_costs(ctx, *fit_store.store, *disk_store.store);
+  WriteSamples writes;
+  writes.fit = fit_store.store.get();
+  writes.disk = disk_store.store.get();
+  const double store_mb = store_mb_seconds(ctx, writes);
   const Sizes z = sizes(ctx);
+  std::map<std::string, std::map<std::string, KindRun>> runs;
   json out = json::object();
-  std::optional<double> start;
   for (const char* mode : {"exact", "fast"}) {
     ctx.progress(std::string("job kinds: reference gemm, train, infer and exec tasks, here and in job-run, ") + mode);
-    Runner r(ctx, *fit_store.store, mode);
+    Runner r(ctx, *fit_store.store, writes, mode);
     try {
-      std::optional<double> gemm_start, other;
-      json kinds = {{"gemm", measure_gemm(r, z, store, &gemm_start)},
-                    {"train", measure_train(r, z, data, store, &other)},
-                    {"infer", measure_infer(r, *fit_store.store, z, data, store, &other)}};
-      if (std::optional<json> exec = measure_exec(r)) kinds["exec"] = *exec;
-      out[mode] = kinds;
-      if (!start) start = gemm_start;
+      runs[mode] = {{"gemm", measure_gemm(r, z)},
+                    {"train", measure_train(r, z, data)},
+                    {"infer", measure_infer(r, *fit_store.store, z, data)}};
+      if (std::optional<double> exec = measure_exec(r)) out[mode]["exec"] = {{"task", *exec}, {"exec_second", 1.0}};
     } catch (const DeviceError& e) {
       out[mode] = {{"skipped", std::string("failed: ") + e.what()}};
     }
   }
-  out["tool_start_s"] = std::max(0.0, start.value_or(0.0));
+  // Every write timed, the section through: only now is store_write known.
+  const json store = {{"store_write", writes.per_write()}, {"store_mb", store_mb}};
+  for (const auto& [mode, kinds] : runs)
+    for (const auto& [kind, run] : kinds) out[mode][kind] = kind_costs(run, store);
+  // What starting job-run added to the tiny gemm task, beyond its run
+  // here and its store writes' disk cost.
+  double start = 0;
+  if (runs.count("exact") && runs["exact"].at("gemm").process) {
+    const KindRun& g = runs["exact"].at("gemm");
+    start = *g.process - g.base.seconds - seconds_at(g.base.work, store);
+  }
+  out["tool_start_s"] = std::max(0.0, start);
   return out;
 }
 
