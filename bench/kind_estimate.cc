@@ -9,13 +9,9 @@
 //
 // Target: every ratio estimate / actual within 0.67 to 1.5. Run from the
 // repository root (make bench).
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -29,31 +25,22 @@
 #include "jobs/job_spec.h"
 #include "market/lease_pricing.h"
 #include "measure/gpu_bench.h"
+#include "measure/job_run_time.h"
 
-extern char** environ;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr int kRuns = 3;  // per task; the median is the actual: the machine is shared
 
-// Wall seconds of `job-run` over the task in `task_file`; -1 when it fails.
+// Wall seconds of this build's job-run over the task in `task_file`; -1
+// when it fails.
 double time_job_run_once(const std::string& task_file, const std::string& store) {
-  std::vector<std::string> args = {"build/bin/job-run", "--device", "cpu", "--force", "--quiet",
-                                   "--store", store, task_file};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  const auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  int status = 1;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0) ::waitpid(pid, &status, 0);
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  posix_spawn_file_actions_destroy(&fa);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? s : -1;
+  grid::JobRunCall call;
+  call.job_run = "build/bin/job-run";
+  call.store = store;
+  call.task_file = task_file;
+  return grid::time_job_run(call).value_or(-1);
 }
 
 // Each run on a fresh store, as a new task writes new objects, with the

@@ -253,21 +253,50 @@ cpu_has() {
   assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | tostring' '[false,false,true,true]'
 }
 
-@test "--only kinds: seconds per unit of each job kind's work, exact and fast, from reference tasks" {
+@test "--only kinds,render: seconds per unit of each job kind's work, exact and fast, from reference tasks" {
   mkdir tmp
-  TMPDIR=$PWD/tmp run -0 --separate-stderr gpu-bench --device cpu --quick --only kinds
-  assert_jq '[has("gemm"), has("mem"), has("kinds")] | tostring' '[false,false,true]'
+  TMPDIR=$PWD/tmp run -0 --separate-stderr gpu-bench --device cpu --quick --only kinds,render
+  assert_jq '[has("gemm"), has("mem"), has("kinds"), has("render")] | tostring' '[false,false,true,true]'
   assert_jq '.kinds.tool_start_s > 0' true
   for mode in exact fast; do
     assert_jq ".kinds.$mode.train | keys | tostring" '["data_mvalue","gflop","state_mb","step","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.gemm | keys | tostring" '["gflop","melement","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.infer | keys | tostring" '["batch","data_mvalue","gflop","store_mb","store_write","task"]'
+    assert_jq ".kinds.$mode.exec | keys | tostring" '["exec_second","task"]'
+    assert_jq ".kinds.$mode.render | keys | tostring" '["blender_start","frame","msample","store_mb","store_write","task"]'
     assert_jq "[.kinds.$mode[][]] | all(type == \"number\" and . >= 0)" true
     # A training step and a task always cost something.
     assert_jq ".kinds.$mode.train.step > 0 and .kinds.$mode.train.task > 0" true
+    # exec: the sandbox's start-up is measured; the program's second is a second.
+    assert_jq ".kinds.$mode.exec.task > 0 and .kinds.$mode.exec.exec_second == 1" true
+    # render: Blender's start-up and rate, from the render section.
+    assert_jq ".kinds.$mode.render.blender_start == .render.startup_seconds" true
+    assert_jq ".kinds.$mode.render.msample == 1e6 / .render.samples_per_s" true
+    assert_jq ".kinds.$mode.render.task == .kinds.$mode.gemm.task" true
   done
   # Its store writes were timed under $TMPDIR, and nothing is left there.
   [ -z "$(ls -A tmp)" ]
+}
+
+@test "--only kinds: each kind's fixed cost is job-run's time on its smallest task, as a provider pays it" {
+  # gpu-bench starts the job-run beside it: here one that takes 0.4 s
+  # more on a train task than on the others, as a slower kind would, and
+  # writes nothing (the task cost is job-run's time less the store writes
+  # the task would make: a few ms each).
+  mkdir bin
+  cp "$(command -v gpu-bench)" bin/
+  cat >bin/job-run <<'SH'
+#!/bin/sh
+for a; do task=$a; done
+grep -q '"type":"train"' "$task" && sleep 0.4
+exit 0
+SH
+  chmod +x bin/job-run
+  run -0 --separate-stderr bin/gpu-bench --device cpu --quick --only kinds
+  for mode in exact fast; do
+    assert_jq ".kinds.$mode.train.task > 0.2" true
+    assert_jq ".kinds.$mode.gemm.task < 0.1 and .kinds.$mode.infer.task < 0.1" true
+  done
 }
 
 @test "--only with a bad name is a usage error (64)" {

@@ -304,6 +304,37 @@ assert csv.tobytes() == npy.tobytes(), "values differ"' "$rows"
   assert_jq .sha256 "$d"
 }
 
+@test "gc: unpacked images go with their tarball's name: kept while a root names it, else removed" {
+  "$ROOT/examples/exec/busybox-rootfs" a.tar
+  # A second image, its tarball with a read-only folder (as exports have).
+  cp a.tar b.tar
+  mkdir -p ro/sub
+  chmod 555 ro/sub ro
+  tar rf b.tar ro
+  "$ROOT/examples/exec/busybox.job" a.tar | job-split | head -1 | job-run --store S >a.jsonl
+  "$ROOT/examples/exec/busybox.job" b.tar | job-split | head -1 | job-run --store S >b.jsonl
+  a=$(sha256sum a.tar | cut -c1-64)
+  b=$(sha256sum b.tar | cut -c1-64)
+  # A killed unpack's folder, and a lock file, beside them.
+  mkdir -p "S/images/.unpack-$b.x1/etc" && chmod 555 "S/images/.unpack-$b.x1/etc"
+  touch "S/images/.$b.lock"
+  # Unpacked a moment ago: the default grace keeps both.
+  run -0 --separate-stderr grid-store --store S gc a.jsonl
+  assert_equal "$(ls S/images)" "$(printf '%s\n' "$a" "$b" | sort)"
+  run -0 --separate-stderr grid-store --store S gc --grace 0 --dry-run a.jsonl
+  assert_line "{\"image\":\"sha256:$b\"}"
+  assert_equal "$(ls S/images | wc -l)" 2
+  run -0 --separate-stderr grid-store --store S gc --grace 0 a.jsonl
+  assert_line "{\"image\":\"sha256:$b\"}"
+  refute_line --partial "sha256:$a"
+  stderr_has "1 image(s)"
+  assert_equal "$(ls -A S/images)" "$(printf '%s\n' ".$b.lock" "$a" | sort)"
+  # The removed image's task, run again, unpacks it anew and gives the same.
+  "$ROOT/examples/exec/busybox.job" b.tar | job-split | head -1 | job-run --store S --force >b2.jsonl
+  assert_equal "$(jq -r .exec.output_root b2.jsonl)" "$(jq -r .exec.output_root b.jsonl)"
+  assert_dir_exist "S/images/$b"
+}
+
 @test "gc: a bad root line (65) or a missing root (66) removes nothing" {
   train_and_infer
   all=$(objects S)

@@ -385,6 +385,34 @@ ms_step_order() {
   done
 }
 
+@test "bid: exec and render tasks are estimated from the profile's kinds: sandbox start and wall limit; Blender's start and rate" {
+  kinds_profile prov >mine.json
+  # exec: job-run's measured time on a task that runs nothing (the
+  # sandbox's start-up), plus the program's wall-time limit, the most it
+  # may run.
+  echo '{"kind":"job","v":1,"type":"exec","exec":{"command":["true"],"image":"host","limits":{"wall_seconds":40}}}' |
+    job-split >exec-task.jsonl
+  order --max-price 100000000 --deadline 2h <exec-task.jsonl >o.jsonl
+  run -0 --separate-stderr bid prov mine.json --policy policy.json o.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq ".estimated_seconds - ($(jq .kinds.exact.exec.task mine.json) + 40) | fabs < 1e-9" true
+  order --max-price 100000000 --deadline 50s <exec-task.jsonl >short.jsonl
+  run -0 --separate-stderr bid prov mine.json --policy policy.json --explain short.jsonl
+  stderr_matches 'no bid: the deadline is too short: about 4[01] s by kinds\.exact\.exec of the profile, 6[0-2] s with --margin 1\.5'
+  # render: job-run's and Blender's start, the frames' pixel samples at the
+  # measured rate, the store writes.
+  jq -c '.render.scene = {sha256: "sha256:\("ab" * 32)", url: "https://scenes.example/s.blend"} | .render.frames.end = 6' \
+    "$ROOT/examples/render/job.json" | job-split | head -1 >render-task.jsonl
+  order --max-price 100000000 --deadline 2h <render-task.jsonl >o.jsonl
+  run -0 --separate-stderr bid prov mine.json --policy policy.json o.jsonl
+  output=$(tail -1 <<<"$output")
+  want=$(jq -s '.[0].kinds.exact.render as $c | .[1].render as $r | ($r.frames.end - $r.frames.start + 1) as $f |
+    $c.task + $c.blender_start + $f * $c.frame + $c.msample * $f * 96 * 64 * 16 / 1e6 + $c.store_write * ($f + 2)' \
+    mine.json render-task.jsonl)
+  assert_jq ".estimated_seconds - $want | fabs < 1e-9" true
+  assert_jq ".estimated_seconds > $(jq .render.startup_seconds mine.json)" true
+}
+
 @test "bid --explain: a profile without kinds, or a task it cannot count, falls back to flops and says so" {
   run -0 --separate-stderr bid prov p2.json --policy policy.json --explain <(order --max-price 100000 --deadline 2h <gemm-task.jsonl)
   [ "${#lines[@]}" -eq 2 ]

@@ -97,6 +97,7 @@ GcPlan gc_plan(const Store& store, const std::set<Digest>& roots, int64_t keep_s
   }
   for (const TempFile& t : store.temp_files())
     if (t.mtime < keep_since) plan.temp.push_back(t);
+  plan.live = std::move(live);
   return plan;
 }
 

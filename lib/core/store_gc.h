@@ -39,6 +39,7 @@ struct GcPlan {
   std::vector<StoredRef> refs;     // to remove: they point at doomed or absent objects
   std::vector<StoredObject> objects;  // to remove
   std::vector<TempFile> temp;      // to remove: unfinished writes older than the grace
+  std::set<Digest> live;           // every digest kept: named, or written within the grace, stored or not
   size_t kept = 0;                 // objects kept
   uint64_t kept_bytes = 0;
 };

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -24,6 +25,28 @@ namespace fs = std::filesystem;
 // Thrown past the unpacking when the image was renamed into place by
 // another unpacker meanwhile: not a failure.
 struct ImageInPlace {};
+
+// Names under images/ besides the images' own: an unpack under way (or
+// killed), and an image being removed by gc.
+constexpr char kUnpacking[] = ".unpack-";
+constexpr char kRemoving[] = ".removing-";
+
+// Removes `path` and all below it, making each folder writable by its
+// owner first: a tarball may hold read-only folders. Links are removed,
+// never followed. False when something could not be removed.
+bool remove_tree(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  if (ec) return st.type() == fs::file_type::not_found;
+  if (fs::is_directory(st)) {
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+    for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_directory(ec) && !it->is_symlink(ec))
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+  }
+  fs::remove_all(path, ec);
+  return !ec;
+}
 
 // libarchive's reads: blocks of this size (its own default).
 constexpr size_t kBlockBytes = 10240;
@@ -182,7 +205,7 @@ std::string unpack_image(Store& store, const Digest& key, const std::string& tar
   while (::flock(lock, LOCK_EX) != 0)
     if (errno != EINTR) throw Error(Exit::io, "cannot lock " + lock_path + ": " + std::strerror(errno));
   if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return dir;
-  std::string temp = store.dir() + "/images/.unpack-" + hex(key) + ".XXXXXX";
+  std::string temp = store.dir() + "/images/" + kUnpacking + hex(key) + ".XXXXXX";
   if (!::mkdtemp(temp.data())) throw Error(Exit::io, "cannot make " + temp + ": " + std::strerror(errno));
   try {
     unpack_into(tarball, temp, field);
@@ -195,14 +218,56 @@ std::string unpack_image(Store& store, const Digest& key, const std::string& tar
     }
     fsync_dir(store.dir() + "/images");
   } catch (const ImageInPlace&) {
-    std::error_code ec;
-    fs::remove_all(temp, ec);
+    remove_tree(temp);
   } catch (...) {
-    std::error_code ec;
-    fs::remove_all(temp, ec);
+    remove_tree(temp);
     throw;
   }
   return dir;
+}
+
+std::vector<StoredImage> stored_images(const Store& store) {
+  std::vector<StoredImage> images, leftovers;
+  const std::string folder = store.dir() + "/images";
+  std::error_code ec;
+  fs::directory_iterator it(folder, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) return {};
+    throw Error(Exit::io, "cannot read " + folder + ": " + ec.message());
+  }
+  for (const fs::directory_entry& e : it) {
+    const std::string name = e.path().filename().string();
+    StoredImage image;
+    image.path = e.path().string();
+    struct stat st;
+    if (::lstat(image.path.c_str(), &st) != 0) continue;  // gone meanwhile
+    image.changed = st.st_ctime;
+    Digest key;
+    if (S_ISDIR(st.st_mode) && name.size() == 64 && unhex(name, key.data(), key.size()) && hex(key) == name) {
+      image.key = key;
+      images.push_back(image);
+    } else if (name.rfind(kUnpacking, 0) == 0 || name.rfind(kRemoving, 0) == 0) {
+      leftovers.push_back(image);
+    }
+  }
+  std::sort(images.begin(), images.end(), [](const StoredImage& a, const StoredImage& b) { return *a.key < *b.key; });
+  images.insert(images.end(), leftovers.begin(), leftovers.end());
+  return images;
+}
+
+void remove_image(const Store& store, const StoredImage& image) {
+  std::string path = image.path;
+  if (image.key) {
+    const std::string aside = store.dir() + "/images/" + kRemoving + hex(*image.key) + "." + std::to_string(::getpid());
+    remove_tree(aside);  // a killed gc's, under the same pid
+    if (::rename(path.c_str(), aside.c_str()) != 0) {
+      if (errno == ENOENT) return;
+      throw Error(Exit::io, "cannot move " + path + " aside to remove it: " + std::strerror(errno));
+    }
+    fsync_dir(store.dir() + "/images");
+    path = aside;
+  }
+  if (!remove_tree(path)) throw Error(Exit::io, "cannot remove " + path);
 }
 
 }  // namespace grid

@@ -3,7 +3,10 @@
 // (images/<hex>/) and shared read-only by every task that names it.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/crypto.h"
 
@@ -25,5 +28,26 @@ std::string unpack_image(Store& store, const Digest& key, const std::string& tar
 // The folder an unpacked image `key` has in `store`, whether or not it is
 // there.
 std::string image_dir(const Store& store, const Digest& key);
+
+// An entry of <store>/images/: an unpacked image (`key` set), or what a
+// killed run left (an unfinished unpack, an image half-removed by gc).
+// `changed` is the entry's ctime (seconds since the epoch): when it was
+// renamed into place, which a tarball's own times cannot set.
+struct StoredImage {
+  std::optional<Digest> key;
+  std::string path;
+  int64_t changed = 0;
+};
+
+// Every entry of <store>/images/, images in order of key, then the
+// leftovers; the unpackers' lock files are not listed. None when there is
+// no images folder.
+std::vector<StoredImage> stored_images(const Store& store);
+
+// Removes an entry stored_images listed, whatever the tarball's modes
+// were. An image is first renamed out of its name (atomic), so a task
+// never finds half of one, and a gc killed midway leaves a leftover that
+// the next removes. Exit::io on failure.
+void remove_image(const Store& store, const StoredImage& image);
 
 }  // namespace grid

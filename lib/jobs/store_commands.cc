@@ -14,6 +14,7 @@
 #include "core/text_pad.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
+#include "jobs/exec_image.h"
 
 namespace grid {
 namespace {
@@ -148,19 +149,35 @@ int store_gc(Tool& tool, const StoreOptions& opt) {
     });
   const int64_t keep_since = grace > 0 ? now_seconds() - grace : INT64_MAX;
   const GcPlan plan = gc_plan(store, roots, keep_since);
+  // An unpacked image goes with its tarball's name: kept while that is
+  // live, whether or not the tarball object is still there.
+  std::vector<StoredImage> images, leftovers;
+  for (const StoredImage& i : stored_images(store)) {
+    if (i.changed >= keep_since) continue;
+    if (!i.key) leftovers.push_back(i);
+    else if (!plan.live.count(*i.key)) images.push_back(i);
+  }
   uint64_t freed = 0;
   auto report = [&](const StoredObject& o) {
     freed += o.bytes;
     write_message(object_line(o));
   };
+  auto report_image = [&](const StoredImage& i) { write_message({{"image", sha256_ref(*i.key)}}); };
   if (opt.dry_run) {
     for (const StoredObject& o : plan.objects) report(o);
+    for (const StoredImage& i : images) report_image(i);
   } else {
     gc_sweep(store, plan, report);
+    for (const StoredImage& i : images) {
+      remove_image(store, i);
+      report_image(i);
+    }
+    for (const StoredImage& i : leftovers) remove_image(store, i);
   }
   tool.note(std::string(opt.dry_run ? "would remove " : "removed ") + std::to_string(plan.objects.size()) +
-            " object(s) (" + std::to_string(freed) + " bytes), " + std::to_string(plan.refs.size()) +
-            " reference(s) and " + std::to_string(plan.temp.size()) + " temp file(s); kept " +
+            " object(s) (" + std::to_string(freed) + " bytes), " + std::to_string(images.size()) + " image(s), " +
+            std::to_string(plan.refs.size()) + " reference(s) and " +
+            std::to_string(plan.temp.size() + leftovers.size()) + " temp file(s); kept " +
             std::to_string(plan.kept) + " object(s) (" + std::to_string(plan.kept_bytes) + " bytes)");
   return 0;
 }

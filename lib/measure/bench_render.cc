@@ -62,4 +62,19 @@ json bench_render(BenchContext& ctx) {
   return out;
 }
 
+void add_render_costs(json& kinds, const json& render) {
+  if (!kinds.is_object() || !render.contains("samples_per_s") || !(render["samples_per_s"].get<double>() > 0)) return;
+  for (auto mode = kinds.begin(); mode != kinds.end(); ++mode) {
+    json& costs = mode.value();
+    if (!costs.is_object() || !costs.contains("gemm")) continue;
+    const json& gemm = costs["gemm"];
+    costs["render"] = {{"task", gemm["task"]},
+                       {"blender_start", render["startup_seconds"]},
+                       {"frame", 0.0},
+                       {"msample", 1e6 / render["samples_per_s"].get<double>()},
+                       {"store_write", gemm["store_write"]},
+                       {"store_mb", gemm["store_mb"]}};
+  }
+}
+
 }  // namespace grid

@@ -111,6 +111,7 @@ json measure_profile(const BenchOptions& opt, const Device& device,
     if (!opt.only.empty() && std::find(opt.only.begin(), opt.only.end(), s.name) == opt.only.end()) continue;
     profile[s.name] = s.run(ctx);
   }
+  if (profile.contains("kinds") && profile.contains("render")) add_render_costs(profile["kinds"], profile["render"]);
   profile["faulty"] = !ctx.faults.empty();
   profile["faults"] = ctx.faults;
   // The few numbers buyers match and price on, in one place.
