@@ -39,6 +39,23 @@ const Migration kMigrations[] = {
           state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT) WITHOUT ROWID;
         CREATE INDEX holds_task ON holds(task, provider);
         CREATE INDEX holds_open ON holds(state, deadline);)"},
+    // Keyed by lease, a hold's whole row landed on a random page and every
+    // batch rewrote most of the table. Stored in the order taken, a batch
+    // appends its holds and its verdicts touch recent ones; the random keys
+    // live only in narrow indexes, and only open holds in the deadline index.
+    {2, "holds stored in the order taken; only open holds indexed by deadline",
+     R"(CREATE TABLE holds_by_seq(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL UNIQUE,
+          task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
+          deadline INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT);
+        INSERT INTO holds_by_seq(lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by)
+          SELECT h.lease, h.order_id, h.task, h.buyer, h.provider, h.amount, h.deadline, h.state, h.resolved_by
+          FROM holds AS h LEFT JOIN (SELECT hold, MIN(seq) AS taken FROM transfers WHERE type = 'hold' GROUP BY hold)
+            AS t ON t.hold = h.lease
+          ORDER BY t.taken, h.lease;
+        DROP TABLE holds;
+        ALTER TABLE holds_by_seq RENAME TO holds;
+        CREATE INDEX holds_task ON holds(task);
+        CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';)"},
 };
 
 // SQLite's file header: the magic, then user_version at 60 and
