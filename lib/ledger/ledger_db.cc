@@ -58,6 +58,9 @@ const Migration kMigrations[] = {
         CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';)"},
 };
 
+// 32 MiB of 4 KiB pages: the WAL a ledger grows to between checkpoints.
+constexpr int kWalPagesBeforeCheckpoint = 8192;
+
 // SQLite's file header: the magic, then user_version at 60 and
 // application_id at 68, both big-endian.
 constexpr size_t kHeaderBytes = 100;
@@ -92,6 +95,12 @@ int check_header(const std::string& path) {
 }
 
 sqlite3* open_handle(const std::string& path, int flags, int busy_timeout_ms) {
+  // SQLite counts every allocation under a global mutex for
+  // sqlite3_memory_used(), which nothing here reads: 5-10% of the writer's
+  // time. It can only be turned off before SQLite's first use in the
+  // process; later it stays on, which is only slower.
+  static const int no_memory_statistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)no_memory_statistics;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -117,6 +126,11 @@ void set_durability(sqlite3* db) {
   // The indexes are keyed by hashes, so inserts land all over them: keep
   // them in memory rather than re-reading pages from the OS (64 MiB).
   exec_on(db, "PRAGMA cache_size=-65536");
+  // A batch dirties pages all over those indexes, and mostly the same ones
+  // batch after batch: checkpointing every kWalPagesBeforeCheckpoint pages
+  // rather than SQLite's 1000 copies each into the file once for several
+  // batches. Commits are as durable either way (the WAL is synced).
+  exec_on(db, ("PRAGMA wal_autocheckpoint=" + std::to_string(kWalPagesBeforeCheckpoint)).c_str());
 }
 
 void migrate(sqlite3* db, int from) {

@@ -118,6 +118,21 @@ TEST_F(LedgerTest, OpenRefusesWhatIsNotALedgerWithoutTouchingIt) {
   EXPECT_NE(::access((text + "-wal").c_str(), F_OK), 0);
 }
 
+// Every commit is synced (WAL, synchronous=FULL); checkpoints come every
+// 8192 pages of WAL, not SQLite's 1000, so a page the batches keep
+// dirtying is copied into the file once for several of them.
+TEST_F(LedgerTest, AnOpenLedgerSyncsEveryCommitAndCheckpointsInLargeSteps) {
+  Database db = Database::open(make_ledger("pragmas.db"), kDefaultBusyTimeoutMs);
+  auto pragma = [&](const char* sql) {
+    Statement q(db.handle(), sql);
+    EXPECT_TRUE(q.step()) << sql;
+    return q.text(0);
+  };
+  EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(pragma("PRAGMA synchronous"), "2");  // FULL
+  EXPECT_EQ(pragma("PRAGMA wal_autocheckpoint"), "8192");
+}
+
 // A ledger of schema 1 (holds keyed by lease) opens as schema 2 (holds in
 // the order taken), its holds intact: applying the rest of a stream to it
 // ends as applying the whole stream to a new ledger.
