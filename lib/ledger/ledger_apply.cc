@@ -1,18 +1,34 @@
 #include "ledger/ledger_apply.h"
 
 #include <algorithm>
-#include <future>
 
 #include "core/jsonl.h"
-#include "core/parallel_for.h"
 
 namespace grid {
+
+namespace {
+
+// Messages a checking thread takes at once: small enough that the threads
+// finish a batch together, large enough that the lock is rarely contended.
+constexpr size_t kCheckChunk = 16;
+
+}  // namespace
 
 LedgerApplier::LedgerApplier(Database& db, std::set<std::string> trust, const SettleTerms& terms, size_t batch,
                              unsigned threads)
     : db_(db), trust_(std::move(trust)), batch_(batch ? batch : 1), threads_(threads ? threads : 1), book_(db),
-      rules_(book_, terms) {
+      rules_(book_, terms), batches_ahead_(std::max<size_t>(1, kMessagesCheckedAhead / batch_)) {
   pending_.reserve(batch_);
+  for (unsigned t = 0; t < threads_; ++t) checkers_.emplace_back([this] { check_loop(); });
+}
+
+LedgerApplier::~LedgerApplier() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  for (std::thread& t : checkers_) t.join();
 }
 
 void LedgerApplier::add(json message, const Position& at) {
@@ -28,53 +44,92 @@ void LedgerApplier::push(Pending p) {
 
 void LedgerApplier::finish() {
   if (!pending_.empty()) seal();
-  if (checking_) {
-    std::unique_ptr<Batch> last = std::move(checking_);
-    write(*last);
-  } else {
+  if (sealed_.empty()) {
     Batch none;  // still expire what is due
     write(none);
   }
+  while (!sealed_.empty()) write_oldest();
 }
 
 void LedgerApplier::seal() {
   auto next = std::make_unique<Batch>();
   next->messages = std::move(pending_);
+  next->entries.resize(next->messages.size());
   pending_.clear();
   pending_.reserve(batch_);
-  Batch* b = next.get();
-  next->checked = std::async(std::launch::async, [this, b] { b->entries = check_all(b->messages); });
-  std::unique_ptr<Batch> ready = std::move(checking_);
-  checking_ = std::move(next);
-  if (ready) write(*ready);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sealed_.push_back(std::move(next));
+  }
+  work_.notify_all();
+  while (sealed_.size() > batches_ahead_) write_oldest();
 }
 
-std::vector<LedgerEntry> LedgerApplier::check_all(std::vector<Pending>& messages) const {
-  std::vector<LedgerEntry> entries(messages.size());
-  // Threads only pay for themselves on a batch of some size.
-  const unsigned n = messages.size() < 64 ? 1 : std::min<unsigned>(threads_, messages.size() / 32);
-  parallel_for(messages.size(), static_cast<int>(n), [&](size_t i) {
-    Pending& p = messages[i];
-    const Position at{p.at.source, p.at.line, ""};
-    if (!p.parsed) {
-      try {
-        p.message = parse_json_line(p.at.text);
-      } catch (const Error& e) {
-        entries[i].at = at;
-        entries[i].error = e;
-        entries[i].bad_line = true;
-        return;
-      }
+void LedgerApplier::write_oldest() {
+  Batch* oldest = sealed_.front().get();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    checked_.wait(lock, [&] { return oldest->done == oldest->messages.size(); });
+  }
+  if (oldest->failed) std::rethrow_exception(oldest->failed);
+  // Dropped once written, or when writing throws: the run ends then.
+  std::unique_ptr<Batch> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch = std::move(sealed_.front());
+    sealed_.pop_front();
+  }
+  write(*batch);
+}
+
+void LedgerApplier::check_loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    Batch* b = nullptr;
+    work_.wait(lock, [&] {
+      if (stopping_) return true;
+      for (const std::unique_ptr<Batch>& s : sealed_)
+        if (s->next < s->messages.size()) {
+          b = s.get();
+          return true;
+        }
+      return false;
+    });
+    if (stopping_) return;
+    const size_t begin = b->next, end = std::min(begin + kCheckChunk, b->messages.size());
+    b->next = end;
+    lock.unlock();
+    std::exception_ptr failed;
+    try {
+      for (size_t i = begin; i < end; ++i) check(b->messages[i], b->entries[i]);
+    } catch (...) {
+      failed = std::current_exception();  // out of memory, say: ends the run at this batch's turn
     }
-    entries[i] = check_ledger_entry(p.message, at, db_.info(), trust_);
-    // Freed here, on a checking thread, not by the writer.
-    p = Pending();
-  });
-  return entries;
+    lock.lock();
+    if (failed && !b->failed) b->failed = failed;
+    b->done += end - begin;
+    if (b->done == b->messages.size()) checked_.notify_all();
+  }
+}
+
+void LedgerApplier::check(Pending& p, LedgerEntry& entry) const {
+  const Position at{p.at.source, p.at.line, ""};
+  if (!p.parsed) {
+    try {
+      p.message = parse_json_line(p.at.text);
+    } catch (const Error& e) {
+      entry.at = at;
+      entry.error = e;
+      entry.bad_line = true;
+      return;
+    }
+  }
+  entry = check_ledger_entry(p.message, at, db_.info(), trust_);
+  // Freed here, on a checking thread, not by the writer.
+  p = Pending();
 }
 
 void LedgerApplier::write(Batch& batch) {
-  if (batch.checked.valid()) batch.checked.get();
   std::vector<ApplyReport> reports;
   reports.reserve(batch.entries.size());
   book_.begin();

@@ -1,16 +1,20 @@
 // apply: messages in, one write transaction per batch. Each batch is
-// parsed and checked first (ids, signatures, trust) on a few threads, while
-// the batch before it is written; then, under BEGIN IMMEDIATE, holds past
-// their deadline are expired and the batch is applied in input order; it
-// commits whole or not at all.
+// parsed and checked first (ids, signatures, trust) on a pool of checking
+// threads, which run a few batches ahead of the one being written; then,
+// under BEGIN IMMEDIATE, holds past their deadline are expired and the batch
+// is applied in input order; it commits whole or not at all.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
+#include <exception>
 #include <functional>
-#include <future>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -21,6 +25,11 @@ namespace grid {
 // Messages per transaction by default: one fsync each; large enough that
 // the fsync is a small share of the batch.
 constexpr size_t kDefaultBatch = 1000;
+// Messages checked ahead of the batch being written, in whole batches (at
+// least one): enough that a commit's fsync, or the writer's share of a
+// core, leaves the checking threads work to do; few enough that the raw
+// lines waiting stay a few megabytes.
+constexpr size_t kMessagesCheckedAhead = 4000;
 
 struct ApplyReport {
   Position at;
@@ -31,6 +40,10 @@ struct ApplyReport {
 class LedgerApplier {
  public:
   LedgerApplier(Database& db, std::set<std::string> trust, const SettleTerms& terms, size_t batch, unsigned threads);
+  // Stops the checking threads; batches not written yet are dropped.
+  ~LedgerApplier();
+  LedgerApplier(const LedgerApplier&) = delete;
+  LedgerApplier& operator=(const LedgerApplier&) = delete;
 
   // Called after each commit, once per message of the batch, in order.
   std::function<void(const ApplyReport&)> on_report;
@@ -60,17 +73,23 @@ class LedgerApplier {
     Position at;
     bool parsed = false;
   };
-  // A batch being checked on the pool while the one before it is written.
+  // A batch sealed for checking; the pool fills `entries` a chunk at a
+  // time, oldest batch first. next, done and failed are guarded by mu_.
   struct Batch {
-    std::vector<Pending> messages;  // emptied by the check
+    std::vector<Pending> messages;  // each emptied once checked
     std::vector<LedgerEntry> entries;
-    std::future<void> checked;  // last: waited for before the rest goes
+    size_t next = 0, done = 0;
+    std::exception_ptr failed;
   };
   void push(Pending p);
-  // Hands the pending messages to the pool, then writes the batch before.
+  // Queues the pending messages for checking, then writes the oldest
+  // batches until no more than the bound are waiting.
   void seal();
+  // Waits for the oldest batch to be checked, then writes it.
+  void write_oldest();
   void write(Batch& batch);
-  std::vector<LedgerEntry> check_all(std::vector<Pending>& messages) const;
+  void check(Pending& p, LedgerEntry& entry) const;
+  void check_loop();
 
   Database& db_;
   std::set<std::string> trust_;
@@ -80,7 +99,13 @@ class LedgerApplier {
   Settlement rules_;
   std::vector<Pending> pending_;
   size_t refused_ = 0, expired_ = 0;
-  std::unique_ptr<Batch> checking_;  // last: destroyed (and waited for) first
+  size_t batches_ahead_;
+
+  std::mutex mu_;
+  std::condition_variable work_, checked_;
+  std::deque<std::unique_ptr<Batch>> sealed_;  // oldest first
+  bool stopping_ = false;
+  std::vector<std::thread> checkers_;  // last: started once the rest exists
 };
 
 }  // namespace grid

@@ -118,6 +118,79 @@ TEST_F(LedgerTest, OpenRefusesWhatIsNotALedgerWithoutTouchingIt) {
   EXPECT_NE(::access((text + "-wal").c_str(), F_OK), 0);
 }
 
+// Every commit is synced (WAL, synchronous=FULL); checkpoints come every
+// 8192 pages of WAL, not SQLite's 1000, so a page the batches keep
+// dirtying is copied into the file once for several of them.
+TEST_F(LedgerTest, AnOpenLedgerSyncsEveryCommitAndCheckpointsInLargeSteps) {
+  Database db = Database::open(make_ledger("pragmas.db"), kDefaultBusyTimeoutMs);
+  auto pragma = [&](const char* sql) {
+    Statement q(db.handle(), sql);
+    EXPECT_TRUE(q.step()) << sql;
+    return q.text(0);
+  };
+  EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(pragma("PRAGMA synchronous"), "2");  // FULL
+  EXPECT_EQ(pragma("PRAGMA wal_autocheckpoint"), "8192");
+}
+
+// A ledger of schema 1 (holds keyed by lease) opens as schema 2 (holds in
+// the order taken), its holds intact: applying the rest of a stream to it
+// ends as applying the whole stream to a new ledger.
+TEST_F(LedgerTest, ASchemaOneLedgerIsMigratedAndGoesOnAsANewOne) {
+  SampleMarket m;
+  m.seed = 5;
+  m.leases = 80;
+  const std::vector<std::string> lines = sample_market(info_, sample_keys(), m);
+  const size_t half = lines.size() / 2;
+  const std::vector<std::string> first(lines.begin(), lines.begin() + half), rest(lines.begin() + half, lines.end());
+  const LedgerState whole = apply(make_ledger("whole.db"), lines, {half - 1}, m.now);
+
+  const std::string path = make_ledger("old.db");
+  const LedgerState before = apply(path, first, {}, m.now);
+  {
+    // Back to schema 1, as pay-settle 0.1.0 wrote it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v1 = R"(BEGIN;
+      CREATE TABLE holds_v1(lease TEXT PRIMARY KEY, order_id TEXT NOT NULL UNIQUE, task TEXT NOT NULL,
+        buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL, deadline INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT) WITHOUT ROWID;
+      INSERT INTO holds_v1 SELECT lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by
+        FROM holds;
+      DROP TABLE holds;
+      ALTER TABLE holds_v1 RENAME TO holds;
+      CREATE INDEX holds_task ON holds(task, provider);
+      CREATE INDEX holds_open ON holds(state, deadline);
+      DELETE FROM migrations WHERE version > 1;
+      PRAGMA user_version = 1;
+      COMMIT;)";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  const LedgerState after = apply(path, rest, {}, m.now);
+  EXPECT_EQ(after.balances, whole.balances);
+  EXPECT_EQ(after.transfer_ids, whole.transfer_ids);
+  EXPECT_EQ(before.refused + after.refused, whole.refused);
+  EXPECT_TRUE(after.violations.empty()) << after.violations.front();
+
+  Database db = Database::open(path, kDefaultBusyTimeoutMs);
+  Statement version(db.handle(), "PRAGMA user_version");
+  ASSERT_TRUE(version.step());
+  EXPECT_EQ(version.int64(0), 2);
+  Statement migrated(db.handle(), "SELECT COUNT(*) FROM migrations WHERE version = 2");
+  ASSERT_TRUE(migrated.step());
+  EXPECT_EQ(migrated.int64(0), 1);
+  // The holds of the first half come first, in the order their hold
+  // transfers were made.
+  Statement order(db.handle(),
+                  "SELECT COUNT(*) FROM holds AS a JOIN holds AS b ON a.seq < b.seq "
+                  "JOIN transfers AS ta ON ta.hold = a.lease AND ta.type = 'hold' "
+                  "JOIN transfers AS tb ON tb.hold = b.lease AND tb.type = 'hold' WHERE ta.seq > tb.seq");
+  ASSERT_TRUE(order.step());
+  EXPECT_EQ(order.int64(0), 0);
+}
+
 // Applying again what was applied moves nothing. (What was refused, as a
 // verdict before its lease, may apply on a later run: that is the retry.)
 TEST_F(LedgerTest, ReapplyingWhatWasAppliedChangesNothing) {
