@@ -59,7 +59,14 @@ struct SandboxSpec {
   std::string workdir = "/out";
   std::string hostname = "grid";
   bool network = false;                      // true only when the job asks and --allow-network allows
-  bool cuda = false;                         // NVIDIA device nodes and driver libraries bound in
+  // NVIDIA device nodes bound in; over a rootfs also the host driver's
+  // libraries (libcuda, libnvidia-*, found in cuda_lib_dirs), read-only at
+  // /.nvidia-driver on LD_LIBRARY_PATH: a CUDA program must use the
+  // driver that matches the host's kernel module, never one of the image's.
+  // Over the host's root they are where the host keeps them.
+  bool cuda = false;
+  std::vector<std::string> cuda_lib_dirs = {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64",
+                                            "/lib64", "/usr/lib"};
   SandboxLimits limits;
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "core/error.h"
@@ -22,6 +23,10 @@ const char* const kHostRootEntries[] = {"usr", "bin", "sbin", "lib", "lib32", "l
 // Made by bwrap itself (or never there): a rootfs's own entries of these
 // names are left out.
 const char* const kOwnEntries[] = {"dev", "proc", "tmp", "out", "sys"};
+
+// Where a rootfs's program finds the host driver's libraries: a folder
+// bwrap makes in its own root, a rootfs's own entry of its name left out.
+const char* const kDriverLibDir = "/.nvidia-driver";
 
 bool is_reserved(const std::string& dest) {
   for (const char* own : kOwnEntries) {
@@ -75,6 +80,7 @@ void add_root(SandboxPlan* plan, const SandboxSpec& spec) {
   }
   if (spec.root[0] != '/') throw data_error("sandbox root " + spec.root + " is not an absolute path");
   std::set<std::string> skip(std::begin(kOwnEntries), std::end(kOwnEntries));
+  if (spec.cuda) skip.insert(kDriverLibDir + 1);
   for (const SandboxBind& b : spec.ro_binds) skip.insert(top_of(b.inside));
   DIR* d = ::opendir(spec.root.c_str());
   if (!d) throw data_error("sandbox root " + spec.root + ": " + std::strerror(errno));
@@ -105,6 +111,34 @@ void add_cuda_devices(SandboxPlan* plan) {
   }
 }
 
+bool is_driver_library(const std::string& name) {
+  for (const char* prefix : {"libcuda.so", "libnvidia-", "libnvcuvid.so", "libcudadebugger.so"})
+    if (name.rfind(prefix, 0) == 0) return name.find(".so") != std::string::npos;
+  return false;
+}
+
+// The driver's libraries in `dirs`, the first of each name, bound at
+// kDriverLibDir; true when there was one.
+bool add_driver_libraries(SandboxPlan* plan, const std::vector<std::string>& dirs) {
+  std::set<std::string> taken;
+  for (const std::string& dir : dirs) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) continue;
+    std::vector<std::string> names;
+    while (struct dirent* e = ::readdir(d))
+      if (is_driver_library(e->d_name) && !taken.count(e->d_name)) names.push_back(e->d_name);
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const std::string& n : names) {
+      struct stat st;  // through a link: the bind mounts what it names
+      if (::stat((dir + "/" + n).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      taken.insert(n);
+      plan->mounts.push_back({SandboxMount::ro, dir + "/" + n, std::string(kDriverLibDir) + "/" + n, false, ""});
+    }
+  }
+  return !taken.empty();
+}
+
 }  // namespace
 
 SandboxPlan sandbox_plan(const SandboxSpec& spec, const std::string& stage_dir) {
@@ -126,7 +160,14 @@ SandboxPlan sandbox_plan(const SandboxSpec& spec, const std::string& stage_dir) 
     plan.mounts.push_back({SandboxMount::ro, b.outside, b.inside, S_ISDIR(st.st_mode), ""});
   }
   plan.mounts.push_back({SandboxMount::rw, spec.out_dir, "/out", true, ""});
-  if (spec.cuda) add_cuda_devices(&plan);
+  std::map<std::string, std::string> env = spec.env;
+  if (spec.cuda) {
+    add_cuda_devices(&plan);
+    if (!spec.root.empty() && add_driver_libraries(&plan, spec.cuda_lib_dirs)) {
+      std::string& path = env["LD_LIBRARY_PATH"];
+      path = path.empty() ? kDriverLibDir : std::string(kDriverLibDir) + ":" + path;
+    }
+  }
   for (size_t i = 0; i < plan.mounts.size(); ++i)
     if (!stage_dir.empty()) plan.mounts[i].staged = stage_dir + "/" + std::to_string(i);
 
@@ -154,7 +195,7 @@ SandboxPlan sandbox_plan(const SandboxSpec& spec, const std::string& stage_dir) 
   // the memory limit.
   a.insert(a.end(), {"--size", std::to_string(spec.limits.tmp_bytes), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
                      "--remount-ro", "/", "--clearenv"});
-  for (const auto& [k, v] : spec.env) a.insert(a.end(), {"--setenv", k, v});
+  for (const auto& [k, v] : env) a.insert(a.end(), {"--setenv", k, v});
   a.insert(a.end(), {"--chdir", spec.workdir, "--"});
   a.insert(a.end(), spec.argv.begin(), spec.argv.end());
   return plan;

@@ -73,6 +73,13 @@ class SandboxTest : public TempDirTest {
   }
 
   void write(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+  // A rootfs at `root` holding the host's static busybox as /bin/sh.
+  void make_busybox_root(const std::string& root) {
+    ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((root + "/bin").c_str(), 0755), 0);
+    ASSERT_EQ(std::system(("cp /bin/busybox " + root + "/bin/busybox").c_str()), 0);
+    ASSERT_EQ(::symlink("busybox", (root + "/bin/sh").c_str()), 0);
+  }
   bool exists(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;
@@ -359,10 +366,8 @@ TEST_F(SandboxTest, FoldersNestedWithoutEndAreRefused) {
 TEST_F(SandboxTest, ARootfsReplacesTheHostsRoot) {
   if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
   std::string root = dir_ + "/rootfs";
-  ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
-  ASSERT_EQ(::mkdir((root + "/bin").c_str(), 0755), 0);
-  ASSERT_EQ(std::system(("cp /bin/busybox " + root + "/bin/busybox").c_str()), 0);
-  ASSERT_EQ(::symlink("busybox", (root + "/bin/sh").c_str()), 0);
+  make_busybox_root(root);
+  if (HasFatalFailure()) return;
   ASSERT_EQ(::symlink("/etc", (root + "/etc").c_str()), 0);
   ASSERT_EQ(::symlink("../../../../../..", (root + "/up").c_str()), 0);
   ASSERT_EQ(::symlink("/etc/passwd", (root + "/bin/passwd").c_str()), 0);
@@ -380,6 +385,52 @@ TEST_F(SandboxTest, ARootfsReplacesTheHostsRoot) {
   ASSERT_EQ(o.outputs.size(), 2u);
   EXPECT_EQ(o.outputs[0].sha256, sha256("bin\ndev\netc\nout\nproc\ntmp\nup\n"));
   EXPECT_EQ(o.outputs[1].sha256, sha256("1000\n"));
+}
+
+// --device cuda over a rootfs: the host driver's libraries (here a folder
+// of stand-ins) are seen read-only at /.nvidia-driver, on LD_LIBRARY_PATH,
+// and nothing else of that folder; over the host's root nothing is added.
+TEST_F(SandboxTest, CudaOverARootfsBindsTheHostDriversLibraries) {
+  if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
+  const std::string libs = dir_ + "/driver", root = dir_ + "/rootfs";
+  ASSERT_EQ(::mkdir(libs.c_str(), 0755), 0);
+  write(libs + "/libcuda.so.1", "driver-bytes");
+  write(libs + "/libnvidia-ml.so.1", "nvml-bytes");
+  write(libs + "/libfoo.so.1", "other");
+  ASSERT_EQ(::symlink("libcuda.so.1", (libs + "/libcuda.so").c_str()), 0);
+  ASSERT_EQ(::chmod((libs + "/libcuda.so.1").c_str(), 0644), 0);
+  ASSERT_EQ(::chmod((libs + "/libnvidia-ml.so.1").c_str(), 0644), 0);
+  make_busybox_root(root);
+  if (HasFatalFailure()) return;
+  SandboxSpec s;
+  s.root = root;
+  s.cuda = true;
+  s.cuda_lib_dirs = {libs};
+  s.env = {{"LD_LIBRARY_PATH", "/opt/lib"}};
+  s.argv = {"/bin/sh", "-c",
+            "/bin/busybox ls /.nvidia-driver >/out/libs; /bin/busybox cat /.nvidia-driver/libcuda.so >/out/cuda; "
+            "echo $LD_LIBRARY_PATH >/out/path; echo x >/.nvidia-driver/libcuda.so.1 || echo ro >/out/ro"};
+  s.out_dir = out_;
+  s.limits = limits_;
+  SandboxOutcome o = run_sandboxed(s);
+  EXPECT_EQ(o.status, "ok") << o.stderr_tail;
+  ASSERT_EQ(o.outputs.size(), 4u);
+  EXPECT_EQ(o.outputs[0].path, "cuda");
+  EXPECT_EQ(o.outputs[0].sha256, sha256("driver-bytes"));
+  EXPECT_EQ(o.outputs[1].sha256, sha256("libcuda.so\nlibcuda.so.1\nlibnvidia-ml.so.1\n"));
+  EXPECT_EQ(o.outputs[2].sha256, sha256("/.nvidia-driver:/opt/lib\n"));
+  EXPECT_EQ(o.outputs[3].sha256, sha256("ro\n"));
+
+  // Over the host's root: the libraries are where the host keeps them.
+  for (const char* f : {"libs", "cuda", "path", "ro"}) ::unlink((out_ + "/" + f).c_str());
+  SandboxSpec h = s;
+  h.root.clear();
+  h.env.clear();
+  h.argv = {"/bin/sh", "-c", "ls /.nvidia-driver >/out/libs 2>&1; echo \"[$LD_LIBRARY_PATH]\" >/out/path"};
+  o = run_sandboxed(h);
+  EXPECT_EQ(o.status, "ok") << o.stderr_tail;
+  ASSERT_EQ(o.outputs.size(), 2u);
+  EXPECT_EQ(o.outputs[1].sha256, sha256("[]\n"));
 }
 
 TEST_F(SandboxTest, ABindPointThatWouldHideTheSandboxIsRefused) {
