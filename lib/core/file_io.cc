@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "core/error.h"
@@ -110,6 +111,22 @@ bool write_file_atomic(const std::string& path, const std::string& content, int 
   }
   fsync_dir(parent_of(path));
   return true;
+}
+
+bool remove_tree(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  if (ec) return st.type() == fs::file_type::not_found;
+  if (fs::is_directory(st)) {
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+    for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec))
+      if (it->is_directory(ec) && !it->is_symlink(ec))
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+  }
+  fs::remove_all(path, ec);
+  return !ec;
 }
 
 }  // namespace grid

@@ -42,4 +42,10 @@ std::string read_file(const std::string& path, size_t limit);
 // Exit::io naming `path`.
 bool write_file_atomic(const std::string& path, const std::string& content, int mode, bool replace = true);
 
+// Removes `path` and all below it, making each folder writable and
+// searchable by its owner first (a sandboxed program or a tarball may
+// leave read-only folders). Links are removed, never followed. False when
+// something could not be removed; a missing `path` is removed already.
+bool remove_tree(const std::string& path);
+
 }  // namespace grid

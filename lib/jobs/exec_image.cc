@@ -31,23 +31,6 @@ struct ImageInPlace {};
 constexpr char kUnpacking[] = ".unpack-";
 constexpr char kRemoving[] = ".removing-";
 
-// Removes `path` and all below it, making each folder writable by its
-// owner first: a tarball may hold read-only folders. Links are removed,
-// never followed. False when something could not be removed.
-bool remove_tree(const std::string& path) {
-  std::error_code ec;
-  const fs::file_status st = fs::symlink_status(path, ec);
-  if (ec) return st.type() == fs::file_type::not_found;
-  if (fs::is_directory(st)) {
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-    for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
-      if (it->is_directory(ec) && !it->is_symlink(ec))
-        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-  }
-  fs::remove_all(path, ec);
-  return !ec;
-}
-
 // libarchive's reads: blocks of this size (its own default).
 constexpr size_t kBlockBytes = 10240;
 

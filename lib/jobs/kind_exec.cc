@@ -27,17 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Makes everything under `dir` removable: a program may leave folders
-// without write or search permission in /out.
-void open_up(const std::string& dir) {
-  std::error_code ec;
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add, ec);
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_directory(ec) && !it->is_symlink(ec)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-  }
-}
-
 Digest key_of(const json& ref) {
   Digest d{};
   parse_sha256_ref(ref.get<std::string>(), &d);
@@ -84,11 +73,7 @@ ExecFolder::ExecFolder(Store& store) {
   ::chmod(dir_.c_str(), 0755);
 }
 
-ExecFolder::~ExecFolder() {
-  open_up(dir_);
-  std::error_code ec;
-  fs::remove_all(dir_, ec);
-}
+ExecFolder::~ExecFolder() { remove_tree(dir_); }
 
 std::string ExecFolder::sub(const std::string& name) const {
   const std::string d = dir_ + "/" + name;

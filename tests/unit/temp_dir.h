@@ -5,8 +5,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include <cstdlib>
 #include <string>
+
+#include "core/file_io.h"
 
 namespace grid {
 
@@ -16,12 +17,6 @@ inline std::string make_temp_dir() {
   return ::mkdtemp(path.data()) ? path : "";
 }
 
-inline void remove_tree(const std::string& path) {
-  if (path.empty()) return;
-  int rc = std::system(("chmod -R u+w '" + path + "' 2>/dev/null; rm -rf '" + path + "'").c_str());
-  (void)rc;
-}
-
 // A fixture with a fresh folder, dir_, for each test.
 class TempDirTest : public ::testing::Test {
  protected:
@@ -29,7 +24,9 @@ class TempDirTest : public ::testing::Test {
     dir_ = make_temp_dir();
     ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
   }
-  void TearDown() override { remove_tree(dir_); }
+  void TearDown() override {
+    if (!dir_.empty()) remove_tree(dir_);
+  }
   std::string dir_;
 };
 
