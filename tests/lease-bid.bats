@@ -880,6 +880,12 @@ CASES
   jq -c 'del(.sig)' <<<"$b2" >unsigned.jsonl
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json unsigned.jsonl rep.jsonl
   stderr_has "signature: unsigned"
+  # An id that is no string fails that bid alone; the honest bid still wins.
+  jq -c '.id = 5' <<<"$b2" >numbered.jsonl
+  run -0 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json numbered.jsonl bids.jsonl rep.jsonl
+  assert_jq .bid.id "$(jq -r .id <<<"$b2")"
+  run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json numbered.jsonl rep.jsonl
+  stderr_has "bid 5: signature: id is not a string"
   # Forged: re-signed by a stranger in the provider's name.
   jq -c '.price_micros = 1' <<<"$b2" | grid-key sign --key stranger >forged.jsonl
   run -1 --separate-stderr lease-bid award --key buyer --now "$NOW" orders.jsonl p2.json forged.jsonl rep.jsonl

@@ -83,6 +83,15 @@ Status hardware_matches(const json& bid, const ProfileCheck& p) {
 
 std::string short_id(const std::string& id) { return id.size() > 19 ? id.substr(0, 19) + "..." : id; }
 
+// A bid's id as its reasons name it. Any value may stand there (its
+// signature check says what is wrong with it): it must name that bid, not
+// end the award.
+std::string bid_id_text(const json& bid) {
+  auto id = bid.find("id");
+  if (id == bid.end()) return "";
+  return id->is_string() ? id->get<std::string>() : id->dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // The profiles by id; two machines may measure alike, so one id can have
 // several signers.
 class ProfileIndex {
@@ -223,7 +232,7 @@ AwardOutcome decide(const Order& order, const Market& market) {
   if (found != market.by_order.end())
     for (size_t bi : found->second) {
       const AuctionMessage& b = market.bids[bi];
-      Contender c{&b.msg, b.msg.value("id", std::string()), "", 0, 0};
+      Contender c{&b.msg, bid_id_text(b.msg), "", 0, 0};
       const Status s = bid_valid_or_malformed(b.msg, b.sig, order, market, &c);
       if (s.ok()) valid.push_back(std::move(c));
       else r.reasons.push_back("bid " + short_id(c.id) + ": " + s.reason());
