@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
+
+#include <sys/mman.h>
 
 #include "compute/exact_gemm_kernels.h"
 
@@ -146,27 +150,52 @@ void pack_panels(const float* src, Index ld, bool contiguous, int extent, int wi
   }
 }
 
+// Memory for packed operands and chains, not zeroed (every float read is
+// written first). From 2 MiB up, on transparent huge pages where the
+// system allows: the packed operands of an n = 1024 product span 2048
+// pages of 4 KiB, more than the TLB holds (n = 1024 measured 2% faster).
+struct FreeFloats {
+  void operator()(float* p) const { std::free(p); }
+};
+using Floats = std::unique_ptr<float[], FreeFloats>;
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kCacheLine = 64;
+
+Floats allocate_floats(Index floats) {
+  std::size_t bytes = static_cast<std::size_t>(floats) * sizeof(float);
+  const std::size_t align = bytes >= kHugePage ? kHugePage : kCacheLine;
+  bytes = (bytes + align - 1) / align * align;  // aligned_alloc's rule
+  void* p = std::aligned_alloc(align, bytes);
+  if (!p) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+  // A hint: where it is refused, the pages are ordinary ones.
+  if (align == kHugePage) ::madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  return Floats(static_cast<float*>(p));
+}
+
 // The pack buffer, kept from call to call: a fresh one of tens of MiB
 // costs a page fault per 4 KiB on first touch, a tenth of an n = 2048
 // product's time, and training runs the same small products thousands of
 // times. One call at a time uses it; a call that finds it taken (a GEMM
 // on another thread) allocates its own.
 std::mutex g_pack_mu;
-std::unique_ptr<float[]> g_pack;
+Floats g_pack;
 Index g_pack_size = 0;
 
 class PackBuffer {
  public:
   explicit PackBuffer(Index floats) : lock_(g_pack_mu, std::try_to_lock) {
     if (!lock_.owns_lock()) {
-      own_.reset(new float[floats]);  // not zeroed: every float read is packed first
+      own_ = allocate_floats(floats);
       data_ = own_.get();
       return;
     }
     if (g_pack_size < floats) {
       g_pack_size = 0;
       g_pack.reset();
-      g_pack.reset(new float[floats]);
+      g_pack = allocate_floats(floats);
       g_pack_size = floats;
     }
     data_ = g_pack.get();
@@ -175,7 +204,7 @@ class PackBuffer {
 
  private:
   std::unique_lock<std::mutex> lock_;
-  std::unique_ptr<float[]> own_;
+  Floats own_;
   float* data_ = nullptr;
 };
 
