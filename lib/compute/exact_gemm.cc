@@ -31,6 +31,7 @@ using Index = std::ptrdiff_t;  // i * lda overflows int on large matrices
 // chains do not, measured a tenth slower at n = 2048.
 constexpr int kMC = 192;
 constexpr int kNC = 256;
+constexpr std::size_t kCacheLine = 64;  // bytes
 // Enough items per thread to even out uneven items and noisy cores.
 constexpr int kItemsPerThread = 4;
 // Waking a worker and waiting for it costs microseconds: give each thread
@@ -160,7 +161,6 @@ struct FreeFloats {
 using Floats = std::unique_ptr<float[], FreeFloats>;
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
-constexpr std::size_t kCacheLine = 64;
 
 Floats allocate_floats(Index floats) {
   std::size_t bytes = static_cast<std::size_t>(floats) * sizeof(float);
@@ -338,8 +338,11 @@ void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const flo
   // The K slab: all of K when A and B packed fit kMaxPackFloats.
   const Index per_p = static_cast<Index>(g.row_panels) * kn.mr + static_cast<Index>(g.col_panels) * kn.nr;
   const int ks = static_cast<int>(std::min<Index>(k, std::max<Index>(kn.kc, kMaxPackFloats / per_p / kn.kc * kn.kc)));
-  // After the packed operands, each thread's chains of one item (run_item).
-  const Index packed = per_p * ks;
+  // After the packed operands, from a cache line on (so that the kernels'
+  // vectors of a chain tile never straddle two), each thread's chains of
+  // one item (run_item).
+  constexpr Index line = kCacheLine / sizeof(float);
+  const Index packed = (per_p * ks + line - 1) / line * line;
   const Index item_chains = static_cast<Index>(items.rp) * kn.mr * items.cp * kn.nr;
   // Allocated here so that a failed allocation throws in the caller's thread.
   PackBuffer buffer(packed + plan.threads * item_chains);
