@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
+
+#include <sys/mman.h>
 
 #include "compute/exact_gemm_kernels.h"
 
@@ -22,13 +26,12 @@ using Index = std::ptrdiff_t;  // i * lda overflows int on large matrices
 
 // A work item (the unit threads share out) is at most kMC rows by kNC
 // columns of C. Its A block (kMC x kc, 192 KiB) stays in L2 while each B
-// chunk of the item (kc x nr, in L1) passes over it, and its C block (192
-// KiB) stays in L2 from one K block to the next; 1024 columns, whose C
-// block does not, measured a tenth slower at n = 2048.
+// chunk of the item (kc x nr, in L1) passes over it, and its chains (192
+// KiB) stay in L2 from one K block to the next; 1024 columns, whose
+// chains do not, measured a tenth slower at n = 2048.
 constexpr int kMC = 192;
 constexpr int kNC = 256;
-// 64-byte cache lines.
-constexpr int kFloatsPerLine = 16;
+constexpr std::size_t kCacheLine = 64;  // bytes
 // Enough items per thread to even out uneven items and noisy cores.
 constexpr int kItemsPerThread = 4;
 // Waking a worker and waiting for it costs microseconds: give each thread
@@ -148,27 +151,51 @@ void pack_panels(const float* src, Index ld, bool contiguous, int extent, int wi
   }
 }
 
+// Memory for packed operands and chains, not zeroed (every float read is
+// written first). From 2 MiB up, on transparent huge pages where the
+// system allows: the packed operands of an n = 1024 product span 2048
+// pages of 4 KiB, more than the TLB holds (n = 1024 measured 2% faster).
+struct FreeFloats {
+  void operator()(float* p) const { std::free(p); }
+};
+using Floats = std::unique_ptr<float[], FreeFloats>;
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+Floats allocate_floats(Index floats) {
+  std::size_t bytes = static_cast<std::size_t>(floats) * sizeof(float);
+  const std::size_t align = bytes >= kHugePage ? kHugePage : kCacheLine;
+  bytes = (bytes + align - 1) / align * align;  // aligned_alloc's rule
+  void* p = std::aligned_alloc(align, bytes);
+  if (!p) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+  // A hint: where it is refused, the pages are ordinary ones.
+  if (align == kHugePage) ::madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  return Floats(static_cast<float*>(p));
+}
+
 // The pack buffer, kept from call to call: a fresh one of tens of MiB
 // costs a page fault per 4 KiB on first touch, a tenth of an n = 2048
 // product's time, and training runs the same small products thousands of
 // times. One call at a time uses it; a call that finds it taken (a GEMM
 // on another thread) allocates its own.
 std::mutex g_pack_mu;
-std::unique_ptr<float[]> g_pack;
+Floats g_pack;
 Index g_pack_size = 0;
 
 class PackBuffer {
  public:
   explicit PackBuffer(Index floats) : lock_(g_pack_mu, std::try_to_lock) {
     if (!lock_.owns_lock()) {
-      own_.reset(new float[floats]);  // not zeroed: every float read is packed first
+      own_ = allocate_floats(floats);
       data_ = own_.get();
       return;
     }
     if (g_pack_size < floats) {
       g_pack_size = 0;
       g_pack.reset();
-      g_pack.reset(new float[floats]);
+      g_pack = allocate_floats(floats);
       g_pack_size = floats;
     }
     data_ = g_pack.get();
@@ -177,7 +204,7 @@ class PackBuffer {
 
  private:
   std::unique_lock<std::mutex> lock_;
-  std::unique_ptr<float[]> own_;
+  Floats own_;
   float* data_ = nullptr;
 };
 
@@ -194,36 +221,45 @@ struct Problem {
 };
 
 // One item's outputs, rows in panels [ip0, ip1) and columns in panels
-// [jp0, jp1), for the slab of K that starts at s0.
-void run_item(const Problem& g, const Packed& pk, int s0, int kslab, int ip0, int ip1, int jp0, int jp1) {
+// [jp0, jp1), for the slab of K that starts at s0. Between K blocks the
+// chains wait in `chains`, tile after tile in the order the tiles run,
+// each mr x nr contiguous: kept in C, a tile's rows are ldc apart, which
+// at a power-of-two n puts them all in one L1 set, and the tiles before
+// and after fight them for it (n = 1024 measured 4% slower so). C is read
+// only where a slab resumes the chains of the one before, and written
+// only at the slab's last K block.
+void run_item(const Problem& g, const Packed& pk, int s0, int kslab, int ip0, int ip1, int jp0, int jp1,
+              float* chains) {
   const MicroKernel& kn = *g.kernel;
+  const Index tile = static_cast<Index>(kn.mr) * kn.nr;
   for (int pc = 0; pc < kslab; pc += kn.kc) {
     const int kc = std::min(kn.kc, kslab - pc);
-    const bool resume = s0 + pc > 0;
+    const bool first = pc == 0, last = pc + kc == kslab;
+    float* t = chains;
     for (int jp = jp0; jp < jp1; ++jp) {
       const int cols = std::min(kn.nr, g.n - jp * kn.nr);
       const float* bp = pk.b_chunk(jp, pc);
-      for (int ip = ip0; ip < ip1; ++ip) {
+      for (int ip = ip0; ip < ip1; ++ip, t += tile) {
         const int rows = std::min(kn.mr, g.m - ip * kn.mr);
         const float* ap = pk.a_chunk(ip, pc);
         float* c = g.C + static_cast<Index>(ip) * kn.mr * g.ldc + static_cast<Index>(jp) * kn.nr;
-        if (ip + 1 < ip1) {
-          // The next tile's C, on its way while this one runs: its chains
-          // resume from it, and would otherwise start by waiting on L3.
-          const float* next = c + static_cast<Index>(kn.mr) * g.ldc;
-          for (int r = 0; r < kn.mr; ++r)
-            for (int j = 0; j < cols; j += kFloatsPerLine) __builtin_prefetch(next + r * g.ldc + j, 1);
-        }
+        const float* in = first ? (s0 > 0 ? c : nullptr) : t;
         if (rows == kn.mr && cols == kn.nr) {
-          kn.run(kc, ap, bp, c, g.ldc, resume);
+          kn.run(kc, ap, bp, in, in == c ? g.ldc : kn.nr, last ? c : t, last ? g.ldc : kn.nr);
           continue;
         }
-        // Edge tile: run the full-size kernel on a scratch tile so edges
-        // get the same (vector) code; only live entries go back to C.
-        float tile[kMaxMicroTile] = {};
-        for (int r = 0; r < rows && resume; ++r) std::copy(c + r * g.ldc, c + r * g.ldc + cols, tile + r * kn.nr);
-        kn.run(kc, ap, bp, tile, kn.nr, resume);
-        for (int r = 0; r < rows; ++r) std::copy(tile + r * kn.nr, tile + r * kn.nr + cols, c + r * g.ldc);
+        // Edge tile: the full-size kernel on its chain tile, so edges get
+        // the same (vector) code; only live entries come from and go to C.
+        // The padding starts from zeros: its results are discarded, but
+        // every value read is defined.
+        if (in == c) {
+          std::fill(t, t + tile, 0.0f);
+          for (int r = 0; r < rows; ++r) std::copy(c + r * g.ldc, c + r * g.ldc + cols, t + r * kn.nr);
+          in = t;
+        }
+        kn.run(kc, ap, bp, in, kn.nr, t, kn.nr);
+        if (last)
+          for (int r = 0; r < rows; ++r) std::copy(t + r * kn.nr, t + r * kn.nr + cols, c + r * g.ldc);
       }
     }
   }
@@ -302,14 +338,21 @@ void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const flo
   // The K slab: all of K when A and B packed fit kMaxPackFloats.
   const Index per_p = static_cast<Index>(g.row_panels) * kn.mr + static_cast<Index>(g.col_panels) * kn.nr;
   const int ks = static_cast<int>(std::min<Index>(k, std::max<Index>(kn.kc, kMaxPackFloats / per_p / kn.kc * kn.kc)));
+  // After the packed operands, from a cache line on (so that the kernels'
+  // vectors of a chain tile never straddle two), each thread's chains of
+  // one item (run_item).
+  constexpr Index line = kCacheLine / sizeof(float);
+  const Index packed = (per_p * ks + line - 1) / line * line;
+  const Index item_chains = static_cast<Index>(items.rp) * kn.mr * items.cp * kn.nr;
   // Allocated here so that a failed allocation throws in the caller's thread.
-  PackBuffer buffer(per_p * ks);
+  PackBuffer buffer(packed + plan.threads * item_chains);
   WorkerPool& pool = WorkerPool::shared();
 
   for (int s0 = 0; s0 < k; s0 += ks) {
     const int kslab = std::min(ks, k - s0);
     const Packed pk{buffer.data(), buffer.data() + static_cast<Index>(g.row_panels) * kn.mr * kslab,
                     g.row_panels, g.col_panels, kn.mr, kn.nr, kn.kc, kslab};
+    float* const chains = buffer.data() + packed;
     // All threads pack, then all multiply: no thread waits for a panel
     // another is packing, and the runs of panels go to whichever thread
     // asks next, so a thread that other processes slow down holds up no
@@ -334,12 +377,12 @@ void exact_gemm_cpu_t(bool trans_a, bool trans_b, int m, int n, int k, const flo
     // Items go to whichever thread asks next; any assignment gives the same
     // bits, because each output's chain runs in step order within the slab.
     std::atomic<long long> next_item{0};
-    pool.run(plan.threads, [&](int, int) {
+    pool.run(plan.threads, [&](int t, int) {
       for (long long item; (item = next_item.fetch_add(1, std::memory_order_relaxed)) < items.count;) {
         const int ip0 = static_cast<int>(item / items.cols) * items.rp;
         const int jp0 = static_cast<int>(item % items.cols) * items.cp;
         run_item(g, pk, s0, kslab, ip0, std::min(g.row_panels, ip0 + items.rp), jp0,
-                 std::min(g.col_panels, jp0 + items.cp));
+                 std::min(g.col_panels, jp0 + items.cp), chains + t * item_chains);
       }
     });
   }

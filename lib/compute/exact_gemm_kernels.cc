@@ -29,32 +29,32 @@ constexpr int kMR8 = 8, kNR32 = 32;
 // K block: a 256 x 32 panel of B (32 KiB) stays in a 48 KiB L1 while the A
 // panels stream past it; the 16-column kernels' panel is half that.
 constexpr int kKC = 256;
-static_assert(kMR8 * kNR32 <= kMaxMicroTile && kMR6 * kNR16 <= kMaxMicroTile, "scratch tiles hold any tile");
 
-void micro_kernel_portable(int kc, const float* a, const float* b, float* c, Index ldc, bool resume) {
+void micro_kernel_portable(int kc, const float* a, const float* b, const float* in, Index ld_in, float* out,
+                           Index ld_out) {
   float acc[kMR6][kNR16];
   for (int r = 0; r < kMR6; ++r)
-    for (int j = 0; j < kNR16; ++j) acc[r][j] = resume ? c[r * ldc + j] : 0.0f;
+    for (int j = 0; j < kNR16; ++j) acc[r][j] = in ? in[r * ld_in + j] : 0.0f;
   for (int p = 0; p < kc; ++p, a += kMR6, b += kNR16)
     for (int r = 0; r < kMR6; ++r)
       for (int j = 0; j < kNR16; ++j) acc[r][j] = std::fma(a[r], b[j], acc[r][j]);
   for (int r = 0; r < kMR6; ++r)
-    for (int j = 0; j < kNR16; ++j) c[r * ldc + j] = acc[r][j];
+    for (int j = 0; j < kNR16; ++j) out[r * ld_out + j] = acc[r][j];
 }
 
 #if GRID_GEMM_X86
 // Each SIMD lane is a different output column, so every lane runs its own
 // sequential chain: the same operations as the scalar definition.
-__attribute__((target("avx2,fma"))) void micro_kernel_avx2(int kc, const float* a, const float* b, float* c,
-                                                          Index ldc, bool resume) {
+__attribute__((target("avx2,fma"))) void micro_kernel_avx2(int kc, const float* a, const float* b, const float* in,
+                                                          Index ld_in, float* out, Index ld_out) {
   __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-  if (resume) {
-    c00 = _mm256_loadu_ps(c + 0 * ldc), c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
-    c10 = _mm256_loadu_ps(c + 1 * ldc), c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
-    c20 = _mm256_loadu_ps(c + 2 * ldc), c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
-    c30 = _mm256_loadu_ps(c + 3 * ldc), c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
-    c40 = _mm256_loadu_ps(c + 4 * ldc), c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
-    c50 = _mm256_loadu_ps(c + 5 * ldc), c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+  if (in) {
+    c00 = _mm256_loadu_ps(in + 0 * ld_in), c01 = _mm256_loadu_ps(in + 0 * ld_in + 8);
+    c10 = _mm256_loadu_ps(in + 1 * ld_in), c11 = _mm256_loadu_ps(in + 1 * ld_in + 8);
+    c20 = _mm256_loadu_ps(in + 2 * ld_in), c21 = _mm256_loadu_ps(in + 2 * ld_in + 8);
+    c30 = _mm256_loadu_ps(in + 3 * ld_in), c31 = _mm256_loadu_ps(in + 3 * ld_in + 8);
+    c40 = _mm256_loadu_ps(in + 4 * ld_in), c41 = _mm256_loadu_ps(in + 4 * ld_in + 8);
+    c50 = _mm256_loadu_ps(in + 5 * ld_in), c51 = _mm256_loadu_ps(in + 5 * ld_in + 8);
   } else {
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
   }
@@ -73,24 +73,24 @@ __attribute__((target("avx2,fma"))) void micro_kernel_avx2(int kc, const float* 
     ar = _mm256_broadcast_ss(a + 5);
     c50 = _mm256_fmadd_ps(ar, b0, c50), c51 = _mm256_fmadd_ps(ar, b1, c51);
   }
-  _mm256_storeu_ps(c + 0 * ldc, c00), _mm256_storeu_ps(c + 0 * ldc + 8, c01);
-  _mm256_storeu_ps(c + 1 * ldc, c10), _mm256_storeu_ps(c + 1 * ldc + 8, c11);
-  _mm256_storeu_ps(c + 2 * ldc, c20), _mm256_storeu_ps(c + 2 * ldc + 8, c21);
-  _mm256_storeu_ps(c + 3 * ldc, c30), _mm256_storeu_ps(c + 3 * ldc + 8, c31);
-  _mm256_storeu_ps(c + 4 * ldc, c40), _mm256_storeu_ps(c + 4 * ldc + 8, c41);
-  _mm256_storeu_ps(c + 5 * ldc, c50), _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+  _mm256_storeu_ps(out + 0 * ld_out, c00), _mm256_storeu_ps(out + 0 * ld_out + 8, c01);
+  _mm256_storeu_ps(out + 1 * ld_out, c10), _mm256_storeu_ps(out + 1 * ld_out + 8, c11);
+  _mm256_storeu_ps(out + 2 * ld_out, c20), _mm256_storeu_ps(out + 2 * ld_out + 8, c21);
+  _mm256_storeu_ps(out + 3 * ld_out, c30), _mm256_storeu_ps(out + 3 * ld_out + 8, c31);
+  _mm256_storeu_ps(out + 4 * ld_out, c40), _mm256_storeu_ps(out + 4 * ld_out + 8, c41);
+  _mm256_storeu_ps(out + 5 * ld_out, c50), _mm256_storeu_ps(out + 5 * ld_out + 8, c51);
 }
 
 // As the AVX2 kernel, 16 lanes wide. Only AVX-512F instructions (loads,
 // broadcast, fma, stores), so the function attribute is all the build
 // needs; the loops are unrolled whole so the accumulators stay in registers.
-__attribute__((target("avx512f"))) void micro_kernel_avx512(int kc, const float* a, const float* b, float* c,
-                                                           Index ldc, bool resume) {
+__attribute__((target("avx512f"))) void micro_kernel_avx512(int kc, const float* a, const float* b,
+                                                           const float* in, Index ld_in, float* out, Index ld_out) {
   __m512 acc[kMR8][2];
 #pragma GCC unroll 8
   for (int r = 0; r < kMR8; ++r) {
-    acc[r][0] = resume ? _mm512_loadu_ps(c + r * ldc) : _mm512_setzero_ps();
-    acc[r][1] = resume ? _mm512_loadu_ps(c + r * ldc + 16) : _mm512_setzero_ps();
+    acc[r][0] = in ? _mm512_loadu_ps(in + r * ld_in) : _mm512_setzero_ps();
+    acc[r][1] = in ? _mm512_loadu_ps(in + r * ld_in + 16) : _mm512_setzero_ps();
   }
   for (int p = 0; p < kc; ++p, a += kMR8, b += kNR32) {
     const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
@@ -103,8 +103,8 @@ __attribute__((target("avx512f"))) void micro_kernel_avx512(int kc, const float*
   }
 #pragma GCC unroll 8
   for (int r = 0; r < kMR8; ++r) {
-    _mm512_storeu_ps(c + r * ldc, acc[r][0]);
-    _mm512_storeu_ps(c + r * ldc + 16, acc[r][1]);
+    _mm512_storeu_ps(out + r * ld_out, acc[r][0]);
+    _mm512_storeu_ps(out + r * ld_out + 16, acc[r][1]);
   }
 }
 #endif

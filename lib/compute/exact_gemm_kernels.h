@@ -11,11 +11,13 @@ namespace grid {
 
 // Runs the chains of one mr x nr tile of C for kc steps. `a` holds kc
 // groups of mr values (column p of the tile's A rows), `b` kc groups of nr
-// values (row p of its B columns). resume: continue each chain from the
-// value in c (a later K block); otherwise start it from +0. Each output
-// gets exactly one fma per step, in step order: the DEFINITION's chain.
-using MicroKernelFn = void (*)(int kc, const float* a, const float* b, float* c, std::ptrdiff_t ldc,
-                               bool resume);
+// values (row p of its B columns). Each chain resumes from its value in
+// `in` (rows ld_in apart: a later K block), or starts from +0 when `in` is
+// null, and ends in `out` (rows ld_out apart), which may be `in`. Each
+// output gets exactly one fma per step, in step order: the DEFINITION's
+// chain.
+using MicroKernelFn = void (*)(int kc, const float* a, const float* b, const float* in, std::ptrdiff_t ld_in,
+                               float* out, std::ptrdiff_t ld_out);
 
 struct MicroKernel {
   GemmKernel kernel;
@@ -23,9 +25,6 @@ struct MicroKernel {
   int kc;      // K block: one kc x nr panel of B stays in L1 while A panels stream past
   MicroKernelFn run;
 };
-
-// The largest tile of any kernel, for scratch tiles at the edges of C.
-constexpr int kMaxMicroTile = 8 * 32;
 
 // The row of `kernel`, which must not be best (exact_gemm_kernel resolves it).
 const MicroKernel& micro_kernel(GemmKernel kernel);

@@ -267,6 +267,17 @@ TEST_P(ExactGemmKernel, SkinnyShapesSplitAcrossThreadsMatchDefinition) {
   check_matches_definition(shapes, kSeed + 6, kernel());
 }
 
+// K so long that A and B are packed in K slabs (the pack buffer holds 8
+// Mi floats: slabs of 104704 steps for the AVX-512 kernel's panels of this
+// shape, 139776 for the others'), with edge tiles in both directions: each
+// chain stops at a slab's end, waits in C, and resumes from C in the next.
+// The AVX-512 kernel's third slab is shorter than one K block, so its
+// chains come from C and go back to C in one kernel call.
+TEST_P(ExactGemmKernel, ChainsResumeFromCAcrossKSlabs) {
+  if (kernel() == GemmKernel::portable) GTEST_SKIP() << "the shapes pass the portable kernel's size limit";
+  check_matches_definition({{9, 33, 2 * 104704 + 100}}, kSeed + 8, kernel());
+}
+
 // Products from several threads at once: one gets the shared workers, the
 // others workers of their own; each gives the definition's bits.
 TEST_P(ExactGemmKernel, ProductsOnSeveralThreadsAtOnceMatchDefinition) {
