@@ -1,5 +1,7 @@
 #include "ledger/ledger_query.h"
 
+#include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -43,13 +45,45 @@ std::vector<AccountBalance> ledger_balances(Database& db, const std::string& acc
   return out;
 }
 
+namespace {
+
+// Appends the seqs of one postings row (comma-separated) to `seqs`.
+void parse_postings(const std::string& account, const std::string& list, std::vector<int64_t>* seqs) {
+  const char *p = list.data(), *end = p + list.size();
+  for (;;) {
+    int64_t seq = 0;
+    const std::from_chars_result r = std::from_chars(p, end, seq);
+    if (r.ec != std::errc() || seq <= 0 || (r.ptr != end && *r.ptr != ','))
+      throw data_error("the postings of " + account + " hold '" + list + "', not seqs: the ledger is corrupt");
+    seqs->push_back(seq);
+    if (r.ptr == end) return;
+    p = r.ptr + 1;
+  }
+}
+
+// Each commit's row is in order; rows made by the migration need not be.
+void sort_postings(std::vector<int64_t>* seqs) {
+  std::sort(seqs->begin(), seqs->end());
+  seqs->erase(std::unique(seqs->begin(), seqs->end()), seqs->end());
+}
+
+}  // namespace
+
 void ledger_statement(Database& db, const std::string& account, int64_t since,
                       const std::function<void(int64_t, const Transfer&)>& fn) {
-  Statement q(db.handle(), (std::string("SELECT ") + kTransferColumns +
-                            " FROM transfers WHERE (debit = ?1 OR credit = ?1) AND at >= ?2 ORDER BY seq")
-                               .c_str());
-  q.bind(1, account).bind(2, since);
-  while (q.step()) fn(q.int64(0), read_transfer(q));
+  ReadSnapshot snapshot(db);
+  Statement q(db.handle(),
+              (std::string("SELECT ") + kTransferColumns + " FROM transfers WHERE seq = ?1 AND at >= ?2").c_str());
+  std::vector<int64_t> seqs;
+  Statement p(db.handle(), "SELECT seqs FROM postings WHERE account = ?");
+  p.bind(1, account);
+  while (p.step()) parse_postings(account, p.text(0), &seqs);
+  sort_postings(&seqs);
+  for (int64_t seq : seqs) {
+    q.bind(1, seq).bind(2, since);
+    if (q.step()) fn(q.int64(0), read_transfer(q));
+    q.reset();
+  }
 }
 
 json transfer_message(const LedgerInfo& info, int64_t seq, const Transfer& t) {
@@ -94,6 +128,7 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
 
   // The chain, and the balances every transfer implies.
   std::map<std::string, Balances> implied;
+  std::map<std::string, std::vector<int64_t>> implied_postings;  // in seq order
   std::string prev = kChainStart;
   std::set<std::string> unseen(expect_heads.begin(), expect_heads.end());
   int64_t n = 0;
@@ -116,6 +151,30 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
       if (t.amount < 0) bad.push_back("transfer " + std::to_string(seq) + " has a negative amount");
       overflow |= !add_checked(&implied[t.debit].at(t.debit_bucket), -t.amount);
       overflow |= !add_checked(&implied[t.credit].at(t.credit_bucket), t.amount);
+      implied_postings[t.debit].push_back(seq);
+      if (t.credit != t.debit) implied_postings[t.credit].push_back(seq);
+    }
+  }
+  // The postings a statement reads: each account's, exactly its transfers.
+  {
+    std::map<std::string, std::vector<int64_t>> stored;
+    Statement q(db.handle(), "SELECT account, seqs FROM postings");
+    while (q.step()) {
+      const std::string account = q.text(0);
+      try {
+        parse_postings(account, q.text(1), &stored[account]);
+      } catch (const Error& e) {
+        bad.push_back(e.what());
+      }
+    }
+    for (auto& [account, seqs] : stored) sort_postings(&seqs);
+    for (const auto& [account, seqs] : implied_postings) stored[account];
+    for (const auto& [account, seqs] : stored) {
+      const auto it = implied_postings.find(account);
+      const size_t want = it == implied_postings.end() ? 0 : it->second.size();
+      if (it == implied_postings.end() || seqs != it->second)
+        bad.push_back("the postings of " + account + " list " + std::to_string(seqs.size()) +
+                      " transfers, not its " + std::to_string(want) + ": its statement would be wrong");
     }
   }
   if (overflow) bad.push_back("the transfers' sums overflow 64 bits");

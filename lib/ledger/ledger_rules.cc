@@ -8,7 +8,7 @@ namespace grid {
 namespace {
 
 constexpr int64_t kBasisPoints = 10000;
-constexpr char kHoldColumns[] = "lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by";
+constexpr char kHoldColumns[] = "lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by, seq";
 // The resolver of a hold that ran past its deadline.
 constexpr char kExpiry[] = "expiry";
 
@@ -34,14 +34,15 @@ const char* outcome_name(Outcome o) {
 Settlement::Settlement(Book& book, const SettleTerms& terms)
     : book_(book),
       terms_(terms),
-      by_lease_(book.db().handle(), sql("WHERE lease = ?").c_str()),
+      // A hold shares the seq of its hold transfer, found by the transfer's id.
+      by_lease_(book.db().handle(), sql("WHERE seq = (SELECT seq FROM transfers WHERE id = ?)").c_str()),
       by_order_(book.db().handle(), sql("WHERE order_id = ?").c_str()),
       // Every hold of the task and provider, whatever its state.
       by_task_(book.db().handle(), sql("WHERE task = ? AND provider = ? ORDER BY lease").c_str()),
       insert_hold_(book.db().handle(),
-                   "INSERT INTO holds(lease, order_id, task, buyer, provider, amount, deadline) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)"),
-      resolve_hold_(book.db().handle(), "UPDATE holds SET state = ?, resolved_by = ? WHERE lease = ? AND state = 'open'"),
+                   "INSERT INTO holds(seq, lease, order_id, task, buyer, provider, amount, deadline) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      resolve_hold_(book.db().handle(), "UPDATE holds SET state = ?, resolved_by = ? WHERE seq = ? AND state = 'open'"),
       due_(book.db().handle(), sql("WHERE state = 'open' AND deadline <= ? ORDER BY deadline, lease").c_str()) {}
 
 void Settlement::read_hold(const Statement& q, Hold* h) {
@@ -54,6 +55,7 @@ void Settlement::read_hold(const Statement& q, Hold* h) {
   h->deadline = q.int64(6);
   h->state = q.text(7);
   h->resolved_by = q.text(8);
+  h->seq = q.int64(9);
 }
 
 bool Settlement::load_hold(Statement& q, Hold* h) {
@@ -115,24 +117,21 @@ Outcome Settlement::single(const LedgerEntry&, Transfer t) {
 
 Outcome Settlement::lease(const LedgerEntry& e) {
   Transfer hold = make(e.id, "hold", "hold", e.buyer, Bucket::available, e.buyer, Bucket::held, e.amount, e.id);
-  Hold h;
-  by_lease_.bind(1, e.id);
-  if (load_hold(by_lease_, &h)) {
+  if (book_.find(hold.id)) {
     require_same(hold);
     return Outcome::exists;
   }
+  Hold h;
   by_order_.bind(1, e.order);
   if (load_hold(by_order_, &h))
     throw data_error("order " + e.order + " already has lease " + h.lease + ": a replayed order is refused", ".order.id");
-  book_.post({hold});
-  insert_hold_.bind(1, e.id).bind(2, e.order).bind(3, e.task).bind(4, e.buyer).bind(5, e.provider);
-  insert_hold_.bind(6, e.amount).bind(7, e.deadline).run();
+  h = Hold{e.id, e.order, e.task, e.buyer, e.provider, "open", "", e.amount, e.deadline, book_.post({hold})};
+  insert_hold_.bind(1, h.seq).bind(2, h.lease).bind(3, h.order).bind(4, h.task).bind(5, h.buyer).bind(6, h.provider);
+  insert_hold_.bind(7, h.amount).bind(8, h.deadline).run();
   // A lease already past its deadline is returned at once, not at the end
   // of the batch: a later lease of the same buyer must see the same funds
   // however the input is batched.
   if (e.deadline <= terms_.now) {
-    by_lease_.bind(1, e.id);
-    load_hold(by_lease_, &h);
     expire(h);
     return Outcome::expired;
   }
@@ -175,7 +174,7 @@ Outcome Settlement::verdict(const LedgerEntry& e) {
   if (e.status == "inconclusive") return Outcome::inconclusive;
   Hold h;
   if (!e.lease.empty()) {
-    by_lease_.bind(1, e.lease);
+    by_lease_.bind(1, transfer_id(e.lease, "hold"));
     if (!load_hold(by_lease_, &h)) throw data_error("no hold for lease " + e.lease + " in the ledger", ".lease");
   } else {
     h = hold_of_task(e);
@@ -249,7 +248,7 @@ void Settlement::expire(const Hold& h) {
 }
 
 void Settlement::resolve(const Hold& h, const std::string& state, const std::string& by) {
-  resolve_hold_.bind(1, state).bind(2, by).bind(3, h.lease).run();
+  resolve_hold_.bind(1, state).bind(2, by).bind(3, h.seq).run();
   if (sqlite3_changes(book_.db().handle()) != 1)
     throw Error(Exit::internal, "hold " + h.lease + " was resolved twice in one transaction");
 }

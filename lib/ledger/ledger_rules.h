@@ -51,6 +51,7 @@ class Settlement {
   struct Hold {
     std::string lease, order, task, buyer, provider, state, resolved_by;
     int64_t amount = 0, deadline = 0;
+    int64_t seq = 0;  // the seq of its hold transfer
   };
   static void read_hold(const Statement& q, Hold* h);
   static bool load_hold(Statement& q, Hold* h);

@@ -57,11 +57,13 @@ Book::Book(Database& db)
       insert_(db.handle(),
               "INSERT INTO transfers(id, type, debit, debit_bucket, credit, credit_bucket, amount, cause, hold, at, "
               "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      head_query_(db.handle(), "SELECT hash FROM transfers ORDER BY seq DESC LIMIT 1") {}
+      head_query_(db.handle(), "SELECT hash FROM transfers ORDER BY seq DESC LIMIT 1"),
+      put_postings_(db.handle(), "INSERT INTO postings(account, first_seq, seqs) VALUES (?, ?, ?)") {}
 
 void Book::begin() {
   cache_.clear();
   dirty_.clear();
+  postings_.clear();
   tx_ = std::make_unique<Transaction>(db_);
   head_ = head_query_.step() ? head_query_.text(0) : kChainStart;
   head_query_.reset();
@@ -73,16 +75,26 @@ void Book::commit() {
     const Balances& b = cache_.at(name);
     put_account_.bind(1, name).bind(2, b.available).bind(3, b.held).bind(4, b.stake).run();
   }
+  for (const auto& [name, p] : postings_) put_postings_.bind(1, name).bind(2, p.first_seq).bind(3, p.seqs).run();
   tx_->commit();
   tx_.reset();
   cache_.clear();
   dirty_.clear();
+  postings_.clear();
 }
 
 void Book::rollback() {
   tx_.reset();
   cache_.clear();
   dirty_.clear();
+  postings_.clear();
+}
+
+void Book::add_posting(const std::string& account, int64_t seq) {
+  Postings& p = postings_[account];
+  if (p.seqs.empty()) p.first_seq = seq;
+  else p.seqs += ',';
+  p.seqs += std::to_string(seq);
 }
 
 Balances& Book::cached(const std::string& account) {
@@ -122,7 +134,7 @@ std::optional<Transfer> Book::find(const std::string& id) {
   return t;
 }
 
-void Book::post(const std::vector<Transfer>& transfers) {
+int64_t Book::post(const std::vector<Transfer>& transfers) {
   // Work on copies first, so a refused transfer leaves nothing half done.
   std::unordered_map<std::string, Balances> next;
   auto get = [&](const std::string& a) -> Balances& {
@@ -141,6 +153,7 @@ void Book::post(const std::vector<Transfer>& transfers) {
     if (__builtin_add_overflow(to, t.amount, &to))
       throw data_error("amount overflows the " + std::string(bucket_name(t.credit_bucket)) + " balance of " + t.credit);
   }
+  int64_t first_seq = 0;
   for (const Transfer& t : transfers) {
     const std::string hash = transfer_hash(head_, t);
     insert_.bind(1, t.id).bind(2, t.type).bind(3, t.debit).bind(4, std::string(bucket_name(t.debit_bucket)));
@@ -151,6 +164,10 @@ void Book::post(const std::vector<Transfer>& transfers) {
     if (t.detail.empty()) insert_.bind_null(11);
     else insert_.bind(11, t.detail);
     insert_.bind(12, head_).bind(13, hash).run();
+    const int64_t seq = sqlite3_last_insert_rowid(db_.handle());
+    if (!first_seq) first_seq = seq;
+    add_posting(t.debit, seq);
+    if (t.credit != t.debit) add_posting(t.credit, seq);
     head_ = hash;
     ++posted_;
   }
@@ -158,6 +175,7 @@ void Book::post(const std::vector<Transfer>& transfers) {
     cache_[name] = b;
     dirty_[name] = true;
   }
+  return first_seq;
 }
 
 }  // namespace grid

@@ -81,7 +81,8 @@ class Book {
 
   // Makes all of `transfers` or none: Exit::data naming the account when one
   // would leave a balance below zero (deposits excepted) or overflow.
-  void post(const std::vector<Transfer>& transfers);
+  // Returns the seq of the first one stored (the rest follow it).
+  int64_t post(const std::vector<Transfer>& transfers);
 
   Database& db() { return db_; }
   int64_t posted() const { return posted_; }
@@ -93,9 +94,17 @@ class Book {
   std::unique_ptr<Transaction> tx_;
   std::unordered_map<std::string, Balances> cache_;
   std::unordered_map<std::string, bool> dirty_;
+  // The seqs each account took part in this transaction, comma-separated:
+  // one postings row each on commit.
+  struct Postings {
+    int64_t first_seq = 0;
+    std::string seqs;
+  };
+  std::unordered_map<std::string, Postings> postings_;
+  void add_posting(const std::string& account, int64_t seq);
   std::string head_;  // hash of the last row
   int64_t posted_ = 0;
-  Statement get_account_, put_account_, find_, insert_, head_query_;
+  Statement get_account_, put_account_, find_, insert_, head_query_, put_postings_;
 };
 
 }  // namespace grid

@@ -32,6 +32,7 @@ class LedgerTest : public TempDirTest {
   struct LedgerState {
     std::map<std::string, std::tuple<int64_t, int64_t, int64_t>> balances;
     std::vector<std::string> transfer_ids;
+    std::map<std::string, std::vector<std::string>> statements;  // transfer ids by account, oldest first
     size_t refused = 0;
     std::vector<std::string> outcomes;  // per input line; "refused" when it was
     std::vector<std::string> violations;
@@ -64,8 +65,103 @@ class LedgerTest : public TempDirTest {
       out.balances[b.account] = {b.balances.available, b.balances.held, b.balances.stake};
     Statement q(db.handle(), "SELECT id FROM transfers ORDER BY id");
     while (q.step()) out.transfer_ids.push_back(q.text(0));
+    // Each account's statement (read through its postings) is exactly the
+    // transfers that name it, oldest first.
+    for (const auto& [account, b] : out.balances) {
+      std::vector<std::pair<int64_t, std::string>> statement, scanned;
+      ledger_statement(db, account, INT64_MIN, [&](int64_t seq, const Transfer& t) { statement.push_back({seq, t.id}); });
+      Statement scan(db.handle(), "SELECT seq, id FROM transfers WHERE debit = ?1 OR credit = ?1 ORDER BY seq");
+      scan.bind(1, account);
+      while (scan.step()) scanned.push_back({scan.int64(0), scan.text(1)});
+      EXPECT_EQ(statement, scanned) << account;
+      for (const auto& [seq, id] : statement) out.statements[account].push_back(id);
+    }
     out.violations = ledger_check(db);
     return out;
+  }
+
+  // Takes the ledger at `path` back to `version`, as the build of that
+  // schema wrote it.
+  static void downgrade(const std::string& path, int version) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* to_2 = R"(BEGIN;
+      CREATE TABLE holds_v2(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL UNIQUE,
+        task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
+        deadline INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT);
+      INSERT INTO holds_v2(lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by)
+        SELECT lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by FROM holds ORDER BY seq;
+      DROP TABLE holds;
+      ALTER TABLE holds_v2 RENAME TO holds;
+      CREATE INDEX holds_task ON holds(task);
+      CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';
+      DROP TABLE postings;
+      CREATE INDEX transfers_debit ON transfers(debit);
+      CREATE INDEX transfers_credit ON transfers(credit);
+      DELETE FROM migrations WHERE version > 2;
+      PRAGMA user_version = 2;
+      COMMIT;)";
+    // As pay-settle 0.1.0 wrote it.
+    const char* to_1 = R"(BEGIN;
+      CREATE TABLE holds_v1(lease TEXT PRIMARY KEY, order_id TEXT NOT NULL UNIQUE, task TEXT NOT NULL,
+        buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL, deadline INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT) WITHOUT ROWID;
+      INSERT INTO holds_v1 SELECT lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by
+        FROM holds;
+      DROP TABLE holds;
+      ALTER TABLE holds_v1 RENAME TO holds;
+      CREATE INDEX holds_task ON holds(task, provider);
+      CREATE INDEX holds_open ON holds(state, deadline);
+      DELETE FROM migrations WHERE version > 1;
+      PRAGMA user_version = 1;
+      COMMIT;)";
+    char* err = nullptr;
+    for (const char* sql : {to_2, to_1}) {
+      if (sql == to_1 && version > 1) break;
+      ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    }
+    sqlite3_close(db);
+  }
+
+  // A ledger of schema `version` holding the first half of a stream opens
+  // as the current schema, and applying the rest to it ends as applying
+  // the whole stream to a new ledger.
+  void migrate_and_go_on(int version) {
+    SampleMarket m;
+    m.seed = 5;
+    m.leases = 80;
+    const std::string whole_path = make_ledger("whole.db");  // sets info_, which the stream names
+    const std::vector<std::string> lines = sample_market(info_, sample_keys(), m);
+    const size_t half = lines.size() / 2;
+    const std::vector<std::string> first(lines.begin(), lines.begin() + half), rest(lines.begin() + half, lines.end());
+    const LedgerState whole = apply(whole_path, lines, {half - 1}, m.now);
+    ASSERT_GT(whole.transfer_ids.size(), m.leases);
+
+    const std::string path = make_ledger("old.db");
+    const LedgerState before = apply(path, first, {}, m.now);
+    downgrade(path, version);
+    const LedgerState after = apply(path, rest, {}, m.now);
+    EXPECT_EQ(after.balances, whole.balances);
+    EXPECT_EQ(after.transfer_ids, whole.transfer_ids);
+    EXPECT_EQ(after.statements, whole.statements);
+    EXPECT_EQ(before.refused + after.refused, whole.refused);
+    EXPECT_TRUE(after.violations.empty()) << after.violations.front();
+
+    Database db = Database::open(path, kDefaultBusyTimeoutMs);
+    Statement schema(db.handle(), "PRAGMA user_version");
+    ASSERT_TRUE(schema.step());
+    EXPECT_EQ(schema.int64(0), kLedgerSchemaVersion);
+    Statement migrated(db.handle(), "SELECT COUNT(*) FROM migrations WHERE version > ?");
+    migrated.bind(1, int64_t{version});
+    ASSERT_TRUE(migrated.step());
+    EXPECT_EQ(migrated.int64(0), kLedgerSchemaVersion - version);
+    // Each hold is keyed by the seq of its hold transfer.
+    Statement keyed(db.handle(),
+                    "SELECT COUNT(*), SUM(t.seq IS NOT NULL) FROM holds AS h "
+                    "LEFT JOIN transfers AS t ON t.seq = h.seq AND t.type = 'hold' AND t.hold = h.lease");
+    ASSERT_TRUE(keyed.step());
+    EXPECT_GT(keyed.int64(0), 0);
+    EXPECT_EQ(keyed.int64(1), keyed.int64(0));
   }
 
   LedgerInfo info_;
@@ -133,62 +229,38 @@ TEST_F(LedgerTest, AnOpenLedgerSyncsEveryCommitAndCheckpointsInLargeSteps) {
   EXPECT_EQ(pragma("PRAGMA wal_autocheckpoint"), "8192");
 }
 
-// A ledger of schema 1 (holds keyed by lease) opens as schema 2 (holds in
-// the order taken), its holds intact: applying the rest of a stream to it
-// ends as applying the whole stream to a new ledger.
-TEST_F(LedgerTest, ASchemaOneLedgerIsMigratedAndGoesOnAsANewOne) {
+TEST_F(LedgerTest, ASchemaOneLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(1); }
+
+// Schema 2 indexed transfers by debit and credit and keyed holds by
+// themselves; schema 3 has postings and holds keyed by their transfers.
+TEST_F(LedgerTest, ASchemaTwoLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(2); }
+
+// check reads the postings against the transfers: a statement that would
+// miss a transfer, or list one not the account's, is a violation, and a
+// postings row that is no list of seqs is bad data for the statement.
+TEST_F(LedgerTest, CheckFindsPostingsThatDifferFromTheTransfers) {
+  const std::string path = make_ledger("postings.db");
   SampleMarket m;
-  m.seed = 5;
-  m.leases = 80;
-  const std::vector<std::string> lines = sample_market(info_, sample_keys(), m);
-  const size_t half = lines.size() / 2;
-  const std::vector<std::string> first(lines.begin(), lines.begin() + half), rest(lines.begin() + half, lines.end());
-  const LedgerState whole = apply(make_ledger("whole.db"), lines, {half - 1}, m.now);
-
-  const std::string path = make_ledger("old.db");
-  const LedgerState before = apply(path, first, {}, m.now);
-  {
-    // Back to schema 1, as pay-settle 0.1.0 wrote it.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    const char* v1 = R"(BEGIN;
-      CREATE TABLE holds_v1(lease TEXT PRIMARY KEY, order_id TEXT NOT NULL UNIQUE, task TEXT NOT NULL,
-        buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL, deadline INTEGER NOT NULL,
-        state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT) WITHOUT ROWID;
-      INSERT INTO holds_v1 SELECT lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by
-        FROM holds;
-      DROP TABLE holds;
-      ALTER TABLE holds_v1 RENAME TO holds;
-      CREATE INDEX holds_task ON holds(task, provider);
-      CREATE INDEX holds_open ON holds(state, deadline);
-      DELETE FROM migrations WHERE version > 1;
-      PRAGMA user_version = 1;
-      COMMIT;)";
-    char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-    sqlite3_close(db);
-  }
-  const LedgerState after = apply(path, rest, {}, m.now);
-  EXPECT_EQ(after.balances, whole.balances);
-  EXPECT_EQ(after.transfer_ids, whole.transfer_ids);
-  EXPECT_EQ(before.refused + after.refused, whole.refused);
-  EXPECT_TRUE(after.violations.empty()) << after.violations.front();
-
+  m.seed = 3;
+  m.leases = 20;
+  ASSERT_TRUE(apply(path, sample_market(info_, sample_keys(), m), {}, m.now).violations.empty());
   Database db = Database::open(path, kDefaultBusyTimeoutMs);
-  Statement version(db.handle(), "PRAGMA user_version");
-  ASSERT_TRUE(version.step());
-  EXPECT_EQ(version.int64(0), 2);
-  Statement migrated(db.handle(), "SELECT COUNT(*) FROM migrations WHERE version = 2");
-  ASSERT_TRUE(migrated.step());
-  EXPECT_EQ(migrated.int64(0), 1);
-  // The holds of the first half come first, in the order their hold
-  // transfers were made.
-  Statement order(db.handle(),
-                  "SELECT COUNT(*) FROM holds AS a JOIN holds AS b ON a.seq < b.seq "
-                  "JOIN transfers AS ta ON ta.hold = a.lease AND ta.type = 'hold' "
-                  "JOIN transfers AS tb ON tb.hold = b.lease AND tb.type = 'hold' WHERE ta.seq > tb.seq");
-  ASSERT_TRUE(order.step());
-  EXPECT_EQ(order.int64(0), 0);
+  const std::string provider = ledger_records(db).front().provider;
+  db.exec(("UPDATE postings SET seqs = seqs || ',1' WHERE account = '" + provider + "'").c_str());
+  std::vector<std::string> bad = ledger_check(db);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_NE(bad[0].find("the postings of " + provider + " list"), std::string::npos) << bad[0];
+
+  db.exec(("UPDATE postings SET seqs = '2,x' WHERE account = '" + provider + "'").c_str());
+  bad = ledger_check(db);
+  ASSERT_FALSE(bad.empty());
+  EXPECT_NE(bad[0].find("hold '2,x', not seqs"), std::string::npos) << bad[0];
+  try {
+    ledger_statement(db, provider, INT64_MIN, [](int64_t, const Transfer&) {});
+    FAIL() << "a statement read postings that are no seqs";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::data);
+  }
 }
 
 // Applying again what was applied moves nothing. (What was refused, as a
