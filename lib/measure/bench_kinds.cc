@@ -75,7 +75,7 @@ std::string disk_base() {
 // The reference tasks run on a store in memory (/dev/shm) where there is
 // one: a disk's fsync jitter (tens of milliseconds on a busy one) would
 // drown the compute they measure. The disk's extra cost per write is
-// measured apart (WriteSamples).
+// measured apart (WriteSamples, store_mb_seconds).
 std::string fit_base() { return ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : disk_base(); }
 
 json gemm_spec(int m, int n, int k, uint64_t seed) { return {{"m", m}, {"n", n}, {"k", k}, {"seed", seed}}; }
@@ -93,33 +93,42 @@ double put_seconds(Store& store, size_t bytes, int i) {
 }
 
 constexpr size_t kSmallWrite = 4096;
-constexpr size_t kBigWrite = size_t{4} << 20;  // big enough that its per-MB cost stands out of a write's
 
-// Writes timed on the disk and on the fit's store, small and big, taking
-// turns, all through the section: store_write is the difference of the
-// small writes' medians, store_mb the per-MB difference of the big ones'
-// beyond the small. Samples are taken beside every job-run the section
-// starts, so that the disk costs taken out of a job-run's time (and put
-// into every estimate) are the disk's over the whole section, not only
-// at its start (a shared disk's fsyncs come in bursts of seconds).
+// Small writes timed on the disk and on the fit's store, in pairs, all
+// through the section: store_write is the difference of their medians.
+// Pairs are taken beside every job-run the section starts, so that the
+// per-write cost taken out of a job-run's time is the disk's at that time,
+// not only at the section's start (a shared disk's fsyncs come in bursts).
 struct WriteSamples {
   Store* fit = nullptr;
   Store* disk = nullptr;
-  std::vector<double> fit_s, disk_s, fit_big, disk_big;
+  std::vector<double> fit_s, disk_s;
   void take() {
-    const int i = static_cast<int>(disk_s.size());
-    disk_s.push_back(put_seconds(*disk, kSmallWrite, i));
-    fit_s.push_back(put_seconds(*fit, kSmallWrite, i));
-    disk_big.push_back(put_seconds(*disk, kBigWrite, i));
-    fit_big.push_back(put_seconds(*fit, kBigWrite, i));
+    disk_s.push_back(put_seconds(*disk, kSmallWrite, static_cast<int>(disk_s.size())));
+    fit_s.push_back(put_seconds(*fit, kSmallWrite, static_cast<int>(fit_s.size())));
   }
-  static double med(const std::vector<double>& v) { return spread_of(v).median; }
-  double per_write() const { return std::max(0.0, med(disk_s) - med(fit_s)); }
-  double per_mb() const {
-    const double extra = (med(disk_big) - med(disk_s)) - (med(fit_big) - med(fit_s));
-    return std::max(0.0, extra / ((kBigWrite - kSmallWrite) / 1e6));
-  }
+  double per_write() const { return std::max(0.0, spread_of(disk_s).median - spread_of(fit_s).median); }
 };
+
+// What a store write on the disk costs per MB beyond one on the fit's
+// store (store_mb), with small writes' pairs taken into `w` as well. The
+// four kinds of write take turns, so that a burst of the disk's (or the
+// machine's) load falls on all of them alike. Only at the section's
+// start: big writes beside the job-runs would load the disk they are
+// timed on.
+double store_mb_seconds(const BenchContext& ctx, WriteSamples& w) {
+  constexpr size_t kBig = size_t{4} << 20;
+  const int n = ctx.quick ? 9 : 21;
+  std::vector<double> fit_big, disk_big;
+  for (int i = 0; i < n; ++i) {
+    w.take();
+    disk_big.push_back(put_seconds(*w.disk, kBig, i));
+    fit_big.push_back(put_seconds(*w.fit, kBig, i));
+  }
+  auto med = [](const std::vector<double>& v) { return spread_of(v).median; };
+  const double per_mb = ((med(disk_big) - med(w.disk_s)) - (med(fit_big) - med(w.fit_s))) / ((kBig - kSmallWrite) / 1e6);
+  return std::max(0.0, per_mb);
+}
 
 json blobs(int rows, int features, int classes, uint64_t seed) {
   return {{"synthetic", {{"kind", "blobs"}, {"rows", rows}, {"features", features}, {"classes", classes}, {"seed", seed}}}};
@@ -156,13 +165,13 @@ class Runner {
   // first touch and its threads' start, which grow with its size (a
   // 512^3 gemm took 11 ms in job-run, 7 ms run again in one process).
   // The fit takes each run relative to the first, so job-run's own start
-  // drops out. On a GPU, a new process's driver context (tenths of a
+  // drops out; its jitter does not, hence process_reps runs. On a GPU, a new process's driver context (tenths of a
   // second, swinging by more than a small task's work) would drown the
   // tasks: they run here. Here too where job-run cannot be started.
   Measured run(const std::string& type, const SpecOf& spec) {
     std::vector<double> s;
     json task;
-    for (int i = 0; i < reps(ctx_) && cold_; ++i) {
+    for (int i = 0; i < process_reps(ctx_) && cold_; ++i) {
       task = next_task(type, spec);
       const std::optional<double> t = run_process(task, fit_.dir);
       if (t) s.push_back(*t);
@@ -382,8 +391,7 @@ json bench_kinds(BenchContext& ctx) {
   WriteSamples writes;
   writes.fit = fit_store.store.get();
   writes.disk = disk_store.store.get();
-  // More are taken beside every job-run below.
-  for (int i = 0; i < process_reps(ctx); ++i) writes.take();
+  const double store_mb = store_mb_seconds(ctx, writes);
   const Sizes z = sizes(ctx);
   std::map<std::string, std::unique_ptr<Runner>> runners;
   std::map<std::string, std::map<std::string, KindRun>> runs;
@@ -412,8 +420,8 @@ json bench_kinds(BenchContext& ctx) {
   for (int i = 0; i < process_reps(ctx); ++i)
     for (FixedCost* f : fixed)
       if (f->take_one()) writes.take();
-  // Every write timed, the section through: only now are the store costs known.
-  const json store = {{"store_write", writes.per_write()}, {"store_mb", writes.per_mb()}};
+  // Every write timed, the section through: only now is store_write known.
+  const json store = {{"store_write", writes.per_write()}, {"store_mb", store_mb}};
   for (const auto& [mode, kinds] : runs)
     for (const auto& [kind, run] : kinds) out[mode][kind] = kind_costs(run, store);
   for (const auto& [mode, e] : exec)
