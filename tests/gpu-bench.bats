@@ -282,13 +282,18 @@ cpu_has() {
   # gpu-bench starts the job-run beside it: here one that takes 0.4 s
   # more on a train task than on the others, as a slower kind would, and
   # writes nothing (the task cost is job-run's time less the store writes
-  # the task would make: a few ms each).
+  # the task would make: a few ms each). It also takes 0.06 and 0.24 s
+  # more on the 512^3 and 1024^3 gemm reference tasks (as their values'
+  # count grows) and logs each task's type.
   mkdir bin
   cp "$(command -v gpu-bench)" bin/
   cat >bin/job-run <<'SH'
 #!/bin/sh
 for a; do task=$a; done
-grep -q '"type":"train"' "$task" && sleep 0.4
+sed 's/.*"type":"\([a-z]*\)".*/\1/' "$task" >>"${0%/*}/tasks.log"
+grep -q '"steps":1[,}]' "$task" && sleep 0.4
+grep -q '"m":512' "$task" && sleep 0.06
+grep -q '"m":1024' "$task" && sleep 0.24
 exit 0
 SH
   chmod +x bin/job-run
@@ -296,7 +301,13 @@ SH
   for mode in exact fast; do
     assert_jq ".kinds.$mode.train.task > 0.2" true
     assert_jq ".kinds.$mode.gemm.task < 0.1 and .kinds.$mode.infer.task < 0.1" true
+    # On the CPU the reference tasks' times are job-run's (a task's first
+    # run in a new process), so its 0.24 s shows in the 1024^3 task's units.
+    assert_jq "[.kinds.$mode.gemm.gflop * 2.147483648, .kinds.$mode.gemm.melement * 3.145728] | add > 0.15" true
   done
+  # The fixed costs' runs take turns: the last round has every kind's
+  # smallest task (both modes'), not the last kind's alone.
+  [ "$(tail -n 8 bin/tasks.log | sort -u | tr '\n' ' ')" = "exec gemm infer train " ]
 }
 
 @test "--only with a bad name is a usage error (64)" {

@@ -113,7 +113,9 @@ struct WriteSamples {
 // What a store write on the disk costs per MB beyond one on the fit's
 // store (store_mb), with small writes' pairs taken into `w` as well. The
 // four kinds of write take turns, so that a burst of the disk's (or the
-// machine's) load falls on all of them alike.
+// machine's) load falls on all of them alike. Only at the section's
+// start: big writes beside the job-runs would load the disk they are
+// timed on.
 double store_mb_seconds(const BenchContext& ctx, WriteSamples& w) {
   constexpr size_t kBig = size_t{4} << 20;
   const int n = ctx.quick ? 9 : 21;
@@ -147,82 +149,130 @@ using SpecOf = std::function<json(uint64_t)>;
 
 class Runner {
  public:
-  Runner(BenchContext& ctx, Store& store, WriteSamples& writes, std::string mode)
-      : ctx_(ctx), store_(store), writes_(writes), mode_(std::move(mode)) {}
+  Runner(BenchContext& ctx, const TempStore& fit, std::string mode)
+      : ctx_(ctx), fit_(fit), mode_(std::move(mode)), cold_(ctx.device.backend == Backend::cpu) {}
 
-  // The median seconds of the task (`spec(seed)`: its part, new bytes for
-  // each seed so that every run writes its store objects afresh, as a new
-  // task does) run here as job-run runs it: the kind's run, then the
-  // result stored.
+  // A task of `type` with part `spec(seed)`, the seed new on each call so
+  // that every run writes its store objects afresh, as a new task does.
+  json next_task(const std::string& type, const SpecOf& spec) {
+    return {{"kind", "task"}, {"v", 1},         {"type", type},
+            {"mode", mode_},  {type, spec(++seed_)}, {"id", "gpu-bench reference"}};
+  }
+
+  // The median seconds of the task as job-run runs it. On the CPU, each
+  // run is job-run itself, started on the fit's store: a task's first run
+  // in a new process (every task a provider runs) pays for its memory's
+  // first touch and its threads' start, which grow with its size (a
+  // 512^3 gemm took 11 ms in job-run, 7 ms run again in one process).
+  // The fit takes each run relative to the first, so job-run's own start
+  // drops out; its jitter does not, hence process_reps runs. On a GPU, a new process's driver context (tenths of a
+  // second, swinging by more than a small task's work) would drown the
+  // tasks: they run here. Here too where job-run cannot be started.
   Measured run(const std::string& type, const SpecOf& spec) {
     std::vector<double> s;
     json task;
+    for (int i = 0; i < process_reps(ctx_) && cold_; ++i) {
+      task = next_task(type, spec);
+      const std::optional<double> t = run_process(task, fit_.dir);
+      if (t) s.push_back(*t);
+      else cold_ = false;
+    }
+    if (!cold_) return run_here(type, spec);
+    return {work_of(task), spread_of(s).median};
+  }
+
+  // The median seconds of the task run in this process, as job-run runs
+  // it: the kind's run, then the result stored.
+  Measured run_here(const std::string& type, const SpecOf& spec) {
+    std::vector<double> s;
+    json task;
     for (int i = 0; i < reps(ctx_); ++i) {
-      task = message(type, spec(++seed_));
+      task = next_task(type, spec);
       RunContext rc;
       rc.device = ctx_.device;
       rc.mode = mode_;
       rc.threads = ctx_.threads;
-      rc.store = &store_;
+      rc.store = fit_.store.get();
       rc.task = &task;
       rc.progress = [](const std::string&) {};
       const auto t0 = Clock::now();
       json part = job_kind(type).run(task, rc);
-      store_.put(json{{"kind", "result"}, {type, part}}.dump());
+      fit_.store->put(json{{"kind", "result"}, {type, part}}.dump());
       s.push_back(since(t0));
     }
-    std::string why;
-    auto work = task_work(task, &why);
-    if (!work) throw Error(Exit::internal, "gpu-bench reference " + type + " task: " + why);
-    return {*work, spread_of(s).median};
+    return {work_of(task), spread_of(s).median};
   }
 
-  // The median wall seconds of job-run started on the task, each run on
-  // a fresh store on the disk holding `objects` (an infer task's model):
-  // what a provider pays for it, and what make bench's actual times.
-  // nullopt when there is no job-run to start, or it fails.
-  std::optional<double> run_job_run(const std::string& type, const SpecOf& spec, const std::vector<std::string>& objects) {
-    std::vector<double> s;
-    for (int i = 0; i < process_reps(ctx_); ++i) {
-      TempStore disk(disk_base());
-      for (const std::string& o : objects) disk.store->put(o);
-      JobRunCall call;
-      call.device = ctx_.device.backend == Backend::cuda ? "cuda" : "cpu";
-      call.threads = ctx_.threads;
-      call.store = disk.dir + "/store";
-      call.task_file = disk.dir + "/task.json";
-      json task = message(type, spec(++seed_));
-      set_message_id(task);
-      write_file_atomic(call.task_file, task.dump() + "\n", 0644);
-      const std::optional<double> t = time_job_run(call);
-      if (!t) return std::nullopt;
-      s.push_back(*t);
-      writes_.take();
-    }
-    return spread_of(s).median;
+  // The wall seconds of job-run started on `task` over the store in
+  // `dir` (a TempStore's), the task file beside it; nullopt when there is
+  // no job-run to start, or it fails.
+  std::optional<double> run_process(json task, const std::string& dir) const {
+    JobRunCall call;
+    call.device = ctx_.device.backend == Backend::cuda ? "cuda" : "cpu";
+    call.threads = ctx_.threads;
+    call.store = dir + "/store";
+    call.task_file = dir + "/task.json";
+    set_message_id(task);
+    write_file_atomic(call.task_file, task.dump() + "\n", 0644);
+    return time_job_run(call);
   }
 
  private:
-  json message(const std::string& type, const json& part) const {
-    return {{"kind", "task"}, {"v", 1}, {"type", type}, {"mode", mode_}, {type, part}, {"id", "gpu-bench reference"}};
+  static TaskWork work_of(const json& task) {
+    std::string why;
+    auto work = task_work(task, &why);
+    if (!work) throw Error(Exit::internal, "gpu-bench reference " + task["type"].get<std::string>() + " task: " + why);
+    return *work;
   }
 
   BenchContext& ctx_;
-  Store& store_;
-  WriteSamples& writes_;
+  const TempStore& fit_;
   std::string mode_;
+  bool cold_;
   uint64_t seed_ = 0;
 };
 
+// job-run's wall times on a kind's smallest task, each run on a fresh
+// store on the disk holding `objects` (an infer task's model): what a
+// provider pays for it, and what make bench's actual times. The runs of
+// all kinds take turns (bench_kinds), so that a burst of the disk's or
+// the machine's load falls on every kind alike, not on one.
+struct FixedCost {
+  Runner* runner = nullptr;
+  std::string type;
+  SpecOf spec;
+  std::vector<std::string> objects;
+  std::vector<double> seconds;
+  bool failed = false;
+
+  // One more run; false when job-run cannot be started or fails (then
+  // median() is nullopt).
+  bool take_one() {
+    if (failed) return false;
+    TempStore disk(disk_base());
+    for (const std::string& o : objects) disk.store->put(o);
+    const std::optional<double> t = runner->run_process(runner->next_task(type, spec), disk.dir);
+    if (t) seconds.push_back(*t);
+    failed = !t;
+    return !failed;
+  }
+  std::optional<double> median() const {
+    if (failed || seconds.empty()) return std::nullopt;
+    return spread_of(seconds).median;
+  }
+};
+
 // A kind measured: the units fitted to its reference tasks and the
-// `known` ones, its smallest task (run here), and job-run's time on that
-// task (nullopt without a job-run to start).
+// `known` ones, its smallest task, and job-run's runs on that task (taken
+// later, in turns with the other kinds').
 struct KindRun {
   json costs;
   Measured base;
-  std::optional<double> process;
+  FixedCost fixed;
 };
 
+// `specs` are kept (the first, in `fixed`) past the call: they hold
+// what they name by value.
 KindRun measure_kind(Runner& r, const std::string& type, const std::vector<SpecOf>& specs,
                      const std::vector<std::string>& unknown, const json& known,
                      const std::vector<std::string>& objects = {}) {
@@ -230,7 +280,7 @@ KindRun measure_kind(Runner& r, const std::string& type, const std::vector<SpecO
   for (const SpecOf& spec : specs) runs.push_back(r.run(type, spec));
   json costs = known;
   for (const auto& [unit, seconds] : fit_unit_costs(runs, unknown, known)) costs[unit] = seconds;
-  return {costs, runs.front(), r.run_job_run(type, specs.front(), objects)};
+  return {costs, runs.front(), FixedCost{&r, type, specs.front(), objects, {}, false}};
 }
 
 // The kind's costs with the disk's `store` costs and "task", the fixed
@@ -240,7 +290,8 @@ json kind_costs(const KindRun& k, const json& store) {
   json costs = k.costs;
   costs.update(store);
   // Without a job-run to start, what the smallest task left over here.
-  const double fixed = k.process ? *k.process : k.base.seconds - seconds_at(k.base.work, store);
+  const std::optional<double> process = k.fixed.median();
+  const double fixed = process ? *process : k.base.seconds - seconds_at(k.base.work, store);
   costs["task"] = std::max(0.0, fixed - seconds_at(k.base.work, costs, "task"));
   return costs;
 }
@@ -264,7 +315,9 @@ Sizes sizes(const BenchContext& ctx) {
   // A GPU task of the gemm kind is mostly host work (drawing A and B,
   // hashing C): past 2048 the reference runs would take seconds each.
   if (gpu) return {400 * x, 10 * x, 10 * x, 2048, 1024, 16384, 1000 * x, 4096};
-  return {1000 * x, 10 * x, 15 * x, 1024, 512, 2048, 1000 * x, 1024};
+  // On the CPU the tasks run in job-run: 3000 tiny steps (about 10 ms)
+  // stand out of a process start's jitter, 1000 did not.
+  return {3000, 10 * x, 15 * x, 1024, 512, 2048, 1000 * x, 1024};
 }
 
 json train_spec(const json& layers, int batch, int steps, const std::string& opt, const json& data, uint64_t seed) {
@@ -276,17 +329,17 @@ KindRun measure_train(Runner& r, const Sizes& z, const json& known) {
   const json tiny = {4, 8, 2}, wide = {64, z.wide, 64};
   return measure_kind(
       r, "train",
-      {[&](uint64_t s) { return train_spec(tiny, 1, 1, "sgd", blobs(64, 4, 2, s), s); },
-       [&](uint64_t s) { return train_spec(tiny, 1, z.tiny_steps, "sgd", blobs(64, 4, 2, s), s); },
-       [&](uint64_t s) { return train_spec(wide, 64, z.wide_steps, "adam", blobs(256, 64, 64, s), s); },
-       [&](uint64_t s) { return train_spec(wide, 1, z.state_steps, "adam", blobs(256, 64, 64, s), s); }},
+      {[=](uint64_t s) { return train_spec(tiny, 1, 1, "sgd", blobs(64, 4, 2, s), s); },
+       [=](uint64_t s) { return train_spec(tiny, 1, z.tiny_steps, "sgd", blobs(64, 4, 2, s), s); },
+       [=](uint64_t s) { return train_spec(wide, 64, z.wide_steps, "adam", blobs(256, 64, 64, s), s); },
+       [=](uint64_t s) { return train_spec(wide, 1, z.state_steps, "adam", blobs(256, 64, 64, s), s); }},
       {"step", "gflop", "state_mb"}, known);
 }
 
 KindRun measure_gemm(Runner& r, const Sizes& z) {
   return measure_kind(r, "gemm",
-                      {tiny_gemm, [&](uint64_t s) { return gemm_spec(z.half_edge, z.half_edge, z.half_edge, s); },
-                       [&](uint64_t s) { return gemm_spec(z.gemm_edge, z.gemm_edge, z.gemm_edge, s); }},
+                      {tiny_gemm, [=](uint64_t s) { return gemm_spec(z.half_edge, z.half_edge, z.half_edge, s); },
+                       [=](uint64_t s) { return gemm_spec(z.gemm_edge, z.gemm_edge, z.gemm_edge, s); }},
                       {"gflop", "melement"}, json::object());
 }
 
@@ -310,9 +363,9 @@ KindRun measure_infer(Runner& r, Store& store, const Sizes& z, const json& known
   };
   const json tiny_model = tiny;
   return measure_kind(r, "infer",
-                      {[&](uint64_t s) { return infer(tiny_model, 64, 4, 64, s); },
-                       [&](uint64_t s) { return infer(tiny_model, z.batch_rows, 4, 1, s); },
-                       [&](uint64_t s) { return infer(wide, z.infer_rows, 64, 256, s); }},
+                      {[=](uint64_t s) { return infer(tiny_model, 64, 4, 64, s); },
+                       [=](uint64_t s) { return infer(tiny_model, z.batch_rows, 4, 1, s); },
+                       [=](uint64_t s) { return infer(wide, z.infer_rows, 64, 256, s); }},
                       {"batch", "gflop"}, known, {tiny_bytes});
 }
 
@@ -324,9 +377,9 @@ KindRun measure_infer(Runner& r, Store& store, const Sizes& z, const json& known
 // second of the program is a second; a task counts its wall-time limit
 // of them (task_cost.cc), the most it may run. nullopt when job-run
 // cannot run a sandboxed task here (no bubblewrap, no user namespaces).
-std::optional<double> measure_exec(Runner& r) {
+FixedCost measure_exec(Runner& r) {
   const json spec = {{"command", {"true"}}, {"image", "host"}, {"part", {{"index", 0}}}};
-  return r.run_job_run("exec", [&](uint64_t) { return spec; }, {});
+  return FixedCost{&r, "exec", [spec](uint64_t) { return spec; }, {}, {}, false};
 }
 
 }  // namespace
@@ -340,30 +393,45 @@ json bench_kinds(BenchContext& ctx) {
   writes.disk = disk_store.store.get();
   const double store_mb = store_mb_seconds(ctx, writes);
   const Sizes z = sizes(ctx);
+  std::map<std::string, std::unique_ptr<Runner>> runners;
   std::map<std::string, std::map<std::string, KindRun>> runs;
+  std::map<std::string, FixedCost> exec;
+  std::optional<Measured> tiny_here;
   json out = json::object();
   for (const char* mode : {"exact", "fast"}) {
-    ctx.progress(std::string("job kinds: reference gemm, train, infer and exec tasks, here and in job-run, ") + mode);
-    Runner r(ctx, *fit_store.store, writes, mode);
+    ctx.progress(std::string("job kinds: reference gemm, train and infer tasks, ") + mode);
+    Runner& r = *(runners[mode] = std::make_unique<Runner>(ctx, fit_store, mode));
     try {
       runs[mode] = {{"gemm", measure_gemm(r, z)},
                     {"train", measure_train(r, z, data)},
                     {"infer", measure_infer(r, *fit_store.store, z, data)}};
-      if (std::optional<double> exec = measure_exec(r)) out[mode]["exec"] = {{"task", *exec}, {"exec_second", 1.0}};
+      exec[mode] = measure_exec(r);
+      if (mode == std::string("exact")) tiny_here = r.run_here("gemm", tiny_gemm);
     } catch (const DeviceError& e) {
+      runs.erase(mode);
       out[mode] = {{"skipped", std::string("failed: ") + e.what()}};
     }
   }
+  ctx.progress("job kinds: job-run started on each kind's smallest task, the kinds in turns");
+  std::vector<FixedCost*> fixed;
+  for (auto& [mode, kinds] : runs)
+    for (auto& [kind, run] : kinds) fixed.push_back(&run.fixed);
+  for (auto& [mode, e] : exec) fixed.push_back(&e);
+  for (int i = 0; i < process_reps(ctx); ++i)
+    for (FixedCost* f : fixed)
+      if (f->take_one()) writes.take();
   // Every write timed, the section through: only now is store_write known.
   const json store = {{"store_write", writes.per_write()}, {"store_mb", store_mb}};
   for (const auto& [mode, kinds] : runs)
     for (const auto& [kind, run] : kinds) out[mode][kind] = kind_costs(run, store);
+  for (const auto& [mode, e] : exec)
+    if (std::optional<double> t = e.median()) out[mode]["exec"] = {{"task", *t}, {"exec_second", 1.0}};
   // What starting job-run added to the tiny gemm task, beyond its run
   // here and its store writes' disk cost.
   double start = 0;
-  if (runs.count("exact") && runs["exact"].at("gemm").process) {
-    const KindRun& g = runs["exact"].at("gemm");
-    start = *g.process - g.base.seconds - seconds_at(g.base.work, store);
+  if (runs.count("exact") && tiny_here) {
+    if (std::optional<double> t = runs["exact"].at("gemm").fixed.median())
+      start = *t - tiny_here->seconds - seconds_at(tiny_here->work, store);
   }
   out["tool_start_s"] = std::max(0.0, start);
   return out;
