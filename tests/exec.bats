@@ -160,6 +160,20 @@ PY
   assert_equal "$(cat "$(stored "$(jq -r '.exec.outputs[] | select(.path == "host") | .sha256' r.jsonl)")")" grid
 }
 
+@test "job-run: a task whose index or seed is no integer is refused with the field and line (65), not run" {
+  one_task '{"command":["true"],"image":"host"}' >good.jsonl
+  local field value
+  for field in index seed; do
+    for value in '"x"' null '{}' -1; do
+      jq -c --argjson v "$value" ".$field = \$v | del(.id)" good.jsonl | grid-key id >task.jsonl
+      run -65 --separate-stderr job-run --store S --key key1 task.jsonl
+      assert_output ''
+      [[ $stderr == "job-run: error: "*"(input line 1 of task.jsonl, field .$field)" ]] || fail "$field = $value: $stderr"
+      [[ $stderr != *json.exception* ]] || fail "$field = $value: $stderr"
+    done
+  done
+}
+
 @test "job-run: inputs are fetched by URL into the store and bound read-only at /in" {
   printf 'some words here\n' >words.txt
   spec=$(jq -cn --argjson i "$(file_input words.txt data/words.txt)" \

@@ -10,6 +10,8 @@ and stores PUT bodies there, misbehaving as asked:
   --reset           cut with a TCP reset rather than a clean close
   --stall           instead of cutting, go silent (for client timeouts)
   --ignore-range    answer Range requests with 200 and the whole file
+A GET of a folder ("/a/b/") serves its index.json, written by the test as
+a JSON folder index in nginx's autoindex format (a board without PROPFIND).
 Each request is logged to --log as "METHOD PATH RANGE STATUS".
 Prints "port N" on stdout once it accepts connections; runs until killed.
 """
@@ -100,6 +102,8 @@ class Handler(socketserver.BaseRequestHandler):
         if failing:
             return self.simple(method, path, rng, ARGS.fail_status, b"try again later\n")
         local = os.path.join(ARGS.root, path.split("?")[0].lstrip("/"))
+        if local.endswith("/"):
+            local += "index.json"
         if method == "PUT":
             want = int(headers.get("content-length", "0"))
             body = rest

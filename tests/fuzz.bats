@@ -64,8 +64,11 @@ setup_file() {
     '{kind:"job",v:1,type:"infer",infer:{model:{sha256:$m,layers:[8,32,3]},
       data:{synthetic:{kind:"blobs",rows:100,features:8,classes:3,seed:6}},batch:50}}' | job-split >infer-task.jsonl
   job-run --device cpu --store S --key prov infer-task.jsonl >infer-results.jsonl
+  # An exec task over the host, whose index and seed reach the sandbox.
+  jq -nc '{kind:"job",v:1,type:"exec",exec:{command:["true"],image:"host"}}' | job-split >exec-task.jsonl
   for f in gemm-task.jsonl train-task.jsonl results.jsonl stake.jsonl profile.json orders.jsonl bids.jsonl reputations.jsonl leases.jsonl \
-    verdicts.jsonl transfers.jsonl seals.jsonl seals2.jsonl challenges.jsonl answers.jsonl infer-task.jsonl infer-results.jsonl; do
+    verdicts.jsonl transfers.jsonl seals.jsonl seals2.jsonl challenges.jsonl answers.jsonl infer-task.jsonl infer-results.jsonl \
+    exec-task.jsonl; do
     [ -s "$f" ] || { echo "fixture $f is empty" >&2; return 1; }
   done
 }
@@ -151,6 +154,13 @@ fuzz_verdict() {
   cat "$F/gemm-task.jsonl" "$F/train-task.jsonl" >tasks.jsonl
   mutants tasks tasks.jsonl --id
   fuzz job-run tasks job-run --device cpu --store S --key prov @M
+  fuzz_verdict
+}
+
+@test "job-run: exec tasks" {
+  local FUZZ_MAX=$((FUZZ_MAX / 2)) # half a sample: each mutant that passes runs a sandbox
+  mutants exec "$F/exec-task.jsonl" --id
+  fuzz job-run exec job-run --store S --key prov @M
   fuzz_verdict
 }
 

@@ -184,7 +184,27 @@ since() {
   AWS_ENDPOINT_URL=http://127.0.0.1:$port run -75 --separate-stderr grid-board get --retries 0 s3://board/x orders
 }
 
+@test "a JSON folder index whose entry has a \"type\" that is no string: read as a file, not the end of the get" {
+  grid-board post -q "file://$BATS_TEST_TMPDIR/srv/b" orders.jsonl
+  # The board's server lists by GET only (PROPFIND is 405), its own way.
+  jq -nc --args '[{name: $ARGS.positional[0], type: 5}, {name: $ARGS.positional[1], type: {a: 1}}]' \
+    $(cd srv/b/orders && ls) >srv/b/orders/index.json
+  /usr/bin/python3 "$ROOT/tests/flaky_http.py" --root srv >server.out 2>server.err 3>&- &
+  SERVER=$!
+  for _ in $(seq 100); do
+    [[ -s server.out ]] && break
+    sleep 0.05
+  done
+  port=$(awk '$1 == "port" {print $2}' server.out)
+  run -0 --separate-stderr grid-board get "http://127.0.0.1:$port/b/" orders
+  [ "$(ids <<<"$output")" = "$(ids orders.jsonl)" ] || fail "orders differ: $output; $stderr"
+}
+
 teardown() {
+  if [ -n "${SERVER:-}" ]; then
+    kill "$SERVER"
+    wait "$SERVER" 2>/dev/null || true
+  fi
   [ -d "$BATS_TEST_TMPDIR/nginx2" ] && nginx_stop "$BATS_TEST_TMPDIR/nginx2"
   [ -d "$BATS_TEST_TMPDIR/nginx-propfind" ] && nginx_stop "$BATS_TEST_TMPDIR/nginx-propfind"
   return 0

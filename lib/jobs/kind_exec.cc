@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/file_io.h"
 #include "core/merkle.h"
 #include "core/store.h"
@@ -104,7 +105,10 @@ SandboxSpec exec_sandbox(const json& task, Store& store, const ExecHost& host, c
   sb.network = spec.value("network", false);
   sb.cuda = host.cuda;
   for (const json& a : spec["command"]) sb.argv.push_back(a.get<std::string>());
-  sb.env = exec_base_env(task.value("index", int64_t{0}), task.value("seed", uint64_t{0}));
+  // The task is a stranger's message: its index and seed are checked here,
+  // where they are first read, as its spec was.
+  sb.env = exec_base_env(get_int_opt(task, "index", "", 0, INT64_MAX).value_or(0),
+                         static_cast<uint64_t>(get_int_opt(task, "seed", "", 0, INT64_MAX).value_or(0)));
   if (spec.contains("env"))
     for (auto it = spec["env"].begin(); it != spec["env"].end(); ++it) sb.env[it.key()] = it.value().get<std::string>();
   if (host.cuda) sb.env["CUDA_VISIBLE_DEVICES"] = std::to_string(host.cuda_index);

@@ -148,7 +148,8 @@ class WebDavBoardStore : public BoardStore {
       BoardEntry e{folder + name, 0};
       if (item.contains("mtime") && item["mtime"].is_string())
         e.mtime = parse_http_time(item["mtime"].get<std::string>()).value_or(0);
-      children.emplace_back(std::move(e), item.value("type", "") == "directory");
+      // The server is a stranger too: a "type" that is no string is no folder.
+      children.emplace_back(std::move(e), item.contains("type") && item["type"] == "directory");
     }
   }
 
