@@ -297,13 +297,13 @@ grep -q '"m":1024' "$task" && sleep 0.24
 exit 0
 SH
   chmod +x bin/job-run
-  run -0 --separate-stderr bin/gpu-bench --device cpu --quick --only gemm,kinds
-  for mode in exact fast_f32; do
-    # A GFLOP's seconds are the product's own, timed in gpu-bench (this
-    # job-run's times grow as n^2 only, which a fit would read as no
-    # arithmetic at all): near the gemm section's rate.
-    assert_jq ".kinds.${mode%_f32}.gemm.gflop * 1000 * .summary.${mode}_gemm_tflops | . > 0.33 and . < 3" true
-    mode=${mode%_f32}
+  run -0 --separate-stderr bin/gpu-bench --device cpu --quick --threads 1 --only kinds
+  for mode in exact fast; do
+    # A GFLOP's seconds are the product's own, timed in gpu-bench: this
+    # job-run's times grow as n^2 only, which a fit reads as (nearly) no
+    # arithmetic at all. On one core no CPU runs a 1024^3 product in 4 ms
+    # (537 GFLOP/s).
+    assert_jq ".kinds.$mode.gemm.gflop * 2.147483648 > 0.004" true
     assert_jq ".kinds.$mode.train.task > 0.2" true
     assert_jq ".kinds.$mode.gemm.task < 0.1 and .kinds.$mode.infer.task < 0.1" true
     # On the CPU the reference tasks' times are job-run's (a task's first
