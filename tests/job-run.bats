@@ -638,14 +638,15 @@ deadline_lease() {
 
 @test "a run whose measured pace ends past its lease's deadline is warned of once, while it runs" {
   # Two seconds of steps or more on one thread, however idle the machine
-  # (the first projection is made a second in), due one second after the
-  # run starts: at any pace the steps still to do end past the deadline.
-  jq -c '.train.steps = 3000 | .train.checkpoint_every = 3000 | .train.model.layers = [8, 256, 3] | .train.batch = 256' \
+  # (the first projection is made a second in; 3000 steps took 0.9 s on
+  # an idle Xeon, and so ended before it), due one second after the run
+  # starts: at any pace the steps still to do end past the deadline.
+  jq -c '.train.steps = 8000 | .train.checkpoint_every = 8000 | .train.model.layers = [8, 256, 3] | .train.batch = 256' \
     "$EX/train.json" | job-split >long.jsonl
   deadline_lease "$(cat long.jsonl)" 2026-11-28T20:00:00Z >lease.jsonl
   run -0 --separate-stderr job-run --threads 1 --store S --now 2026-11-28T19:59:59Z lease.jsonl
   assert_equal "$(grep -c . <<<"$stderr")" 1
-  stderr_matches "^job-run: warning: lease $(jq -r .id lease.jsonl): at its pace so far \(([0-9]+) of 3000 steps in [0-9]+ s\) it ends about 2026-11-28T2[0-9:]+Z, [0-9 minhs]+ past its deadline 2026-11-28T20:00:00Z; pay-settle"
+  stderr_matches "^job-run: warning: lease $(jq -r .id lease.jsonl): at its pace so far \(([0-9]+) of 8000 steps in [0-9]+ s\) it ends about 2026-11-28T2[0-9:]+Z, [0-9 minhs]+ past its deadline 2026-11-28T20:00:00Z; pay-settle"
 }
 
 @test "a lease's deadline that is no time is 65 naming it; a late lease's bad task is its error alone; a bad --now is 64" {
