@@ -97,7 +97,10 @@ int main() {
   std::printf("  %-22s %-6s %12s %12s %8s\n", "job", "mode", "estimate s", "actual s", "ratio");
   // Ratio ranges: of the example jobs (the target's), and of the larger
   // product beyond them.
-  double lo = 1e9, hi = 0, beyond_lo = 1e9, beyond_hi = 0;
+  struct Range {
+    double lo = 1e9, hi = 0;
+    void add(double r) { lo = std::min(lo, r), hi = std::max(hi, r); }
+  } examples, beyond;
   bool failed = false;
   std::vector<std::pair<std::string, grid::json>> named;
   for (const std::string& name : jobs) {
@@ -136,17 +139,15 @@ int main() {
         continue;
       }
       const double ratio = e.seconds / actual;
-      const bool example = name != kBeyond;
-      (example ? lo : beyond_lo) = std::min(example ? lo : beyond_lo, ratio);
-      (example ? hi : beyond_hi) = std::max(example ? hi : beyond_hi, ratio);
+      (name == kBeyond ? beyond : examples).add(ratio);
       std::printf("  %-22s %-6s %12.4f %12.4f %8.2f\n", label.c_str(), task["mode"].get<std::string>().c_str(),
                   e.seconds, actual, ratio);
     }
   }
   fs::remove_all(dir);
-  std::printf("  examples' ratios %.2f .. %.2f   (target: all within 0.67 .. 1.5)%s\n", lo, hi,
+  std::printf("  examples' ratios %.2f .. %.2f   (target: all within 0.67 .. 1.5)%s\n", examples.lo, examples.hi,
               failed ? "; some tasks failed" : "");
   std::printf("  %s ratios %.2f .. %.2f   (beyond the examples: its C, 8 MB a task, rides on the disk's MB cost)\n",
-              kBeyond, beyond_lo, beyond_hi);
+              kBeyond, beyond.lo, beyond.hi);
   return failed ? 1 : 0;
 }

@@ -167,9 +167,10 @@ class Runner {
   // first touch and its threads' start, which grow with its size (a
   // 512^3 gemm took 11 ms in job-run, 7 ms run again in one process).
   // The fit takes each run relative to the first, so job-run's own start
-  // drops out; its jitter does not, hence process_reps runs. On a GPU, a new process's driver context (tenths of a
-  // second, swinging by more than a small task's work) would drown the
-  // tasks: they run here. Here too where job-run cannot be started.
+  // drops out; its jitter does not, hence process_reps runs. On a GPU, a
+  // new process's driver context (tenths of a second, swinging by more
+  // than a small task's work) would drown the tasks: they run here. Here
+  // too where job-run cannot be started.
   Measured run(const std::string& type, const SpecOf& spec) {
     std::vector<double> s;
     json task;
