@@ -620,18 +620,43 @@ sign1() {
   stderr_has "field .a[0].c.d"
 }
 
-@test "a number beyond double's range is refused (65) naming the line, and skipped with --keep-going" {
+@test "a number beyond double's range is refused (65) naming the line and field, and skipped with --keep-going" {
   printf '%s\n' '{"kind":"x","v":1,"n":1}' '{"kind":"x","v":1,"n":1e400}' '{"kind":"x","v":1,"n":-1e400}' \
     '{"kind":"x","v":1,"n":4}' >huge.jsonl
   run -65 --separate-stderr grid-key id huge.jsonl
   assert_equal "${#lines[@]}" 1
-  stderr_matches "^grid-key: error: number 1e400 is beyond the range of a double \\(input line 2 of huge\\.jsonl\\)\$"
+  stderr_matches "^grid-key: error: number 1e400 is beyond the range of a double \\(input line 2 of huge\\.jsonl, field \\.n\\)\$"
+  run -65 --separate-stderr grid-key id <<<'{"kind":"x","v":1,"a":[{"b":[1,2e999]}]}'
+  stderr_has "(input line 1, field .a[0].b[1])"
   for sub in id verify; do
     run -65 --separate-stderr grid-key "$sub" --keep-going huge.jsonl
     assert_equal "${#lines[@]}" 2
     stderr_has "input line 2 of huge.jsonl"
     stderr_has "input line 3 of huge.jsonl"
     stderr_has "2 bad input line(s)"
+  done
+}
+
+@test "every tool's reader refuses a repeated member name and a number beyond double's range: 65 naming line and field" {
+  pay-settle init --ledger L.db --currency USD --key key1 >/dev/null
+  : >trust.txt
+  readers=(
+    "grid-key verify" "job-split" "job-run --store S" "proof-check --key key1"
+    "lease-bid order --key key1 --max-price 5 --deadline 2h" "pay-settle apply --ledger L.db --trust trust.txt"
+    "grid-board post file://$PWD/board" "grid-store --store S gc" "gpu-bench --key key1 --challenge"
+  )
+  echo '{"kind":"task","v":1,"spec":{"amount":999999,"amount":2}}' >dup.jsonl
+  echo '{"kind":"task","v":1,"spec":{"flops":1e400}}' >huge.jsonl
+  for reader in "${readers[@]}"; do
+    tool=${reader%% *}
+    # shellcheck disable=SC2086
+    run -65 --separate-stderr $reader dup.jsonl
+    [ "$stderr" = "$tool: error: a member name appears twice in one object (input line 1 of dup.jsonl, field .spec.amount)" ] ||
+      fail "$reader: $stderr"
+    # shellcheck disable=SC2086
+    run -65 --separate-stderr $reader huge.jsonl
+    [ "$stderr" = "$tool: error: number 1e400 is beyond the range of a double (input line 1 of huge.jsonl, field .spec.flops)" ] ||
+      fail "$reader: $stderr"
   done
 }
 

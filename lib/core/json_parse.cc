@@ -48,8 +48,12 @@ class JsonBuilder {
   bool end_array() { return close(); }
 
   [[noreturn]] bool parse_error(size_t, const std::string& token, const nlohmann::detail::exception& e) {
-    if (e.id == 406)  // out_of_range.406: the lexer's strtod overflowed
-      throw Error(Exit::data, "number " + token.substr(0, 40) + " is beyond the range of a double");
+    if (e.id == 406) {  // out_of_range.406: the lexer's strtod overflowed
+      Error overflow(Exit::data, "number " + token.substr(0, 40) + " is beyond the range of a double");
+      // A bare number is the whole text: there is no member to name.
+      if (!open_.empty()) overflow.at_field(path());
+      throw overflow;
+    }
     throw Error(Exit::data, "malformed JSON: " + strip_exception_prefix(e.what()));
   }
 

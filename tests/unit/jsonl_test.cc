@@ -148,6 +148,11 @@ TEST(ParseJsonText, RefusesNumbersBeyondDoubleRange) {
     EXPECT_EQ(e.code(), Exit::data);
     EXPECT_NE(std::string(e.what()).find("is beyond the range of a double"), std::string::npos) << e.what();
   }
+  // Where the number stands is named, as for every other error in a message.
+  EXPECT_EQ(parse_error("[1e400]").field(), "[0]");
+  EXPECT_EQ(parse_error("{\"a\":-1e400}").field(), ".a");
+  EXPECT_EQ(parse_error(R"({"kind":"x","a":{"b":[1,2,1e400]}})").field(), ".a.b[2]");
+  EXPECT_EQ(parse_error("1.5e309").field(), "");
   EXPECT_EQ(parse_json_text("1e-400"), 0.0);
   EXPECT_EQ(parse_json_text("1.7976931348623157e308"), 1.7976931348623157e308);
 }
