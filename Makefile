@@ -285,6 +285,9 @@ install: all man
 	rm -rf $(DESTDIR)$(PREFIX)/share/gridutils/examples
 	install -d $(DESTDIR)$(PREFIX)/share/gridutils
 	cp -R examples $(DESTDIR)$(PREFIX)/share/gridutils/examples
+	# The crontab cron runs as it is: it must name this PREFIX's examples and tools.
+	sed -i -e 's|^EXAMPLES=.*|EXAMPLES=$(PREFIX)/share/gridutils/examples|' \
+	  -e 's|^PATH=/usr/local/bin:|PATH=$(PREFIX)/bin:|' $(DESTDIR)$(PREFIX)/share/gridutils/examples/cron/crontab
 	for t in $(TOOLS); do \
 	  install -m 644 $(B)/completions/$$t.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t && \
 	  install -m 644 $(B)/completions/$$t.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t && \

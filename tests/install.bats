@@ -44,3 +44,16 @@ setup() { common_setup; }
   run find "$stage" -type f
   assert_output ""
 }
+
+@test "make install with another PREFIX: the crontab names that PREFIX's examples and tools" {
+  stage="$BATS_TEST_TMPDIR/stage"
+  mode=$(cat "$ROOT/build/.cuda-mode")
+  run -0 make -s -C "$ROOT" install CUDA="$mode" DESTDIR="$stage" PREFIX=/opt/grid
+  crontab=$stage/opt/grid/share/gridutils/examples/cron/crontab
+  run -0 grep -E '^(EXAMPLES|PATH)=' "$crontab"
+  assert_output "$(printf '%s\n' EXAMPLES=/opt/grid/share/gridutils/examples PATH=/opt/grid/bin:/usr/bin:/bin)"
+  # Its provider lines name scripts that are there, under that PREFIX.
+  run -0 grep -c '\$EXAMPLES/cron/provider.sh' "$crontab"
+  assert_file_executable "$stage/opt/grid/share/gridutils/examples/cron/provider.sh"
+  run -0 make -s -C "$ROOT" uninstall CUDA="$mode" DESTDIR="$stage" PREFIX=/opt/grid
+}
