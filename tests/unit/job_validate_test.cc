@@ -45,7 +45,20 @@ json data_spec(Rng& rng, int64_t features, int64_t outputs, bool blobs, bool lab
 
 json base_spec(Rng& rng, std::string* type) {
   const int64_t f = pick(rng, 1, 16), h = pick(rng, 1, 32);
-  switch (pick(rng, 0, 3)) {
+  switch (pick(rng, 0, 4)) {
+    case 4: {
+      *type = "render";
+      json scene = {{"sha256", kZeroSha}};
+      if (pick(rng, 0, 1)) scene["url"] = "https://example.org/scene.blend";
+      const int64_t start = pick(rng, 0, 100);
+      json spec = {{"scene", scene}, {"frames", {{"start", start}, {"end", start + pick(rng, 0, 40)}}},
+                   {"resolution", {{"width", pick(rng, 1, 256)}, {"height", pick(rng, 1, 256)}}},
+                   {"samples", pick(rng, 1, 64)}, {"seed", pick(rng, 0, 1000)}, {"engine", "CYCLES"},
+                   {"device", pick(rng, 0, 1) ? "cpu" : "cuda"}, {"output", "PNG"}};
+      if (pick(rng, 0, 1)) spec["frames"]["step"] = pick(rng, 1, 5);
+      if (pick(rng, 0, 1)) spec["tiles"] = {{"x", 1}, {"y", 1}};
+      return spec;
+    }
     case 0:
       *type = "gemm";
       return {{"m", pick(rng, 1, 3000)}, {"n", pick(rng, 1, 64)}, {"k", pick(rng, 1, 64)}, {"seed", pick(rng, 0, 1000)},
@@ -130,6 +143,7 @@ bool names_local_input(const json& spec) {
     for (const json& in : spec["inputs"])
       if (in.is_object() && !in.contains("url")) return true;
   if (spec.contains("model") && spec["model"].contains("sha256") && !spec["model"].contains("url")) return true;
+  if (spec.contains("scene") && !spec["scene"].contains("url")) return true;
   if (!spec.contains("data")) return false;
   for (const char* f : {"x", "y"})
     if (spec["data"].contains(f) && spec["data"][f].contains("path")) return true;
