@@ -1114,6 +1114,21 @@ json.dump([names[c] for c in order], open("labels.json", "w"))'
   assert_jq .train.labels null
 }
 
+@test "a data file that does not read as numbers is 65 naming its field as well as its line and column" {
+  printf '1,2\n3,x\n' >x.csv
+  printf '0.5\n1,5\n' >y.csv
+  printf 'not a numpy file' >x.npy
+  train() { jq -nc --argjson d "$1" '{kind:"job",v:1,type:"train",train:{model:{layers:[2,4,1]},loss:"mse",
+    optimizer:{name:"sgd",lr:0.1},batch:2,steps:1,seed:1,checkpoint_every:1,data:$d}}' | job-split; }
+  run -65 --separate-stderr job-run --store S <<<"$(train '{"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"}}')"
+  assert_equal "$stderr" "job-run: error: x.csv line 2, column 2: 'x' is not a number (input line 1, field .train.data.x)"
+  printf '1,2\n3,4\n' >x.csv
+  run -65 --separate-stderr job-run --store S <<<"$(train '{"format":"csv","x":{"path":"x.csv"},"y":{"path":"y.csv"}}')"
+  stderr_has "(input line 1, field .train.data.y)"
+  run -65 --separate-stderr job-run --store S <<<"$(train '{"format":"npy","x":{"path":"x.npy"},"y":{"path":"y.csv"}}')"
+  stderr_has "(input line 1, field .train.data.x)"
+}
+
 # ---- inputs by URL over HTTP ------------------------------------------
 
 # serve DIR FLAGS...: tests/flaky_http.py serving DIR on loopback with its

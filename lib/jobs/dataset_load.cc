@@ -48,7 +48,12 @@ std::string read_data_file(const json& data, const std::string& which, const std
 Matrix read_matrix(const json& data, const std::string& which, const std::string& path, Store* store, json* inputs) {
   std::string name;
   const std::string bytes = read_data_file(data, which, path, store, inputs, &name);
-  Matrix m = data["format"] == "npy" ? parse_npy(bytes, name) : parse_csv_matrix(bytes, name, nullptr, data_delimiter(data));
+  Matrix m;
+  try {
+    m = data["format"] == "npy" ? parse_npy(bytes, name) : parse_csv_matrix(bytes, name, nullptr, data_delimiter(data));
+  } catch (Error& e) {
+    throw e.at_field(path + "." + which);
+  }
   if (m.shape.size() == 1) m.shape.push_back(1);
   if (m.shape.size() != 2) throw data_error(name + " is not a matrix (rows x columns)", path + "." + which);
   return m;
