@@ -458,6 +458,13 @@ ms_step_order() {
   jq -c '.faulty = "no"' p2.json | grid-key sign --key prov >faulty.json
   run -65 --separate-stderr bid prov faulty.json --policy policy.json orders.jsonl
   stderr_has "expected a boolean, got string (input line 1 of faulty.json, field .faulty)"
+  # The id is at fault, not the signature over it.
+  jq -c '.id = 5' p2.json >id.json
+  run -65 --separate-stderr bid prov id.json --policy policy.json orders.jsonl
+  stderr_has "profile not trusted: id is not a string (input line 1 of id.json, field .id)"
+  jq -c '.id = "sha256:00"' p2.json >id.json
+  run -65 --separate-stderr bid prov id.json --policy policy.json orders.jsonl
+  stderr_has "(input line 1 of id.json, field .id)"
 }
 
 @test "bid --keep-going: a bad order line is reported, the others still get bids, exit 65" {

@@ -70,4 +70,9 @@ Status check_signature(const json& message, std::string* signer) {
   return Status::Ok();
 }
 
+void require_signature(const json& message, const std::string& what, std::string* signer) {
+  if (Status id = check_message_id(message); !id.ok()) throw data_error(what + ": " + id.reason(), ".id");
+  if (Status s = check_signature(message, signer); !s.ok()) throw data_error(what + ": " + s.reason(), ".sig");
+}
+
 }  // namespace grid

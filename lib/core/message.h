@@ -32,6 +32,11 @@ Status check_message_id(const json& message);
 // signer's "ed25519:<hex>" is stored in *signer when given.
 Status check_signature(const json& message, std::string* signer = nullptr);
 
+// check_signature, thrown as Error(Exit::data) "WHAT: reason" naming the
+// field at fault: .id when the id is missing, not a string or not the
+// content's, .sig when the signature is.
+void require_signature(const json& message, const std::string& what, std::string* signer = nullptr);
+
 // Typed access with errors that name the field (".a.b").
 const json& require_field(const json& object, const std::string& name, const std::string& path = "");
 const std::string& require_string(const json& object, const std::string& name, const std::string& path = "");

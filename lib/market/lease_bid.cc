@@ -50,8 +50,7 @@ json load_profile(const std::string& path, const SigningKey& key, std::string* s
     p = parse_json_text(line);
     check_envelope(p);
     if (p["kind"] != "profile") throw data_error("expected a gpu-bench profile", ".kind");
-    Status s = check_signature(p, signer);
-    if (!s.ok()) throw data_error("profile not trusted: " + s.reason(), ".sig");
+    require_signature(p, "profile not trusted", signer);
     if (get_bool_opt(p, "faulty", "").value_or(false))
       throw data_error("the profile marks this machine faulty", ".faulty");
   } catch (Error& e) {
