@@ -732,6 +732,39 @@ deadline_lease() {
   refused '.train.data = {"format":"csv","x":{"path":"x.csv","sha":"sha256:00"},"y":{"path":"y.csv"}}' .train.data.x.sha
 }
 
+@test "a task's job, index, count or seed of the wrong type is 65 naming it, for every kind: no result signed" {
+  # One task of each kind and a sweep point; refused before any input is
+  # read, so the render scene and the infer model need not exist.
+  {
+    sed -n 1p gemm4.jsonl
+    sed -n 1p small.jsonl
+    job-split "$EX/train-sweep.json" | sed -n 2p
+    job-split "$EX/infer.json" | sed -n 1p
+    job-split "$ROOT/examples/render/job.json" | sed -n 1p
+    jq -cn '{kind: "job", v: 1, type: "exec", exec: {command: ["true"], image: "host"}}' | job-split
+  } >kinds.jsonl
+  [ "$(wc -l <kinds.jsonl)" -eq 6 ]
+  local task edit field
+  while read -r task; do
+    for edit in '.index = "0"' '.index = 1.5' '.index = -1' '.index = .count' '.seed = 1.5' '.seed = "7"' \
+      '.seed = {}' '.job = {}' '.job = 5' '.job = "sha256:00"' '.count = "1"' '.count = 0'; do
+      field=${edit%% =*}
+      jq -c "$edit | del(.id)" <<<"$task" | grid-key id >bad.jsonl
+      run -65 --separate-stderr job-run --store S --key key1 bad.jsonl
+      assert_output ''
+      [[ $stderr == "job-run: error: "*"(input line 1 of bad.jsonl, field $field)" ]] ||
+        fail "$(jq -r .type <<<"$task") task, $edit: stderr was: $stderr"
+    done
+  done <kinds.jsonl
+  jq -c '.index = 4 | del(.id)' <<<"$(sed -n 1p gemm4.jsonl)" | grid-key id >bad.jsonl
+  run -65 --separate-stderr job-run --store S bad.jsonl
+  stderr_has "index 4 is not below count 4 (input line 1 of bad.jsonl, field .index)"
+  # The validator lease-bid order offers a task by is the same one.
+  jq -c '.seed = 1.5 | del(.id)' <<<"$(sed -n 1p gemm4.jsonl)" | grid-key id >bad.jsonl
+  run -65 --separate-stderr lease-bid order --key key1 --max-price 1000 --deadline 1h bad.jsonl
+  stderr_has "(input line 1 of bad.jsonl, field .seed)"
+}
+
 @test "--keep-going runs the good tasks, reports the bad, exits 65" {
   printf '%s\n' "$(sed -n 1p gemm4.jsonl | jq -c '.gemm.seed = 1')" "$(sed -n 2p gemm4.jsonl)" >mixed.jsonl
   run -65 --separate-stderr job-run --store S --keep-going mixed.jsonl

@@ -58,6 +58,11 @@ std::string get_string(const json& obj, const std::string& name, const std::stri
   return require_string(obj, name, path);
 }
 
+void require_ref(const json& obj, const std::string& name, const std::string& path) {
+  Digest d;
+  if (!parse_sha256_ref(get_string(obj, name, path), &d)) throw data_error("expected sha256:<64 hex digits>", path + "." + name);
+}
+
 std::optional<bool> get_bool_opt(const json& obj, const std::string& name, const std::string& path) {
   if (!obj.is_object() || !obj.contains(name)) return std::nullopt;
   const json& v = obj[name];

@@ -168,6 +168,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     if (!id_ok.ok()) throw data_error("task: " + id_ok.reason(), ".id");
     // A malformed task is an error before anything is said about its lease.
     validate_task(task);
+    const TaskPlace place = task_place(task);
     check_task_ranks(task, world);
     const std::string type = get_string(task, "type", "");
     const JobKind& kind = job_kind(type);
@@ -220,13 +221,13 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     json header = {{"task", task_id}, {"mode", mode}, {"kernel", mode == "exact"                    ? kExactKernel
                                   : device.backend == Backend::cuda ? kFastKernelCuda
                                                                     : kFastKernel}, {"device", device.name()},
-                   {"seed", task.value("seed", json())}};
+                   {"seed", place.seed}};
     if (part.contains("inputs")) {
       header["inputs"] = part["inputs"];
       part.erase("inputs");
     }
     json result = {{"kind", "result"}, {"v", kMessageVersion}, {"task", task_id}, {"type", type},
-                   {"job", task.value("job", json())}, {"index", task.value("index", json())},
+                   {"job", place.job}, {"index", place.index},
                    {"header", header}, {type, part}, {"timings", {{"seconds", seconds}}}};
     if (&task != &m) result["lease"] = lease_id.empty() ? json() : json(lease_id);
     if (key) {

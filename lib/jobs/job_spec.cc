@@ -51,7 +51,26 @@ void validate_job(const json& job) {
 void validate_task(const json& task, const std::string& at, RunsOn where) {
   if (!task.is_object() || !task.contains("kind") || task["kind"] != "task")
     throw data_error("expected a task message", at + ".kind");
+  task_place(task, at);
   validate_typed(task, at, where);
+}
+
+TaskPlace task_place(const json& task, const std::string& at) {
+  // task_seed's 53 bits; an index or count past them is no job-split's.
+  constexpr int64_t kMax = int64_t{1} << 53;
+  TaskPlace p;
+  if (task.contains("job")) {
+    require_ref(task, "job", at);
+    p.job = task["job"];
+  }
+  const std::optional<int64_t> count = get_int_opt(task, "count", at, 1, kMax);
+  if (auto index = get_int_opt(task, "index", at, 0, kMax)) {
+    if (count && *index >= *count)
+      throw data_error("index " + std::to_string(*index) + " is not below count " + std::to_string(*count), at + ".index");
+    p.index = *index;
+  }
+  if (auto seed = get_int_opt(task, "seed", at, 0, kMax)) p.seed = *seed;
+  return p;
 }
 
 uint64_t task_seed(const std::string& job_id, int64_t index) {

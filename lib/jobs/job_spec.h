@@ -72,6 +72,17 @@ void validate_job(const json& job);
 // order, "" for a task message). Not its id nor signature.
 void validate_task(const json& task, const std::string& at = "", RunsOn where = RunsOn::here);
 
+// A task's place in its job, as its result repeats it: `job` a hash,
+// `index` and `seed` integers in 0..2^53 (the index below `count`, an
+// integer from 1, where that is given); each null where the task has none
+// (gpu-bench's reference tasks). validate_task checks them by this; a
+// stranger's value is never signed into a result unchecked. Throws
+// Error(Exit::data) naming the field.
+struct TaskPlace {
+  json job, index, seed;
+};
+TaskPlace task_place(const json& task, const std::string& at = "");
+
 // The job's seed: its spec's "seed" where it has one, else derived from
 // the job id.
 uint64_t job_seed(const json& job);

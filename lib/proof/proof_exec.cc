@@ -27,11 +27,6 @@
 namespace grid {
 namespace {
 
-void require_ref(const json& obj, const std::string& name, const std::string& path) {
-  Digest d;
-  if (!parse_sha256_ref(get_string(obj, name, path), &d)) throw data_error("expected sha256:<64 hex digits>", path + "." + name);
-}
-
 // The job's tasks this run checks, and the draw over them for `purpose`.
 struct TaskSample {
   std::vector<std::string> tasks;  // sorted

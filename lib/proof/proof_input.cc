@@ -17,12 +17,6 @@ namespace {
 
 constexpr int64_t kMaxCount = int64_t{1} << 53;
 
-void require_ref(const json& obj, const std::string& name, const std::string& path) {
-  Digest d;
-  if (!parse_sha256_ref(get_string(obj, name, path), &d))
-    throw data_error("expected sha256:<64 hex digits>", path + "." + name);
-}
-
 void require_hex_list(const json& obj, const std::string& name, const std::string& path) {
   const json& list = get_array(obj, name, path);
   Digest d;
