@@ -15,6 +15,12 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(CLI::IsMember({"gemm", "mem", "pcie", "nccl", "kinds", "render"}));
+  app.add_option("--kinds", opt.kinds,
+                 "The kinds section measures only these job kinds: gemm, train, infer, exec (render's costs come "
+                 "with gemm's)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(CLI::IsMember({"gemm", "train", "infer", "exec"}));
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--sign", opt.sign, "Insist on signing the output (a key is required)");
   app.add_option("--challenge", opt.challenge, "Answer the challenge messages in FILE (- for stdin)")

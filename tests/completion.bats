@@ -153,6 +153,7 @@ lease-bid award --rule 	first-price second-price
 pay-settle statement --format 	csv json
 pay-settle balance --format 	json table
 gpu-bench --only 	gemm kinds mem nccl pcie render
+gpu-bench --kinds 	exec gemm infer train
 lease-bid 	award bid order
 pay-settle s	stake statement
 grid-key sign --key key ms	msgs.jsonl

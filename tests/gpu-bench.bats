@@ -101,7 +101,7 @@ EOF
   run -0 --separate-stderr gpu-bench --version
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr gpu-bench --help
-  for flag in --device --quick --only --threads --sign --challenge --challenge-runs --key --format --keep-going -q,--quiet; do
+  for flag in --device --quick --only --kinds --threads --sign --challenge --challenge-runs --key --format --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done
 }
@@ -176,6 +176,23 @@ EOF
 }
 
 # cpu_has FLAG...: every flag is in this CPU's /proc/cpuinfo flags.
+# logging_job_run [LINE...]: bin/gpu-bench, and beside it the job-run it
+# starts: a script that appends each task's type to bin/tasks.log, runs
+# the shell LINEs (the task file is $task), writes nothing and exits 0.
+logging_job_run() {
+  mkdir -p bin
+  cp "$(command -v gpu-bench)" bin/
+  {
+    cat <<'SH'
+#!/bin/sh
+for a; do task=$a; done
+sed 's/.*"type":"\([a-z]*\)".*/\1/' "$task" >>"${0%/*}/tasks.log"
+SH
+    printf '%s\n' "$@" 'exit 0'
+  } >bin/job-run
+  chmod +x bin/job-run
+}
+
 cpu_has() {
   local flags
   flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
@@ -285,18 +302,13 @@ cpu_has() {
   # the task would make: a few ms each). It also takes 0.06 and 0.24 s
   # more on the 512^3 and 1024^3 gemm reference tasks (as their values'
   # count grows) and logs each task's type.
-  mkdir bin
-  cp "$(command -v gpu-bench)" bin/
-  cat >bin/job-run <<'SH'
-#!/bin/sh
-for a; do task=$a; done
-sed 's/.*"type":"\([a-z]*\)".*/\1/' "$task" >>"${0%/*}/tasks.log"
+  logging_job_run "$(
+    cat <<'SH'
 grep -q '"steps":1[,}]' "$task" && sleep 0.4
 grep -q '"m":512' "$task" && sleep 0.06
 grep -q '"m":1024' "$task" && sleep 0.24
-exit 0
 SH
-  chmod +x bin/job-run
+  )"
   run -0 --separate-stderr bin/gpu-bench --device cpu --quick --threads 1 --only kinds
   for mode in exact fast; do
     # A GFLOP's seconds are the product's own, timed in gpu-bench: this
@@ -313,6 +325,26 @@ SH
   # The fixed costs' runs take turns: the last round has every kind's
   # smallest task (both modes'), not the last kind's alone.
   [ "$(tail -n 8 bin/tasks.log | sort -u | tr '\n' ' ')" = "exec gemm infer train " ]
+}
+
+@test "--kinds: the kinds section measures only the kinds named; another name, or --kinds without the section, is 64" {
+  # A job-run that does nothing: what is measured shows in the log, in
+  # seconds.
+  logging_job_run
+  # Its store writes in memory where there is some: a busy disk's fsyncs
+  # took seconds here, and the costs' values are not the point.
+  local tmp=$BATS_TEST_TMPDIR
+  [ -w /dev/shm ] && tmp=/dev/shm
+  TMPDIR=$tmp run -0 --separate-stderr bin/gpu-bench --device cpu --quick --threads 1 --only kinds --kinds gemm,exec
+  assert_jq '[.kinds.exact, .kinds.fast | keys] | tostring' '[["exec","gemm"],["exec","gemm"]]'
+  assert_jq '.kinds.tool_start_s >= 0' true
+  [ "$(sort -u bin/tasks.log | tr '\n' ' ')" = "exec gemm " ]
+  run -64 --separate-stderr gpu-bench --device cpu --quick --only kinds --kinds render
+  assert_output ''
+  stderr_has render
+  run -64 --separate-stderr gpu-bench --device cpu --quick --only gemm --kinds gemm
+  assert_output ''
+  stderr_has "--kinds narrows the kinds section, which --only leaves out"
 }
 
 @test "--only with a bad name is a usage error (64)" {

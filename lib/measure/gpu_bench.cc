@@ -90,6 +90,7 @@ json measure_profile(const BenchOptions& opt, const Device& device,
   ctx.device = device;
   ctx.quick = opt.quick;
   ctx.threads = opt.threads;
+  ctx.kinds = opt.kinds;
   ctx.progress = progress;
 
   json profile = {{"kind", "profile"},
@@ -245,6 +246,8 @@ int gpu_bench_main(Tool& tool, const BenchOptions& opt) {
   if (world.size() > 1 && opt.only != std::vector<std::string>{"nccl"})
     throw Error(Exit::usage, "on " + std::to_string(world.size()) + " ranks (" + world.from() +
                                  ") gpu-bench measures NCCL across them only: pass --only nccl");
+  if (!opt.kinds.empty() && !opt.only.empty() && std::find(opt.only.begin(), opt.only.end(), "kinds") == opt.only.end())
+    throw Error(Exit::usage, "--kinds narrows the kinds section, which --only leaves out");
   json profile = measure_profile(opt, device, progress);
   if (world.rank() > 0) return 0;
   if (key) sign_message(profile, *key);

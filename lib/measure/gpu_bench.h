@@ -21,6 +21,7 @@ struct BenchOptions {
   std::string device = "auto";
   bool quick = false;
   std::vector<std::string> only;  // section names; empty means all
+  std::vector<std::string> kinds;  // job kinds the kinds section measures; empty means all
   int threads = 0;                // CPU threads; <= 0 means every core
   bool sign = false;              // a key is required
   std::string challenge;          // FILE or "-": answer challenges instead
@@ -31,6 +32,7 @@ struct BenchContext {
   Device device;
   bool quick = false;
   int threads = 0;
+  std::vector<std::string> kinds;   // BenchOptions::kinds
   std::vector<std::string> faults;  // a section adds one per failed check
   std::function<void(const std::string&)> progress;
 };
