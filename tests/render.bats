@@ -123,9 +123,11 @@ E
     '.render.frames.end = 4 | .render.resolution = {width: 64, height: 48} | .render.samples = 4'
   assert_success
   cd demo
-  # gpu-bench --only gemm,render: Blender, its start-up and its rate.
+  # gpu-bench --only gemm,render,kinds --kinds gemm: Blender, its start-up
+  # and its rate, and a render task's costs beside them.
   output=$(cat profile.json)
-  assert_jq '[has("gemm"), has("kinds"), has("render")] | tostring' '[true,false,true]'
+  assert_jq '[has("gemm"), has("kinds"), has("render")] | tostring' '[true,true,true]'
+  assert_jq '[.kinds.exact, .kinds.fast | keys] | tostring' '[["gemm","render"],["gemm","render"]]'
   assert_jq .render.blender.version 3.4.1
   assert_jq .render.blender.build "sha256:$(sha256sum "$(command -v blender)" | cut -d' ' -f1)"
   assert_jq '.render.blender.backends[0]' cpu
@@ -135,6 +137,14 @@ E
   # Weighted by that rate: the one provider's tasks name it.
   [ "$(jq -r .provider tasks.jsonl | sort -u)" = "$(cat provider.pub)" ] || fail "tasks not weighted to the provider"
   [ "$(wc -l <leases.jsonl)" = 1 ] || fail "$(cat leases.jsonl)"
+  # The bid estimated the task by the profile's render costs: Blender's
+  # start at least (from flops at the GEMM rate it was 2e-7 s), and the
+  # demo shows it beside the run's time and the deadline, which was met.
+  jq -e --slurpfile p profile.json '.bid.estimated_seconds >= $p[0].render.startup_seconds' leases.jsonl ||
+    fail "estimated from flops: $(jq -c .bid.estimated_seconds leases.jsonl)"
+  [[ $stderr == *'"estimated_seconds":'*'"deadline_met":true}'* ]] || fail "the demo does not show it: $stderr"
+  run jq -s -c '[.[] | {deadline_met, shown: (.estimated_seconds > 0 and .seconds > 0)}] | unique' deadlines.jsonl
+  assert_output '[{"deadline_met":true,"shown":true}]'
   run jq -s -c '[.[] | {status, modes, crops: (.checked.spot.crops | length)}] | unique' verdicts.jsonl
   assert_output '[{"status":"accept","modes":["sig","trace","spot"],"crops":4}]'
   paid=$(jq -s -r --arg p "$(cat provider.pub)" '[.[] | select(.account == $p)][0].available_micros' balances.jsonl)
