@@ -227,6 +227,16 @@ script() {
   jq -c '.flops = 1' gemm-task.jsonl >forged.jsonl
   run -65 --separate-stderr order --max-price 10 --deadline 2h forged.jsonl
   stderr_matches "task: id does not match.*input line 1 of forged.jsonl, field .id"
+  # Signed: the id at fault is named, not the signature over it.
+  grid-key sign --key buyer gemm-task.jsonl | jq -c '.flops = 1' >forged.jsonl
+  run -65 --separate-stderr order --max-price 10 --deadline 2h forged.jsonl
+  stderr_matches "task: id does not match.*input line 1 of forged.jsonl, field .id"
+  grid-key sign --key buyer gemm-task.jsonl | jq -c '.id = 5' >forged.jsonl
+  run -65 --separate-stderr order --max-price 10 --deadline 2h forged.jsonl
+  stderr_has "task: id is not a string (input line 1 of forged.jsonl, field .id)"
+  grid-key sign --key buyer gemm-task.jsonl | jq -c '.sig.sig = "00"' >forged.jsonl
+  run -65 --separate-stderr order --max-price 10 --deadline 2h forged.jsonl
+  stderr_has "(input line 1 of forged.jsonl, field .sig)"
   run -65 --separate-stderr order --max-price 10 --deadline 2h "$F/measured.json"
   stderr_has "expected a task message"
   run -65 --separate-stderr order --keep-going --max-price 10 --deadline 2h forged.jsonl gemm-task.jsonl

@@ -70,8 +70,12 @@ Status check_signature(const json& message, std::string* signer) {
   return Status::Ok();
 }
 
-void require_signature(const json& message, const std::string& what, std::string* signer) {
+void require_message_id(const json& message, const std::string& what) {
   if (Status id = check_message_id(message); !id.ok()) throw data_error(what + ": " + id.reason(), ".id");
+}
+
+void require_signature(const json& message, const std::string& what, std::string* signer) {
+  require_message_id(message, what);
   if (Status s = check_signature(message, signer); !s.ok()) throw data_error(what + ": " + s.reason(), ".sig");
 }
 

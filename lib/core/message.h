@@ -32,9 +32,12 @@ Status check_message_id(const json& message);
 // signer's "ed25519:<hex>" is stored in *signer when given.
 Status check_signature(const json& message, std::string* signer = nullptr);
 
+// check_message_id, thrown as Error(Exit::data) "WHAT: reason" at .id.
+void require_message_id(const json& message, const std::string& what);
+
 // check_signature, thrown as Error(Exit::data) "WHAT: reason" naming the
 // field at fault: .id when the id is missing, not a string or not the
-// content's, .sig when the signature is.
+// content's (require_message_id), .sig when the signature is.
 void require_signature(const json& message, const std::string& what, std::string* signer = nullptr);
 
 // Typed access with errors that name the field (".a.b").
