@@ -785,6 +785,18 @@ dump(r)' <answer.jsonl | grid-key sign --key key1 >wrong.jsonl
   jq -c 'del(.sig)' slowbox.jsonl >unsigned.jsonl
   run -65 --separate-stderr check --mode challenge --profile unsigned.jsonl answer.jsonl
   stderr_matches 'input line 1 of unsigned\.jsonl, field \.sig'
+  # A profile whose content no longer hashes to its id: the id is what is
+  # wrong, and the error names it.
+  jq -c '.summary.exact_gemm_tflops = 1e-12' slowbox.jsonl >edited.jsonl
+  run -65 --separate-stderr check --mode challenge --profile edited.jsonl answer.jsonl
+  stderr_matches 'profile: id does not match the content.*input line 1 of edited\.jsonl, field \.id'
+  jq -c '.id = 7' slowbox.jsonl >numid.jsonl
+  run -65 --separate-stderr check --mode challenge --profile numid.jsonl answer.jsonl
+  stderr_matches 'profile: id is not a string.*field \.id'
+  printf '%s\n' "{\"kind\":\"seal\",\"v\":1,\"task\":\"sha256:$(printf '%064d' 0)\",\"seal\":\"sha256:$(printf '%064d' 1)\"}" |
+    grid-key sign --key key1 | jq -c '.task = "sha256:\("2" * 64)"' >seal.jsonl
+  run -65 --separate-stderr check --mode challenge --seals seal.jsonl --profile slowbox.jsonl answer.jsonl
+  stderr_matches 'seal: id does not match the content.*input line 1 of seal\.jsonl, field \.id'
 }
 
 # ---- input handling --------------------------------------------------------

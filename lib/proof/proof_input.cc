@@ -209,7 +209,7 @@ void read_profiles(Tool& tool, const std::vector<std::string>& files, ProofInput
       check_envelope(m);
       if (m["kind"] != "profile") throw data_error("expected a profile, got kind " + m["kind"].get<std::string>(), ".kind");
       std::string signer;
-      if (Status s = check_signature(m, &signer); !s.ok()) throw data_error("profile: " + s.reason(), ".sig");
+      require_signature(m, "profile", &signer);
       in->profiles[signer].push_back(m);
     });
 }
@@ -222,7 +222,7 @@ void read_seals(Tool& tool, const std::vector<std::string>& files, ProofInputs* 
       const std::string task = get_string(m, "task", "");
       require_ref(m, "seal", "");
       std::string signer;
-      if (Status s = check_signature(m, &signer); !s.ok()) throw data_error("seal: " + s.reason(), ".sig");
+      require_signature(m, "seal", &signer);
       in->seals.insert(signer + " " + task + " " + m["seal"].get<std::string>());
     });
 }
