@@ -159,27 +159,32 @@ class Runner {
             {"mode", mode_},  {type, spec(++seed_)}, {"id", "gpu-bench reference"}};
   }
 
-  // The median seconds of the task as job-run runs it. On the CPU, each
+  // The median seconds of each task as job-run runs it. On the CPU, each
   // run is job-run itself, started on the fit's store: a task's first run
   // in a new process (every task a provider runs) pays for its memory's
   // first touch and its threads' start, which grow with its size (a
   // 512^3 gemm took 11 ms in job-run, 7 ms run again in one process).
   // The fit takes each run relative to the first, so job-run's own start
-  // drops out; its jitter does not, hence process_reps runs. On a GPU, a
-  // new process's driver context (tenths of a second, swinging by more
-  // than a small task's work) would drown the tasks: they run here. Here
-  // too where job-run cannot be started.
-  Measured run(const std::string& type, const SpecOf& spec) {
-    std::vector<double> s;
-    json task;
-    for (int i = 0; i < process_reps(ctx_) && cold_; ++i) {
-      task = next_task(type, spec);
-      const std::optional<double> t = run_process(task, fit_.dir);
-      if (t) s.push_back(*t);
-      else cold_ = false;
-    }
-    if (!cold_) return run_here(type, spec);
-    return {work_of(task), spread_of(s).median};
+  // drops out; its jitter does not, hence process_reps runs. The tasks
+  // take turns, so that a burst of the machine's load falls on all of
+  // them alike rather than on one task's runs, which would tilt the fit.
+  // On a GPU, a new process's driver context (tenths of a second,
+  // swinging by more than a small task's work) would drown the tasks:
+  // they run here. Here too where job-run cannot be started.
+  std::vector<Measured> run(const std::string& type, const std::vector<SpecOf>& specs) {
+    std::vector<std::vector<double>> s(specs.size());
+    std::vector<json> task(specs.size());
+    for (int i = 0; i < process_reps(ctx_) && cold_; ++i)
+      for (size_t j = 0; j < specs.size() && cold_; ++j) {
+        task[j] = next_task(type, specs[j]);
+        const std::optional<double> t = run_process(task[j], fit_.dir);
+        if (t) s[j].push_back(*t);
+        else cold_ = false;
+      }
+    std::vector<Measured> out;
+    for (size_t j = 0; j < specs.size(); ++j)
+      out.push_back(cold_ ? Measured{work_of(task[j]), spread_of(s[j]).median} : run_here(type, specs[j]));
+    return out;
   }
 
   // The median seconds of the task run in this process, as job-run runs
@@ -280,8 +285,7 @@ struct KindRun {
 KindRun measure_kind(Runner& r, const std::string& type, const std::vector<SpecOf>& specs,
                      const std::vector<std::string>& unknown, const json& known,
                      const std::vector<std::string>& objects = {}) {
-  std::vector<Measured> runs;
-  for (const SpecOf& spec : specs) runs.push_back(r.run(type, spec));
+  const std::vector<Measured> runs = r.run(type, specs);
   json costs = known;
   for (const auto& [unit, seconds] : fit_unit_costs(runs, unknown, known)) costs[unit] = seconds;
   return {costs, runs.front(), FixedCost{&r, type, specs.front(), objects, {}, false}};
