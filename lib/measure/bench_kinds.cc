@@ -98,10 +98,10 @@ double put_seconds(Store& store, size_t bytes, int i) {
 constexpr size_t kSmallWrite = 4096;
 // The object a result writes at the example jobs' sizes (a 512 x 512 C is
 // 1 MiB), as store_mb's big write: a disk's cost per MB can depend on the
-// write's size. This VM's, in bursts lasting minutes, charged writes of 2
-// to 8 MiB 15 ms a MB while writes up to 1 MiB stayed at 0.45 ms a MB, as
-// all did between bursts; a 4 MiB write made store_mb swing 40 times
-// between profiles taken minutes apart.
+// write's size. This VM's, in bursts, charged writes of 2 to 8 MiB 15 ms
+// a MB while 1 MiB ones stayed near 0.45 ms a MB, as all did between
+// bursts; timed on 4 MiB writes, store_mb swung 40 times between
+// profiles taken minutes apart.
 constexpr size_t kResultWrite = size_t{1} << 20;
 
 // Writes timed in pairs, on the disk and on the fit's store, small and
