@@ -304,6 +304,7 @@ cpu_has() {
   # count grows) and logs each task's type.
   logging_job_run "$(
     cat <<'SH'
+grep -o '"m":[0-9]*' "$task" >>"${0%/*}/gemm-sizes.log"
 grep -q '"steps":1[,}]' "$task" && sleep 0.4
 grep -q '"m":512' "$task" && sleep 0.06
 grep -q '"m":1024' "$task" && sleep 0.24
@@ -325,6 +326,9 @@ SH
   # The fixed costs' runs take turns: the last round has every kind's
   # smallest task (both modes'), not the last kind's alone.
   [ "$(tail -n 8 bin/tasks.log | sort -u | tr '\n' ' ')" = "exec gemm infer train " ]
+  # So do a kind's reference tasks: a burst of load falls on every size
+  # alike, not on the larger tasks' runs alone, which would tilt the fit.
+  [ "$(head -n 6 bin/gemm-sizes.log | tr '\n' ' ')" = '"m":8 "m":512 "m":1024 "m":8 "m":512 "m":1024 ' ]
 }
 
 @test "--kinds: the kinds section measures only the kinds named; another name, or --kinds without the section, is 64" {

@@ -33,6 +33,7 @@
 #include "measure/cost_fit.h"
 #include "measure/gpu_bench.h"
 #include "measure/job_run_time.h"
+#include "measure/store_write_cost.h"
 #include "measure/timing.h"
 
 namespace grid {
@@ -77,7 +78,7 @@ std::string disk_base() {
 // The reference tasks run on a store in memory (/dev/shm) where there is
 // one: a disk's fsync jitter (tens of milliseconds on a busy one) would
 // drown the compute they measure. The disk's extra cost per write is
-// measured apart (WriteSamples, store_mb_seconds).
+// measured apart (WriteSamples).
 std::string fit_base() { return ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : disk_base(); }
 
 json gemm_spec(int m, int n, int k, uint64_t seed) { return {{"m", m}, {"n", n}, {"k", k}, {"seed", seed}}; }
@@ -95,41 +96,38 @@ double put_seconds(Store& store, size_t bytes, int i) {
 }
 
 constexpr size_t kSmallWrite = 4096;
+// The object a result writes at the example jobs' sizes (a 512 x 512 C is
+// 1 MiB), as store_mb's big write: a disk's cost per MB can depend on the
+// write's size. This VM's, in bursts, charged writes of 2 to 8 MiB 15 ms
+// a MB while 1 MiB ones stayed near 0.45 ms a MB, as all did between
+// bursts; timed on 4 MiB writes, store_mb swung 40 times between
+// profiles taken minutes apart.
+constexpr size_t kResultWrite = size_t{1} << 20;
 
-// Small writes timed on the disk and on the fit's store, in pairs, all
-// through the section: store_write is the difference of their medians.
-// Pairs are taken beside every job-run the section starts, so that the
-// per-write cost taken out of a job-run's time is the disk's at that time,
-// not only at the section's start (a shared disk's fsyncs come in bursts).
+// Writes timed in pairs, on the disk and on the fit's store, small and
+// result-sized, all through the section: at its start, and after each
+// job-run it starts, in that run's fresh store before it is removed, as
+// the run's own writes went (a provider's disk swings from minute to
+// minute: what counts is its cost over the whole section, not a second).
 struct WriteSamples {
   Store* fit = nullptr;
-  Store* disk = nullptr;
-  std::vector<double> fit_s, disk_s;
-  void take() {
-    disk_s.push_back(put_seconds(*disk, kSmallWrite, static_cast<int>(disk_s.size())));
-    fit_s.push_back(put_seconds(*fit, kSmallWrite, static_cast<int>(fit_s.size())));
+  StoreWriteSamples s;
+  void take(Store& disk) {
+    const int i = static_cast<int>(s.disk_small.size());
+    s.disk_small.push_back(put_seconds(disk, kSmallWrite, i));
+    s.fit_small.push_back(put_seconds(*fit, kSmallWrite, i));
+    s.disk_big.push_back(put_seconds(disk, kResultWrite, i));
+    s.fit_big.push_back(put_seconds(*fit, kResultWrite, i));
   }
-  double per_write() const { return std::max(0.0, spread_of(disk_s).median - spread_of(fit_s).median); }
+  StoreWriteCost cost() const { return store_write_cost(s, kSmallWrite, kResultWrite); }
 };
 
-// What a store write on the disk costs per MB beyond one on the fit's
-// store (store_mb), with small writes' pairs taken into `w` as well. The
-// four kinds of write take turns, so that a burst of the disk's (or the
-// machine's) load falls on all of them alike. Only at the section's
-// start: big writes beside the job-runs would load the disk they are
-// timed on.
-double store_mb_seconds(const BenchContext& ctx, WriteSamples& w) {
-  constexpr size_t kBig = size_t{4} << 20;
+// The pairs at the section's start, on a fresh store on the disk. The
+// kinds of write take turns, so that a burst of the disk's (or the
+// machine's) load falls on all of them alike.
+void start_write_samples(const BenchContext& ctx, WriteSamples& w, Store& disk) {
   const int n = ctx.quick ? 9 : 21;
-  std::vector<double> fit_big, disk_big;
-  for (int i = 0; i < n; ++i) {
-    w.take();
-    disk_big.push_back(put_seconds(*w.disk, kBig, i));
-    fit_big.push_back(put_seconds(*w.fit, kBig, i));
-  }
-  auto med = [](const std::vector<double>& v) { return spread_of(v).median; };
-  const double per_mb = ((med(disk_big) - med(w.disk_s)) - (med(fit_big) - med(w.fit_s))) / ((kBig - kSmallWrite) / 1e6);
-  return std::max(0.0, per_mb);
+  for (int i = 0; i < n; ++i) w.take(disk);
 }
 
 json blobs(int rows, int features, int classes, uint64_t seed) {
@@ -161,27 +159,32 @@ class Runner {
             {"mode", mode_},  {type, spec(++seed_)}, {"id", "gpu-bench reference"}};
   }
 
-  // The median seconds of the task as job-run runs it. On the CPU, each
+  // The median seconds of each task as job-run runs it. On the CPU, each
   // run is job-run itself, started on the fit's store: a task's first run
   // in a new process (every task a provider runs) pays for its memory's
   // first touch and its threads' start, which grow with its size (a
   // 512^3 gemm took 11 ms in job-run, 7 ms run again in one process).
   // The fit takes each run relative to the first, so job-run's own start
-  // drops out; its jitter does not, hence process_reps runs. On a GPU, a
-  // new process's driver context (tenths of a second, swinging by more
-  // than a small task's work) would drown the tasks: they run here. Here
-  // too where job-run cannot be started.
-  Measured run(const std::string& type, const SpecOf& spec) {
-    std::vector<double> s;
-    json task;
-    for (int i = 0; i < process_reps(ctx_) && cold_; ++i) {
-      task = next_task(type, spec);
-      const std::optional<double> t = run_process(task, fit_.dir);
-      if (t) s.push_back(*t);
-      else cold_ = false;
-    }
-    if (!cold_) return run_here(type, spec);
-    return {work_of(task), spread_of(s).median};
+  // drops out; its jitter does not, hence process_reps runs. The tasks
+  // take turns, so that a burst of the machine's load falls on all of
+  // them alike rather than on one task's runs, which would tilt the fit.
+  // On a GPU, a new process's driver context (tenths of a second,
+  // swinging by more than a small task's work) would drown the tasks:
+  // they run here. Here too where job-run cannot be started.
+  std::vector<Measured> run(const std::string& type, const std::vector<SpecOf>& specs) {
+    std::vector<std::vector<double>> s(specs.size());
+    std::vector<json> task(specs.size());
+    for (int i = 0; i < process_reps(ctx_) && cold_; ++i)
+      for (size_t j = 0; j < specs.size() && cold_; ++j) {
+        task[j] = next_task(type, specs[j]);
+        const std::optional<double> t = run_process(task[j], fit_.dir);
+        if (t) s[j].push_back(*t);
+        else cold_ = false;
+      }
+    std::vector<Measured> out;
+    for (size_t j = 0; j < specs.size(); ++j)
+      out.push_back(cold_ ? Measured{work_of(task[j]), spread_of(s[j]).median} : run_here(type, specs[j]));
+    return out;
   }
 
   // The median seconds of the task run in this process, as job-run runs
@@ -248,14 +251,17 @@ struct FixedCost {
   std::vector<double> seconds;
   bool failed = false;
 
-  // One more run; false when job-run cannot be started or fails (then
-  // median() is nullopt).
-  bool take_one() {
+  // One more run, then write pairs into `w` on its store; false when
+  // job-run cannot be started or fails (then median() is nullopt).
+  bool take_one(WriteSamples& w) {
     if (failed) return false;
     TempStore disk(disk_base());
     for (const std::string& o : objects) disk.store->put(o);
     const std::optional<double> t = runner->run_process(runner->next_task(type, spec), disk.dir);
-    if (t) seconds.push_back(*t);
+    if (t) {
+      seconds.push_back(*t);
+      w.take(*disk.store);
+    }
     failed = !t;
     return !failed;
   }
@@ -279,8 +285,7 @@ struct KindRun {
 KindRun measure_kind(Runner& r, const std::string& type, const std::vector<SpecOf>& specs,
                      const std::vector<std::string>& unknown, const json& known,
                      const std::vector<std::string>& objects = {}) {
-  std::vector<Measured> runs;
-  for (const SpecOf& spec : specs) runs.push_back(r.run(type, spec));
+  const std::vector<Measured> runs = r.run(type, specs);
   json costs = known;
   for (const auto& [unit, seconds] : fit_unit_costs(runs, unknown, known)) costs[unit] = seconds;
   return {costs, runs.front(), FixedCost{&r, type, specs.front(), objects, {}, false}};
@@ -410,8 +415,7 @@ json bench_kinds(BenchContext& ctx) {
   const json data = {{"data_mvalue", data_mvalue_seconds(ctx)}};
   WriteSamples writes;
   writes.fit = fit_store.store.get();
-  writes.disk = disk_store.store.get();
-  const double store_mb = store_mb_seconds(ctx, writes);
+  start_write_samples(ctx, writes, *disk_store.store);
   const Sizes z = sizes(ctx);
   std::map<std::string, std::unique_ptr<Runner>> runners;
   std::map<std::string, std::map<std::string, KindRun>> runs;
@@ -442,10 +446,10 @@ json bench_kinds(BenchContext& ctx) {
     for (auto& [kind, run] : kinds) fixed.push_back(&run.fixed);
   for (auto& [mode, e] : exec) fixed.push_back(&e);
   for (int i = 0; i < process_reps(ctx); ++i)
-    for (FixedCost* f : fixed)
-      if (f->take_one()) writes.take();
-  // Every write timed, the section through: only now is store_write known.
-  const json store = {{"store_write", writes.per_write()}, {"store_mb", store_mb}};
+    for (FixedCost* f : fixed) f->take_one(writes);
+  // Every write timed, the section through: only now are their costs known.
+  const StoreWriteCost w = writes.cost();
+  const json store = {{"store_write", w.per_write}, {"store_mb", w.per_mb}};
   for (const auto& [mode, kinds] : runs)
     for (const auto& [kind, run] : kinds) out[mode][kind] = kind_costs(run, store);
   for (const auto& [mode, e] : exec)
