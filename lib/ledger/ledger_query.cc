@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "core/message.h"
 #include "core/timestamp.h"
@@ -131,6 +132,9 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
   std::map<std::string, std::vector<int64_t>> implied_postings;  // in seq order
   std::string prev = kChainStart;
   std::set<std::string> unseen(expect_heads.begin(), expect_heads.end());
+  // The id index is no unique one (its keys are the ids' ends): the
+  // writer looks an id up before posting it, and check holds it to that.
+  std::unordered_map<std::string, int64_t> seq_of_id;
   int64_t n = 0;
   bool overflow = false;
   {
@@ -148,6 +152,10 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
                       "): the row does not hash to its stored hash (edited?)");
       prev = stored_hash;
       unseen.erase(stored_hash);
+      const auto [first, fresh] = seq_of_id.emplace(t.id, seq);
+      if (!fresh)
+        bad.push_back("transfer id " + t.id + " is stored twice (transfers " + std::to_string(first->second) +
+                      " and " + std::to_string(seq) + ")");
       if (t.amount < 0) bad.push_back("transfer " + std::to_string(seq) + " has a negative amount");
       overflow |= !add_checked(&implied[t.debit].at(t.debit_bucket), -t.amount);
       overflow |= !add_checked(&implied[t.credit].at(t.credit_bucket), t.amount);
@@ -225,10 +233,13 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
     while (q.step()) moves[q.text(0)] = {q.int64(1), q.int64(2), q.int64(3)};
   }
   {
-    Statement q(db.handle(), "SELECT lease, state, amount FROM holds ORDER BY lease");
+    std::map<std::string, std::string> lease_of_order;  // nor is the orders'
+    Statement q(db.handle(), "SELECT lease, state, amount, order_id FROM holds ORDER BY lease");
     while (q.step()) {
-      const std::string lease = q.text(0), state = q.text(1);
+      const std::string lease = q.text(0), state = q.text(1), order = q.text(3);
       const int64_t amount = q.int64(2);
+      const auto [first, fresh] = lease_of_order.emplace(order, lease);
+      if (!fresh) bad.push_back("order " + order + " has two holds: " + first->second + " and " + lease);
       const Moves m = moves.count(lease) ? moves[lease] : Moves{};
       if (m.taken != 1) bad.push_back("hold " + lease + " was taken " + std::to_string(m.taken) + " times");
       if (m.resolutions > 1)

@@ -35,10 +35,14 @@ Settlement::Settlement(Book& book, const SettleTerms& terms)
     : book_(book),
       terms_(terms),
       // A hold shares the seq of its hold transfer, found by the transfer's id.
-      by_lease_(book.db().handle(), sql("WHERE seq = (SELECT seq FROM transfers WHERE id = ?)").c_str()),
-      by_order_(book.db().handle(), sql("WHERE order_id = ?").c_str()),
+      // Ids, orders and tasks are indexed by their last 16 characters (see
+      // kTransferById for the unary plus).
+      by_lease_(book.db().handle(),
+                sql(std::string("WHERE seq = (SELECT seq FROM transfers WHERE ") + kTransferById + ")").c_str()),
+      by_order_(book.db().handle(), sql("WHERE substr(order_id, -16) = substr(?1, -16) AND +order_id = ?1").c_str()),
       // Every hold of the task and provider, whatever its state.
-      by_task_(book.db().handle(), sql("WHERE task = ? AND provider = ? ORDER BY lease").c_str()),
+      by_task_(book.db().handle(),
+               sql("WHERE substr(task, -16) = substr(?1, -16) AND +task = ?1 AND provider = ?2 ORDER BY lease").c_str()),
       insert_hold_(book.db().handle(),
                    "INSERT INTO holds(seq, lease, order_id, task, buyer, provider, amount, deadline) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
