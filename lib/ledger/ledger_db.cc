@@ -108,6 +108,26 @@ const Migration kMigrations[] = {
         CREATE INDEX holds_order ON holds(substr(order_id, -16));
         CREATE INDEX holds_task ON holds(substr(task, -16));
         CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';)"},
+    // A verdict rewrote its hold's row, a page of older holds each: most
+    // of the pages a commit wrote after schema 4. Its outcome is a short
+    // row of its own now, keyed by the hold, and the open holds a small
+    // table by deadline that a resolution deletes from.
+    {5, "verdicts' outcomes in their own table; open holds in one by deadline",
+     R"(CREATE TABLE resolutions(hold INTEGER PRIMARY KEY, state TEXT NOT NULL, resolved_by TEXT);
+        INSERT INTO resolutions(hold, state, resolved_by)
+          SELECT seq, state, resolved_by FROM holds WHERE state <> 'open' ORDER BY seq;
+        CREATE TABLE open_holds(deadline INTEGER NOT NULL, hold INTEGER NOT NULL, PRIMARY KEY(deadline, hold))
+          WITHOUT ROWID;
+        INSERT INTO open_holds(deadline, hold) SELECT deadline, seq FROM holds WHERE state = 'open';
+        CREATE TABLE holds_taken(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL, order_id TEXT NOT NULL,
+          task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
+          deadline INTEGER NOT NULL);
+        INSERT INTO holds_taken SELECT seq, lease, order_id, task, buyer, provider, amount, deadline
+          FROM holds ORDER BY seq;
+        DROP TABLE holds;
+        ALTER TABLE holds_taken RENAME TO holds;
+        CREATE INDEX holds_order ON holds(substr(order_id, -16));
+        CREATE INDEX holds_task ON holds(substr(task, -16));)"},
 };
 
 // 32 MiB of 4 KiB pages: the WAL a ledger grows to between checkpoints.

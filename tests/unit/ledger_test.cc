@@ -86,6 +86,24 @@ class LedgerTest : public TempDirTest {
   static void downgrade(const std::string& path, int version) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    // A hold's outcome in its row, its open ones indexed by deadline.
+    const char* to_4 = R"(BEGIN;
+      CREATE TABLE holds_v4(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL, order_id TEXT NOT NULL,
+        task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
+        deadline INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT);
+      INSERT INTO holds_v4 SELECT h.seq, h.lease, h.order_id, h.task, h.buyer, h.provider, h.amount, h.deadline,
+        coalesce(r.state, 'open'), r.resolved_by FROM holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq
+        ORDER BY h.seq;
+      DROP TABLE holds;
+      DROP TABLE resolutions;
+      DROP TABLE open_holds;
+      ALTER TABLE holds_v4 RENAME TO holds;
+      CREATE INDEX holds_order ON holds(substr(order_id, -16));
+      CREATE INDEX holds_task ON holds(substr(task, -16));
+      CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';
+      DELETE FROM migrations WHERE version > 4;
+      PRAGMA user_version = 4;
+      COMMIT;)";
     // Transfers unique by id, holds by order, each whole value its key.
     const char* to_3 = R"(BEGIN;
       CREATE TABLE transfers_v3(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
@@ -137,8 +155,8 @@ class LedgerTest : public TempDirTest {
       PRAGMA user_version = 1;
       COMMIT;)";
     char* err = nullptr;
-    for (const char* sql : {to_3, to_2, to_1}) {
-      if ((sql == to_2 && version > 2) || (sql == to_1 && version > 1)) break;
+    for (const char* sql : {to_4, to_3, to_2, to_1}) {
+      if ((sql == to_3 && version > 3) || (sql == to_2 && version > 2) || (sql == to_1 && version > 1)) break;
       ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     }
     sqlite3_close(db);
@@ -187,7 +205,14 @@ class LedgerTest : public TempDirTest {
     Statement indexes(db.handle(), "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema "
                                    "WHERE type = 'index' AND tbl_name IN ('transfers', 'holds') ORDER BY name)");
     ASSERT_TRUE(indexes.step());
-    EXPECT_EQ(indexes.text(0), "holds_open holds_order holds_task transfers_id");
+    EXPECT_EQ(indexes.text(0), "holds_order holds_task transfers_id");
+    // The open holds by deadline are exactly those with no resolution.
+    Statement open(db.handle(), "SELECT (SELECT COUNT(*) FROM open_holds), (SELECT COUNT(*) FROM holds AS h "
+                                "WHERE NOT EXISTS (SELECT 1 FROM resolutions AS r WHERE r.hold = h.seq)), "
+                                "(SELECT COUNT(*) FROM resolutions)");
+    ASSERT_TRUE(open.step());
+    EXPECT_EQ(open.int64(0), open.int64(1));
+    EXPECT_GT(open.int64(2), 0);
   }
 
   LedgerInfo info_;
@@ -265,6 +290,9 @@ TEST_F(LedgerTest, ASchemaTwoLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_g
 // orders; schema 4 by their last 16 characters.
 TEST_F(LedgerTest, ASchemaThreeLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(3); }
 
+// Schema 4 kept a hold's outcome in its row; schema 5 in a row of its own.
+TEST_F(LedgerTest, ASchemaFourLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(4); }
+
 // Every lookup the writer makes goes through an index: an index on an
 // expression serves only a query that names the expression, which SQLite's
 // rewriting of the query may take away.
@@ -305,6 +333,28 @@ TEST_F(LedgerTest, CheckFindsATransferIdOrAnOrderStoredTwice) {
   };
   EXPECT_TRUE(has("is stored twice (transfers 1 and 2)"));
   EXPECT_TRUE(has("has two holds"));
+}
+
+// An open hold expires only through its row among the open holds by
+// deadline: check finds one missing, and one left for a resolved hold.
+TEST_F(LedgerTest, CheckFindsAnOpenHoldThatWouldNeverExpire) {
+  const std::string path = make_ledger("open.db");
+  SampleMarket m;
+  m.seed = 3;
+  m.leases = 20;
+  ASSERT_TRUE(apply(path, sample_market(info_, sample_keys(), m), {}, m.now).violations.empty());
+  Database db = Database::open(path, kDefaultBusyTimeoutMs);
+  Statement open(db.handle(), "SELECT COUNT(*) FROM open_holds");
+  ASSERT_TRUE(open.step());
+  ASSERT_GT(open.int64(0), 0);
+  db.exec("DELETE FROM open_holds WHERE hold = (SELECT MIN(hold) FROM open_holds)");
+  std::vector<std::string> bad = ledger_check(db);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_NE(bad[0].find("is open but listed 0 times among the open holds"), std::string::npos) << bad[0];
+  db.exec("INSERT INTO open_holds(deadline, hold) SELECT h.deadline, h.seq FROM holds AS h "
+          "JOIN resolutions AS r ON r.hold = h.seq LIMIT 1");
+  bad = ledger_check(db);
+  EXPECT_EQ(bad.size(), 3u);
 }
 
 // check reads the postings against the transfers: a statement that would
