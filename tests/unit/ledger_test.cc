@@ -215,6 +215,18 @@ class LedgerTest : public TempDirTest {
     EXPECT_GT(open.int64(2), 0);
   }
 
+  // A ledger of 20 leases and their verdicts that check finds sound.
+  std::string small_ledger(const std::string& name, bool awkward = true) {
+    const std::string path = make_ledger(name);
+    SampleMarket m;
+    m.seed = 3;
+    m.leases = 20;
+    m.awkward = awkward;
+    const LedgerState state = apply(path, sample_market(info_, sample_keys(), m), {}, m.now);
+    EXPECT_TRUE(state.violations.empty()) << state.violations.front();
+    return path;
+  }
+
   LedgerInfo info_;
 };
 
@@ -317,12 +329,8 @@ TEST_F(LedgerTest, EveryLookupOfTheWriterIsIndexed) {
 // The id index is no unique one, nor the orders': check finds a transfer
 // id stored twice and an order held twice.
 TEST_F(LedgerTest, CheckFindsATransferIdOrAnOrderStoredTwice) {
-  const std::string path = make_ledger("twice.db");
-  SampleMarket m;
-  m.seed = 3;
-  m.leases = 20;
-  m.awkward = false;
-  ASSERT_TRUE(apply(path, sample_market(info_, sample_keys(), m), {}, m.now).violations.empty());
+  const std::string path = small_ledger("twice.db", false);
+  ASSERT_FALSE(HasFailure());
   Database db = Database::open(path, kDefaultBusyTimeoutMs);
   db.exec("UPDATE transfers SET id = (SELECT id FROM transfers WHERE seq = 1) WHERE seq = 2");
   db.exec("UPDATE holds SET order_id = (SELECT MIN(order_id) FROM holds) "
@@ -338,11 +346,8 @@ TEST_F(LedgerTest, CheckFindsATransferIdOrAnOrderStoredTwice) {
 // An open hold expires only through its row among the open holds by
 // deadline: check finds one missing, and one left for a resolved hold.
 TEST_F(LedgerTest, CheckFindsAnOpenHoldThatWouldNeverExpire) {
-  const std::string path = make_ledger("open.db");
-  SampleMarket m;
-  m.seed = 3;
-  m.leases = 20;
-  ASSERT_TRUE(apply(path, sample_market(info_, sample_keys(), m), {}, m.now).violations.empty());
+  const std::string path = small_ledger("open.db");
+  ASSERT_FALSE(HasFailure());
   Database db = Database::open(path, kDefaultBusyTimeoutMs);
   Statement open(db.handle(), "SELECT COUNT(*) FROM open_holds");
   ASSERT_TRUE(open.step());
@@ -361,11 +366,8 @@ TEST_F(LedgerTest, CheckFindsAnOpenHoldThatWouldNeverExpire) {
 // miss a transfer, or list one not the account's, is a violation, and a
 // postings row that is no list of seqs is bad data for the statement.
 TEST_F(LedgerTest, CheckFindsPostingsThatDifferFromTheTransfers) {
-  const std::string path = make_ledger("postings.db");
-  SampleMarket m;
-  m.seed = 3;
-  m.leases = 20;
-  ASSERT_TRUE(apply(path, sample_market(info_, sample_keys(), m), {}, m.now).violations.empty());
+  const std::string path = small_ledger("postings.db");
+  ASSERT_FALSE(HasFailure());
   Database db = Database::open(path, kDefaultBusyTimeoutMs);
   const std::string provider = ledger_records(db).front().provider;
   db.exec(("UPDATE postings SET seqs = seqs || ',1' WHERE account = '" + provider + "'").c_str());
