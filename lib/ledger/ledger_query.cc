@@ -4,7 +4,6 @@
 #include <charconv>
 #include <map>
 #include <set>
-#include <unordered_map>
 
 #include "core/message.h"
 #include "core/timestamp.h"
@@ -132,9 +131,6 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
   std::map<std::string, std::vector<int64_t>> implied_postings;  // in seq order
   std::string prev = kChainStart;
   std::set<std::string> unseen(expect_heads.begin(), expect_heads.end());
-  // The id index is no unique one (its keys are the ids' ends): the
-  // writer looks an id up before posting it, and check holds it to that.
-  std::unordered_map<std::string, int64_t> seq_of_id;
   int64_t n = 0;
   bool overflow = false;
   {
@@ -152,16 +148,23 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
                       "): the row does not hash to its stored hash (edited?)");
       prev = stored_hash;
       unseen.erase(stored_hash);
-      const auto [first, fresh] = seq_of_id.emplace(t.id, seq);
-      if (!fresh)
-        bad.push_back("transfer id " + t.id + " is stored twice (transfers " + std::to_string(first->second) +
-                      " and " + std::to_string(seq) + ")");
       if (t.amount < 0) bad.push_back("transfer " + std::to_string(seq) + " has a negative amount");
       overflow |= !add_checked(&implied[t.debit].at(t.debit_bucket), -t.amount);
       overflow |= !add_checked(&implied[t.credit].at(t.credit_bucket), t.amount);
       implied_postings[t.debit].push_back(seq);
       if (t.credit != t.debit) implied_postings[t.credit].push_back(seq);
     }
+  }
+  // The id index is no unique one (its keys are the ids' ends): the
+  // writer looks an id up before posting it, and check holds it to that,
+  // through the index rather than holding every id in memory.
+  {
+    Statement q(db.handle(), "SELECT a.id, a.seq, b.seq FROM transfers AS a JOIN transfers AS b "
+                             "ON substr(b.id, -16) = substr(a.id, -16) AND +b.id = a.id AND b.seq > a.seq "
+                             "ORDER BY a.seq, b.seq");
+    while (q.step())
+      bad.push_back("transfer id " + q.text(0) + " is stored twice (transfers " + std::to_string(q.int64(1)) +
+                    " and " + std::to_string(q.int64(2)) + ")");
   }
   // The postings a statement reads: each account's, exactly its transfers.
   {
