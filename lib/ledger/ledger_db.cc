@@ -82,6 +82,52 @@ const Migration kMigrations[] = {
         ALTER TABLE holds_by_transfer RENAME TO holds;
         CREATE INDEX holds_task ON holds(task);
         CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';)"},
+    // A transfer's id, and a hold's order and task, were index keys of 71
+    // bytes or more, landing on random pages: most of the pages a commit
+    // wrote. Their last 16 characters (64 bits of a hash, or a task name's
+    // distinguishing end) are keys a third as long; a lookup compares the
+    // whole value on the rows the short key finds, and uniqueness is the
+    // writer's (it looks an id up before posting it) and check's.
+    {4, "transfers, holds' orders and tasks indexed by their last 16 characters",
+     R"(CREATE TABLE transfers_by_key(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL,
+          debit TEXT NOT NULL, debit_bucket TEXT NOT NULL, credit TEXT NOT NULL, credit_bucket TEXT NOT NULL,
+          amount INTEGER NOT NULL, cause TEXT NOT NULL, hold TEXT, at INTEGER NOT NULL, detail TEXT,
+          prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        INSERT INTO transfers_by_key SELECT seq, id, type, debit, debit_bucket, credit, credit_bucket, amount, cause,
+          hold, at, detail, prev_hash, hash FROM transfers ORDER BY seq;
+        DROP TABLE transfers;
+        ALTER TABLE transfers_by_key RENAME TO transfers;
+        CREATE INDEX transfers_id ON transfers(substr(id, -16));
+        CREATE TABLE holds_by_key(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL, order_id TEXT NOT NULL,
+          task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
+          deadline INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT);
+        INSERT INTO holds_by_key SELECT seq, lease, order_id, task, buyer, provider, amount, deadline, state,
+          resolved_by FROM holds ORDER BY seq;
+        DROP TABLE holds;
+        ALTER TABLE holds_by_key RENAME TO holds;
+        CREATE INDEX holds_order ON holds(substr(order_id, -16));
+        CREATE INDEX holds_task ON holds(substr(task, -16));
+        CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';)"},
+    // A verdict rewrote its hold's row, a page of older holds each: most
+    // of the pages a commit wrote after schema 4. Its outcome is a short
+    // row of its own now, keyed by the hold, and the open holds a small
+    // table by deadline that a resolution deletes from.
+    {5, "verdicts' outcomes in their own table; open holds in one by deadline",
+     R"(CREATE TABLE resolutions(hold INTEGER PRIMARY KEY, state TEXT NOT NULL, resolved_by TEXT);
+        INSERT INTO resolutions(hold, state, resolved_by)
+          SELECT seq, state, resolved_by FROM holds WHERE state <> 'open' ORDER BY seq;
+        CREATE TABLE open_holds(deadline INTEGER NOT NULL, hold INTEGER NOT NULL, PRIMARY KEY(deadline, hold))
+          WITHOUT ROWID;
+        INSERT INTO open_holds(deadline, hold) SELECT deadline, seq FROM holds WHERE state = 'open';
+        CREATE TABLE holds_taken(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL, order_id TEXT NOT NULL,
+          task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
+          deadline INTEGER NOT NULL);
+        INSERT INTO holds_taken SELECT seq, lease, order_id, task, buyer, provider, amount, deadline
+          FROM holds ORDER BY seq;
+        DROP TABLE holds;
+        ALTER TABLE holds_taken RENAME TO holds;
+        CREATE INDEX holds_order ON holds(substr(order_id, -16));
+        CREATE INDEX holds_task ON holds(substr(task, -16));)"},
 };
 
 // 32 MiB of 4 KiB pages: the WAL a ledger grows to between checkpoints.

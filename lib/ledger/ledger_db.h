@@ -15,7 +15,7 @@ namespace grid {
 // "GRLD": the SQLite header's application id that says "a gridutils ledger".
 constexpr int32_t kLedgerApplicationId = 0x47524c44;
 // The schema this build writes; older files are migrated on open.
-constexpr int kLedgerSchemaVersion = 3;
+constexpr int kLedgerSchemaVersion = 5;
 // How long a run waits for another run's write lock by default.
 constexpr int kDefaultBusyTimeoutMs = 5000;
 

@@ -101,8 +101,8 @@ json transfer_message(const LedgerInfo& info, int64_t seq, const Transfer& t) {
 
 std::vector<ProviderRecord> ledger_records(Database& db) {
   Statement q(db.handle(),
-              "SELECT provider, SUM(state = 'accepted'), SUM(state = 'rejected') FROM holds "
-              "GROUP BY provider ORDER BY provider");
+              "SELECT h.provider, TOTAL(r.state = 'accepted'), TOTAL(r.state = 'rejected') "
+              "FROM holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq GROUP BY h.provider ORDER BY h.provider");
   std::vector<ProviderRecord> out;
   while (q.step()) out.push_back({q.text(0), q.int64(1), q.int64(2)});
   return out;
@@ -154,6 +154,17 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
       implied_postings[t.debit].push_back(seq);
       if (t.credit != t.debit) implied_postings[t.credit].push_back(seq);
     }
+  }
+  // The id index is no unique one (its keys are the ids' ends): the
+  // writer looks an id up before posting it, and check holds it to that,
+  // through the index rather than holding every id in memory.
+  {
+    Statement q(db.handle(), "SELECT a.id, a.seq, b.seq FROM transfers AS a JOIN transfers AS b "
+                             "ON substr(b.id, -16) = substr(a.id, -16) AND +b.id = a.id AND b.seq > a.seq "
+                             "ORDER BY a.seq, b.seq");
+    while (q.step())
+      bad.push_back("transfer id " + q.text(0) + " is stored twice (transfers " + std::to_string(q.int64(1)) +
+                    " and " + std::to_string(q.int64(2)) + ")");
   }
   // The postings a statement reads: each account's, exactly its transfers.
   {
@@ -225,10 +236,21 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
     while (q.step()) moves[q.text(0)] = {q.int64(1), q.int64(2), q.int64(3)};
   }
   {
-    Statement q(db.handle(), "SELECT lease, state, amount FROM holds ORDER BY lease");
+    std::map<std::string, std::string> lease_of_order;  // nor is the orders'
+    // An open hold is one with no resolution, and expires only through its
+    // row in open_holds, under its own deadline.
+    Statement q(db.handle(),
+                "SELECT h.lease, coalesce(r.state, 'open'), h.amount, h.order_id, "
+                " (SELECT COUNT(*) FROM open_holds AS o WHERE o.hold = h.seq AND o.deadline = h.deadline) "
+                "FROM holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq ORDER BY h.lease");
     while (q.step()) {
-      const std::string lease = q.text(0), state = q.text(1);
+      const std::string lease = q.text(0), state = q.text(1), order = q.text(3);
       const int64_t amount = q.int64(2);
+      if (q.int64(4) != (state == "open" ? 1 : 0))
+        bad.push_back("hold " + lease + " is " + state + " but listed " + std::to_string(q.int64(4)) +
+                      " times among the open holds by deadline");
+      const auto [first, fresh] = lease_of_order.emplace(order, lease);
+      if (!fresh) bad.push_back("order " + order + " has two holds: " + first->second + " and " + lease);
       const Moves m = moves.count(lease) ? moves[lease] : Moves{};
       if (m.taken != 1) bad.push_back("hold " + lease + " was taken " + std::to_string(m.taken) + " times");
       if (m.resolutions > 1)
@@ -240,6 +262,15 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
       if (m.released != (open ? 0 : amount))
         bad.push_back("hold " + lease + " of " + std::to_string(amount) + " released " + std::to_string(m.released));
     }
+  }
+  {
+    Statement q(db.handle(),
+                "SELECT COUNT(*) FROM open_holds AS o WHERE NOT EXISTS (SELECT 1 FROM holds AS h "
+                "WHERE h.seq = o.hold AND h.deadline = o.deadline) OR o.hold IN (SELECT hold FROM resolutions)");
+    if (q.step() && q.int64(0) > 0)
+      bad.push_back(std::to_string(q.int64(0)) + " open holds by deadline name no open hold of that deadline");
+    Statement r(db.handle(), "SELECT COUNT(*) FROM resolutions WHERE hold NOT IN (SELECT seq FROM holds)");
+    if (r.step() && r.int64(0) > 0) bad.push_back(std::to_string(r.int64(0)) + " resolutions name no hold");
   }
   return bad;
 }

@@ -8,7 +8,11 @@ namespace grid {
 namespace {
 
 constexpr int64_t kBasisPoints = 10000;
-constexpr char kHoldColumns[] = "lease, order_id, task, buyer, provider, amount, deadline, state, resolved_by, seq";
+// A hold with no resolution is open.
+constexpr char kHoldColumns[] =
+    "h.lease, h.order_id, h.task, h.buyer, h.provider, h.amount, h.deadline, coalesce(r.state, 'open'), "
+    "r.resolved_by, h.seq";
+constexpr char kHoldsResolved[] = "holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq";
 // The resolver of a hold that ran past its deadline.
 constexpr char kExpiry[] = "expiry";
 
@@ -16,7 +20,9 @@ int64_t share(int64_t amount, int64_t bp) {
   return static_cast<int64_t>(static_cast<__int128>(amount) * bp / kBasisPoints);
 }
 
-std::string sql(const std::string& tail) { return std::string("SELECT ") + kHoldColumns + " FROM holds " + tail; }
+std::string sql(const std::string& tail) {
+  return std::string("SELECT ") + kHoldColumns + " FROM " + kHoldsResolved + " " + tail;
+}
 
 }  // namespace
 
@@ -35,15 +41,29 @@ Settlement::Settlement(Book& book, const SettleTerms& terms)
     : book_(book),
       terms_(terms),
       // A hold shares the seq of its hold transfer, found by the transfer's id.
-      by_lease_(book.db().handle(), sql("WHERE seq = (SELECT seq FROM transfers WHERE id = ?)").c_str()),
-      by_order_(book.db().handle(), sql("WHERE order_id = ?").c_str()),
+      // Ids, orders and tasks are indexed by their last 16 characters (see
+      // kTransferById for the unary plus).
+      by_lease_(book.db().handle(),
+                sql(std::string("WHERE h.seq = (SELECT seq FROM transfers WHERE ") + kTransferById + ")").c_str()),
+      by_order_(book.db().handle(),
+                sql("WHERE substr(h.order_id, -16) = substr(?1, -16) AND +h.order_id = ?1").c_str()),
       // Every hold of the task and provider, whatever its state.
-      by_task_(book.db().handle(), sql("WHERE task = ? AND provider = ? ORDER BY lease").c_str()),
+      by_task_(book.db().handle(),
+               sql("WHERE substr(h.task, -16) = substr(?1, -16) AND +h.task = ?1 AND h.provider = ?2 ORDER BY h.lease")
+                   .c_str()),
       insert_hold_(book.db().handle(),
                    "INSERT INTO holds(seq, lease, order_id, task, buyer, provider, amount, deadline) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-      resolve_hold_(book.db().handle(), "UPDATE holds SET state = ?, resolved_by = ? WHERE seq = ? AND state = 'open'"),
-      due_(book.db().handle(), sql("WHERE state = 'open' AND deadline <= ? ORDER BY deadline, lease").c_str()) {}
+      insert_open_(book.db().handle(), "INSERT INTO open_holds(deadline, hold) VALUES (?, ?)"),
+      // A hold resolved already keeps its first resolution: changes() is 0.
+      resolve_hold_(book.db().handle(),
+                    "INSERT INTO resolutions(hold, state, resolved_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+      close_hold_(book.db().handle(), "DELETE FROM open_holds WHERE deadline = ? AND hold = ?"),
+      due_(book.db().handle(), (std::string("SELECT ") + kHoldColumns +
+                                " FROM open_holds AS o JOIN holds AS h ON h.seq = o.hold "
+                                "LEFT JOIN resolutions AS r ON r.hold = h.seq "
+                                "WHERE o.deadline <= ? ORDER BY o.deadline, h.lease")
+                                   .c_str()) {}
 
 void Settlement::read_hold(const Statement& q, Hold* h) {
   h->lease = q.text(0);
@@ -128,6 +148,7 @@ Outcome Settlement::lease(const LedgerEntry& e) {
   h = Hold{e.id, e.order, e.task, e.buyer, e.provider, "open", "", e.amount, e.deadline, book_.post({hold})};
   insert_hold_.bind(1, h.seq).bind(2, h.lease).bind(3, h.order).bind(4, h.task).bind(5, h.buyer).bind(6, h.provider);
   insert_hold_.bind(7, h.amount).bind(8, h.deadline).run();
+  insert_open_.bind(1, h.deadline).bind(2, h.seq).run();
   // A lease already past its deadline is returned at once, not at the end
   // of the batch: a later lease of the same buyer must see the same funds
   // however the input is batched.
@@ -248,9 +269,10 @@ void Settlement::expire(const Hold& h) {
 }
 
 void Settlement::resolve(const Hold& h, const std::string& state, const std::string& by) {
-  resolve_hold_.bind(1, state).bind(2, by).bind(3, h.seq).run();
+  resolve_hold_.bind(1, h.seq).bind(2, state).bind(3, by).run();
   if (sqlite3_changes(book_.db().handle()) != 1)
     throw Error(Exit::internal, "hold " + h.lease + " was resolved twice in one transaction");
+  close_hold_.bind(1, h.deadline).bind(2, h.seq).run();
 }
 
 size_t Settlement::expire_due() {

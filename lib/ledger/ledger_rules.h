@@ -69,7 +69,7 @@ class Settlement {
 
   Book& book_;
   SettleTerms terms_;
-  Statement by_lease_, by_order_, by_task_, insert_hold_, resolve_hold_, due_;
+  Statement by_lease_, by_order_, by_task_, insert_hold_, insert_open_, resolve_hold_, close_hold_, due_;
 };
 
 }  // namespace grid

@@ -51,9 +51,8 @@ Book::Book(Database& db)
       put_account_(db.handle(),
                    "INSERT INTO accounts(name, available, held, stake) VALUES (?1, ?2, ?3, ?4) "
                    "ON CONFLICT(name) DO UPDATE SET available = ?2, held = ?3, stake = ?4"),
-      find_(db.handle(),
-            "SELECT type, debit, debit_bucket, credit, credit_bucket, amount, cause, hold, detail, at "
-            "FROM transfers WHERE id = ?"),
+      find_(db.handle(), (std::string("SELECT type, debit, debit_bucket, credit, credit_bucket, amount, cause, "
+                                      "hold, detail, at FROM transfers WHERE ") + kTransferById).c_str()),
       insert_(db.handle(),
               "INSERT INTO transfers(id, type, debit, debit_bucket, credit, credit_bucket, amount, cause, hold, at, "
               "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -85,6 +86,44 @@ class LedgerTest : public TempDirTest {
   static void downgrade(const std::string& path, int version) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    // A hold's outcome in its row, its open ones indexed by deadline.
+    const char* to_4 = R"(BEGIN;
+      CREATE TABLE holds_v4(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL, order_id TEXT NOT NULL,
+        task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
+        deadline INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT);
+      INSERT INTO holds_v4 SELECT h.seq, h.lease, h.order_id, h.task, h.buyer, h.provider, h.amount, h.deadline,
+        coalesce(r.state, 'open'), r.resolved_by FROM holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq
+        ORDER BY h.seq;
+      DROP TABLE holds;
+      DROP TABLE resolutions;
+      DROP TABLE open_holds;
+      ALTER TABLE holds_v4 RENAME TO holds;
+      CREATE INDEX holds_order ON holds(substr(order_id, -16));
+      CREATE INDEX holds_task ON holds(substr(task, -16));
+      CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';
+      DELETE FROM migrations WHERE version > 4;
+      PRAGMA user_version = 4;
+      COMMIT;)";
+    // Transfers unique by id, holds by order, each whole value its key.
+    const char* to_3 = R"(BEGIN;
+      CREATE TABLE transfers_v3(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+        debit TEXT NOT NULL, debit_bucket TEXT NOT NULL, credit TEXT NOT NULL, credit_bucket TEXT NOT NULL,
+        amount INTEGER NOT NULL, cause TEXT NOT NULL, hold TEXT, at INTEGER NOT NULL, detail TEXT,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      INSERT INTO transfers_v3 SELECT * FROM transfers ORDER BY seq;
+      DROP TABLE transfers;
+      ALTER TABLE transfers_v3 RENAME TO transfers;
+      CREATE TABLE holds_v3(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL, order_id TEXT NOT NULL UNIQUE,
+        task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
+        deadline INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'open', resolved_by TEXT);
+      INSERT INTO holds_v3 SELECT * FROM holds ORDER BY seq;
+      DROP TABLE holds;
+      ALTER TABLE holds_v3 RENAME TO holds;
+      CREATE INDEX holds_task ON holds(task);
+      CREATE INDEX holds_open ON holds(deadline) WHERE state = 'open';
+      DELETE FROM migrations WHERE version > 3;
+      PRAGMA user_version = 3;
+      COMMIT;)";
     const char* to_2 = R"(BEGIN;
       CREATE TABLE holds_v2(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL UNIQUE,
         task TEXT NOT NULL, buyer TEXT NOT NULL, provider TEXT NOT NULL, amount INTEGER NOT NULL,
@@ -116,8 +155,8 @@ class LedgerTest : public TempDirTest {
       PRAGMA user_version = 1;
       COMMIT;)";
     char* err = nullptr;
-    for (const char* sql : {to_2, to_1}) {
-      if (sql == to_1 && version > 1) break;
+    for (const char* sql : {to_4, to_3, to_2, to_1}) {
+      if ((sql == to_3 && version > 3) || (sql == to_2 && version > 2) || (sql == to_1 && version > 1)) break;
       ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     }
     sqlite3_close(db);
@@ -162,6 +201,30 @@ class LedgerTest : public TempDirTest {
     ASSERT_TRUE(keyed.step());
     EXPECT_GT(keyed.int64(0), 0);
     EXPECT_EQ(keyed.int64(1), keyed.int64(0));
+    // Ids, orders and tasks are keyed by their ends alone.
+    Statement indexes(db.handle(), "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema "
+                                   "WHERE type = 'index' AND tbl_name IN ('transfers', 'holds') ORDER BY name)");
+    ASSERT_TRUE(indexes.step());
+    EXPECT_EQ(indexes.text(0), "holds_order holds_task transfers_id");
+    // The open holds by deadline are exactly those with no resolution.
+    Statement open(db.handle(), "SELECT (SELECT COUNT(*) FROM open_holds), (SELECT COUNT(*) FROM holds AS h "
+                                "WHERE NOT EXISTS (SELECT 1 FROM resolutions AS r WHERE r.hold = h.seq)), "
+                                "(SELECT COUNT(*) FROM resolutions)");
+    ASSERT_TRUE(open.step());
+    EXPECT_EQ(open.int64(0), open.int64(1));
+    EXPECT_GT(open.int64(2), 0);
+  }
+
+  // A ledger of 20 leases and their verdicts that check finds sound.
+  std::string small_ledger(const std::string& name, bool awkward = true) {
+    const std::string path = make_ledger(name);
+    SampleMarket m;
+    m.seed = 3;
+    m.leases = 20;
+    m.awkward = awkward;
+    const LedgerState state = apply(path, sample_market(info_, sample_keys(), m), {}, m.now);
+    EXPECT_TRUE(state.violations.empty()) << state.violations.front();
+    return path;
   }
 
   LedgerInfo info_;
@@ -235,15 +298,76 @@ TEST_F(LedgerTest, ASchemaOneLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_g
 // themselves; schema 3 has postings and holds keyed by their transfers.
 TEST_F(LedgerTest, ASchemaTwoLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(2); }
 
+// Schema 3 keyed transfers by their whole ids and holds by their whole
+// orders; schema 4 by their last 16 characters.
+TEST_F(LedgerTest, ASchemaThreeLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(3); }
+
+// Schema 4 kept a hold's outcome in its row; schema 5 in a row of its own.
+TEST_F(LedgerTest, ASchemaFourLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(4); }
+
+// Every lookup the writer makes goes through an index: an index on an
+// expression serves only a query that names the expression, which SQLite's
+// rewriting of the query may take away.
+TEST_F(LedgerTest, EveryLookupOfTheWriterIsIndexed) {
+  Database db = Database::open(make_ledger("plans.db"), kDefaultBusyTimeoutMs);
+  Book book(db);
+  Settlement rules(book, SettleTerms{});
+  size_t lookups = 0;
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db.handle(), nullptr); s; s = sqlite3_next_stmt(db.handle(), s)) {
+    const std::string sql = sqlite3_sql(s);
+    if (sql.find(" WHERE ") == std::string::npos) continue;
+    ++lookups;
+    Statement plan(db.handle(), ("EXPLAIN QUERY PLAN " + sql).c_str());
+    std::string steps;
+    while (plan.step()) steps += plan.text(3) + "\n";
+    EXPECT_EQ(steps.find("SCAN"), std::string::npos) << sql << "\n" << steps;
+    EXPECT_NE(steps.find("SEARCH"), std::string::npos) << sql << "\n" << steps;
+  }
+  EXPECT_GE(lookups, 7u);  // accounts, transfers by id, holds by lease, order, task, due; a resolve
+}
+
+// The id index is no unique one, nor the orders': check finds a transfer
+// id stored twice and an order held twice.
+TEST_F(LedgerTest, CheckFindsATransferIdOrAnOrderStoredTwice) {
+  const std::string path = small_ledger("twice.db", false);
+  ASSERT_FALSE(HasFailure());
+  Database db = Database::open(path, kDefaultBusyTimeoutMs);
+  db.exec("UPDATE transfers SET id = (SELECT id FROM transfers WHERE seq = 1) WHERE seq = 2");
+  db.exec("UPDATE holds SET order_id = (SELECT MIN(order_id) FROM holds) "
+          "WHERE seq = (SELECT MAX(seq) FROM holds)");
+  const std::vector<std::string> bad = ledger_check(db);
+  auto has = [&](const std::string& what) {
+    return std::any_of(bad.begin(), bad.end(), [&](const std::string& b) { return b.find(what) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("is stored twice (transfers 1 and 2)"));
+  EXPECT_TRUE(has("has two holds"));
+}
+
+// An open hold expires only through its row among the open holds by
+// deadline: check finds one missing, and one left for a resolved hold.
+TEST_F(LedgerTest, CheckFindsAnOpenHoldThatWouldNeverExpire) {
+  const std::string path = small_ledger("open.db");
+  ASSERT_FALSE(HasFailure());
+  Database db = Database::open(path, kDefaultBusyTimeoutMs);
+  Statement open(db.handle(), "SELECT COUNT(*) FROM open_holds");
+  ASSERT_TRUE(open.step());
+  ASSERT_GT(open.int64(0), 0);
+  db.exec("DELETE FROM open_holds WHERE hold = (SELECT MIN(hold) FROM open_holds)");
+  std::vector<std::string> bad = ledger_check(db);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_NE(bad[0].find("is open but listed 0 times among the open holds"), std::string::npos) << bad[0];
+  db.exec("INSERT INTO open_holds(deadline, hold) SELECT h.deadline, h.seq FROM holds AS h "
+          "JOIN resolutions AS r ON r.hold = h.seq LIMIT 1");
+  bad = ledger_check(db);
+  EXPECT_EQ(bad.size(), 3u);
+}
+
 // check reads the postings against the transfers: a statement that would
 // miss a transfer, or list one not the account's, is a violation, and a
 // postings row that is no list of seqs is bad data for the statement.
 TEST_F(LedgerTest, CheckFindsPostingsThatDifferFromTheTransfers) {
-  const std::string path = make_ledger("postings.db");
-  SampleMarket m;
-  m.seed = 3;
-  m.leases = 20;
-  ASSERT_TRUE(apply(path, sample_market(info_, sample_keys(), m), {}, m.now).violations.empty());
+  const std::string path = small_ledger("postings.db");
+  ASSERT_FALSE(HasFailure());
   Database db = Database::open(path, kDefaultBusyTimeoutMs);
   const std::string provider = ledger_records(db).front().provider;
   db.exec(("UPDATE postings SET seqs = seqs || ',1' WHERE account = '" + provider + "'").c_str());
