@@ -276,7 +276,7 @@ cpu_has() {
   assert_jq '[has("gemm"), has("mem"), has("kinds"), has("render")] | tostring' '[false,false,true,true]'
   assert_jq '.kinds.tool_start_s > 0' true
   for mode in exact fast; do
-    assert_jq ".kinds.$mode.train | keys | tostring" '["data_mvalue","gflop","state_mb","step","store_mb","store_write","task"]'
+    assert_jq ".kinds.$mode.train | keys | tostring" '["data_mvalue","gflop","mrow","state_mb","step","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.gemm | keys | tostring" '["gflop","melement","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.infer | keys | tostring" '["batch","data_mvalue","gflop","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.exec | keys | tostring" '["exec_second","task"]'
@@ -329,6 +329,22 @@ SH
   # So do a kind's reference tasks: a burst of load falls on every size
   # alike, not on the larger tasks' runs alone, which would tilt the fit.
   [ "$(head -n 6 bin/gemm-sizes.log | tr '\n' ' ')" = '"m":8 "m":512 "m":1024 "m":8 "m":512 "m":1024 ' ]
+}
+
+@test "a fake job-run whose times do not grow at all must still give train and infer their arithmetic and train its rows" {
+  # This job-run does nothing: fitted to its times, every unit of work
+  # beyond the task's was 0, and a sweep's tasks were estimated at a
+  # sixth of their time. A GFLOP's and a row's seconds are timed in
+  # gpu-bench, through the kinds' own code: on one core no CPU trains or
+  # infers at 500 GFLOP/s, nor sends a row through a step in 10 ns.
+  logging_job_run
+  local tmp=$BATS_TEST_TMPDIR
+  [ -w /dev/shm ] && tmp=/dev/shm
+  TMPDIR=$tmp run -0 --separate-stderr bin/gpu-bench --device cpu --quick --threads 1 --only kinds --kinds train,infer
+  for mode in exact fast; do
+    assert_jq ".kinds.$mode.train.gflop > 1 / 500 and .kinds.$mode.infer.gflop > 1 / 500" true
+    assert_jq ".kinds.$mode.train.mrow > 0.01" true
+  done
 }
 
 @test "--kinds: the kinds section measures only the kinds named; another name, or --kinds without the section, is 64" {

@@ -358,7 +358,7 @@ script() {
 # the task is 100 s whatever the machine; o.jsonl, its order due in DEADLINE.
 ms_step_order() {
   long_train 100000 >train-task.jsonl
-  kinds_profile prov '.kinds.exact.train = {task: 0, step: 0.001, gflop: 0, state_mb: 0, store_write: 0,
+  kinds_profile prov '.kinds.exact.train = {task: 0, step: 0.001, mrow: 0, gflop: 0, state_mb: 0, store_write: 0,
     store_mb: 0, data_mvalue: 0} | .summary.gpu_count = 1' >mine.json
   order --max-price 100000000 --deadline "$1" <train-task.jsonl >o.jsonl
 }

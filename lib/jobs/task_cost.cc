@@ -55,9 +55,14 @@ std::optional<TaskWork> train_work(const json& spec, std::string* why) {
   // A checkpoint stores the state and a progress record and moves the
   // progress reference; the initial state is one, and the last step always is.
   const double checkpoints = std::ceil(steps / every) + 1;
+  const double batch = spec["batch"].get<double>();
+  // A row of a batch costs beyond its products (drawn, its loss and
+  // activations' gradients): a small net's rows took more than its
+  // arithmetic.
   return TaskWork{{"task", 1},
                   {"step", steps},
-                  {"gflop", 6 * spec["batch"].get<double>() * mlp_macs_per_row(layers) * steps / 1e9},
+                  {"mrow", batch * steps / 1e6},
+                  {"gflop", 6 * batch * mlp_macs_per_row(layers) * steps / 1e9},
                   {"state_mb", state_mb * steps},
                   {"store_write", 3 * checkpoints + 3},  // and the model, the result, its reference
                   {"store_mb", state_mb * checkpoints + 4 * parameters(layers) / 1e6},

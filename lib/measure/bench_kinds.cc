@@ -194,19 +194,29 @@ class Runner {
     json task;
     for (int i = 0; i < reps(ctx_); ++i) {
       task = next_task(type, spec);
-      RunContext rc;
-      rc.device = ctx_.device;
-      rc.mode = mode_;
-      rc.threads = ctx_.threads;
-      rc.store = fit_.store.get();
-      rc.task = &task;
-      rc.progress = [](const std::string&) {};
-      const auto t0 = Clock::now();
-      json part = job_kind(type).run(task, rc);
-      fit_.store->put(json{{"kind", "result"}, {type, part}}.dump());
-      s.push_back(since(t0));
+      s.push_back(seconds_here(task));
     }
     return {work_of(task), spread_of(s).median};
+  }
+
+  // Two tasks that differ in one kind of work (`more` has more of it) run
+  // here in turns, warm, after one untimed run of each: the units `more`
+  // has beyond `less`, and the median of the runs' differences in
+  // seconds. All they share (start, data, store writes) drops out, and a
+  // burst of load falls on both runs of a pair alike.
+  Measured difference_here(const std::string& type, const SpecOf& more, const SpecOf& less) {
+    seconds_here(next_task(type, more));
+    seconds_here(next_task(type, less));
+    std::vector<double> d;
+    json a, b;
+    for (int i = 0; i < reps(ctx_); ++i) {
+      a = next_task(type, more);
+      b = next_task(type, less);
+      d.push_back(seconds_here(a) - seconds_here(b));
+    }
+    TaskWork work = work_of(a);
+    for (const auto& [unit, count] : work_of(b)) work[unit] -= count;
+    return {work, spread_of(d).median};
   }
 
   // The wall seconds of job-run started on `task` over the store in
@@ -224,6 +234,21 @@ class Runner {
   }
 
  private:
+  double seconds_here(json task) {
+    RunContext rc;
+    rc.device = ctx_.device;
+    rc.mode = mode_;
+    rc.threads = ctx_.threads;
+    rc.store = fit_.store.get();
+    rc.task = &task;
+    rc.progress = [](const std::string&) {};
+    const auto t0 = Clock::now();
+    const std::string type = task["type"];
+    json part = job_kind(type).run(task, rc);
+    fit_.store->put(json{{"kind", "result"}, {type, part}}.dump());
+    return since(t0);
+  }
+
   static TaskWork work_of(const json& task) {
     std::string why;
     auto work = task_work(task, &why);
@@ -315,6 +340,9 @@ struct Sizes {
   // every value at C's price and push gflop to 0).
   int tiny_steps, wide_steps, state_steps, gemm_edge, half_edge, infer_rows, batch_rows;
   int wide;  // hidden width of the wide net: [64, wide, 64]
+  // train: the wide net's steps in the pair that times a batch's work,
+  // tens of milliseconds of products on the CPU.
+  int batch_steps;
 };
 
 Sizes sizes(const BenchContext& ctx) {
@@ -322,10 +350,10 @@ Sizes sizes(const BenchContext& ctx) {
   const int x = ctx.quick ? 1 : 3;
   // A GPU task of the gemm kind is mostly host work (drawing A and B,
   // hashing C): past 2048 the reference runs would take seconds each.
-  if (gpu) return {400 * x, 10 * x, 10 * x, 2048, 1024, 16384, 1000 * x, 4096};
+  if (gpu) return {400 * x, 10 * x, 10 * x, 2048, 1024, 16384, 1000 * x, 4096, 40 * x};
   // On the CPU the tasks run in job-run: 3000 tiny steps (about 10 ms)
   // stand out of a process start's jitter, 1000 did not.
-  return {3000, 10 * x, 15 * x, 1024, 512, 2048, 1000 * x, 1024};
+  return {3000, 10 * x, 15 * x, 1024, 512, 2048, 1000 * x, 1024, 40 * x};
 }
 
 json train_spec(const json& layers, int batch, int steps, const std::string& opt, const json& data, uint64_t seed) {
@@ -333,15 +361,43 @@ json train_spec(const json& layers, int batch, int steps, const std::string& opt
           {"batch", batch}, {"steps", steps}, {"seed", seed}, {"checkpoint_every", steps}, {"data", data}};
 }
 
+// Rows a batch of the reference tasks that time a batch's work: enough
+// that the wide net's products are most of a step.
+constexpr int kBatchRows = 64;
+
+// Seconds of a GFLOP and of 10^6 rows of training in `r`'s mode, timed in
+// this process, warm, as the difference a batch of kBatchRows makes over
+// a batch of 1, the steps alike: on the wide net (its products lead) and
+// on the tiny one (its rows' own work leads), both fitted to the two
+// differences. Fitted among job-run's reference tasks instead, the
+// products were a small share beside the state's updates and a process
+// start's jitter, and gflop could come out 0 (as a --quick profile's
+// did on a loaded machine), or the rows' work was charged to it.
+json train_batch_costs(Runner& r, const Sizes& z) {
+  auto pair = [&](const json& layers, int steps, int features, int classes) {
+    auto spec = [=](int batch) -> SpecOf {
+      return [=](uint64_t s) { return train_spec(layers, batch, steps, "sgd", blobs(256, features, classes, s), s); };
+    };
+    return r.difference_here("train", spec(kBatchRows), spec(1));
+  };
+  const Measured none{{}, 0};
+  const std::vector<Measured> d = {none, pair({64, z.wide, 64}, z.batch_steps, 64, 64), pair({4, 8, 2}, z.tiny_steps, 4, 2)};
+  json costs = json::object();
+  for (const auto& [unit, seconds] : fit_unit_costs(d, {"gflop", "mrow"}, json::object())) costs[unit] = seconds;
+  return costs;
+}
+
 KindRun measure_train(Runner& r, const Sizes& z, const json& known) {
   const json tiny = {4, 8, 2}, wide = {64, z.wide, 64};
+  json k = known;
+  k.update(train_batch_costs(r, z));
   return measure_kind(
       r, "train",
       {[=](uint64_t s) { return train_spec(tiny, 1, 1, "sgd", blobs(64, 4, 2, s), s); },
        [=](uint64_t s) { return train_spec(tiny, 1, z.tiny_steps, "sgd", blobs(64, 4, 2, s), s); },
-       [=](uint64_t s) { return train_spec(wide, 64, z.wide_steps, "adam", blobs(256, 64, 64, s), s); },
+       [=](uint64_t s) { return train_spec(wide, kBatchRows, z.wide_steps, "adam", blobs(256, 64, 64, s), s); },
        [=](uint64_t s) { return train_spec(wide, 1, z.state_steps, "adam", blobs(256, 64, 64, s), s); }},
-      {"step", "gflop", "state_mb"}, known);
+      {"step", "state_mb"}, k);
 }
 
 // Seconds a GFLOP of the product itself takes in `mode` on the device, in
@@ -387,11 +443,24 @@ KindRun measure_infer(Runner& r, Store& store, const Sizes& z, const json& known
     return json{{"model", model}, {"data", blobs(rows, features, model["layers"].back(), s)}, {"batch", batch}};
   };
   const json tiny_model = tiny;
+  // A GFLOP's seconds: all of the wide model's rows less an eighth of
+  // them, in one batch each, timed here as train's are (train_batch_costs).
+  auto shard = [=](int rows) -> SpecOf {
+    return [=](uint64_t s) {
+      json spec = infer(wide, z.infer_rows, 64, z.infer_rows, s);
+      spec["row_begin"] = 0;
+      spec["row_end"] = rows;
+      return spec;
+    };
+  };
+  const Measured d = r.difference_here("infer", shard(z.infer_rows), shard(z.infer_rows / 8));
+  json k = known;
+  k["gflop"] = std::max(0.0, d.seconds) / units_of(d.work, "gflop");
   return measure_kind(r, "infer",
                       {[=](uint64_t s) { return infer(tiny_model, 64, 4, 64, s); },
                        [=](uint64_t s) { return infer(tiny_model, z.batch_rows, 4, 1, s); },
                        [=](uint64_t s) { return infer(wide, z.infer_rows, 64, 256, s); }},
-                      {"batch", "gflop"}, known, {tiny_bytes});
+                      {"batch"}, k, {tiny_bytes});
 }
 
 // exec: a buyer's program's run time cannot be known before it runs.

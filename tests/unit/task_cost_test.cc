@@ -31,6 +31,7 @@ TEST(TaskCost, TrainCountsStepsFlopsStateAndCheckpoints) {
   // 4*8 + 8*3 = 56 MACs a row; parameters 56 + 8 + 3 = 67; adam keeps 3 copies.
   EXPECT_DOUBLE_EQ(w->at("task"), 1);
   EXPECT_DOUBLE_EQ(w->at("step"), 10);
+  EXPECT_DOUBLE_EQ(w->at("mrow"), 8.0 * 10 / 1e6);
   EXPECT_DOUBLE_EQ(w->at("gflop"), 6.0 * 8 * 56 * 10 / 1e9);
   EXPECT_DOUBLE_EQ(w->at("state_mb"), 4.0 * 67 * 3 / 1e6 * 10);
   // Checkpoints at 0, 5 and 10: three writes each, and model, result, reference.
