@@ -1,9 +1,10 @@
 // How well a bid's run-time estimate predicts job-run, for every example
-// job (examples/jobs/*.json) and a 2048^3 gemm, cut by job-split's code
-// into tasks:
+// job (examples/jobs/*.json; examples/render's when Blender is installed)
+// and a 2048^3 gemm, cut by job-split's code into tasks:
 //
 //   estimate  from a profile's "kinds" section measured in this run
-//             (gpu-bench's measure_profile, full sizes, on the CPU)
+//             (gpu-bench's measure_profile, full sizes, on the CPU; with
+//             its "render" section for the render example)
 //   actual    the wall time of build/bin/job-run --force on that one task
 //             (a new process each time; the median of kRuns), on one
 //             store that the example jobs share (infer's model is train's)
@@ -23,6 +24,7 @@
 #include "core/jsonl.h"
 #include "core/message.h"
 #include "core/store.h"
+#include "jobs/kind_render.h"
 #include "jobs/job_spec.h"
 #include "market/lease_pricing.h"
 #include "measure/gpu_bench.h"
@@ -34,6 +36,10 @@ namespace {
 
 constexpr const char* kBeyond = "gemm-2048";
 constexpr int kRuns = 5;  // per task; the median is the actual: the machine and its disk are shared
+// The render example's edit for examples/render/make-job: 16 of its 48
+// frames, two tasks of job-split's 8, as each of a task's runs takes
+// seconds of Blender.
+constexpr const char* kRenderEdit = ".render.frames.end = 16";
 
 // Wall seconds of this build's job-run over the task in `task_file`; -1
 // when it fails.
@@ -75,6 +81,8 @@ int main() {
   grid::BenchOptions opt;
   opt.device = "cpu";
   opt.only = {"kinds"};
+  const bool blender = grid::local_blender().has_value();
+  if (blender) opt.only.push_back("render");
   std::string note;
   const grid::Device device = grid::select_device("cpu", &note);
   const grid::json profile = grid::measure_profile(opt, device, [](const std::string&) {});
@@ -94,6 +102,11 @@ int main() {
   std::printf("profile: %.2f ms a store write, %.2f ms a task costs job-run beyond its work, %.1f us a train step (exact)\n",
               1e3 * hw.kinds["exact"]["train"].value("store_write", 0.0), 1e3 * hw.kinds.value("tool_start_s", 0.0),
               1e6 * hw.kinds["exact"]["train"].value("step", 0.0));
+  if (blender && hw.kinds["exact"].contains("render")) {
+    const grid::json& r = hw.kinds["exact"]["render"];
+    std::printf("profile: render: %.2f s a Blender run's start and first render, %.1f ms a frame, %.2f s a million pixel samples\n",
+                r.value("blender_start", 0.0), 1e3 * r.value("frame", 0.0), r.value("msample", 0.0));
+  }
   std::printf("  %-22s %-6s %12s %12s %8s\n", "job", "mode", "estimate s", "actual s", "ratio");
   // Ratio ranges: of the example jobs (the target's), and of the larger
   // product beyond them.
@@ -108,6 +121,23 @@ int main() {
     std::string line;
     std::getline(in, line);
     named.emplace_back(name, grid::parse_json_text(line));
+  }
+  // The render example's scene is made here: a .blend's bytes differ from
+  // build to build, so the job names the one it is made with.
+  if (blender) {
+    const std::string made = (dir / "render").string();
+    const std::string make_job = "examples/render/make-job '" + made + "' '" + kRenderEdit + "'";
+    const bool ok = std::system(make_job.c_str()) == 0;
+    std::ifstream in(made + "/job.json");
+    std::string line;
+    if (ok && std::getline(in, line)) {
+      named.emplace_back("render", grid::parse_json_text(line));
+    } else {
+      std::printf("  %-22s examples/render/make-job failed\n", "render");
+      failed = true;
+    }
+  } else {
+    std::printf("  %-22s skipped: Blender is not installed\n", "render");
   }
   // Past the examples: a product big enough for its arithmetic to lead,
   // which the reference tasks' sizes do not reach.

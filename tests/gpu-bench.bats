@@ -270,7 +270,7 @@ cpu_has() {
   assert_jq '[has("gemm"), has("mem"), has("pcie"), has("nccl")] | tostring' '[false,false,true,true]'
 }
 
-@test "--only kinds,render: seconds per unit of each job kind's work, exact and fast, from reference tasks" {
+@test "--only kinds,render: seconds per unit of each job kind's work, exact and fast, from reference tasks; a frame's render cost apart" {
   mkdir tmp
   TMPDIR=$PWD/tmp run -0 --separate-stderr gpu-bench --device cpu --quick --only kinds,render
   assert_jq '[has("gemm"), has("mem"), has("kinds"), has("render")] | tostring' '[false,false,true,true]'
@@ -286,9 +286,11 @@ cpu_has() {
     assert_jq ".kinds.$mode.train.step > 0 and .kinds.$mode.train.task > 0" true
     # exec: the sandbox's start-up is measured; the program's second is a second.
     assert_jq ".kinds.$mode.exec.task > 0 and .kinds.$mode.exec.exec_second == 1" true
-    # render: Blender's start-up and rate, from the render section.
-    assert_jq ".kinds.$mode.render.blender_start == .render.startup_seconds" true
+    # render: Blender's start-up, first render, frame and rate, from the
+    # render section; Blender takes time on each frame beyond its samples.
+    assert_jq ".kinds.$mode.render.blender_start == .render.startup_seconds + .render.first_render_seconds" true
     assert_jq ".kinds.$mode.render.msample == 1e6 / .render.samples_per_s" true
+    assert_jq ".kinds.$mode.render.frame == .render.frame_seconds and .render.frame_seconds > 0" true
     assert_jq ".kinds.$mode.render.task == .kinds.$mode.gemm.task" true
   done
   # Its store writes were timed under $TMPDIR, and nothing is left there.

@@ -132,8 +132,9 @@ E
   assert_jq .render.blender.build "sha256:$(sha256sum "$(command -v blender)" | cut -d' ' -f1)"
   assert_jq '.render.blender.backends[0]' cpu
   assert_jq '.render.samples_per_s > 0 and .render.startup_seconds > 0' true
+  assert_jq '.render.frame_seconds > 0 and .render.first_render_seconds >= 0' true
   assert_jq '.summary.render_samples_per_s == .render.samples_per_s' true
-  assert_jq '.render.scene | tostring' '{"frames":2,"height":64,"samples":8,"width":96}'
+  assert_jq '.render.scene | tostring' '{"frames":7,"height":64,"samples":[1,16],"width":96}'
   # Weighted by that rate: the one provider's tasks name it.
   [ "$(jq -r .provider tasks.jsonl | sort -u)" = "$(cat provider.pub)" ] || fail "tasks not weighted to the provider"
   [ "$(wc -l <leases.jsonl)" = 1 ] || fail "$(cat leases.jsonl)"

@@ -60,8 +60,8 @@ json render_run(const json& task, RunContext& ctx) {
   const std::vector<Box> tiles =
       tiled ? tile_boxes(req.width, req.height, spec["tiles"]["x"], spec["tiles"]["y"]) : std::vector<Box>{};
   for (int64_t f : frames) {
-    if (!tiled) req.frames.push_back({f, std::nullopt});
-    for (const Box& b : tiles) req.frames.push_back({f, b});
+    if (!tiled) req.frames.push_back({f, std::nullopt, std::nullopt});
+    for (const Box& b : tiles) req.frames.push_back({f, b, std::nullopt});
   }
   ctx.progress("render: " + std::to_string(frames.size()) + " frames in Blender");
   const RenderOutcome run = render_frames(req);

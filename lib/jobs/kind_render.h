@@ -64,10 +64,12 @@ struct BlenderInfo {
   json to_json() const;
 };
 
-// One render in a Blender run: a frame, whole or the crop `border`.
+// One render in a Blender run: a frame, whole or the crop `border`, at the
+// request's samples unless `samples` says otherwise.
 struct FrameRender {
   int64_t frame = 0;
   std::optional<Box> border;
+  std::optional<int64_t> samples;
 };
 
 struct RenderRequest {
@@ -85,6 +87,7 @@ struct RenderOutcome {
   BlenderInfo blender;
   double seconds = 0;        // the whole sandboxed run
   double render_seconds = 0; // inside Blender, from its first render to its last
+  std::vector<double> render_times;  // inside Blender, each render's, from setting its frame
 };
 
 // Runs Blender once in the sandbox for all of `req`'s frames. Blender

@@ -143,6 +143,7 @@ RenderOutcome render_frames(const RenderRequest& req, const std::string& field) 
     std::snprintf(name, sizeof name, "/out/r%05zu.png", i);
     json r = {{"frame", req.frames[i].frame}, {"out", name}};
     if (const auto& b = req.frames[i].border) r["border"] = {b->x0, b->y0, b->x1, b->y1};
+    if (req.frames[i].samples) r["samples"] = *req.frames[i].samples;
     renders.push_back(r);
   }
   const int threads = req.threads > 0 ? req.threads : static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
@@ -170,6 +171,7 @@ RenderOutcome render_frames(const RenderRequest& req, const std::string& field) 
   out.blender.build = blender_build(exe);
   for (const json& b : info["backends"]) out.blender.backends.push_back(b.get<std::string>());
   out.render_seconds = info.value("render_seconds", 0.0);
+  for (const json& t : info.value("render_times", json::array())) out.render_times.push_back(t.get<double>());
   for (size_t i = 0; i < req.frames.size(); ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "/r%05zu.png", i);

@@ -2,9 +2,11 @@
 # run inside the sandbox as
 #   blender -b --factory-startup /in/scene.blend --python /in/driver.py -- ARGS
 # ARGS is one JSON object: device, seed, samples, threads, width, height and
-# renders, a list of {frame, out, border?}; border is [x0, y0, x1, y1] in
-# pixels, y from the bottom, x1 and y1 exclusive. It writes each render's
-# PNG and /out/blender.json (version, backends, render seconds).
+# renders, a list of {frame, out, border?, samples?}; border is [x0, y0, x1,
+# y1] in pixels, y from the bottom, x1 and y1 exclusive; samples, when
+# given, overrides ARGS' for that render (gpu-bench times two counts in one
+# run). It writes each render's PNG and /out/blender.json (version,
+# backends, render seconds in all and each render's).
 import json
 import sys
 import time
@@ -28,7 +30,7 @@ for backend in ("CUDA", "OPTIX", "HIP", "ONEAPI", "METAL"):
     except TypeError:
         pass
 
-info = {"version": bpy.app.version_string, "backends": backends, "render_seconds": 0.0}
+info = {"version": bpy.app.version_string, "backends": backends, "render_seconds": 0.0, "render_times": []}
 device = args["device"]
 if device not in backends:
     json.dump(info, open("/out/blender.json", "w"))
@@ -50,7 +52,6 @@ r.engine = "CYCLES"
 # but the provider's core count must not leak into a run's parameters).
 c.seed = args["seed"]
 c.use_animated_seed = False
-c.samples = args["samples"]
 c.use_adaptive_sampling = False
 c.use_denoising = False
 r.dither_intensity = 0.0
@@ -75,6 +76,7 @@ def edge(p, size):
 
 started = time.monotonic()
 for job in args["renders"]:
+    began = time.monotonic()
     scene.frame_set(job["frame"])
     border = job.get("border")
     r.use_border = border is not None
@@ -85,6 +87,8 @@ for job in args["renders"]:
         r.border_max_x = edge(border[2], args["width"])
         r.border_max_y = edge(border[3], args["height"])
     r.filepath = job["out"]
+    c.samples = job.get("samples", args["samples"])
     bpy.ops.render.render(write_still=True)
+    info["render_times"].append(time.monotonic() - began)
 info["render_seconds"] = time.monotonic() - started
 json.dump(info, open("/out/blender.json", "w"))

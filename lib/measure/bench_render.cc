@@ -1,9 +1,11 @@
 // gpu-bench's "render" section: what Blender on this machine is (version,
 // build, Cycles backends) and how fast Cycles renders the reference scene
-// (examples/render/make_scene.py, made here in the sandbox), in samples
-// (pixels x samples per pixel) per second: the rate job-split --weights
-// cuts render jobs by. Blender's start-up is timed apart, by a run that
-// renders nothing, since a task pays it once and not per frame.
+// (examples/render/make_scene.py, made here in the sandbox): what a pixel
+// sample costs (the rate job-split --weights cuts render jobs by), what a
+// frame costs beyond its samples, and what a run's first render costs
+// beyond that (render_cost.h).
+// Blender's start-up is timed apart, by a run that renders nothing, since
+// a task pays it once and not per frame.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,15 +14,22 @@
 #include "core/error.h"
 #include "jobs/kind_render.h"
 #include "measure/gpu_bench.h"
+#include "measure/render_cost.h"
 
 namespace grid {
 namespace {
 
-// The reference frames: small, so that the section costs seconds, yet
-// enough samples that rendering, not Blender's per-frame set-up, is timed.
+// The reference frames: small, so that the section costs seconds. Frames
+// at two sample counts tell a frame's cost from its samples': at one
+// sample a frame's time is nearly all its own; the larger count, enough
+// samples that rendering leads (16 with --quick).
 constexpr int kWidth = 96, kHeight = 64;
-constexpr int kSamples = 32, kQuickSamples = 8;
-constexpr int kFrames = 2;
+constexpr int kLowSamples = 1;
+constexpr int kSamples = 32, kQuickSamples = 16;
+// Frames at each count, after the first render (which sets up Cycles'
+// kernels and the scene's BVH, once a run): their medians are taken, as
+// the machine may be shared.
+constexpr int kTurns = 3;
 
 }  // namespace
 
@@ -49,16 +58,31 @@ json bench_render(BenchContext& ctx) {
   req.threads = ctx.threads;
   ctx.progress("render: Blender's start-up");
   const RenderOutcome empty = render_frames(req, "the reference scene");
-  for (int f = 1; f <= kFrames; ++f) req.frames.push_back({f, std::nullopt});
+  // The first render at the larger count, then the two counts in turn.
+  req.frames.push_back({1, std::nullopt, std::nullopt});
+  for (int i = 0; i < 2 * kTurns; ++i)
+    req.frames.push_back({2 + i, std::nullopt, i % 2 ? std::nullopt : std::optional<int64_t>(kLowSamples)});
   ctx.progress("render: reference frames");
   const RenderOutcome run = render_frames(req, "the reference scene");
-  const double samples = static_cast<double>(kWidth) * kHeight * static_cast<double>(req.samples) * kFrames;
+  if (run.render_times.size() != req.frames.size())
+    throw Error(Exit::internal, "Blender timed " + std::to_string(run.render_times.size()) + " of " +
+                                    std::to_string(req.frames.size()) + " reference frames");
+  std::vector<double> low, high;
+  for (size_t i = 1; i < run.render_times.size(); ++i) (i % 2 ? low : high).push_back(run.render_times[i]);
+  const double pixels = static_cast<double>(kWidth) * kHeight;
+  const RenderCost costs = render_cost(pixels, kLowSamples, req.samples, low, high, run.render_times[0]);
   json out = {{"blender", run.blender.to_json()},
-              {"scene", {{"width", kWidth}, {"height", kHeight}, {"samples", req.samples}, {"frames", kFrames}}},
+              {"scene",
+               {{"width", kWidth},
+                {"height", kHeight},
+                {"samples", {kLowSamples, req.samples}},
+                {"frames", req.frames.size()}}},
               {"device", "cpu"},
               {"startup_seconds", empty.seconds},
               {"render_seconds", run.render_seconds},
-              {"samples_per_s", run.render_seconds > 0 ? samples / run.render_seconds : 0.0}};
+              {"first_render_seconds", costs.first_render_seconds},
+              {"frame_seconds", costs.frame_seconds},
+              {"samples_per_s", costs.sample_seconds > 0 ? 1 / costs.sample_seconds : 0.0}};
   return out;
 }
 
@@ -69,8 +93,9 @@ void add_render_costs(json& kinds, const json& render) {
     if (!costs.is_object() || !costs.contains("gemm")) continue;
     const json& gemm = costs["gemm"];
     costs["render"] = {{"task", gemm["task"]},
-                       {"blender_start", render["startup_seconds"]},
-                       {"frame", 0.0},
+                       {"blender_start", render["startup_seconds"].get<double>() +
+                                             render["first_render_seconds"].get<double>()},
+                       {"frame", render["frame_seconds"]},
                        {"msample", 1e6 / render["samples_per_s"].get<double>()},
                        {"store_write", gemm["store_write"]},
                        {"store_mb", gemm["store_mb"]}};

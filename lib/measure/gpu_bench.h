@@ -56,9 +56,10 @@ json bench_render(BenchContext& ctx);
 // The render kind's costs, added to each mode of a profile's `kinds`
 // section from its `render` section (when both were measured): a task's
 // fixed cost and store costs as the gemm kind's (job-run's own, no kind's
-// work), `blender_start` its render.startup_seconds, `msample` (10^6 pixel
-// samples) at render.samples_per_s, `frame` 0 (Blender's per-frame work
-// is within that rate, which times first render to last).
+// work), `blender_start` its render.startup_seconds plus
+// render.first_render_seconds (a task is one Blender run: one start, one
+// first render), `frame` render.frame_seconds, and `msample` (10^6 pixel
+// samples) at render.samples_per_s.
 void add_render_costs(json& kinds, const json& render);
 
 // The members measure_profile writes at a profile's top level, and in its

@@ -184,7 +184,7 @@ ModeReport check_crop_render(CheckContext& c) {
   if (scene.empty()) return ModeReport::inconclusive("the scene is unavailable: " + problem, checked);
   RenderRequest req = render_request(spec, scene, c.opt->threads);
   req.device = kVerifierDevice;
-  for (size_t k = 0; k < drawn.size(); ++k) req.frames.push_back({numbers[static_cast<size_t>(drawn[k])], crops[k]});
+  for (size_t k = 0; k < drawn.size(); ++k) req.frames.push_back({numbers[static_cast<size_t>(drawn[k])], crops[k], std::nullopt});
   RenderOutcome again;
   try {
     again = render_frames(req);

@@ -68,9 +68,14 @@ setup() {
   jq -c '{kind: "seal", v: 1, task, seal}' r1.jsonl | grid-key id >unsigned.jsonl
   run -65 --separate-stderr check --mode quorum --seals unsigned.jsonl r1.jsonl
   stderr_matches 'input line 1 of unsigned\.jsonl, field \.sig'
+  # Content changed after signing: the id no longer matches, and the error
+  # names it; with the id remade over the change, the signature is what fails.
   seal_of r1.jsonl key1 | jq -c '.seal = "sha256:" + ("00" * 32)' >tampered.jsonl
   run -65 --separate-stderr check --mode quorum --seals tampered.jsonl r1.jsonl
-  stderr_matches 'input line 1 of tampered\.jsonl, field \.sig'
+  stderr_matches 'input line 1 of tampered\.jsonl, field \.id'
+  grid-key id <tampered.jsonl >reided.jsonl
+  run -65 --separate-stderr check --mode quorum --seals reided.jsonl r1.jsonl
+  stderr_matches 'bad signature.*input line 1 of reided\.jsonl, field \.sig'
   jq -c '{kind: "seal", v: 1, task}' r1.jsonl | sign key1 >noseal.jsonl
   run -65 --separate-stderr check --mode quorum --seals noseal.jsonl r1.jsonl
   stderr_matches 'field \.seal\)$'
