@@ -100,9 +100,9 @@ json transfer_message(const LedgerInfo& info, int64_t seq, const Transfer& t) {
 }
 
 std::vector<ProviderRecord> ledger_records(Database& db) {
-  Statement q(db.handle(),
-              "SELECT h.provider, TOTAL(r.state = 'accepted'), TOTAL(r.state = 'rejected') "
-              "FROM holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq GROUP BY h.provider ORDER BY h.provider");
+  const std::string sql = std::string("SELECT h.provider, TOTAL(r.state = 'accepted'), TOTAL(r.state = 'rejected') FROM ") +
+                          kHoldsResolved + " GROUP BY h.provider ORDER BY h.provider";
+  Statement q(db.handle(), sql.c_str());
   std::vector<ProviderRecord> out;
   while (q.step()) out.push_back({q.text(0), q.int64(1), q.int64(2)});
   return out;
@@ -239,10 +239,11 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
     std::map<std::string, std::string> lease_of_order;  // nor is the orders'
     // An open hold is one with no resolution, and expires only through its
     // row in open_holds, under its own deadline.
-    Statement q(db.handle(),
-                "SELECT h.lease, coalesce(r.state, 'open'), h.amount, h.order_id, "
-                " (SELECT COUNT(*) FROM open_holds AS o WHERE o.hold = h.seq AND o.deadline = h.deadline) "
-                "FROM holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq ORDER BY h.lease");
+    const std::string sql =
+        std::string("SELECT h.lease, ") + kHoldState + ", h.amount, h.order_id, " +
+        "(SELECT COUNT(*) FROM open_holds AS o WHERE o.hold = h.seq AND o.deadline = h.deadline) FROM " +
+        kHoldsResolved + " ORDER BY h.lease";
+    Statement q(db.handle(), sql.c_str());
     while (q.step()) {
       const std::string lease = q.text(0), state = q.text(1), order = q.text(3);
       const int64_t amount = q.int64(2);

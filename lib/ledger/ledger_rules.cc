@@ -8,11 +8,11 @@ namespace grid {
 namespace {
 
 constexpr int64_t kBasisPoints = 10000;
-// A hold with no resolution is open.
-constexpr char kHoldColumns[] =
-    "h.lease, h.order_id, h.task, h.buyer, h.provider, h.amount, h.deadline, coalesce(r.state, 'open'), "
-    "r.resolved_by, h.seq";
-constexpr char kHoldsResolved[] = "holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq";
+// A hold's columns as read_hold takes them, FROM kHoldsResolved.
+std::string hold_columns() {
+  return std::string("h.lease, h.order_id, h.task, h.buyer, h.provider, h.amount, h.deadline, ") + kHoldState +
+         ", r.resolved_by, h.seq";
+}
 // The resolver of a hold that ran past its deadline.
 constexpr char kExpiry[] = "expiry";
 
@@ -21,7 +21,7 @@ int64_t share(int64_t amount, int64_t bp) {
 }
 
 std::string sql(const std::string& tail) {
-  return std::string("SELECT ") + kHoldColumns + " FROM " + kHoldsResolved + " " + tail;
+  return "SELECT " + hold_columns() + " FROM " + kHoldsResolved + " " + tail;
 }
 
 }  // namespace
@@ -59,7 +59,7 @@ Settlement::Settlement(Book& book, const SettleTerms& terms)
       resolve_hold_(book.db().handle(),
                     "INSERT INTO resolutions(hold, state, resolved_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
       close_hold_(book.db().handle(), "DELETE FROM open_holds WHERE deadline = ? AND hold = ?"),
-      due_(book.db().handle(), (std::string("SELECT ") + kHoldColumns +
+      due_(book.db().handle(), ("SELECT " + hold_columns() +
                                 " FROM open_holds AS o JOIN holds AS h ON h.seq = o.hold "
                                 "LEFT JOIN resolutions AS r ON r.hold = h.seq "
                                 "WHERE o.deadline <= ? ORDER BY o.deadline, h.lease")
