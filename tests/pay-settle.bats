@@ -701,7 +701,11 @@ market() {
 @test "crash: kill -9 at random moments in a large apply; check passes and a re-apply ends as an uninterrupted run" {
   market 400
   cp L.db base.db
+  local t0=$EPOCHREALTIME
   run -0 --separate-stderr apply --batch 20 market.jsonl
+  # The kills land within an uninterrupted run's time on this machine: a
+  # fixed window outlasted the whole apply once apply grew faster.
+  local span_ms=$(((${EPOCHREALTIME/./} - ${t0/./}) / 1000 + 1))
   want=$(balances)
   transfers=$(sqlite3 L.db 'SELECT COUNT(*) FROM transfers')
   seed=${CRASH_SEED:-$(date +%s)}
@@ -713,7 +717,8 @@ market() {
     cp base.db C.db
     pay-settle apply --ledger C.db --trust trust.txt --now "$NOW" --batch 20 market.jsonl >/dev/null 2>&1 &
     pid=$!
-    sleep "0.$(printf '%03d' $((RANDOM % 200)))"
+    local ms=$((RANDOM % span_ms))
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
     kill -9 "$pid" 2>/dev/null && killed=$((killed + 1))
     wait "$pid" || true
     run -0 --separate-stderr pay-settle check --ledger C.db
@@ -722,7 +727,7 @@ market() {
     [ "$(balances C.db)" = "$want" ] || fail "run $crash (seed $seed): balances differ after the re-apply"
     [ "$(sqlite3 C.db 'SELECT COUNT(*) FROM transfers')" = "$transfers" ] || fail "run $crash: transfer count differs"
   done
-  echo "# $killed of $rounds runs killed mid-apply" >&3
+  echo "# $killed of $rounds runs killed mid-apply, within $span_ms ms" >&3
   [ "$killed" -ge $((rounds / 2)) ] || fail "only $killed runs were killed before they finished: make the input larger"
 }
 
