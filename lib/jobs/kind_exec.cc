@@ -105,8 +105,9 @@ SandboxSpec exec_sandbox(const json& task, Store& store, const ExecHost& host, c
   sb.network = spec.value("network", false);
   sb.cuda = host.cuda;
   for (const json& a : spec["command"]) sb.argv.push_back(a.get<std::string>());
-  // The task is a stranger's message: its index and seed are checked here,
-  // where they are first read, as its spec was.
+  // validate_task has checked them (task_place, to 2^53); read through the
+  // typed getters all the same, so that a caller that skipped it gets an
+  // error naming the field, not a type error.
   sb.env = exec_base_env(get_int_opt(task, "index", "", 0, INT64_MAX).value_or(0),
                          static_cast<uint64_t>(get_int_opt(task, "seed", "", 0, INT64_MAX).value_or(0)));
   if (spec.contains("env"))
