@@ -48,9 +48,6 @@ Status check_message_id(const json& message) {
   return Status::Ok();
 }
 
-namespace {
-
-// check_signature past its id check: the signature over the id.
 Status check_signature_of_id(const json& message, std::string* signer) {
   auto it = message.find("sig");
   if (it == message.end()) return Status::Fail("unsigned");
@@ -70,8 +67,6 @@ Status check_signature_of_id(const json& message, std::string* signer) {
     return Status::Fail("bad signature by " + by->get<std::string>());
   return Status::Ok();
 }
-
-}  // namespace
 
 Status check_signature(const json& message, std::string* signer) {
   Status id = check_message_id(message);

@@ -32,6 +32,11 @@ Status check_message_id(const json& message);
 // signer's "ed25519:<hex>" is stored in *signer when given.
 Status check_signature(const json& message, std::string* signer = nullptr);
 
+// check_signature past its id: ok when "sig" is a valid signature over the
+// id, which the caller has checked (check_message_id). Apart, so that the
+// Ed25519 verification can wait until it is needed.
+Status check_signature_of_id(const json& message, std::string* signer = nullptr);
+
 // check_message_id, thrown as Error(Exit::data) "WHAT: reason" at .id.
 void require_message_id(const json& message, const std::string& what);
 

@@ -42,8 +42,9 @@ struct Entry {
 // in input order.
 class Batches {
  public:
-  Batches(Tool& tool, int threads, const std::function<void(json&, SignatureCheck&, const Position&)>& fn)
-      : tool_(tool), threads_(threads), fn_(fn) {}
+  Batches(Tool& tool, int threads, const std::function<void(json&, SignatureCheck&, const Position&)>& fn,
+          const std::function<bool(const json&)>& defer_signature)
+      : tool_(tool), threads_(threads), fn_(fn), defer_signature_(defer_signature) {}
   // A run that ends early (an error thrown to the caller) still joins the checker.
   ~Batches() {
     if (checker_.joinable()) checker_.join();
@@ -99,10 +100,11 @@ class Batches {
     if (checker_error_) std::rethrow_exception(std::exchange(checker_error_, nullptr));
   }
 
-  static void check(Entry& e) {
+  void check(Entry& e) const {
     try {
       e.message = parse_json_line(e.at.text);
-      e.check = check_message(e.message);
+      e.check = defer_signature_ && defer_signature_(e.message) ? check_message_id_first(e.message)
+                                                                : check_message(e.message);
     } catch (const Error& err) {
       e.error = err;
     }
@@ -123,6 +125,7 @@ class Batches {
   Tool& tool_;
   int threads_;
   const std::function<void(json&, SignatureCheck&, const Position&)>& fn_;
+  const std::function<bool(const json&)>& defer_signature_;
   std::vector<Entry> reading_, checking_;
   std::thread checker_;
   std::exception_ptr checker_error_;
@@ -150,9 +153,23 @@ SignatureCheck check_message(const json& m) {
   return c;
 }
 
+SignatureCheck check_message_id_first(const json& m) {
+  SignatureCheck c;
+  c.status = check_message_id(m);
+  c.signature_pending = c.status.ok();
+  return c;
+}
+
+void finish_check(const json& m, SignatureCheck* c) {
+  if (!c->signature_pending) return;
+  c->status = check_signature_of_id(m, &c->signer);
+  c->signature_pending = false;
+}
+
 void each_checked_message(Tool& tool, const std::vector<std::string>& inputs, int threads,
-                          const std::function<void(json&, SignatureCheck&, const Position&)>& fn) {
-  Batches batches(tool, threads, fn);
+                          const std::function<void(json&, SignatureCheck&, const Position&)>& fn,
+                          const std::function<bool(const json&)>& defer_signature) {
+  Batches batches(tool, threads, fn, defer_signature);
   const std::vector<std::string> paths = inputs.empty() ? std::vector<std::string>{"-"} : inputs;
   for (const std::string& path : paths) {
     std::string source;

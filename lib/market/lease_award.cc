@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,204 +23,14 @@ namespace grid {
 
 namespace {
 
-struct ProfileCheck {
-  const json* msg = nullptr;
-  SignatureCheck sig;
-  // What lease-bid bid writes as a bid's hardware from this profile, read
-  // once per profile; when not ok, why the profile has none (then its
-  // bids fail).
-  json hardware;
-  Status hardware_read = Status::Ok();
-};
-
-ProfileCheck read_profile(const json& m, const SignatureCheck& sig) {
-  ProfileCheck p{&m, sig, json(), Status::Ok()};
-  auto s = m.find("summary");
-  if (s == m.end()) p.hardware_read = Status::Fail("its profile has no summary");
-  else if (!s->is_object()) p.hardware_read = Status::Fail("its profile's summary is " + s->dump() + ", not an object");
-  else {
-    try {
-      p.hardware = read_hardware(m, sig.signer).to_json();
-    } catch (const Error& e) {
-      p.hardware_read = Status::Fail("its profile: " + e.describe());
-    }
-  }
-  return p;
-}
-
-struct Contender {
-  const json* bid;
-  std::string id, provider;
-  int64_t price;
-  double reputation;
-};
-
-// Lowest price first, then higher reputation, then lower bid id.
-bool better(const Contender& a, const Contender& b) {
-  if (a.price != b.price) return a.price < b.price;
-  if (a.reputation != b.reputation) return a.reputation > b.reputation;
-  return a.id < b.id;
-}
-
-// What the bid says it offers must be what its profile measured, field by
-// field as lease-bid bid writes it: a lease consumer reads bid.hardware,
-// the requirement was checked on the profile. A bid without it is invalid
-// too (else a bid could leave out what it cannot honestly claim).
-Status hardware_matches(const json& bid, const ProfileCheck& p) {
-  // The bid is invalid, not the whole award: a provider's own bad profile
-  // must not stop every other order.
-  if (!p.hardware_read.ok()) return p.hardware_read;
-  auto hw = bid.find("hardware");
-  if (hw == bid.end()) return Status::Fail("it has no hardware");
-  if (!hw->is_object()) return Status::Fail("its hardware is " + hw->dump() + ", not an object");
-  for (auto it = p.hardware.begin(); it != p.hardware.end(); ++it) {
-    auto h = hw->find(it.key());
-    if (h == hw->end()) return Status::Fail("its hardware has no " + it.key() + ", its profile " + it->dump());
-    if (*h != *it)
-      return Status::Fail("its hardware says " + it.key() + " " + h->dump() + ", its profile " + it->dump());
-  }
-  return Status::Ok();
-}
-
-std::string short_id(const std::string& id) { return id.size() > 19 ? id.substr(0, 19) + "..." : id; }
-
-// A bid's id as its reasons name it. Any value may stand there (its
-// signature check says what is wrong with it): it must name that bid, not
-// end the award.
-std::string bid_id_text(const json& bid) {
-  auto id = bid.find("id");
-  if (id == bid.end()) return "";
-  return id->is_string() ? id->get<std::string>() : id->dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// The profiles by id; two machines may measure alike, so one id can have
-// several signers.
-class ProfileIndex {
- public:
-  explicit ProfileIndex(const std::deque<AuctionMessage>& profiles) {
-    for (const AuctionMessage& k : profiles) {
-      auto id = k.msg.find("id");
-      if (id != k.msg.end() && id->is_string())
-        by_id_[id->get<std::string>()].push_back(read_profile(k.msg, k.sig));
-    }
-  }
-  // The profile with that id signed by `provider`, else the first one (to
-  // name what is wrong with it); nullptr when there is none.
-  const ProfileCheck* find(const std::string& id, const std::string& provider) const {
-    auto it = by_id_.find(id);
-    if (it == by_id_.end()) return nullptr;
-    for (const ProfileCheck& p : it->second)
-      if (p.sig.status.ok() && p.sig.signer == provider) return &p;
-    return &it->second.front();
-  }
-
- private:
-  std::unordered_map<std::string, std::vector<ProfileCheck>> by_id_;
-};
-
-// The newest score of each provider signed by a trusted key.
-class Reputations {
- public:
-  Reputations(const std::deque<AuctionMessage>& reputations, const std::set<std::string>& trusted) {
-    for (const AuctionMessage& k : reputations) {
-      if (!k.sig.status.ok() || !trusted.count(k.sig.signer)) continue;
-      try {
-        const std::string provider = get_string(k.msg, "provider", "");
-        const double score = get_number(k.msg, "score", "", 0, 1);
-        const int64_t as_of = get_time(k.msg, "as_of", "");
-        auto it = newest_.find(provider);
-        if (it == newest_.end() || as_of > it->second.first) newest_[provider] = {as_of, score};
-      } catch (const Error&) {
-        // A trusted but malformed score counts as none.
-      }
-    }
-  }
-  double score_of(const std::string& provider) const {
-    auto it = newest_.find(provider);
-    return it == newest_.end() ? kPriorReputation : it->second.second;
-  }
-
- private:
-  std::unordered_map<std::string, std::pair<int64_t, double>> newest_;  // provider: as_of, score
-};
-
-// What an award run looks an order's bids up in.
-struct Market {
-  const AwardConfig& cfg;
-  const std::deque<AuctionMessage>& bids;
-  const BidsByOrder& by_order;
-  const ProfileIndex& profiles;
-  const Reputations& reputations;
-};
-
-// Whether bid `b` (signature check `sig`) may compete for `order`; reads
-// it into *c on the way. The first rule it breaks is the reason.
-Status bid_valid(const json& b, const SignatureCheck& sig, const Order& order, const Market& market,
-                 Contender* c) {
-  c->provider = get_string(b, "provider", "");
-  c->price = get_int(b, "price_micros", "", 1, int64_t{1} << 53);
-  // References, not copies: this runs once per bid.
-  const std::string& task = require_string(b, "task");
-  const std::string& profile_id = require_string(b, "profile");
-  const int64_t expires = get_time(b, "expires", "");
-  const int64_t deposit = get_int_opt(b, "deposit_micros", "", 0, int64_t{1} << 53).value_or(0);
-  c->reputation = market.reputations.score_of(c->provider);
-  const AwardConfig& cfg = market.cfg;
-  if (!sig.status.ok()) return Status::Fail("signature: " + sig.status.reason());
-  if (sig.signer != c->provider) return Status::Fail("signed by " + sig.signer + ", not its provider");
-  if (task != order.task_id) return Status::Fail("it is for task " + task + ", the order for " + order.task_id);
-  if (expires <= cfg.now) return Status::Fail("it expired at " + format_rfc3339(expires));
-  const ProfileCheck* p = market.profiles.find(profile_id, c->provider);
-  if (!p) return Status::Fail("its profile " + profile_id + " is not among the inputs");
-  if (!p->sig.status.ok()) return Status::Fail("its profile is not trusted: " + p->sig.status.reason());
-  if (p->sig.signer != c->provider)
-    return Status::Fail("its profile is signed by " + p->sig.signer + ", another key than the bidder's");
-  if (Status hw = hardware_matches(b, *p); !hw.ok()) return hw;
-  if (std::string unmet; !order.need.eval(*p->msg, &unmet))
-    return Status::Fail("the requirement is not met: " + unmet);
-  if (c->price > order.max_price)
-    return Status::Fail("price " + std::to_string(c->price) + " is above max_price_micros " +
-                        std::to_string(order.max_price));
-  if (deposit < order.bid_deposit)
-    return Status::Fail("deposit " + std::to_string(deposit) + " is below the order's " +
-                        std::to_string(order.bid_deposit));
-  if (c->reputation < order.min_reputation)
-    return Status::Fail("reputation " + std::to_string(c->reputation) + " is below min_reputation " +
-                        std::to_string(order.min_reputation));
-  return Status::Ok();
-}
-
-// The same, with a malformed bid (or profile field of an unexpected type,
-// met while reading it) a reason too.
-Status bid_valid_or_malformed(const json& b, const SignatureCheck& sig, const Order& order, const Market& market,
-                              Contender* c) {
-  try {
-    return bid_valid(b, sig, order, market, c);
-  } catch (const Error& e) {
-    return Status::Fail("malformed: " + e.describe());
-  } catch (const json::exception& e) {
-    return Status::Fail(std::string("malformed: ") + e.what());
-  }
-}
-
-// Fills *r from the valid bids: the best wins; under second_price it is
-// paid the lowest price of another provider (a winner's own second bid
-// must not raise what it is paid).
-void award_best(const std::vector<Contender>& valid, bool second_price, AwardOutcome* r) {
-  const Contender& win = *std::min_element(valid.begin(), valid.end(), better);
-  r->bid = win.bid;
-  r->reputation = win.reputation;
-  r->price = win.price;
-  if (second_price) {
-    const Contender* second = nullptr;
-    for (const Contender& c : valid)
-      if (c.provider != win.provider && (!second || c.price < second->price)) second = &c;
-    if (second) r->price = second->price;
-  }
-  r->reasons.clear();
-}
-
-// One order's outcome: the winner, or a reason per bid that failed.
+// One order's outcome: the winner, or a reason per bid that failed. The
+// bids are judged in the order of what they claim (read_rank), best
+// first, ties in input order, the order in which min_element over the
+// valid bids would take them: the first valid one is the winner, and the
+// first valid one of another provider after it has the lowest price among
+// the others' valid bids (what second price pays). Judging stops there, so
+// a bid that cannot change the outcome is never verified; when no bid is
+// valid every bid was judged, and its reason is reported in input order.
 AwardOutcome decide(const Order& order, const Market& market) {
   AwardOutcome r;
   r.order = &order;
@@ -227,22 +38,49 @@ AwardOutcome decide(const Order& order, const Market& market) {
     r.reasons.push_back("its deadline " + format_rfc3339(order.deadline) + " has passed");
     return r;
   }
-  std::vector<Contender> valid;
   auto found = market.by_order.find(order.id);
-  if (found != market.by_order.end())
-    for (size_t bi : found->second) {
-      const AuctionMessage& b = market.bids[bi];
-      Contender c{&b.msg, bid_id_text(b.msg), "", 0, 0};
-      const Status s = bid_valid_or_malformed(b.msg, b.sig, order, market, &c);
-      if (s.ok()) valid.push_back(std::move(c));
-      else r.reasons.push_back("bid " + short_id(c.id) + ": " + s.reason());
-    }
-  r.valid_bids = valid.size();
-  if (valid.empty()) {
-    if (r.reasons.empty()) r.reasons.push_back("no bids");
+  if (found == market.by_order.end()) {
+    r.reasons.push_back("no bids");
     return r;
   }
-  award_best(valid, market.cfg.second_price, &r);
+  const std::vector<size_t>& bids = found->second;
+  std::vector<Contender> claims(bids.size());
+  std::vector<size_t> ranked;  // into bids: those whose claims read, best first
+  ranked.reserve(bids.size());
+  for (size_t k = 0; k < bids.size(); ++k) {
+    const json& b = market.bids[bids[k]].msg;
+    claims[k] = Contender{&b, bid_id_text(b), "", 0, 0};
+    if (read_rank(b, market, &claims[k])) ranked.push_back(k);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [&](size_t a, size_t b) { return better(claims[a], claims[b]); });
+  std::vector<std::optional<Status>> judged(bids.size());
+  auto valid = [&](size_t k) {
+    Contender read = claims[k];
+    judged[k] = bid_valid(market.bids[bids[k]], order, market, &read);
+    return judged[k]->ok();
+  };
+  size_t next = 0;
+  while (next < ranked.size() && !valid(ranked[next])) ++next;
+  if (next < ranked.size()) {
+    const Contender& win = claims[ranked[next]];
+    r.bid = win.bid;
+    r.reputation = win.reputation;
+    r.price = win.price;
+    // A winner's own second bid must not raise what it is paid.
+    if (market.cfg.second_price)
+      while (++next < ranked.size()) {
+        const Contender& c = claims[ranked[next]];
+        if (c.provider != win.provider && valid(ranked[next])) {
+          r.price = c.price;
+          break;
+        }
+      }
+    return r;
+  }
+  for (size_t k = 0; k < bids.size(); ++k) {
+    if (!judged[k]) valid(k);
+    r.reasons.push_back("bid " + short_id(claims[k].id) + ": " + judged[k]->reason());
+  }
   return r;
 }
 
@@ -258,6 +96,16 @@ bool Auction::takes(const json& m) {
   if (!m.is_object() || !m.contains("kind") || !m["kind"].is_string()) return true;  // add() names what is wrong
   const std::string& kind = m["kind"].get_ref<const std::string&>();
   return kind == "order" || kind == "bid" || kind == "profile" || kind == "reputation";
+}
+
+bool Auction::defers_signature(const json& m) {
+  if (!m.is_object()) return false;
+  auto kind = m.find("kind");
+  return kind != m.end() && *kind == "bid";
+}
+
+size_t Auction::bids_unverified() const {
+  return std::count_if(bids_.begin(), bids_.end(), [](const AuctionMessage& b) { return b.sig.signature_pending; });
 }
 
 void Auction::add(json m, SignatureCheck&& checked) { store(std::move(m)).sig = std::move(checked); }
@@ -290,7 +138,10 @@ AuctionMessage& Auction::store(json m) {
 }
 
 void Auction::check_signatures() {
-  parallel_for(unchecked_.size(), threads_, [&](size_t i) { unchecked_[i]->sig = check_message(unchecked_[i]->msg); });
+  parallel_for(unchecked_.size(), threads_, [&](size_t i) {
+    const json& m = unchecked_[i]->msg;
+    unchecked_[i]->sig = defers_signature(m) ? check_message_id_first(m) : check_message(m);
+  });
   unchecked_.clear();
 }
 
@@ -370,10 +221,13 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
       auction.add(std::move(m), std::move(c));
     });
   LeaseOutput out(opt.publish);
-  each_checked_message(tool, opt.inputs, 0, [&](json& m, SignatureCheck& c, const Position& at) {
-    if (opt.pass && !Auction::takes(m)) return out.write_line(at.text + "\n");
-    auction.add(std::move(m), std::move(c));
-  });
+  each_checked_message(
+      tool, opt.inputs, 0,
+      [&](json& m, SignatureCheck& c, const Position& at) {
+        if (opt.pass && !Auction::takes(m)) return out.write_line(at.text + "\n");
+        auction.add(std::move(m), std::move(c));
+      },
+      Auction::defers_signature);
   // The natural pipe `lease-bid bid | lease-bid award` loses the orders
   // (bid consumes them): say so instead of awarding nothing in silence.
   if (auction.orders() == 0 && auction.bids() > 0)

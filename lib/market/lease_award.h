@@ -5,49 +5,25 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
-#include <set>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "market/bid_rules.h"
 #include "market/lease_order.h"
 #include "core/signed_reader.h"
 
 namespace grid {
-
-struct AwardConfig {
-  std::string buyer;  // ed25519:<hex>: only this key's orders are awarded
-  int64_t now = 0;
-  bool second_price = false;
-  // Signers whose reputation messages count; empty: the buyer alone.
-  std::set<std::string> reputation_by;
-};
-
-// A reputation score when a provider has none (Beta(1,1) prior mean).
-constexpr double kPriorReputation = 0.5;
 
 struct AwardOutcome {
   const Order* order = nullptr;
   const json* bid = nullptr;  // the winner, when filled
   int64_t price = 0;          // what the lease pays
   double reputation = 0;      // the winner's
-  size_t valid_bids = 0;
   // When unfilled: one line per bid that failed ("bid sha256:..: why"),
   // or why the order itself cannot be awarded.
   std::vector<std::string> reasons;
   bool filled() const { return bid != nullptr; }
 };
-
-// A message an Auction keeps, with its signature check (the reader's, or
-// run()'s when there was none).
-struct AuctionMessage {
-  json msg;
-  SignatureCheck sig;
-};
-// Each order's bids, by index into the auction's bids.
-using BidsByOrder = std::unordered_map<std::string_view, std::vector<size_t>>;
 
 struct AuctionOrder : AuctionMessage {
   Order order;  // read from msg by Auction::add()
@@ -55,7 +31,11 @@ struct AuctionOrder : AuctionMessage {
 
 // The messages of one award run. add() keeps them (orders are checked for
 // shape at once, so an error names the input line); run() checks the
-// signatures not checked yet, on a few threads, and decides.
+// signatures not checked yet, on a few threads, and decides. A bid's
+// signature is verified only when it can change the outcome: for a filled
+// order, the bids ranked above the winner by what they claim, the winner,
+// and under second price the bids down to the first valid one of another
+// provider; for an unfilled order every bid, each failure being a reason.
 class Auction {
  public:
   // threads: signature checkers for run(); <= 0: one per core.
@@ -72,10 +52,15 @@ class Auction {
   // Whether add() takes a message of this kind (award --pass sends the
   // others on).
   static bool takes(const json& message);
+  // Whether the message is a bid, whose signature check may wait
+  // (check_message_id_first) for run() to need it.
+  static bool defers_signature(const json& message);
   size_t orders() const { return orders_.size(); }
   size_t bids() const { return bids_.size(); }
   // Orders not signed by the buyer, skipped by the last run().
   size_t foreign_orders() const { return foreign_; }
+  // Bids whose Ed25519 signature no run() has needed so far.
+  size_t bids_unverified() const;
 
  private:
   // Where add() put the message, for the overloads to fill in its check.
