@@ -6,7 +6,8 @@
 //
 // Makes a market (signed orders, provider profiles and bids, seed printed)
 // in a temporary folder, then times, alternately, `lease-bid award` (every
-// id and signature checked, requirements evaluated, the full tie rule),
+// id checked, every signature that can change a lease verified,
+// requirements evaluated, the full tie rule),
 // `jq -s` doing only the plain group-by-order minimum price, both as child
 // processes, and the floor: the market's Ed25519 verifications alone, on
 // every core, in this process. Target: award at most 1.3x the floor (best
