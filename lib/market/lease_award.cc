@@ -5,15 +5,12 @@
 #include <iostream>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "core/error.h"
-#include "core/fields.h"
 #include "core/keyfile.h"
 #include "core/parallel_for.h"
 #include "market/lease_io.h"
-#include "market/lease_pricing.h"
 #include "core/message.h"
 #include "core/status.h"
 #include "core/timestamp.h"
