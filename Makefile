@@ -121,6 +121,12 @@ BENCH_SRC := $(wildcard bench/*.cc)
 BINS      := $(TOOLS:%=$(B)/bin/%)
 BENCHES   := $(BENCH_SRC:bench/%.cc=$(B)/bench/%)
 UNIT      := $(B)/test/unit_tests
+
+# Test code is compiled without optimization (the library under test keeps
+# its own flags): GCC's -O2 over the GoogleTest bodies was a quarter of make
+# test's compile time. -O0 saves about 130 CPU-seconds of compiling (47
+# test files) for about 15 more of running them.
+$(TEST_OBJ): CXXFLAGS += -O0
 LIBGRID   := $(O)/libgrid.a
 COMPLETIONS := $(foreach t,$(TOOLS),$(B)/completions/$(t).bash $(B)/completions/$(t).zsh $(B)/completions/$(t).fish)
 
