@@ -15,7 +15,7 @@ namespace grid {
 // "GRLD": the SQLite header's application id that says "a gridutils ledger".
 constexpr int32_t kLedgerApplicationId = 0x47524c44;
 // The schema this build writes; older files are migrated on open.
-constexpr int kLedgerSchemaVersion = 5;
+constexpr int kLedgerSchemaVersion = 6;
 // A hold beside its resolution (since schema 5 a verdict's outcome is a
 // row of `resolutions`, not an update of its hold): FROM kHoldsResolved,
 // `h` is the hold and kHoldState its state, "open" while it has none.
