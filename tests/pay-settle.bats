@@ -149,13 +149,14 @@ funded() {
   run -64 --separate-stderr pay-settle init --ledger M.db --currency USD
   stderr_has "no key"
   GRID_KEY=op run -0 pay-settle init --ledger M.db --currency EUR
-  [ "$(sqlite3 M.db 'PRAGMA journal_mode; PRAGMA application_id; PRAGMA user_version')" = $'wal\n1196575812\n5' ]
+  [ "$(sqlite3 M.db 'PRAGMA journal_mode; PRAGMA application_id; PRAGMA user_version')" = $'wal\n1196575812\n6' ]
   run -0 sqlite3 M.db 'SELECT version, description FROM migrations'
   assert_output --partial "1|"
   assert_output --partial "2|"
   assert_output --partial "3|"
   assert_output --partial "4|"
   assert_output --partial "5|"
+  assert_output --partial "6|"
   # --now is the ledger message's created time, as for deposit and stake.
   run -0 pay-settle init --ledger N.db --currency USD --key op --now 2026-01-02T03:04:05Z
   [ "$(jq -r .created <<<"$output")" = 2026-01-02T03:04:05Z ]

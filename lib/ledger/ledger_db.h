@@ -15,9 +15,10 @@ namespace grid {
 // "GRLD": the SQLite header's application id that says "a gridutils ledger".
 constexpr int32_t kLedgerApplicationId = 0x47524c44;
 // The schema this build writes; older files are migrated on open.
-constexpr int kLedgerSchemaVersion = 5;
+constexpr int kLedgerSchemaVersion = 6;
 // A hold beside its resolution (since schema 5 a verdict's outcome is a
-// row of `resolutions`, not an update of its hold): FROM kHoldsResolved,
+// row of `resolutions`, not an update of its hold; since schema 6 found
+// through the index on resolutions.hold): FROM kHoldsResolved,
 // `h` is the hold and kHoldState its state, "open" while it has none.
 constexpr char kHoldsResolved[] = "holds AS h LEFT JOIN resolutions AS r ON r.hold = h.seq";
 constexpr char kHoldState[] = "coalesce(r.state, 'open')";

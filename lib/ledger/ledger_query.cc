@@ -160,7 +160,7 @@ std::vector<std::string> ledger_check(Database& db, int64_t* transfers_seen, std
   // through the index rather than holding every id in memory.
   {
     Statement q(db.handle(), "SELECT a.id, a.seq, b.seq FROM transfers AS a JOIN transfers AS b "
-                             "ON substr(b.id, -16) = substr(a.id, -16) AND +b.id = a.id AND b.seq > a.seq "
+                             "ON substr(b.id, -8) = substr(a.id, -8) AND +b.id = a.id AND b.seq > a.seq "
                              "ORDER BY a.seq, b.seq");
     while (q.step())
       bad.push_back("transfer id " + q.text(0) + " is stored twice (transfers " + std::to_string(q.int64(1)) +

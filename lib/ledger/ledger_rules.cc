@@ -41,15 +41,15 @@ Settlement::Settlement(Book& book, const SettleTerms& terms)
     : book_(book),
       terms_(terms),
       // A hold shares the seq of its hold transfer, found by the transfer's id.
-      // Ids, orders and tasks are indexed by their last 16 characters (see
+      // Ids, orders and tasks are indexed by their last 8 characters (see
       // kTransferById for the unary plus).
       by_lease_(book.db().handle(),
                 sql(std::string("WHERE h.seq = (SELECT seq FROM transfers WHERE ") + kTransferById + ")").c_str()),
       by_order_(book.db().handle(),
-                sql("WHERE substr(h.order_id, -16) = substr(?1, -16) AND +h.order_id = ?1").c_str()),
+                sql("WHERE substr(h.order_id, -8) = substr(?1, -8) AND +h.order_id = ?1").c_str()),
       // Every hold of the task and provider, whatever its state.
       by_task_(book.db().handle(),
-               sql("WHERE substr(h.task, -16) = substr(?1, -16) AND +h.task = ?1 AND h.provider = ?2 ORDER BY h.lease")
+               sql("WHERE substr(h.task, -8) = substr(?1, -8) AND +h.task = ?1 AND h.provider = ?2 ORDER BY h.lease")
                    .c_str()),
       insert_hold_(book.db().handle(),
                    "INSERT INTO holds(seq, lease, order_id, task, buyer, provider, amount, deadline) "

@@ -51,10 +51,10 @@ struct Transfer {
 };
 
 // The condition that finds the transfer whose id is ?1 through the index on
-// the id's last 16 characters. The unary plus keeps SQLite from putting ?1
+// the id's last 8 characters. The unary plus keeps SQLite from putting ?1
 // for id in the first term (its constant propagation), which would leave no
 // term the index could serve: every lookup would scan the table.
-constexpr char kTransferById[] = "substr(id, -16) = substr(?1, -16) AND +id = ?1";
+constexpr char kTransferById[] = "substr(id, -8) = substr(?1, -8) AND +id = ?1";
 
 // "sha256:" + hex(SHA-256(cause "\n" code)): the same cause and code give
 // the same id on every run.

@@ -86,6 +86,22 @@ class LedgerTest : public TempDirTest {
   static void downgrade(const std::string& path, int version) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    // Ids, orders and tasks indexed by their last 16 characters;
+    // resolutions keyed by their hold.
+    const char* to_5 = R"(BEGIN;
+      CREATE TABLE resolutions_v5(hold INTEGER PRIMARY KEY, state TEXT NOT NULL, resolved_by TEXT);
+      INSERT INTO resolutions_v5 SELECT hold, state, resolved_by FROM resolutions ORDER BY hold;
+      DROP TABLE resolutions;
+      ALTER TABLE resolutions_v5 RENAME TO resolutions;
+      DROP INDEX transfers_id;
+      CREATE INDEX transfers_id ON transfers(substr(id, -16));
+      DROP INDEX holds_order;
+      CREATE INDEX holds_order ON holds(substr(order_id, -16));
+      DROP INDEX holds_task;
+      CREATE INDEX holds_task ON holds(substr(task, -16));
+      DELETE FROM migrations WHERE version > 5;
+      PRAGMA user_version = 5;
+      COMMIT;)";
     // A hold's outcome in its row, its open ones indexed by deadline.
     const char* to_4 = R"(BEGIN;
       CREATE TABLE holds_v4(seq INTEGER PRIMARY KEY, lease TEXT NOT NULL, order_id TEXT NOT NULL,
@@ -155,8 +171,10 @@ class LedgerTest : public TempDirTest {
       PRAGMA user_version = 1;
       COMMIT;)";
     char* err = nullptr;
-    for (const char* sql : {to_4, to_3, to_2, to_1}) {
-      if ((sql == to_3 && version > 3) || (sql == to_2 && version > 2) || (sql == to_1 && version > 1)) break;
+    for (const char* sql : {to_5, to_4, to_3, to_2, to_1}) {
+      if ((sql == to_4 && version > 4) || (sql == to_3 && version > 3) || (sql == to_2 && version > 2) ||
+          (sql == to_1 && version > 1))
+        break;
       ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     }
     sqlite3_close(db);
@@ -206,6 +224,21 @@ class LedgerTest : public TempDirTest {
                                    "WHERE type = 'index' AND tbl_name IN ('transfers', 'holds') ORDER BY name)");
     ASSERT_TRUE(indexes.step());
     EXPECT_EQ(indexes.text(0), "holds_order holds_task transfers_id");
+    // Each by its last 8 characters: a commit rewrites most of these
+    // indexes, so the width of their keys is the pages it writes.
+    Statement keys(db.handle(), "SELECT group_concat(sql, '; ') FROM (SELECT sql FROM sqlite_schema "
+                                "WHERE name IN ('holds_order', 'holds_task', 'transfers_id') ORDER BY name)");
+    ASSERT_TRUE(keys.step());
+    EXPECT_EQ(keys.text(0), "CREATE INDEX holds_order ON holds(substr(order_id, -8)); "
+                            "CREATE INDEX holds_task ON holds(substr(task, -8)); "
+                            "CREATE INDEX transfers_id ON transfers(substr(id, -8))");
+    // Resolutions in the order made, found by their hold through a unique index.
+    Statement resolutions(db.handle(), "SELECT (SELECT group_concat(name, ' ') FROM pragma_table_info('resolutions')), "
+                                       "(SELECT group_concat(name, ' ') FROM pragma_index_info("
+                                       "(SELECT name FROM pragma_index_list('resolutions') WHERE \"unique\")))");
+    ASSERT_TRUE(resolutions.step());
+    EXPECT_EQ(resolutions.text(0), "seq hold state resolved_by");
+    EXPECT_EQ(resolutions.text(1), "hold");
     // The open holds by deadline are exactly those with no resolution.
     Statement open(db.handle(), "SELECT (SELECT COUNT(*) FROM open_holds), (SELECT COUNT(*) FROM holds AS h "
                                 "WHERE NOT EXISTS (SELECT 1 FROM resolutions AS r WHERE r.hold = h.seq)), "
@@ -304,6 +337,11 @@ TEST_F(LedgerTest, ASchemaThreeLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and
 
 // Schema 4 kept a hold's outcome in its row; schema 5 in a row of its own.
 TEST_F(LedgerTest, ASchemaFourLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(4); }
+
+// Schema 5 indexed ids, orders and tasks by their last 16 characters and
+// kept resolutions keyed by their hold; schema 6 by their last 8, and
+// resolutions in the order made.
+TEST_F(LedgerTest, ASchemaFiveLedgerIsMigratedAndGoesOnAsANewOne) { migrate_and_go_on(5); }
 
 // Every lookup the writer makes goes through an index: an index on an
 // expression serves only a query that names the expression, which SQLite's
