@@ -590,7 +590,12 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
 }
 
 @test "a CPU answer is timed on-core: two busy processes beside it stretch its wall time, not its runs" {
-  printf '%s\n' '{"kind":"challenge","v":1,"seed":5,"n":512,"dtype":"f32","deadline_ms":600000}' >r512.jsonl
+  # n = 1024: a run takes about 9 ms of each core, several of the
+  # scheduler's slices, so every run shares its cores with the spinners.
+  # At n = 512 a run (about 1 ms) fits inside one slice: now and then the
+  # two GEMM threads held both cores for a whole run, its wall time was its
+  # on-core time, and the last assertion failed on a correct answer.
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":5,"n":1024,"dtype":"f32","deadline_ms":600000}' >r1024.jsonl
   # Two spinners on a 2-core machine: the GEMM's two threads get about half
   # of each core. They stop by themselves within 60 s if this test dies.
   spinners=()
@@ -598,9 +603,11 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
     timeout 60 sh -c 'while :; do :; done' &
     spinners+=($!)
   done
-  run -0 --separate-stderr gpu-bench --device cpu --key key1 --threads 2 --challenge r512.jsonl
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --threads 2 --challenge r1024.jsonl
   kill "${spinners[@]}" 2>/dev/null || true
   wait "${spinners[@]}" 2>/dev/null || true
+  # Shown only when the test fails: the times that decided it.
+  jq -c '.answer | del(.row_leaves)' <<<"$output"
   assert_jq '.answer.timing' on-core
   assert_jq '.answer.runs_wall_ms | length' 5
   # On-core never exceeds the wall time, and under the spinners the fastest
