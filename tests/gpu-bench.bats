@@ -8,6 +8,25 @@ load test_helper
 REQ42='{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"f32","deadline_ms":60000}'
 REQ43='{"kind":"challenge","v":1,"seed":43,"n":64,"dtype":"f32","deadline_ms":60000}'
 
+# One full --quick profile for the tests that only read it: a run costs
+# about 20 CPU seconds (the kinds section runs job-run's reference tasks).
+setup_file() {
+  cd "$BATS_FILE_TMPDIR" || return 1
+  local rc=0
+  (unset GRID_KEY && gpu-bench --device cpu --quick >quick.json 2>quick.err) || rc=$?
+  echo "$rc" >quick.rc
+}
+
+# quick_profile: output, lines and stderr as `run --separate-stderr gpu-bench
+# --device cpu --quick` sets them, from setup_file's run; it must have exited 0.
+quick_profile() {
+  local f=$BATS_FILE_TMPDIR
+  [ "$(cat "$f/quick.rc")" = 0 ] || fail "gpu-bench --device cpu --quick exited $(cat "$f/quick.rc"): $(cat "$f/quick.err")"
+  output=$(cat "$f/quick.json")
+  stderr=$(cat "$f/quick.err")
+  mapfile -t lines <"$f/quick.json"
+}
+
 setup() {
   common_setup
   write_key key1 "$SEED1"
@@ -116,7 +135,7 @@ EOF
 # ---- the profile -------------------------------------------------------
 
 @test "--device cpu --quick prints one valid profile line" {
-  run -0 --separate-stderr gpu-bench --device cpu --quick
+  quick_profile
   assert_equal "${#lines[@]}" 1
   assert_jq .kind profile
   assert_jq .v 1
@@ -153,7 +172,7 @@ EOF
 }
 
 @test "the profile's numbers are consistent with each other" {
-  run -0 --separate-stderr gpu-bench --device cpu --quick
+  quick_profile
   # The CPU sweep under --quick: square sizes 256 and 512, 64 entries checked.
   assert_jq '[.gemm.exact_f32.sweep[] | [.m, .n, .k]]' "$(jq -n '[[256,256,256],[512,512,512]]')"
   assert_jq '[.gemm.fast_f32.sweep[].m] | tostring' '[256,512]'
