@@ -32,19 +32,22 @@ held_by_other() {
 }
 
 @test "two bench runs at once: the second exits 75 at once, the first finishes" {
-  # The first run's gpu-bench starts once the file go exists: the run holds
-  # its lock until the second has tried, however fast the bench is.
+  # The first run's gpu-bench says it started (the file started: the run
+  # holds its lock by then) and waits for the file go: the run holds its
+  # lock until the second has tried, however fast the bench is. Waiting
+  # for started, not probing the lock, leaves the first run's flock alone.
   mkdir bin
-  printf '#!/bin/sh\nfor _ in $(seq 6000); do [ -e "%s/go" ] && exec "%s" "$@"; sleep 0.01; done\nexit 70\n' \
-    "$PWD" "$(command -v gpu-bench)" >bin/gpu-bench
+  printf '#!/bin/sh\ntouch "%s/started"\nfor _ in $(seq 6000); do [ -e "%s/go" ] && exec "%s" "$@"; sleep 0.01; done\nexit 70\n' \
+    "$PWD" "$PWD" "$(command -v gpu-bench)" >bin/gpu-bench
   chmod +x bin/gpu-bench
   PATH=$PWD/bin:$PATH "$SCRIPT" bench 2>first.err &
   first=$!
   for _ in $(seq 2000); do
-    held_by_other state/bench.lock && break
+    [ -e started ] && break
     sleep 0.01
   done
-  held_by_other state/bench.lock || fail "the first run was not seen holding the lock: $(cat first.err)"
+  [ -e started ] || fail "the first run's gpu-bench did not start: $(cat first.err)"
+  held_by_other state/bench.lock || fail "the first run does not hold the lock"
   run --separate-stderr "$SCRIPT" bench
   assert_equal "$status" 75
   stderr_has "another bench run holds"
