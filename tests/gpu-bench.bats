@@ -8,19 +8,21 @@ load test_helper
 REQ42='{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"f32","deadline_ms":60000}'
 REQ43='{"kind":"challenge","v":1,"seed":43,"n":64,"dtype":"f32","deadline_ms":60000}'
 
-# One full --quick profile for the tests that only read it: a run costs
-# about 20 CPU seconds (the kinds section runs job-run's reference tasks).
-setup_file() {
-  cd "$BATS_FILE_TMPDIR" || return 1
-  local rc=0
-  (unset GRID_KEY && gpu-bench --device cpu --quick >quick.json 2>quick.err) || rc=$?
-  echo "$rc" >quick.rc
-}
-
 # quick_profile: output, lines and stderr as `run --separate-stderr gpu-bench
-# --device cpu --quick` sets them, from setup_file's run; it must have exited 0.
+# --device cpu --quick` sets them, from one run for the whole file, made by
+# the first test that asks (a run costs about 20 CPU seconds: the kinds
+# section runs job-run's reference tasks; setup_file would cost them to
+# every `bats -f` too). The run must have exited 0.
 quick_profile() {
   local f=$BATS_FILE_TMPDIR
+  (
+    flock 9
+    cd "$f" || exit 1
+    [ -e quick.rc ] && exit 0
+    rc=0
+    gpu-bench --device cpu --quick >quick.json 2>quick.err || rc=$?
+    echo "$rc" >quick.rc
+  ) 9>"$f/quick.lock"
   [ "$(cat "$f/quick.rc")" = 0 ] || fail "gpu-bench --device cpu --quick exited $(cat "$f/quick.rc"): $(cat "$f/quick.err")"
   output=$(cat "$f/quick.json")
   stderr=$(cat "$f/quick.err")
