@@ -8,6 +8,27 @@ load test_helper
 REQ42='{"kind":"challenge","v":1,"seed":42,"n":64,"dtype":"f32","deadline_ms":60000}'
 REQ43='{"kind":"challenge","v":1,"seed":43,"n":64,"dtype":"f32","deadline_ms":60000}'
 
+# quick_profile: output, lines and stderr as `run --separate-stderr gpu-bench
+# --device cpu --quick` sets them, from one run for the whole file, made by
+# the first test that asks (a run costs about 20 CPU seconds: the kinds
+# section runs job-run's reference tasks; setup_file would cost them to
+# every `bats -f` too). The run must have exited 0.
+quick_profile() {
+  local f=$BATS_FILE_TMPDIR
+  (
+    flock 9
+    cd "$f" || exit 1
+    [ -e quick.rc ] && exit 0
+    rc=0
+    gpu-bench --device cpu --quick >quick.json 2>quick.err || rc=$?
+    echo "$rc" >quick.rc
+  ) 9>"$f/quick.lock"
+  [ "$(cat "$f/quick.rc")" = 0 ] || fail "gpu-bench --device cpu --quick exited $(cat "$f/quick.rc"): $(cat "$f/quick.err")"
+  output=$(cat "$f/quick.json")
+  stderr=$(cat "$f/quick.err")
+  mapfile -t lines <"$f/quick.json"
+}
+
 setup() {
   common_setup
   write_key key1 "$SEED1"
@@ -116,7 +137,7 @@ EOF
 # ---- the profile -------------------------------------------------------
 
 @test "--device cpu --quick prints one valid profile line" {
-  run -0 --separate-stderr gpu-bench --device cpu --quick
+  quick_profile
   assert_equal "${#lines[@]}" 1
   assert_jq .kind profile
   assert_jq .v 1
@@ -153,7 +174,7 @@ EOF
 }
 
 @test "the profile's numbers are consistent with each other" {
-  run -0 --separate-stderr gpu-bench --device cpu --quick
+  quick_profile
   # The CPU sweep under --quick: square sizes 256 and 512, 64 entries checked.
   assert_jq '[.gemm.exact_f32.sweep[] | [.m, .n, .k]]' "$(jq -n '[[256,256,256],[512,512,512]]')"
   assert_jq '[.gemm.fast_f32.sweep[].m] | tostring' '[256,512]'
@@ -590,7 +611,12 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
 }
 
 @test "a CPU answer is timed on-core: two busy processes beside it stretch its wall time, not its runs" {
-  printf '%s\n' '{"kind":"challenge","v":1,"seed":5,"n":512,"dtype":"f32","deadline_ms":600000}' >r512.jsonl
+  # n = 1024: a run takes about 9 ms of each core, several of the
+  # scheduler's slices, so every run shares its cores with the spinners.
+  # At n = 512 a run (about 1 ms) fits inside one slice: now and then the
+  # two GEMM threads held both cores for a whole run, its wall time was its
+  # on-core time, and the last assertion failed on a correct answer.
+  printf '%s\n' '{"kind":"challenge","v":1,"seed":5,"n":1024,"dtype":"f32","deadline_ms":600000}' >r1024.jsonl
   # Two spinners on a 2-core machine: the GEMM's two threads get about half
   # of each core. They stop by themselves within 60 s if this test dies.
   spinners=()
@@ -598,9 +624,11 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
     timeout 60 sh -c 'while :; do :; done' &
     spinners+=($!)
   done
-  run -0 --separate-stderr gpu-bench --device cpu --key key1 --threads 2 --challenge r512.jsonl
+  run -0 --separate-stderr gpu-bench --device cpu --key key1 --threads 2 --challenge r1024.jsonl
   kill "${spinners[@]}" 2>/dev/null || true
   wait "${spinners[@]}" 2>/dev/null || true
+  # Shown only when the test fails: the times that decided it.
+  jq -c '.answer | del(.row_leaves)' <<<"$output"
   assert_jq '.answer.timing' on-core
   assert_jq '.answer.runs_wall_ms | length' 5
   # On-core never exceeds the wall time, and under the spinners the fastest

@@ -778,11 +778,16 @@ market() {
   funded
   lease 0 1000000 >l.jsonl
   before=$(balances)
-  (echo 'BEGIN IMMEDIATE;'; sleep 2; echo 'COMMIT;') | sqlite3 L.db &
+  # The locker says when it holds the write lock (the file locked) and
+  # keeps it until told (the file go): no fixed sleep to guess either.
+  (echo 'BEGIN IMMEDIATE;'; echo '.shell touch locked'
+    for _ in $(seq 2000); do [ -e go ] && break; sleep 0.01; done; echo 'COMMIT;') | sqlite3 -bail L.db &
   locker=$!
-  sleep 0.5
+  for _ in $(seq 2000); do [ -e locked ] && break; sleep 0.01; done
+  [ -e locked ] || fail "the locker did not take the write lock"
   run -75 --separate-stderr apply --busy-timeout 100 l.jsonl
   stderr_has "retry"
+  touch go
   wait "$locker"
   [ "$(balances)" = "$before" ]
   run -0 apply --busy-timeout 100 l.jsonl
