@@ -151,9 +151,10 @@ market() {
   run -0 --separate-stderr "$SCRIPT" bid
   lease-bid award --key buyer.key orders.jsonl state/bids.jsonl >leases.jsonl
   # The run step is busy elsewhere: the lease is open, and with room for one
-  # lease only, a new order gets no bid.
+  # lease only, a new order gets no bid. (Another deadline: the same order
+  # made within the same second is the same message, already on the board.)
   jq -c '.' leases.jsonl >state/open-leases.jsonl
-  lease-bid order --key buyer.key --max-price 100000 --deadline 2h tasks.jsonl | grid-board post "$GRID_BOARD"
+  lease-bid order --key buyer.key --max-price 100000 --deadline 3h tasks.jsonl | grid-board post "$GRID_BOARD"
   GRID_MAX_LEASES=1 run -0 --separate-stderr "$SCRIPT" bid
   stderr_has "0 bid(s)"
   stderr_has "no capacity"
