@@ -106,8 +106,8 @@ constexpr size_t kResultWrite = size_t{1} << 20;
 
 // Writes timed in pairs, on the disk and on the fit's store, small and
 // result-sized, all through the section: at its start, and after each
-// job-run it starts, in that run's fresh store before it is removed, as
-// the run's own writes went (a provider's disk swings from minute to
+// job-run it starts, in the store that run wrote to, as the run's own
+// writes went (a provider's disk swings from minute to
 // minute: what counts is its cost over the whole section, not a second).
 struct WriteSamples {
   Store* fit = nullptr;
@@ -263,11 +263,15 @@ class Runner {
   uint64_t seed_ = 0;
 };
 
-// job-run's wall times on a kind's smallest task, each run on a fresh
-// store on the disk holding `objects` (an infer task's model): what a
-// provider pays for it, and what make bench's actual times. The runs of
-// all kinds take turns (bench_kinds), so that a burst of the disk's or
-// the machine's load falls on every kind alike, not on one.
+// job-run's wall times on a kind's smallest task, each run on the store on
+// the disk (the section's, all its folders made, as a provider's store in
+// use has them) holding `objects` (an infer task's model), each run a task
+// of its own that writes new objects: what a provider pays for it, and
+// what make bench's actual times. One store for all the runs: a fresh one
+// each, its 512 folders made and removed, took as long as the runs did
+// on a loaded machine. The runs of all kinds take turns (bench_kinds), so
+// that a burst of the disk's or the machine's load falls on every kind
+// alike, not on one.
 struct FixedCost {
   Runner* runner = nullptr;
   std::string type;
@@ -276,11 +280,10 @@ struct FixedCost {
   std::vector<double> seconds;
   bool failed = false;
 
-  // One more run, then write pairs into `w` on its store; false when
-  // job-run cannot be started or fails (then median() is nullopt).
-  bool take_one(WriteSamples& w) {
+  // One more run on `disk`, then write pairs into `w` on its store; false
+  // when job-run cannot be started or fails (then median() is nullopt).
+  bool take_one(WriteSamples& w, const TempStore& disk) {
     if (failed) return false;
-    TempStore disk(disk_base());
     for (const std::string& o : objects) disk.store->put(o);
     const std::optional<double> t = runner->run_process(runner->next_task(type, spec), disk.dir);
     if (t) {
@@ -515,7 +518,7 @@ json bench_kinds(BenchContext& ctx) {
     for (auto& [kind, run] : kinds) fixed.push_back(&run.fixed);
   for (auto& [mode, e] : exec) fixed.push_back(&e);
   for (int i = 0; i < process_reps(ctx); ++i)
-    for (FixedCost* f : fixed) f->take_one(writes);
+    for (FixedCost* f : fixed) f->take_one(writes, disk_store);
   // Every write timed, the section through: only now are their costs known.
   const StoreWriteCost w = writes.cost();
   const json store = {{"store_write", w.per_write}, {"store_mb", w.per_mb}};
