@@ -370,7 +370,7 @@ SH
   done
 }
 
-@test "--kinds: the kinds section measures only the kinds named; another name, or --kinds without the section, is 64" {
+@test "--kinds: the kinds section measures only the kinds named; another name, or --kinds without the section, is 64; a killed run's folders are swept" {
   # A job-run that does nothing: what is measured shows in the log, in
   # seconds.
   logging_job_run
@@ -378,7 +378,17 @@ SH
   # took seconds here, and the costs' values are not the point.
   local tmp=$BATS_TEST_TMPDIR
   [ -w /dev/shm ] && tmp=/dev/shm
+  # What a killed run left there (its pid gone) is removed; a live run's
+  # folder (this shell's pid) and another name are kept.
+  true &
+  local dead=$!
+  wait "$dead"
+  mkdir -p "$tmp/gpu-bench-kinds.$dead.test$$/store" "$tmp/gpu-bench-kinds.$$.test$$" "$tmp/gpu-bench-kindsx.$dead.test$$"
   TMPDIR=$tmp run -0 --separate-stderr bin/gpu-bench --device cpu --quick --threads 1 --only kinds --kinds gemm,exec
+  local left
+  left=$(cd "$tmp" && ls -d gpu-bench-kinds*."test$$" | tr '\n' ' ')
+  rm -rf "$tmp"/gpu-bench-kinds*."test$$"
+  assert_equal "$left" "gpu-bench-kinds.$$.test$$ gpu-bench-kindsx.$dead.test$$ "
   assert_jq '[.kinds.exact, .kinds.fast | keys] | tostring' '[["exec","gemm"],["exec","gemm"]]'
   assert_jq '.kinds.tool_start_s >= 0' true
   [ "$(sort -u bin/tasks.log | tr '\n' ' ')" = "exec gemm " ]

@@ -6,13 +6,16 @@
 // it, and as make bench's actual is: job-run started on the kind's
 // smallest reference task, on a fresh store on the disk. What no kind owns
 // (a store write on the disk, a dataset load) is timed on its own.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -52,12 +55,34 @@ int reps(const BenchContext& ctx) { return ctx.quick ? 3 : 5; }
 // cost it gives is most of a small task's estimate.
 int process_reps(const BenchContext& ctx) { return ctx.quick ? 5 : 9; }
 
-// A store in a fresh folder under `base`, removed when done.
+constexpr const char* kTempPrefix = "gpu-bench-kinds.";
+
+// Removes the folders under `base` that a gpu-bench no longer running
+// left (killed, it removes nothing; in /dev/shm they hold memory until a
+// reboot). Each folder names its maker's pid; a pid that answers, or that
+// is not ours to ask, may be a live run: kept.
+void sweep_stale_temp_stores(const std::string& base) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(base, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(kTempPrefix, 0) != 0) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + std::strlen(kTempPrefix), &end, 10);
+    if (pid <= 0 || *end != '.' || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::error_code gone;
+    std::filesystem::remove_all(e.path(), gone);
+  }
+}
+
+// A store in a fresh folder under `base` (named with this process's pid,
+// so that a later run can tell it was left behind), removed when done.
 struct TempStore {
   std::string dir;
   std::unique_ptr<Store> store;
   explicit TempStore(const std::string& base) {
-    std::string templ = base + "/gpu-bench-kinds.XXXXXX";
+    sweep_stale_temp_stores(base);
+    std::string templ = base + "/" + kTempPrefix + std::to_string(::getpid()) + ".XXXXXX";
     if (!::mkdtemp(templ.data())) throw Error(Exit::io, "cannot make a folder " + templ + " for the reference tasks");
     dir = templ;
     store = std::make_unique<Store>(dir + "/store");
