@@ -103,8 +103,7 @@ class Batches {
   void check(Entry& e) const {
     try {
       e.message = parse_json_line(e.at.text);
-      e.check = defer_signature_ && defer_signature_(e.message) ? check_message_id_first(e.message)
-                                                                : check_message(e.message);
+      e.check = check_message(e.message, defer_signature_);
     } catch (const Error& err) {
       e.error = err;
     }
@@ -158,6 +157,10 @@ SignatureCheck check_message_id_first(const json& m) {
   c.status = check_message_id(m);
   c.signature_pending = c.status.ok();
   return c;
+}
+
+SignatureCheck check_message(const json& m, const std::function<bool(const json&)>& defer_signature) {
+  return defer_signature && defer_signature(m) ? check_message_id_first(m) : check_message(m);
 }
 
 void finish_check(const json& m, SignatureCheck* c) {

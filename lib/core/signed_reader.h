@@ -36,6 +36,10 @@ SignatureCheck check_message(const json& m);
 // with no canonical form is bad input (an Error), not a reason.
 SignatureCheck check_message_id_first(const json& m);
 
+// check_message_id_first where `defer_signature` (when given) says so for
+// `m`, else check_message.
+SignatureCheck check_message(const json& m, const std::function<bool(const json&)>& defer_signature);
+
 // Completes a check left pending (nothing to do otherwise), so that `c`
 // says what check_message(m) would have.
 void finish_check(const json& m, SignatureCheck* c);

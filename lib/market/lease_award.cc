@@ -135,10 +135,8 @@ AuctionMessage& Auction::store(json m) {
 }
 
 void Auction::check_signatures() {
-  parallel_for(unchecked_.size(), threads_, [&](size_t i) {
-    const json& m = unchecked_[i]->msg;
-    unchecked_[i]->sig = defers_signature(m) ? check_message_id_first(m) : check_message(m);
-  });
+  parallel_for(unchecked_.size(), threads_,
+               [&](size_t i) { unchecked_[i]->sig = check_message(unchecked_[i]->msg, defers_signature); });
   unchecked_.clear();
 }
 
