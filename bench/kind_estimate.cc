@@ -70,6 +70,11 @@ double time_job_run_once_fresh(const std::string& task_file, const fs::path& dir
 }  // namespace
 
 int main() {
+  // The actuals are this build's job-run, started as a provider starts it.
+  if (::access("build/bin/job-run", X_OK) != 0) {
+    std::fprintf(stderr, "kind_estimate: build/bin/job-run is missing: run make first, and this from the repository root\n");
+    return 2;
+  }
   // gpu-bench times starting job-run: this build's, as the table runs it.
   const char* path = std::getenv("PATH");
   ::setenv("PATH", (fs::current_path() / "build/bin").string().append(":").append(path ? path : "").c_str(), 1);

@@ -401,7 +401,9 @@ bad_jobs() {
   jq -c '.gemm.m = 256' signed.json >tampered.json
   run -65 --separate-stderr job-split tampered.json
   assert_output ''
-  stderr_has "input line 1 of tampered.json, field .sig"
+  # The content changed, so its id no longer holds: as every tool names it.
+  stderr_has "job: id does not match the content"
+  stderr_has "input line 1 of tampered.json, field .id"
   jq -c 'del(.sig) | .gemm.seed = 43' signed.json >wrong-id.json
   run -65 --separate-stderr job-split wrong-id.json
   assert_output ''

@@ -74,14 +74,20 @@ Status check_signature(const json& message, std::string* signer) {
   return check_signature_of_id(message, signer);
 }
 
-void require_message_id(const json& message, const std::string& what) {
-  if (Status id = check_message_id(message); !id.ok()) throw data_error(what + ": " + id.reason(), ".id");
+void require_message_id(const json& message, const std::string& what, const std::string& at) {
+  if (Status id = check_message_id(message); !id.ok()) throw data_error(what + ": " + id.reason(), at + ".id");
 }
 
-void require_signature(const json& message, const std::string& what, std::string* signer) {
-  require_message_id(message, what);
+void require_signature(const json& message, const std::string& what, std::string* signer, const std::string& at) {
+  require_message_id(message, what, at);
   // The id is checked: hashing the content again would only repeat it.
-  if (Status s = check_signature_of_id(message, signer); !s.ok()) throw data_error(what + ": " + s.reason(), ".sig");
+  if (Status s = check_signature_of_id(message, signer); !s.ok())
+    throw data_error(what + ": " + s.reason(), at + ".sig");
+}
+
+void require_id_or_signature(const json& message, const std::string& what, const std::string& at) {
+  if (message.contains("sig")) require_signature(message, what, nullptr, at);
+  else require_message_id(message, what, at);
 }
 
 }  // namespace grid

@@ -37,13 +37,19 @@ Status check_signature(const json& message, std::string* signer = nullptr);
 // Ed25519 verification can wait until it is needed.
 Status check_signature_of_id(const json& message, std::string* signer = nullptr);
 
-// check_message_id, thrown as Error(Exit::data) "WHAT: reason" at .id.
-void require_message_id(const json& message, const std::string& what);
+// check_message_id, thrown as Error(Exit::data) "WHAT: reason" at
+// AT.id (AT: where the message sits in the line, "" at the top).
+void require_message_id(const json& message, const std::string& what, const std::string& at = "");
 
 // check_signature, thrown as Error(Exit::data) "WHAT: reason" naming the
 // field at fault: .id when the id is missing, not a string or not the
 // content's (require_message_id), .sig when the signature is.
-void require_signature(const json& message, const std::string& what, std::string* signer = nullptr);
+void require_signature(const json& message, const std::string& what, std::string* signer = nullptr,
+                       const std::string& at = "");
+
+// For messages that may come signed or not (tasks, leases read back): the
+// signature when there is a "sig" (require_signature), else the id.
+void require_id_or_signature(const json& message, const std::string& what, const std::string& at = "");
 
 // Typed access with errors that name the field (".a.b").
 const json& require_field(const json& object, const std::string& name, const std::string& path = "");

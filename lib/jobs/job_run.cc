@@ -164,11 +164,9 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     ran_selected = true;
     const json& task = *found;
     check_envelope(task);
-    Status id_ok = task.contains("sig") ? check_signature(task) : check_message_id(task);
-    if (!id_ok.ok()) throw data_error("task: " + id_ok.reason(), ".id");
+    require_id_or_signature(task, "task");
     // A malformed task is an error before anything is said about its lease.
-    validate_task(task);
-    const TaskPlace place = task_place(task);
+    const TaskPlace place = validate_task(task);
     check_task_ranks(task, world);
     const std::string type = get_string(task, "type", "");
     const JobKind& kind = job_kind(type);

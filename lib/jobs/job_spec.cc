@@ -48,11 +48,12 @@ void validate_job(const json& job) {
   validate_typed(job, "", RunsOn::here);
 }
 
-void validate_task(const json& task, const std::string& at, RunsOn where) {
+TaskPlace validate_task(const json& task, const std::string& at, RunsOn where) {
   if (!task.is_object() || !task.contains("kind") || task["kind"] != "task")
     throw data_error("expected a task message", at + ".kind");
-  task_place(task, at);
+  TaskPlace place = task_place(task, at);
   validate_typed(task, at, where);
+  return place;
 }
 
 TaskPlace task_place(const json& task, const std::string& at) {

@@ -65,13 +65,6 @@ const JobKind& job_kind(const std::string& name, const std::string& field = ".ty
 // exact) and the kind's own spec under the key named like the type.
 void validate_job(const json& job);
 
-// Checks a task's content as validate_job checks a job's, by the same
-// kind validator: what job-run checks before running a task, lease-bid
-// order before offering one (where = elsewhere) and proof-check before
-// trusting one. `at` is the task's own path in its message (".task" in an
-// order, "" for a task message). Not its id nor signature.
-void validate_task(const json& task, const std::string& at = "", RunsOn where = RunsOn::here);
-
 // A task's place in its job, as its result repeats it: `job` a hash,
 // `index` and `seed` integers in 0..2^53 (the index below `count`, an
 // integer from 1, where that is given); each null where the task has none
@@ -82,6 +75,14 @@ struct TaskPlace {
   json job, index, seed;
 };
 TaskPlace task_place(const json& task, const std::string& at = "");
+
+// Checks a task's content as validate_job checks a job's, by the same
+// kind validator: what job-run checks before running a task, lease-bid
+// order before offering one (where = elsewhere) and proof-check before
+// trusting one. `at` is the task's own path in its message (".task" in an
+// order, "" for a task message). Not its id nor signature. Returns the
+// task's place (task_place), read on the way.
+TaskPlace validate_task(const json& task, const std::string& at = "", RunsOn where = RunsOn::here);
 
 // The job's seed: its spec's "seed" where it has one, else derived from
 // the job id.

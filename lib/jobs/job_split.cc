@@ -62,13 +62,7 @@ int job_split_main(Tool& tool, const SplitCommand& cmd) {
     validate_job(m);
     // A job that carries an id or a signature must carry good ones: tasks
     // point at the job by id, and a buyer's signature is what binds it.
-    if (m.contains("sig")) {
-      Status s = check_signature(m);
-      if (!s.ok()) throw data_error("job signature: " + s.reason(), ".sig");
-    } else if (m.contains("id")) {
-      Status s = check_message_id(m);
-      if (!s.ok()) throw data_error(s.reason(), ".id");
-    }
+    if (m.contains("sig") || m.contains("id")) require_id_or_signature(m, "job");
     std::vector<json> tasks = split_job(m, opt);
     if (!cmd.delimiter.empty()) set_csv_delimiter(tasks, cmd.delimiter);
     for (json& t : tasks) {

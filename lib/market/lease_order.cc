@@ -99,8 +99,7 @@ int lease_order_main(Tool& tool, const LeaseOptions& opt) {
       throw data_error("expected a task message (from job-split)", ".kind");
     }
     // The order binds the buyer to this exact task: its id must be honest.
-    if (m.contains("sig")) require_signature(m, "task");
-    else require_message_id(m, "task");
+    require_id_or_signature(m, "task");
     // What job-run would refuse, or a provider could not fetch, is no
     // order: the buyer hears of it now, not from an unfilled order.
     validate_task(m, "", RunsOn::elsewhere);

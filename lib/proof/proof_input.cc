@@ -117,13 +117,6 @@ void check_render_part(const json& part, const std::string& p) {
   require_ref(trace, "root", p + ".trace");
 }
 
-namespace {
-
-// ok, or why the id or signature does not hold.
-Status id_and_sig(const json& m) { return m.contains("sig") ? check_signature(m) : check_message_id(m); }
-
-}  // namespace
-
 void check_result_shape(const json& m) {
   check_envelope(m);
   if (m["kind"] != "result") throw data_error("expected a result, got kind " + m["kind"].get<std::string>(), ".kind");
@@ -179,7 +172,7 @@ void read_tasks(Tool& tool, const std::vector<std::string>& files, ProofInputs* 
     tool.each_message({f}, [&](json& m, const Position&) {
       check_envelope(m);
       if (m["kind"] != "task") throw data_error("expected a task, got kind " + m["kind"].get<std::string>(), ".kind");
-      if (Status s = id_and_sig(m); !s.ok()) throw data_error("task: " + s.reason(), ".id");
+      require_id_or_signature(m, "task");
       validate_task(m);
       in->tasks[m["id"]] = m;
     });
@@ -190,11 +183,11 @@ void read_leases(Tool& tool, const std::vector<std::string>& files, ProofInputs*
     tool.each_message({f}, [&](json& m, const Position&) {
       check_envelope(m);
       if (m["kind"] != "lease") throw data_error("expected a lease, got kind " + m["kind"].get<std::string>(), ".kind");
-      if (Status s = id_and_sig(m); !s.ok()) throw data_error("lease: " + s.reason(), ".id");
+      require_id_or_signature(m, "lease");
       if (const json* t = task_of(m)) {
         // A lease from lease-bid holds its task in the order: name that path.
         const std::string at = m.contains("task") && &m["task"] == t ? ".task" : ".order.task";
-        if (Status s = id_and_sig(*t); !s.ok()) throw data_error("the lease's task: " + s.reason(), at + ".id");
+        require_id_or_signature(*t, "the lease's task", at);
         validate_task(*t, at);
         in->tasks[(*t)["id"]] = *t;
       }
