@@ -279,3 +279,69 @@ as() {
   GRID_BOARD=file://$PWD/board run -0 --separate-stderr as buyer order
   assert_equal "$(grid-board -q get "file://$PWD/board" orders | jq -c .id)" "$(jq -c .id buyer/orders/small.jsonl)"
 }
+
+# unfunded_market: a lease and its accept verdict on a file:// board, and a
+# ledger where the buyer has no money yet. The bid is written as lease-bid
+# bid writes one (no profile needed: the ledger reads only its signature
+# and fields).
+unfunded_market() {
+  (umask 077 && grid-key gen >buyer.key && grid-key gen >operator.key && grid-key gen >verifier.key)
+  jq -c '.gemm.m = 32 | .gemm.n = 16 | .gemm.k = 8' "$ROOT/examples/jobs/gemm.json" | job-split --key buyer.key |
+    lease-bid order --key buyer.key --max-price 100000 --deadline 2h >order.jsonl
+  jq -c --arg p "$(grid-key pub --key provider.key)" \
+    '{kind:"bid",v:1,order:.id,task:.task.id,provider:$p,
+      profile:"sha256:0000000000000000000000000000000000000000000000000000000000000000",
+      hardware:{device:"cpu",gpu_model:"none",gpu_count:0,gpu_memory_bytes:0,cpu_model:"test"},
+      price_micros:700,pricing:{method:"policy"},estimated_seconds:1,deposit_micros:0,
+      expires:.deadline,created:.created}' order.jsonl | grid-key sign --key provider.key >bid.jsonl
+  jq -c -s '{kind:"lease",v:1,order:.[0],bid:.[1],buyer:.[0].buyer,provider:.[1].provider,task:.[1].task,
+      price_micros:.[1].price_micros,rule:"first-price",deadline:.[0].deadline,awarded:.[0].created}' \
+    order.jsonl bid.jsonl | grid-key sign --key buyer.key >lease.jsonl
+  jq -c '{kind:"verdict",v:1,result:"sha256:0000000000000000000000000000000000000000000000000000000000000000",
+      task:.task,type:"gemm",provider:.provider,status:"accept",modes:["sig"],lease:.id}' lease.jsonl |
+    grid-key sign --key verifier.key >verdict.jsonl
+  export GRID_BOARD=file://$PWD/board GRID_LEDGER=$PWD/ledger.db
+  grid-board -q post "$GRID_BOARD" lease.jsonl verdict.jsonl
+  grid-key pub --key verifier.key >trust.txt
+  pay-settle init --ledger ledger.db --currency USD --key operator.key >/dev/null
+}
+
+@test "ledger settle: a lease refused for want of funds, and its verdict, are retried each tick and paid once the buyer pays in" {
+  unfunded_market
+  for tick in 1 2; do
+    run -0 --separate-stderr as ledger settle
+    stderr_has "gridutils-ledger: settle: leases: nothing new; 1 refused, kept to retry"
+    stderr_has "gridutils-ledger: settle: verdicts: nothing new; 1 refused, kept to retry"
+    stderr_has "pay-settle: error:"
+  done
+  assert_equal "$(jq -r .message.id operator/leases.pending)" "$(jq -r .id lease.jsonl)"
+  assert_equal "$(jq -r .message.id operator/verdicts.pending)" "$(jq -r .id verdict.jsonl)"
+  pay-settle deposit --ledger ledger.db --key operator.key --account "$(grid-key pub --key buyer.key)" --amount 1000 |
+    pay-settle apply -q --ledger ledger.db --trust trust.txt >/dev/null
+  run -0 --separate-stderr as ledger settle
+  stderr_has "gridutils-ledger: settle: leases: 1 applied"
+  stderr_has "gridutils-ledger: settle: verdicts: 1 applied"
+  assert_equal "$(wc -c <operator/leases.pending) $(wc -c <operator/verdicts.pending)" "0 0"
+  run -0 --separate-stderr as ledger settle
+  stderr_has "gridutils-ledger: settle: leases: nothing new"
+  run -0 pay-settle balance --ledger ledger.db --account "$(grid-key pub --key provider.key)"
+  assert_jq .available_micros 700
+  run -0 pay-settle balance --ledger ledger.db --account "$(grid-key pub --key buyer.key)"
+  assert_jq .available_micros 300
+  run -0 pay-settle check --ledger ledger.db
+}
+
+@test "ledger settle: a message refused for GRID_SETTLE_RETRY_SECONDS is dropped and named; a bad setting is 64" {
+  unfunded_market
+  GRID_SETTLE_RETRY_SECONDS=3600 run -0 --separate-stderr as ledger settle
+  stderr_has "gridutils-ledger: settle: leases: nothing new; 1 refused, kept to retry"
+  # As if that hour had passed: the first refusal is back-dated.
+  jq -c '.since -= 3600' operator/leases.pending >p && mv p operator/leases.pending
+  GRID_SETTLE_RETRY_SECONDS=3600 run -0 --separate-stderr as ledger settle
+  stderr_has "gridutils-ledger: settle: leases: dropped $(jq -r .id lease.jsonl), refused for 3600s"
+  stderr_has "gridutils-ledger: settle: verdicts: nothing new; 1 refused, kept to retry"
+  assert_equal "$(wc -c <operator/leases.pending)" 0
+  GRID_SETTLE_RETRY_SECONDS=1h run --separate-stderr as ledger settle
+  assert_equal "$status" 64
+  stderr_has "GRID_SETTLE_RETRY_SECONDS must be whole seconds, not '1h'"
+}
