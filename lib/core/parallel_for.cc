@@ -5,7 +5,8 @@
 #include <exception>
 #include <mutex>
 #include <thread>
-#include <vector>
+
+#include "core/worker_pool.h"
 
 namespace grid {
 namespace {
@@ -40,10 +41,10 @@ void parallel_for(size_t n, int threads, const std::function<void(size_t)>& fn) 
         }
       }
   };
-  std::vector<std::thread> pool;
-  for (size_t k = 1; k < t; ++k) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
+  // The process's kept workers, as the GEMMs use them: no thread started
+  // and joined per call. (The pool caps t at WorkerPool::kMaxThreads.)
+  if (t <= 1) work();
+  else WorkerPool::shared().run(static_cast<int>(std::min<size_t>(t, WorkerPool::kMaxThreads)), [&](int, int) { work(); });
   if (failed) std::rethrow_exception(failed);
 }
 

@@ -7,8 +7,9 @@
 
 namespace grid {
 
-// Runs fn(i) for i in [0, n) on `threads` threads (<= 0: one per core).
-// Every i runs; if any threw, the exception of the lowest i is rethrown.
+// Runs fn(i) for i in [0, n) on `threads` threads (<= 0: one per core),
+// the calling one and WorkerPool::shared()'s. Every i runs; if any threw,
+// the exception of the lowest i is rethrown.
 void parallel_for(size_t n, int threads, const std::function<void(size_t)>& fn);
 
 // std::thread::hardware_concurrency(), at least 1, asked once a process:
