@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"gridutils", "akash"}));
   bid->add_option("--akash-denom-price", opt.akash_denom_price, "akash: the order currency one unit of the script's denomination is worth")
       ->check(CLI::PositiveNumber);
+  bid->add_option("--akash-denom", opt.akash_denom,
+                  "akash: hand the script {resources, price} as newer Akash providers do, the order's price cap a block in this denomination (uakt)")
+      ->type_name("DENOM");
   bid->add_option("--akash-block-seconds", opt.akash_block_seconds, "akash: seconds a block lasts (default 6.117)")
       ->check(CLI::PositiveNumber);
   bid->add_option("--script-timeout", opt.script_timeout, "Kill a price script after this long (default 10s)");

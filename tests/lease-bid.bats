@@ -706,6 +706,37 @@ akash_profile() {
   assert_output '{"units":0}'
 }
 
+@test "price script, akash format with --akash-denom: {resources, price} as newer Akash providers hand it; the cap is the order's max price a block" {
+  order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
+  akash_profile prov cuda >gpu.json
+  script 'tee request.json | "$ROOT/examples/pricing/akash-price.sh"'
+  export ROOT
+  run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 --akash-denom uakt orders.jsonl
+  output=$(tail -1 <<<"$output")
+  # The same rate as the bare list's (146.077426 uakt a block, 12 blocks):
+  # the same price. The cap: 100000 micro-USD over 12 blocks at 2 micro-USD
+  # a uakt is 4166.666666 uakt a block, rounded down.
+  assert_jq .price_micros 3506
+  assert_jq .pricing.denom uakt
+  run jq -c -S . request.json
+  assert_output '{"price":{"amount":"4166.666666","denom":"uakt"},"price_precision":6,"resources":[{"count":1,"cpu":8000,"endpoint_quantity":0,"gpu":{"attributes":{"vendor":{"nvidia":{"model":"H100"}}},"units":1},"ip_lease_quantity":0,"memory":17179869184,"storage":[{"class":"ephemeral","size":0}]}]}'
+  # An order that pays less than the script's rate: Akash's script refuses
+  # it (exit 1, its reason on stderr), named for that order; no bid.
+  order --max-price 3000 --deadline 2h <big-task.jsonl >cheap.jsonl
+  run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 --akash-denom uakt cheap.jsonl
+  # (The one line out is the profile, as every bid run writes it first.)
+  [ "$(jq -c 'select(.kind == "bid")' <<<"$output")" = "" ] || fail "a bid above the cap: $output"
+  assert_equal "$(jq -r .price.amount request.json)" 125.000000
+  stderr_has "requested rate is too low. min expected 146.077426uakt"
+  # A denomination the script does not price is its refusal too.
+  run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 --akash-denom uusdc orders.jsonl
+  [ "$(jq -c 'select(.kind == "bid")' <<<"$output")" = "" ] || fail "a bid in uusdc: $output"
+  stderr_has "denom is not supported: uusdc"
+}
+
 @test "price script, akash format: --akash-block-seconds and --akash-denom-price; a short task pays one block" {
   order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
   akash_profile prov cuda >gpu.json
@@ -764,7 +795,12 @@ CASES
   run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash orders.jsonl
   stderr_has "--price-script-format akash needs --akash-denom-price"
   run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --akash-denom-price 2 orders.jsonl
-  stderr_has "--akash-denom-price and --akash-block-seconds go with --price-script-format akash"
+  stderr_has "--akash-denom-price, --akash-denom and --akash-block-seconds go with --price-script-format akash"
+  run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --akash-denom uakt orders.jsonl
+  stderr_has "go with --price-script-format akash"
+  run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 --akash-denom 'u akt' orders.jsonl
+  stderr_has "--akash-denom u akt: expected a denomination such as uakt"
   run -64 --separate-stderr bid prov gpu.json --policy policy.json --price-script-format akash --akash-denom-price 2 orders.jsonl
   stderr_has "--price-script-format akash is for a --price-script"
   run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format json orders.jsonl

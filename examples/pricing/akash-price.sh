@@ -3,7 +3,11 @@
 # helm-charts, charts/akash-provider/scripts/price_script_generic.sh), for
 # `lease-bid bid --price-script-format akash`: stdin is Akash's list of
 # resource groups (.cpu in millicores, .memory and .storage[].size in
-# bytes, .gpu.units, .count); stdout is a price in uakt a block.
+# bytes, .gpu.units, .count); stdout is a price in uakt a block. As newer
+# Akash providers do (and lease-bid with --akash-denom), stdin may instead
+# be {"resources": that list, "price": {"denom", "amount"}}: then a rate
+# above amount (the most a block may cost) is refused with exit 1, and
+# only the uakt denomination is priced here.
 #
 # The provider's targets are in USD a month per resource, as Akash's are
 # (PRICE_TARGET_* override them); the AKT price is fixed here
@@ -11,6 +15,14 @@
 # be checked by hand: then give lease-bid the same --akash-denom-price.
 set -eo pipefail
 data_in=$(jq .)
+
+# The price cap, when the request carries one; then the list is .resources.
+if [[ $(jq -r 'type == "object" and has("price")' <<<"$data_in") == true ]]; then
+  denom=$(jq -r '.price.denom' <<<"$data_in")
+  amount=$(jq -r '.price.amount' <<<"$data_in")
+  precision=$(jq -r '.price_precision // 6' <<<"$data_in")
+  data_in=$(jq '.resources' <<<"$data_in")
+fi
 
 cpu_requested=$(jq -r '(map(.cpu * .count) | add) / 1000' <<<"$data_in")
 memory_requested=$(jq -r '(map(.memory * .count) | add) / pow(1024; 3)' <<<"$data_in")
@@ -28,4 +40,17 @@ blocks_a_month=429909
 total_cost_usd_target=$(bc -l <<<"$cpu_requested * $TARGET_CPU + $memory_requested * $TARGET_MEMORY + \
   $ephemeral_requested * $TARGET_HD_EPHEMERAL + $gpu_units_requested * $TARGET_GPU_UNIT")
 rate_per_block_uakt=$(bc -l <<<"$total_cost_usd_target / $usd_per_akt * 1000000 / $blocks_a_month")
+if [[ -n ${denom:-} ]]; then
+  if [[ $denom != uakt ]]; then
+    echo "denom is not supported: $denom" >&2
+    exit 1
+  fi
+  # bc prints 1 when the rate is above the cap.
+  if [[ $(bc <<<"$rate_per_block_uakt > $amount") == 1 ]]; then
+    LC_NUMERIC=C printf 'requested rate is too low. min expected %.*f%s\n' "$precision" "$rate_per_block_uakt" "$denom" >&2
+    exit 1
+  fi
+  LC_NUMERIC=C printf '%.*f\n' "$precision" "$rate_per_block_uakt"
+  exit 0
+fi
 LC_NUMERIC=C printf '%.6f\n' "$rate_per_block_uakt"

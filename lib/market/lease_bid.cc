@@ -114,8 +114,9 @@ struct Bidder {
 void read_script_format(const LeaseOptions& opt, Bidder* b) {
   b->akash = opt.price_script_format == "akash";
   if (!b->akash) {
-    if (opt.akash_denom_price != 0 || opt.akash_block_seconds != 0)
-      throw Error(Exit::usage, "--akash-denom-price and --akash-block-seconds go with --price-script-format akash");
+    if (opt.akash_denom_price != 0 || opt.akash_block_seconds != 0 || !opt.akash_denom.empty())
+      throw Error(Exit::usage,
+                  "--akash-denom-price, --akash-denom and --akash-block-seconds go with --price-script-format akash");
     return;
   }
   if (opt.price_script.empty()) throw Error(Exit::usage, "--price-script-format akash is for a --price-script");
@@ -124,6 +125,12 @@ void read_script_format(const LeaseOptions& opt, Bidder* b) {
                              "denomination (AKT) is worth in the order's currency, > 0");
   if (opt.akash_block_seconds < 0 || !std::isfinite(opt.akash_block_seconds))
     throw Error(Exit::usage, "--akash-block-seconds must be a positive number of seconds");
+  // Akash denominations are names like uakt or ibc/<64 hex digits>.
+  if (!opt.akash_denom.empty() &&
+      opt.akash_denom.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/:._-") !=
+          std::string::npos)
+    throw Error(Exit::usage, "--akash-denom " + opt.akash_denom + ": expected a denomination such as uakt");
+  b->akash_rates.denom = opt.akash_denom;
   b->akash_rates.denom_price = opt.akash_denom_price;
   if (opt.akash_block_seconds > 0) b->akash_rates.block_seconds = opt.akash_block_seconds;
 }
@@ -199,10 +206,16 @@ void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, cons
     return;
   }
   std::vector<std::string> requests;
-  // Akash's request describes this machine, the same for every order.
-  const std::string akash_request = b.akash ? akash_resource_groups(b.profile, b.hw).dump() + "\n" : "";
-  for (size_t i : which)
-    requests.push_back(b.akash ? akash_request : script_request(cands[i].order, b.hw).dump() + "\n");
+  // Akash's list describes this machine, the same for every order; only
+  // the newer request's price cap is the order's own.
+  const json groups = b.akash ? akash_resource_groups(b.profile, b.hw) : json();
+  const std::string akash_list = b.akash ? groups.dump() + "\n" : "";
+  for (size_t i : which) {
+    const Candidate& c = cands[i];
+    if (!b.akash) requests.push_back(script_request(c.order, b.hw).dump() + "\n");
+    else if (b.akash_rates.denom.empty()) requests.push_back(akash_list);
+    else requests.push_back(akash_priced_request(groups, b.akash_rates, c.order.max_price, c.seconds).dump() + "\n");
+  }
   auto outcomes = run_price_script(opt.price_script, requests, b.script_timeout_s, opt.script_jobs);
   for (size_t k = 0; k < which.size(); ++k) {
     Candidate& c = cands[which[k]];

@@ -36,6 +36,7 @@ struct LeaseOptions {
   std::string price_script_format = "gridutils";  // or "akash"
   double akash_denom_price = 0;                   // 0: not given
   double akash_block_seconds = 0;                 // 0: not given (kAkashBlockSeconds)
+  std::string akash_denom;                        // "": Akash's bare list; else {resources, price} in this denom
   int64_t max_leases = 0;  // 0: no limit
   // The estimate is multiplied by this before the deadline check: room
   // for a machine busier than when it was measured.

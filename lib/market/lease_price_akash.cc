@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace grid {
 
@@ -27,8 +28,24 @@ json akash_resource_groups(const json& profile, const Hardware& hw) {
                        {"count", 1}}});
 }
 
+double akash_blocks(const AkashRates& rates, double seconds) {
+  return std::max(1.0, std::ceil(seconds / rates.block_seconds));
+}
+
+json akash_priced_request(const json& groups, const AkashRates& rates, int64_t max_price, double seconds) {
+  const double cap = static_cast<double>(max_price) / (akash_blocks(rates, seconds) * rates.denom_price);
+  // Rounded down to 6 places, so the cap never lets a price past max_price;
+  // the long double keeps the millionths of a large cap exact.
+  const long double millionths = std::floor(static_cast<long double>(cap) * 1e6L);
+  char amount[64];
+  std::snprintf(amount, sizeof amount, "%.6Lf", millionths / 1e6L);
+  return {{"resources", groups},
+          {"price", {{"denom", rates.denom}, {"amount", amount}}},
+          {"price_precision", 6}};
+}
+
 Status akash_price(double per_block, const AkashRates& rates, double seconds, int64_t* price, json* pricing) {
-  const double blocks = std::max(1.0, std::ceil(seconds / rates.block_seconds));
+  const double blocks = akash_blocks(rates, seconds);
   const auto micros = blocks <= kMaxBlocks ? round_up_micros(per_block * blocks * rates.denom_price) : std::nullopt;
   if (!micros) return Status::Fail("the price script's per-block price makes a price beyond 2^53 micro-units");
   (*pricing)["format"] = "akash";
@@ -36,6 +53,7 @@ Status akash_price(double per_block, const AkashRates& rates, double seconds, in
   (*pricing)["blocks"] = static_cast<int64_t>(blocks);
   (*pricing)["block_seconds"] = rates.block_seconds;
   (*pricing)["denom_price"] = rates.denom_price;
+  if (!rates.denom.empty()) (*pricing)["denom"] = rates.denom;
   // The script asked for more than nothing: never a free bid.
   *price = std::max<int64_t>(1, *micros);
   return Status::Ok();

@@ -21,7 +21,12 @@ constexpr double kAkashBlockSeconds = 6.117;
 struct AkashRates {
   double denom_price = 0;                      // order currency per unit of the script's denomination (USD per AKT)
   double block_seconds = kAkashBlockSeconds;  // seconds a block lasts
+  std::string denom;                           // "": the bare list; else the {resources, price} request's denom
 };
+
+// Blocks a lease of `seconds` pays: ceil(seconds / block_seconds), at
+// least 1 (a lease pays each block it starts).
+double akash_blocks(const AkashRates& rates, double seconds);
 
 // What an Akash provider hands its price script: the order as one resource
 // group, the machine of `profile` as the task has it for its estimated
@@ -30,6 +35,15 @@ struct AkashRates {
 // 1 on a GPU device (vendor.nvidia.model = summary.gpu_model) else 0, no
 // endpoints or IPs, count 1.
 json akash_resource_groups(const json& profile, const Hardware& hw);
+
+// What a newer Akash provider hands its script (rates.denom set): {"resources":
+// groups, "price": {"denom", "amount"}, "price_precision": 6}, amount the
+// most a block may cost for the order to stay within `max_price` micro-
+// units of its currency over the task's blocks: max_price / (blocks x
+// denom_price) micro-units of the denomination, a decimal string with 6
+// places, rounded down. The script refuses (exit 1) where its rate is
+// higher, as Akash's generic one does.
+json akash_priced_request(const json& groups, const AkashRates& rates, int64_t max_price, double seconds);
 
 // The price of `seconds` of the task from the script's `per_block` (micro-
 // units of its denomination a block): per_block x blocks x denom_price,
