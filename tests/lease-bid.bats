@@ -704,6 +704,17 @@ akash_profile() {
   assert_jq .pricing.output 29.773743
   run jq -c -S '.[0].gpu' request.json
   assert_output '{"units":0}'
+  # The tenant, as Akash's scripts know it (whitelists): the order's buyer;
+  # an owner already in the environment is replaced, not kept beside it.
+  script 'env | grep -c "^AKASH_OWNER=" >count.txt; echo "$AKASH_OWNER" >owner.txt; echo 1'
+  AKASH_OWNER=someone-else run -0 --separate-stderr bid prov cpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 orders.jsonl
+  assert_equal "$(cat owner.txt)" "$(jq -r .buyer orders.jsonl)"
+  assert_equal "$(cat count.txt)" 1
+  # lease-bid's own format passes the environment as it is.
+  script 'echo "${AKASH_OWNER:-unset}" >owner.txt; echo 1'
+  run -0 --separate-stderr env -u AKASH_OWNER lease-bid bid --key prov --profile cpu.json --now "$NOW" --price-script ./price.sh orders.jsonl
+  assert_equal "$(cat owner.txt)" unset
 }
 
 @test "price script, akash format with --akash-denom: {resources, price} as newer Akash providers hand it; the cap is the order's max price a block" {

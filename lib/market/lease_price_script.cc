@@ -83,7 +83,7 @@ struct Ending {
   bool reaped = false, timed_out = false;
 };
 
-Child start_script(const std::string& command) {
+Child start_script(const std::string& command, const std::vector<std::string>& extra_env) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw Error(Exit::internal, std::string("pipe: ") + std::strerror(errno));
   if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -91,6 +91,18 @@ Child start_script(const std::string& command) {
     throw Error(Exit::internal, std::string("pipe: ") + std::strerror(errno));
   }
   const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+  // The environment is made before the fork: the child may only exec. An
+  // extra entry replaces ours of the same name.
+  std::vector<const char*> envp;
+  for (char** e = environ; *e; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    const size_t name = eq ? static_cast<size_t>(eq - *e) + 1 : std::strlen(*e);
+    if (std::none_of(extra_env.begin(), extra_env.end(),
+                     [&](const std::string& x) { return x.compare(0, name, *e, name) == 0; }))
+      envp.push_back(*e);
+  }
+  for (const std::string& x : extra_env) envp.push_back(x.c_str());
+  envp.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) {
     for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
@@ -103,7 +115,7 @@ Child start_script(const std::string& command) {
     ::signal(SIGPIPE, SIG_DFL);
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
-    ::execv("/bin/sh", const_cast<char* const*>(argv));
+    ::execve("/bin/sh", const_cast<char* const*>(argv), const_cast<char* const*>(envp.data()));
     ::_exit(127);
   }
   ::setpgid(pid, pid);  // also here: no race with the child's own call
@@ -232,8 +244,9 @@ ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string&
   return r;
 }
 
-ScriptOutcome run_once(const std::string& command, const std::string& input, double timeout_s) {
-  Child c = start_script(command);
+ScriptOutcome run_once(const std::string& command, const ScriptRequest& request, double timeout_s) {
+  const std::string& input = request.input;
+  Child c = start_script(command, request.env);
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
   c.exited = exit_fd(c.pid);
   if (input.empty()) ::close(c.in), c.in = -1;
@@ -246,7 +259,7 @@ ScriptOutcome run_once(const std::string& command, const std::string& input, dou
 
 }  // namespace
 
-std::vector<ScriptOutcome> run_price_script(const std::string& command, const std::vector<std::string>& inputs,
+std::vector<ScriptOutcome> run_price_script(const std::string& command, const std::vector<ScriptRequest>& inputs,
                                             double timeout_s, int jobs) {
   std::vector<ScriptOutcome> results(inputs.size());
   std::atomic<size_t> next{0};

@@ -30,10 +30,17 @@ struct ScriptOutcome {
 // Bytes of a script's stdout kept; a price needs a few dozen.
 constexpr size_t kMaxScriptOutput = 4096;
 
-// Runs `command` through /bin/sh -c once per input, at most `jobs` at a
-// time, each killed after `timeout_s` seconds. Results in input order.
+// One run of the script: its stdin, and "NAME=value" entries its
+// environment gets beside ours (an Akash script's AKASH_OWNER).
+struct ScriptRequest {
+  std::string input;
+  std::vector<std::string> env;
+};
+
+// Runs `command` through /bin/sh -c once per request, at most `jobs` at a
+// time, each killed after `timeout_s` seconds. Results in request order.
 // The script's stderr is ours, so its complaints reach the cron log.
-std::vector<ScriptOutcome> run_price_script(const std::string& command, const std::vector<std::string>& inputs,
+std::vector<ScriptOutcome> run_price_script(const std::string& command, const std::vector<ScriptRequest>& requests,
                                             double timeout_s, int jobs);
 
 }  // namespace grid
