@@ -670,12 +670,14 @@ CASES
 # ---------------------------------------------------------------- bid: Akash price scripts
 
 # akash_profile KEY DEVICE: the measured profile with 8 threads and 16 GiB,
-# 50 exact TFLOP/s, on one H100 (DEVICE cuda) or the CPU, signed with KEY;
+# 50 exact TFLOP/s, on one H100 as nvidia-smi names it, 81559 MiB (DEVICE
+# cuda), or the CPU, signed with KEY;
 # without its kinds section, so a task's time is its flops at 50 TFLOP/s.
 akash_profile() {
   jq -c --arg d "$2" 'del(.kinds) | .threads = 8 | .summary.memory_bytes = 17179869184 | .summary.exact_gemm_tflops = 50 | .device = $d
     | if $d == "cpu" then .summary.gpu_model = "none" | .summary.gpu_count = 0
-      else .summary.gpu_model = "H100" | .summary.gpu_count = 1 end' "$F/measured.json" | grid-key sign --key "$1"
+      else .summary.gpu_model = "NVIDIA H100 80GB HBM3" | .summary.gpu_count = 1 | .summary.gpu_memory_bytes = 85520809984 end' \
+    "$F/measured.json" | grid-key sign --key "$1"
 }
 
 @test "price script, akash format: the order as Akash's resource groups; its uakt a block, times the task's blocks, in the order's currency" {
@@ -695,7 +697,7 @@ akash_profile() {
   assert_jq '.pricing | tojson' \
     '{"block_seconds":6.117,"blocks":12,"denom_price":2,"format":"akash","method":"script","output":"146.077426","per_block":146.077426,"script":"./price.sh"}'
   run jq -c -S . request.json
-  assert_output '[{"count":1,"cpu":8000,"endpoint_quantity":0,"gpu":{"attributes":{"vendor":{"nvidia":{"model":"H100"}}},"units":1},"ip_lease_quantity":0,"memory":17179869184,"storage":[{"class":"ephemeral","size":0}]}]'
+  assert_output '[{"count":1,"cpu":8000,"endpoint_quantity":0,"gpu":{"attributes":{"vendor":{"nvidia":{"model":"h100","ram":"80Gi"}}},"units":1},"ip_lease_quantity":0,"memory":17179869184,"storage":[{"class":"ephemeral","size":0}]}]'
   # On the CPU: no GPU unit. 25.6 USD a month: 29.773743 uakt a block, x 12 x 2 = 714.57.
   run -0 --separate-stderr bid prov cpu.json --price-script ./price.sh --price-script-format akash \
     --akash-denom-price 2 orders.jsonl
@@ -704,6 +706,18 @@ akash_profile() {
   assert_jq .pricing.output 29.773743
   run jq -c -S '.[0].gpu' request.json
   assert_output '{"units":0}'
+  # A provider's GPU price mappings, in Akash's names, find this H100: a
+  # model with its memory first. (25.6 + 900) USD a month: 1076.506889 uakt
+  # a block, x 12 x 2 = 25836.17.
+  PRICE_TARGET_GPU_MAPPINGS="a100=500,h100.80Gi=900,h100=700" run -0 --separate-stderr bid prov gpu.json \
+    --price-script ./price.sh --price-script-format akash --akash-denom-price 2 orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .pricing.output 1076.506889
+  assert_jq .price_micros 25837
+  PRICE_TARGET_GPU_MAPPINGS="h100=700" run -0 --separate-stderr bid prov gpu.json \
+    --price-script ./price.sh --price-script-format akash --akash-denom-price 2 orders.jsonl
+  output=$(tail -1 <<<"$output")
+  assert_jq .pricing.output 843.899523
   # The tenant, as Akash's scripts know it (whitelists): the order's buyer;
   # an owner already in the environment is replaced, not kept beside it.
   script 'env | grep -c "^AKASH_OWNER=" >count.txt; echo "$AKASH_OWNER" >owner.txt; echo 1'
@@ -731,7 +745,7 @@ akash_profile() {
   assert_jq .price_micros 3506
   assert_jq .pricing.denom uakt
   run jq -c -S . request.json
-  assert_output '{"price":{"amount":"4166.666666","denom":"uakt"},"price_precision":6,"resources":[{"count":1,"cpu":8000,"endpoint_quantity":0,"gpu":{"attributes":{"vendor":{"nvidia":{"model":"H100"}}},"units":1},"ip_lease_quantity":0,"memory":17179869184,"storage":[{"class":"ephemeral","size":0}]}]}'
+  assert_output '{"price":{"amount":"4166.666666","denom":"uakt"},"price_precision":6,"resources":[{"count":1,"cpu":8000,"endpoint_quantity":0,"gpu":{"attributes":{"vendor":{"nvidia":{"model":"h100","ram":"80Gi"}}},"units":1},"ip_lease_quantity":0,"memory":17179869184,"storage":[{"class":"ephemeral","size":0}]}]}'
   # An order that pays less than the script's rate: Akash's script refuses
   # it (exit 1, its reason on stderr), named for that order; no bid.
   order --max-price 3000 --deadline 2h <big-task.jsonl >cheap.jsonl

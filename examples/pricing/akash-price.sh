@@ -27,18 +27,39 @@ fi
 cpu_requested=$(jq -r '(map(.cpu * .count) | add) / 1000' <<<"$data_in")
 memory_requested=$(jq -r '(map(.memory * .count) | add) / pow(1024; 3)' <<<"$data_in")
 ephemeral_requested=$(jq -r '[.[] | (.storage[] | select(.class == "ephemeral").size // 0) * .count] | add / pow(1024; 3)' <<<"$data_in")
-gpu_units_requested=$(jq -r '[.[] | (.gpu.units // 0) * .count] | add' <<<"$data_in")
 
 TARGET_CPU=${PRICE_TARGET_CPU:-1.60}                   # USD/thread-month
 TARGET_MEMORY=${PRICE_TARGET_MEMORY:-0.80}             # USD/GiB-month
 TARGET_HD_EPHEMERAL=${PRICE_TARGET_HD_EPHEMERAL:-0.02} # USD/GiB-month
-TARGET_GPU_UNIT=${PRICE_TARGET_GPU_UNIT:-100}          # USD/GPU-month
+TARGET_GPU_UNIT=${PRICE_TARGET_GPU_UNIT:-100}          # USD/GPU-month, a model not in the mappings
 usd_per_akt=${AKT_PRICE_USD:-2}
 # Akash's: a block every 6.117 s on average, 30.437 days a month.
 blocks_a_month=429909
 
+# GPUs by model, as Akash's PRICE_TARGET_GPU_MAPPINGS names them (USD/GPU-
+# month): "h100=900,a100.80Gi=800,a100=700"; a model with its memory
+# first, then the bare model, then TARGET_GPU_UNIT.
+declare -A gpu_mappings=()
+IFS=',' read -ra pairs <<<"${PRICE_TARGET_GPU_MAPPINGS:-}"
+for pair in "${pairs[@]}"; do
+  gpu_mappings["${pair%%=*}"]=${pair#*=}
+done
+gpu_price_total=0
+while IFS=$'\t' read -r count units model ram; do
+  price=$TARGET_GPU_UNIT
+  if [[ -z $model ]]; then
+    : # no GPU asked for (units 0), or no model named: the catch-all price
+  elif [[ -n ${gpu_mappings["$model.$ram"]:-} ]]; then
+    price=${gpu_mappings["$model.$ram"]}
+  elif [[ -n ${gpu_mappings["$model"]:-} ]]; then
+    price=${gpu_mappings["$model"]}
+  fi
+  gpu_price_total=$(bc -l <<<"$gpu_price_total + $count * $units * $price")
+done < <(jq -r '.[] | [.count, (.gpu.units // 0), (.gpu.attributes.vendor.nvidia.model // ""),
+  (.gpu.attributes.vendor.nvidia.ram // "")] | @tsv' <<<"$data_in")
+
 total_cost_usd_target=$(bc -l <<<"$cpu_requested * $TARGET_CPU + $memory_requested * $TARGET_MEMORY + \
-  $ephemeral_requested * $TARGET_HD_EPHEMERAL + $gpu_units_requested * $TARGET_GPU_UNIT")
+  $ephemeral_requested * $TARGET_HD_EPHEMERAL + $gpu_price_total")
 rate_per_block_uakt=$(bc -l <<<"$total_cost_usd_target / $usd_per_akt * 1000000 / $blocks_a_month")
 if [[ -n ${denom:-} ]]; then
   if [[ $denom != uakt ]]; then

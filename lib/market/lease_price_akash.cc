@@ -1,8 +1,11 @@
 #include "market/lease_price_akash.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace grid {
 
@@ -11,6 +14,36 @@ namespace {
 constexpr double kMaxBlocks = 9007199254740992.0;
 }  // namespace
 
+json akash_gpu_attributes(const std::string& name, int64_t memory_bytes) {
+  // Words of the name, split at spaces and dashes, lower case.
+  std::vector<std::string> words;
+  std::string w;
+  for (const char ch : name + " ") {
+    if (ch == ' ' || ch == '-' || ch == '_') {
+      if (!w.empty()) words.push_back(w);
+      w.clear();
+    } else {
+      w += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+  }
+  auto is_memory = [](const std::string& s) {  // "80gb", "hbm3", "gddr6x"
+    const size_t digits = s.find_first_not_of("0123456789");
+    return (digits > 0 && digits != std::string::npos && s.substr(digits) == "gb") || s.rfind("hbm", 0) == 0 ||
+           s.rfind("gddr", 0) == 0;
+  };
+  std::string model, interface;
+  for (const std::string& word : words) {
+    if (word == "nvidia" || word == "geforce" || word == "tesla") continue;
+    if (word.rfind("sxm", 0) == 0) interface = "sxm";
+    else if (word == "pcie") interface = "pcie";
+    else if (!is_memory(word)) model += word;
+  }
+  json a = {{"model", model}};
+  if (memory_bytes > 0) a["ram"] = std::to_string(std::llround(static_cast<double>(memory_bytes) / (1 << 30))) + "Gi";
+  if (!interface.empty()) a["interface"] = interface;
+  return a;
+}
+
 json akash_resource_groups(const json& profile, const Hardware& hw) {
   const json& summary = profile["summary"];
   auto number = [](const json& in, const char* key) -> int64_t {
@@ -18,7 +51,8 @@ json akash_resource_groups(const json& profile, const Hardware& hw) {
   };
   json gpu = {{"units", 0}};
   if (hw.device != "cpu")
-    gpu = {{"units", 1}, {"attributes", {{"vendor", {{"nvidia", {{"model", hw.gpu_model}}}}}}}};
+    gpu = {{"units", 1},
+           {"attributes", {{"vendor", {{"nvidia", akash_gpu_attributes(hw.gpu_model, hw.gpu_memory_bytes)}}}}}};
   return json::array({{{"cpu", number(profile, "threads") * 1000},
                        {"memory", number(summary, "memory_bytes")},
                        {"storage", json::array({{{"class", "ephemeral"}, {"size", 0}}})},

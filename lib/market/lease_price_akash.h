@@ -28,11 +28,19 @@ struct AkashRates {
 // least 1 (a lease pays each block it starts).
 double akash_blocks(const AkashRates& rates, double seconds);
 
+// A GPU as Akash's attributes name it (vendor.nvidia's {model, ram,
+// interface}): the model the short lower-case name Akash's GPU list and
+// providers' price mappings use ("NVIDIA H100 80GB HBM3" -> "h100",
+// "NVIDIA GeForce RTX 4090" -> "rtx4090", "NVIDIA A100-SXM4-80GB" ->
+// "a100"), ram the memory in whole GiB ("80Gi"; left out when unknown),
+// interface "sxm" or "pcie" where the name says so.
+json akash_gpu_attributes(const std::string& name, int64_t memory_bytes);
+
 // What an Akash provider hands its price script: the order as one resource
 // group, the machine of `profile` as the task has it for its estimated
 // time: cpu (millicores) = the profile's threads x 1000, memory (bytes) =
 // summary.memory_bytes, one ephemeral storage entry of 0 bytes, gpu units
-// 1 on a GPU device (vendor.nvidia.model = summary.gpu_model) else 0, no
+// 1 on a GPU device (vendor.nvidia = akash_gpu_attributes) else 0, no
 // endpoints or IPs, count 1.
 json akash_resource_groups(const json& profile, const Hardware& hw);
 

@@ -59,3 +59,27 @@ TEST(AkashBlocks, ALeasePaysEachBlockItStarts) {
 
 }  // namespace
 }  // namespace grid
+
+namespace grid {
+namespace {
+
+// Names as nvidia-smi gives them, and the short names of Akash's GPU list.
+TEST(AkashGpuAttributes, ShortLowerCaseModelsRamAndInterface) {
+  constexpr int64_t GiB = int64_t{1} << 30;
+  EXPECT_EQ(akash_gpu_attributes("NVIDIA H100 80GB HBM3", 81559 * (int64_t{1} << 20)),
+            (json{{"model", "h100"}, {"ram", "80Gi"}}));
+  EXPECT_EQ(akash_gpu_attributes("NVIDIA A100-SXM4-80GB", 80 * GiB),
+            (json{{"model", "a100"}, {"ram", "80Gi"}, {"interface", "sxm"}}));
+  EXPECT_EQ(akash_gpu_attributes("NVIDIA A100-PCIE-40GB", 40 * GiB),
+            (json{{"model", "a100"}, {"ram", "40Gi"}, {"interface", "pcie"}}));
+  EXPECT_EQ(akash_gpu_attributes("NVIDIA H100 PCIe", 0), (json{{"model", "h100"}, {"interface", "pcie"}}));
+  EXPECT_EQ(akash_gpu_attributes("NVIDIA GeForce RTX 4090", 24564 * (int64_t{1} << 20)),
+            (json{{"model", "rtx4090"}, {"ram", "24Gi"}}));
+  EXPECT_EQ(akash_gpu_attributes("NVIDIA RTX A6000", 48 * GiB), (json{{"model", "rtxa6000"}, {"ram", "48Gi"}}));
+  EXPECT_EQ(akash_gpu_attributes("Tesla T4", 15 * GiB), (json{{"model", "t4"}, {"ram", "15Gi"}}));
+  EXPECT_EQ(akash_gpu_attributes("NVIDIA L40S", 0), (json{{"model", "l40s"}}));
+  EXPECT_EQ(akash_gpu_attributes("H100", 0), (json{{"model", "h100"}}));
+}
+
+}  // namespace
+}  // namespace grid
