@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       ->type_name("DENOM");
   bid->add_option("--akash-block-seconds", opt.akash_block_seconds, "akash: seconds a block lasts (default 6.117)")
       ->check(CLI::PositiveNumber);
-  bid->add_option("--script-timeout", opt.script_timeout, "Kill a price script after this long (default 10s)");
+  bid->add_option("--script-timeout", opt.script_timeout, "Kill a price script after this long: 30s, 2m, 1.5s, 500ms (default 10s)");
   bid->add_option("--script-jobs", opt.script_jobs, "Price scripts run at once (default 8)");
   bid->add_option("--max-leases", opt.max_leases, "Leases this machine holds at once; 0: no limit");
   bid->add_option("--leases", opt.leases, "Leases already awarded (counted against --max-leases while open)")

@@ -452,6 +452,9 @@ ms_step_order() {
   run -64 --separate-stderr bid prov p2.json --policy policy.json --expires 0s orders.jsonl
   run -64 --separate-stderr bid prov p2.json --policy policy.json --script-jobs 0 orders.jsonl
   run -64 --separate-stderr bid prov p2.json --policy policy.json --script-timeout soon orders.jsonl
+  stderr_has "--script-timeout soon: expected a duration (500ms, 1.5s, 30s, 2m)"
+  run -64 --separate-stderr bid prov p2.json --policy policy.json --script-timeout 0ms orders.jsonl
+  run -64 --separate-stderr bid prov p2.json --policy policy.json --script-timeout 1.5m orders.jsonl
   run -66 --separate-stderr bid prov missing.json --policy policy.json orders.jsonl
   run -65 --separate-stderr bid prov p2.json --policy policy.json big-task.jsonl
   stderr_has "expected an order message"
@@ -564,6 +567,14 @@ CASES
   [ "$SECONDS" -le 3 ] || fail "the timeout took $SECONDS s"
   [ "${#lines[@]}" -eq 1 ]
   stderr_has "the price script timed out after 1 s and was killed"
+  # Under a second, as an Akash provider's 5 s budget may want it.
+  SECONDS=0
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-timeout 300ms --explain orders.jsonl
+  [ "$SECONDS" -le 2 ] || fail "the timeout took $SECONDS s"
+  stderr_has "the price script timed out after 0.3 s and was killed"
+  script 'echo 10'
+  run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-timeout 1.5s orders.jsonl
+  [ "${#lines[@]}" -eq 2 ] || fail "no bid within 1.5 s: $stderr"
 }
 
 @test "price script: one that fails (not a price, a timeout) is said on stderr for each order without --explain; a declined order is not" {

@@ -138,6 +138,24 @@ std::optional<int64_t> parse_duration(const std::string& text) {
   return total;
 }
 
+std::optional<double> parse_timeout(const std::string& text) {
+  if (auto whole = parse_duration(text)) return static_cast<double>(*whole);
+  // One number, digits with at most one point between digits, then s or ms.
+  const bool ms = text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0;
+  const bool s = !ms && text.size() > 1 && text.back() == 's';
+  if (!ms && !s) return std::nullopt;
+  const std::string number = text.substr(0, text.size() - (ms ? 2 : 1));
+  const size_t point = number.find('.');
+  const auto digits = [](const std::string& d) {
+    return !d.empty() && d.size() <= 12 && d.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (!(point == std::string::npos ? digits(number) : digits(number.substr(0, point)) && digits(number.substr(point + 1))))
+    return std::nullopt;
+  const double seconds = std::stod(number) / (ms ? 1000.0 : 1.0);
+  if (!(seconds > 0) || seconds > 100.0 * 366 * 86400) return std::nullopt;
+  return seconds;
+}
+
 namespace {
 
 // Times a flag may give: RFC 3339 writes four-digit years, so a later time

@@ -31,6 +31,11 @@ std::optional<int64_t> parse_rfc3339(const std::string& text);
 // ("90s", "1h30m", "2d"). nullopt when malformed, zero or past 100 years.
 std::optional<int64_t> parse_duration(const std::string& text);
 
+// A timeout: a parse_duration, or seconds with a fraction or in
+// milliseconds ("1.5s", "500ms", "0.25s"). Seconds; nullopt when malformed,
+// zero or past 100 years.
+std::optional<double> parse_timeout(const std::string& text);
+
 // The value of a --now flag: "" is the system clock; else an RFC 3339 time
 // or plain seconds since the epoch. Throws Error(Exit::usage) naming `flag`.
 int64_t resolve_now(const std::string& value, const std::string& flag = "--now");

@@ -144,9 +144,10 @@ Bidder prepare(Tool& tool, const LeaseOptions& opt) {
     throw Error(Exit::usage, "--margin must be between 1 and 1000 (a factor on the estimated run time)");
   Bidder b;
   b.margin = opt.margin;
-  const auto timeout = parse_duration(opt.script_timeout);
-  if (!timeout) throw Error(Exit::usage, "--script-timeout " + opt.script_timeout + ": expected a duration (1s, 30s, 2m)");
-  b.script_timeout_s = static_cast<double>(*timeout);
+  const auto timeout = parse_timeout(opt.script_timeout);
+  if (!timeout)
+    throw Error(Exit::usage, "--script-timeout " + opt.script_timeout + ": expected a duration (500ms, 1.5s, 30s, 2m)");
+  b.script_timeout_s = *timeout;
   read_script_format(opt, &b);
   b.now = resolve_now(opt.now);
   b.expires = resolve_time(opt.expires, b.now, "--expires");

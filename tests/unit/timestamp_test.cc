@@ -52,6 +52,19 @@ TEST(Timestamp, Durations) {
     EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
 }
 
+TEST(Timestamp, Timeouts) {
+  EXPECT_EQ(parse_timeout("10s"), 10.0);
+  EXPECT_EQ(parse_timeout("2m"), 120.0);
+  EXPECT_EQ(parse_timeout("1h30m"), 5400.0);
+  EXPECT_EQ(parse_timeout("1.5s"), 1.5);
+  EXPECT_EQ(parse_timeout("500ms"), 0.5);
+  EXPECT_EQ(parse_timeout("0.25s"), 0.25);
+  EXPECT_EQ(parse_timeout("2.5ms"), 0.0025);
+  for (const char* bad : {"", "0s", "0ms", "0.0s", "10", ".5s", "5.s", "1.2.3s", "1.5m", "1e3s", "-1s", "ms", "s",
+                          " 1s", "1s ", "1,5s", "9999999999999s", "1.5h30m"})
+    EXPECT_FALSE(parse_timeout(bad).has_value()) << bad;
+}
+
 TEST(Timestamp, FlagValues) {
   EXPECT_EQ(resolve_now("1795896000"), 1795896000);
   EXPECT_EQ(resolve_now("2026-11-28T20:00:00Z"), 1795896000);
