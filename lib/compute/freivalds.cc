@@ -4,53 +4,64 @@
 #include <cmath>
 #include <cstring>
 
+#include "compute/cpu_features.h"
 #include "core/parallel_for.h"
 
 namespace grid {
 namespace {
 
 constexpr int P = kFreivaldsProbes;
-static_assert(P == 16, "row_pair holds the 16 probes as two vectors of 8");
+static_assert(P % 8 == 0, "a row's probe sums are whole vectors of 8 and of 4");
 
-// GCC vector types: the accumulators stay in registers whatever the width
-// (one AVX-512 register, two AVX2 or four SSE2 registers per vector).
+// GCC vector types of 8 and of 4 doubles (with the floats and integers of
+// the same lane count): the accumulators stay in registers.
 typedef double v8d __attribute__((vector_size(64)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef long long v8l __attribute__((vector_size(64)));
+typedef double v4d __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef long long v4l __attribute__((vector_size(32)));
 
-// Macros, not functions: a function taking or returning a 64-byte vector
-// has a different ABI in each clone (GCC's -Wpsabi).
-#define LOAD8(dst, p) std::memcpy(&(dst), (p), sizeof(v8d))
-#define ABS8(x) ((v8d)((v8l)(x) & 0x7fffffffffffffffLL))
-
-// Rows r and r + 1 share every load of V. Cloned per ISA (AVX-512, AVX2,
-// SSE2) and picked at load time: the default x86-64 build would use SSE2.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void row_pair(
-    const float* m0, const float* m1, int64_t cols, const double* V, const double* w, double* out0, double* out1,
-    double* abs0, double* abs1) {
-  v8d lo0 = {}, hi0 = {}, lo1 = {}, hi1 = {};
-  v8d part0 = {}, part1 = {};  // |M| w in eight interleaved partial sums
-  const v8d ones = {1, 1, 1, 1, 1, 1, 1, 1};
+// Rows r and r + 1 share every load of V, in vectors of D (W doubles: one
+// register of the ISA it is built for). Each output lane sums its terms
+// in column order, and |M| w goes into eight interleaved partial sums
+// (column j into sum j % 8) added up at the end, whatever W is: every
+// width gives the same bits. Each value of M is read as a scalar and
+// broadcast; taken out of a converted vector instead (a[u]), on AVX2,
+// where GCC splits an 8-double vector in two, every lane went through the
+// stack and the general registers, 25 times slower.
+template <typename D, typename F, typename L>
+__attribute__((always_inline)) inline void row_pair_body(const float* m0, const float* m1, int64_t cols,
+                                                         const double* V, const double* w, double* out0,
+                                                         double* out1, double* abs0, double* abs1) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  constexpr int Q = P / W;  // vectors of a row's probe sums
+  constexpr int A = 8 / W;  // vectors of its eight partial |M| w sums
+  static_assert(Q * W == P && A * W == 8, "whole vectors");
+  D s0[Q] = {}, s1[Q] = {};
+  D part0[A] = {}, part1[A] = {};
   int64_t j = 0;
   for (; j + 8 <= cols; j += 8) {
-    v8f f0, f1;
-    std::memcpy(&f0, m0 + j, sizeof f0);
-    std::memcpy(&f1, m1 + j, sizeof f1);
-    const v8d a0 = __builtin_convertvector(f0, v8d), a1 = __builtin_convertvector(f1, v8d);
     if (abs0) {
-      v8d wj = ones;
-      if (w) LOAD8(wj, w + j);
-      part0 += ABS8(a0) * wj;
-      part1 += ABS8(a1) * wj;
+      for (int a = 0; a < A; ++a) {
+        F f0, f1;
+        std::memcpy(&f0, m0 + j + a * W, sizeof f0);
+        std::memcpy(&f1, m1 + j + a * W, sizeof f1);
+        D wj = D{} + 1.0;
+        if (w) std::memcpy(&wj, w + j + a * W, sizeof wj);
+        const L magnitude = L{} + 0x7fffffffffffffffLL;
+        part0[a] += (D)((L)__builtin_convertvector(f0, D) & magnitude) * wj;
+        part1[a] += (D)((L)__builtin_convertvector(f1, D) & magnitude) * wj;
+      }
     }
     for (int u = 0; u < 8; ++u) {
-      v8d vlo, vhi;
-      LOAD8(vlo, V + (j + u) * P);
-      LOAD8(vhi, V + (j + u) * P + 8);
-      lo0 += a0[u] * vlo;
-      hi0 += a0[u] * vhi;
-      lo1 += a1[u] * vlo;
-      hi1 += a1[u] * vhi;
+      const double a0 = m0[j + u], a1 = m1[j + u];
+      for (int q = 0; q < Q; ++q) {
+        D v;
+        std::memcpy(&v, V + (j + u) * P + q * W, sizeof v);
+        s0[q] += a0 * v;
+        s1[q] += a1 * v;
+      }
     }
   }
   double tail0 = 0, tail1 = 0;
@@ -58,23 +69,46 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
     const double a0 = m0[j], a1 = m1[j], wj = w ? w[j] : 1.0;
     tail0 += std::fabs(a0) * wj;
     tail1 += std::fabs(a1) * wj;
-    v8d vlo, vhi;
-    LOAD8(vlo, V + j * P);
-    LOAD8(vhi, V + j * P + 8);
-    lo0 += a0 * vlo;
-    hi0 += a0 * vhi;
-    lo1 += a1 * vlo;
-    hi1 += a1 * vhi;
+    for (int q = 0; q < Q; ++q) {
+      D v;
+      std::memcpy(&v, V + j * P + q * W, sizeof v);
+      s0[q] += a0 * v;
+      s1[q] += a1 * v;
+    }
   }
-  std::memcpy(out0, &lo0, sizeof lo0);
-  std::memcpy(out0 + 8, &hi0, sizeof hi0);
-  std::memcpy(out1, &lo1, sizeof lo1);
-  std::memcpy(out1 + 8, &hi1, sizeof hi1);
+  for (int q = 0; q < Q; ++q) {
+    std::memcpy(out0 + q * W, &s0[q], sizeof s0[q]);
+    std::memcpy(out1 + q * W, &s1[q], sizeof s1[q]);
+  }
   if (abs0) {
-    for (int u = 0; u < 8; ++u) tail0 += part0[u], tail1 += part1[u];
+    for (int u = 0; u < 8; ++u) tail0 += part0[u / W][u % W], tail1 += part1[u / W][u % W];
     *abs0 = tail0;
     *abs1 = tail1;
   }
+}
+
+// AVX-512: a vector of 8 doubles is one register.
+__attribute__((target("arch=x86-64-v4"))) void row_pair_avx512(const float* m0, const float* m1, int64_t cols,
+                                                               const double* V, const double* w, double* out0,
+                                                               double* out1, double* abs0, double* abs1) {
+  row_pair_body<v8d, v8f, v8l>(m0, m1, cols, V, w, out0, out1, abs0, abs1);
+}
+
+// AVX2 (and SSE2, the default x86-64 build, picked at load time): 4.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void row_pair_narrow(
+    const float* m0, const float* m1, int64_t cols, const double* V, const double* w, double* out0, double* out1,
+    double* abs0, double* abs1) {
+  row_pair_body<v4d, v4f, v4l>(m0, m1, cols, V, w, out0, out1, abs0, abs1);
+}
+
+using RowPairFn = void (*)(const float*, const float*, int64_t, const double*, const double*, double*, double*,
+                           double*, double*);
+
+// x86-64-v4's features, as GCC's arch=x86-64-v4 assumes them.
+RowPairFn row_pair_for_this_cpu() {
+  const CpuFeatures f = cpu_features();
+  const bool v4 = f.avx512f && f.avx512bw && f.avx512cd && f.avx512dq && f.avx512vl && f.avx2 && f.fma;
+  return v4 ? row_pair_avx512 : row_pair_narrow;
 }
 
 }  // namespace
@@ -84,6 +118,7 @@ void freivalds_products(const float* M, int64_t rows, int64_t cols, const double
   // An odd last row pairs with itself; its second copy is written twice
   // with the same values.
   const int64_t pairs = (rows + 1) / 2;
+  static const RowPairFn row_pair = row_pair_for_this_cpu();
   parallel_for(static_cast<size_t>(pairs), threads, [&](size_t p) {
     const int64_t r0 = 2 * static_cast<int64_t>(p), r1 = std::min(r0 + 1, rows - 1);
     row_pair(M + r0 * cols, M + r1 * cols, cols, V, w, out + r0 * P, out + r1 * P, abs_out ? abs_out + r0 : nullptr,

@@ -44,6 +44,44 @@ TEST(Freivalds, ProductsMatchAPlainLoop) {
   }
 }
 
+// The summation order freivalds_products fixes, written out one scalar
+// at a time: each probe sum over the columns in order; |M| w in eight
+// partial sums (column j into j % 8) over the whole blocks of 8, the
+// columns past them summed in order first, then the eight added on. Every
+// SIMD width the CPU picks must give these very bits (EXPECT_EQ, not
+// NEAR), so that a result checked on one machine checks alike on another.
+TEST(Freivalds, EveryVectorWidthGivesTheBitsOfTheScalarOrder) {
+  std::mt19937_64 rng(20261207);
+  std::uniform_real_distribution<float> value(-3.0f, 3.0f);
+  std::uniform_real_distribution<double> probe(-2.0, 2.0);
+  const int P = kFreivaldsProbes;
+  for (auto [rows, cols] : {std::pair<int, int>{1, 1}, {3, 7}, {2, 8}, {17, 33}, {9, 1031}, {4, 2048}}) {
+    std::vector<float> M(static_cast<size_t>(rows) * cols);
+    for (float& x : M) x = value(rng);
+    std::vector<double> V(static_cast<size_t>(cols) * P), w(cols);
+    for (double& x : V) x = probe(rng);
+    for (double& x : w) x = std::fabs(probe(rng));
+    for (bool weighted : {false, true}) {
+      std::vector<double> out(static_cast<size_t>(rows) * P), abs_out(rows);
+      freivalds_products(M.data(), rows, cols, V.data(), weighted ? w.data() : nullptr, out.data(), abs_out.data(), 2);
+      const int whole = cols / 8 * 8;
+      for (int i = 0; i < rows; ++i) {
+        const float* m = &M[static_cast<size_t>(i) * cols];
+        for (int t = 0; t < P; ++t) {
+          double sum = 0;
+          for (int j = 0; j < cols; ++j) sum += static_cast<double>(m[j]) * V[static_cast<size_t>(j) * P + t];
+          ASSERT_EQ(out[static_cast<size_t>(i) * P + t], sum) << rows << "x" << cols << " row " << i << " probe " << t;
+        }
+        double part[8] = {}, tail = 0;
+        for (int j = 0; j < whole; ++j) part[j % 8] += std::fabs(static_cast<double>(m[j])) * (weighted ? w[j] : 1.0);
+        for (int j = whole; j < cols; ++j) tail += std::fabs(static_cast<double>(m[j])) * (weighted ? w[j] : 1.0);
+        for (double p : part) tail += p;
+        ASSERT_EQ(abs_out[i], tail) << rows << "x" << cols << " row " << i;
+      }
+    }
+  }
+}
+
 TEST(Freivalds, AbsOutIsOptional) {
   std::vector<float> M = {1.5f, -2.0f, 0.25f};
   std::vector<double> V(3 * kFreivaldsProbes, 1.0), out(kFreivaldsProbes);
