@@ -29,7 +29,7 @@ typedef long long v4l __attribute__((vector_size(32)));
 // width gives the same bits. Each value of M is read as a scalar and
 // broadcast; taken out of a converted vector instead (a[u]), on AVX2,
 // where GCC splits an 8-double vector in two, every lane went through the
-// stack and the general registers, 25 times slower.
+// stack and the general registers, ten times slower.
 template <typename D, typename F, typename L>
 __attribute__((always_inline)) inline void row_pair_body(const float* m0, const float* m1, int64_t cols,
                                                          const double* V, const double* w, double* out0,
