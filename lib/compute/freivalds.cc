@@ -107,8 +107,7 @@ using RowPairFn = void (*)(const float*, const float*, int64_t, const double*, c
 // x86-64-v4's features, as GCC's arch=x86-64-v4 assumes them.
 RowPairFn row_pair_for_this_cpu() {
   const CpuFeatures f = cpu_features();
-  const bool v4 = f.avx512f && f.avx512bw && f.avx512cd && f.avx512dq && f.avx512vl && f.avx2 && f.fma;
-  return v4 ? row_pair_avx512 : row_pair_narrow;
+  return has_avx512_skylake(f) && f.avx2 && f.fma ? row_pair_avx512 : row_pair_narrow;
 }
 
 }  // namespace

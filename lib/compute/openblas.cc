@@ -33,7 +33,7 @@ std::vector<std::string> openblas_cores_runnable(const CpuFeatures& f) {
 #if defined(__x86_64__)
   // The features each kernel set is built for, as OpenBLAS's own
   // dynamic.c tests them (support_avx512, support_avx512_bf16, support_avx2).
-  const bool avx512 = f.avx512f && f.avx512cd && f.avx512bw && f.avx512dq && f.avx512vl;
+  const bool avx512 = has_avx512_skylake(f);
   if (avx512 && f.avx512bf16) cores.push_back("Cooperlake");
   if (avx512) cores.push_back("SkylakeX");
   if (f.avx2 && f.fma) {

@@ -109,8 +109,12 @@ std::optional<int64_t> parse_rfc3339(const std::string& text) {
   return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
 }
 
+namespace {
+// The longest duration a flag takes: no market deadline is a century away.
+constexpr int64_t kLimit = int64_t{100} * 366 * 86400;
+}  // namespace
+
 std::optional<int64_t> parse_duration(const std::string& text) {
-  constexpr int64_t kLimit = int64_t{100} * 366 * 86400;  // no market deadline is a century away
   size_t i = 0;
   int64_t total = 0;
   while (i < text.size()) {
@@ -152,7 +156,7 @@ std::optional<double> parse_timeout(const std::string& text) {
   if (!(point == std::string::npos ? digits(number) : digits(number.substr(0, point)) && digits(number.substr(point + 1))))
     return std::nullopt;
   const double seconds = std::stod(number) / (ms ? 1000.0 : 1.0);
-  if (!(seconds > 0) || seconds > 100.0 * 366 * 86400) return std::nullopt;
+  if (!(seconds > 0) || seconds > static_cast<double>(kLimit)) return std::nullopt;
   return seconds;
 }
 

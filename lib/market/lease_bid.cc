@@ -213,13 +213,16 @@ void price(std::vector<Candidate>& cands, const std::vector<size_t>& which, cons
   const std::string akash_list = b.akash ? groups.dump() + "\n" : "";
   for (size_t i : which) {
     const Candidate& c = cands[i];
-    if (!b.akash) requests.push_back({script_request(c.order, b.hw).dump() + "\n", {}});
+    if (!b.akash) {
+      requests.push_back({script_request(c.order, b.hw).dump() + "\n", {}});
+      continue;
+    }
     // Akash's scripts know the tenant by AKASH_OWNER (whitelists, logs):
     // here the order's buyer key.
-    else if (b.akash_rates.denom.empty()) requests.push_back({akash_list, {"AKASH_OWNER=" + c.order.buyer}});
-    else
-      requests.push_back({akash_priced_request(groups, b.akash_rates, c.order.max_price, c.seconds).dump() + "\n",
-                          {"AKASH_OWNER=" + c.order.buyer}});
+    requests.push_back({b.akash_rates.denom.empty()
+                            ? akash_list
+                            : akash_priced_request(groups, b.akash_rates, c.order.max_price, c.seconds).dump() + "\n",
+                        {"AKASH_OWNER=" + c.order.buyer}});
   }
   auto outcomes = run_price_script(opt.price_script, requests, b.script_timeout_s, opt.script_jobs);
   for (size_t k = 0; k < which.size(); ++k) {

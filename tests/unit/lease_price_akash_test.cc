@@ -57,12 +57,6 @@ TEST(AkashBlocks, ALeasePaysEachBlockItStarts) {
   EXPECT_EQ(akash_blocks(rates(1, 36), 72), 2);
 }
 
-}  // namespace
-}  // namespace grid
-
-namespace grid {
-namespace {
-
 // Names as nvidia-smi gives them, and the short names of Akash's GPU list.
 TEST(AkashGpuAttributes, ShortLowerCaseModelsRamAndInterface) {
   constexpr int64_t GiB = int64_t{1} << 30;
