@@ -6,8 +6,8 @@
 # Every role runs its examples/cron/ script, one tick at a time, on the
 # demo's market: a sweep, three providers of which p3 cheats (its job-run
 # is the real one followed by examples/demo/cheat), caught and slashed.
-# Faults on the way: the board restarted, a provider's link cut in the
-# middle of a task and restored, a double post, garbage, forged and
+# Faults on the way: the board restarted, a provider's link cut while
+# its task runs and restored, a double post, garbage, forged and
 # oversized files, an attempt to overwrite another provider's bid.
 
 load test_helper
@@ -119,19 +119,15 @@ SH
   chmod +x "$1/bin/job-run"
 }
 
-# progress_step P LEASES: the step of the last checkpoint P's job-run has
-# stored for any task of LEASES, or nothing; done when a result is stored.
-progress_step() {
-  local store=$BATS_FILE_TMPDIR/$1/state/store task me ref
+# result_stored P LEASES: whether P's job-run has stored a result for
+# every lease of LEASES (under the reference job-run keeps it by).
+result_stored() {
+  local store=$BATS_FILE_TMPDIR/$1/state/store me lease task ref
   me=$(pub "$1")
-  for task in $(jq -r '.order.task.id' "$2"); do
-    ref=$(printf 'result %s exact %s' "$task" "$me" | sha256sum | cut -c1-64)
-    [ -e "$store/refs/${ref:0:2}/${ref:2}" ] && { echo done; return; }
-    ref=$(printf 'progress %s exact' "$task" | sha256sum | cut -c1-64)
-    ref=$(cat "$store/refs/${ref:0:2}/${ref:2}" 2>/dev/null) || continue
-    ref=${ref#sha256:}
-    jq -r .step "$store/sha256/${ref:0:2}/${ref:2}" 2>/dev/null && return
-  done
+  while read -r lease task; do
+    ref=$(printf 'result %s exact %s lease %s' "$task" "$me" "$lease" | sha256sum | cut -c1-64)
+    [ -e "$store/refs/${ref:0:2}/${ref:2}" ] || return 1
+  done < <(jq -r '"\(.id) \(.order.task.id)"' "$2")
 }
 
 @test "the demo's market through the board alone: every role's cron script, a cheater slashed, through faults" {
@@ -212,23 +208,31 @@ progress_step() {
   run -0 --separate-stderr tick ledger settle
   stderr_has "gridutils-ledger: settle: leases: 4 applied"
 
-  # p1's link goes down in the middle of its task (a checkpoint past step 0
-  # stored, no result yet): its tick ends 75, the result kept in its
-  # store; with the link back, the next tick publishes and posts it.
+  # p1's link goes down while its job-run runs (held at its start by a
+  # stop signal, so the cut never races a fast task): the task is computed
+  # and kept in its store, the tick ends 75; with the link back, the next
+  # tick publishes and posts the stored result without computing it again.
+  mkdir -p "$BATS_FILE_TMPDIR/p1/bin"
+  printf '#!/bin/sh\nkill -STOP $$\nexec "%s" "$@"\n' "$ROOT/build/bin/job-run" >"$BATS_FILE_TMPDIR/p1/bin/job-run"
+  chmod +x "$BATS_FILE_TMPDIR/p1/bin/job-run"
   tick p1 run 2>"$BATS_FILE_TMPDIR/p1/cut.err" 3>&- &
-  local running=$! step="" i
-  as p1 sh -c "grid-board get -q $B leases --for $(pub p1) >p1-leases.jsonl"
+  local running=$! held="" i
   for ((i = 0; i < 1000; i++)); do
-    step=$(progress_step p1 "$BATS_FILE_TMPDIR/p1/p1-leases.jsonl")
-    [ -n "$step" ] && [ "$step" != 0 ] && break
+    held=$(pgrep -f "^/bin/sh $BATS_FILE_TMPDIR/p1/bin/job-run") &&
+      [[ $(ps -o stat= -p "$held") == T* ]] && break
+    held=""
     sleep 0.01
   done
+  [ -n "$held" ] || fail "p1's job-run never started: $(cat "$BATS_FILE_TMPDIR/p1/cut.err")"
   ip -n "${NSP}p1" link set eth0 down
-  [ "$(progress_step p1 "$BATS_FILE_TMPDIR/p1/p1-leases.jsonl")" != done ] && [ "$step" != done ] && [ "${step:-0}" -gt 0 ] ||
-    fail "the link was not cut in the middle of the task (checkpoint step '$step')"
+  kill -CONT "$held"
   wait "$running" && fail "p1's run went through with its link down" || [ $? = 75 ] || fail "p1's run: $(cat "$BATS_FILE_TMPDIR/p1/cut.err")"
+  rm "$BATS_FILE_TMPDIR/p1/bin/job-run"
   ip -n "${NSP}p1" link set eth0 up
+  as p1 sh -c "grid-board get -q $B leases --for $(pub p1) >p1-leases.jsonl"
+  result_stored p1 "$BATS_FILE_TMPDIR/p1/p1-leases.jsonl" || fail "p1's result was not kept: $(cat "$BATS_FILE_TMPDIR/p1/cut.err")"
   run -0 --separate-stderr tick p1 run
+  stderr_has "result already in the store"
   stderr_has "gridutils-provider: run: 1 result(s), 0 lease(s) open"
   for r in p2 p3; do
     run --separate-stderr tick "$r" run
