@@ -227,12 +227,12 @@ test-build-san:
 # are compiled again, with coverage and sanitizers; what else a target calls
 # comes from the plain libgrid.a, whose objects of the same names the linker
 # then leaves out (build them without SAN=1: GCC's ASan is not clang's).
-# make test runs each target about 20 s (tests/fuzz-targets.bats); make
+# make test runs each target about 10 s (tests/fuzz-targets.bats); make
 # fuzz runs each FUZZ_SECONDS.
 FUZZ_CXX     ?= clang++
 FUZZ_SECONDS ?= 240
 FUZZ_O       := build/fuzz/obj
-FUZZ_FLAGS   := -std=c++17 -O1 -g -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined \
+FUZZ_FLAGS   := -std=c++17 -O1 -g -DGRID_JSON_EVERY_UNIT -ffp-contract=off -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -MMD -MP
 FUZZ_SRC     := lib/core/jsonl.cc lib/core/json_parse.cc lib/core/canonical_json.cc lib/core/message.cc lib/core/merkle.cc \
                 lib/core/fields.cc lib/market/need_expr.cc lib/market/lease_pricing.cc lib/compute/npy.cc \

@@ -3,7 +3,7 @@
 # bytes reach; built under ASan and UBSan by make fuzz-targets, which make
 # test and make fuzz run first). Each test
 # first runs every input in tests/fuzz/regressions/TARGET (the bugs found
-# so far, kept as test cases forever), then fuzzes FUZZ_SECONDS (20 in
+# so far, kept as test cases forever), then fuzzes FUZZ_SECONDS (10 in
 # make test, longer in make fuzz) from a copy of tests/fuzz/corpus/TARGET.
 # A crash, a sanitizer report, a broken property or a leak fails the test
 # and leaves the input in the test's folder, named in the failure: add it
@@ -12,7 +12,7 @@
 bats_require_minimum_version 1.5.0
 load test_helper
 
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 
 setup() {
   common_setup
