@@ -191,21 +191,31 @@ script() {
   [ "${#lines[@]}" -eq 2 ]
 }
 
-@test "order: a --need path no profile has is warned of, naming the fields there are; the order is still made" {
+@test "order: a --need path no profile has is warned of, naming the members there are; the order is still made" {
   run -0 --separate-stderr order --max-price 100 --deadline 1h \
     --need 'summary.gpu_modle == "H100" and summary.gpu_count >= 1 and gpu[0].x > 1 and summary.gpu_modle != "x"' \
     <gemm-task.jsonl
   [ "${#lines[@]}" -eq 1 ]
   assert_jq .kind order
   [ "$(grep -c 'summary.gpu_modle' <<<"$stderr")" -eq 1 ] || fail "stderr was: $stderr"
-  stderr_has "lease-bid: warning: --need names summary.gpu_modle, but a profile's summary has no such field (it has exact_gemm_tflops,"
+  stderr_has "lease-bid: warning: --need names summary.gpu_modle, but a profile's summary has no member \"gpu_modle\" (it has cpu_model, exact_gemm_tflops,"
   stderr_has "gpu_model"
-  stderr_has "warning: --need names gpu[0].x, but a profile has no such member (it has kind,"
+  stderr_has "warning: --need names gpu[0].x, but a profile has no member \"gpu\" (it has device,"
   # summary.gpu_count is a field: two warnings, not three.
   [ "$(grep -c 'warning:' <<<"$stderr")" -eq 2 ] || fail "stderr was: $stderr"
-  # Every member and summary field of a real profile is known: no warning.
+  # Below the top: a misspelled kind, a list named as an object, a value
+  # named as an object.
+  run -0 --separate-stderr order --max-price 100 --deadline 1h \
+    --need 'kinds.exact.trian.step < 0.01 or gpus.name == "x" or summary.gpu_count.max > 1' <gemm-task.jsonl
+  stderr_has "warning: --need names kinds.exact.trian.step, but a profile's kinds.exact has no member \"trian\" (it has exec, gemm, infer, render, skipped, train)"
+  stderr_has "warning: --need names gpus.name, but a profile's gpus is a list: name an element by its index, as gpus[0]"
+  stderr_has "warning: --need names summary.gpu_count.max, but a profile's summary.gpu_count is a value, with no members"
+  [ "$(grep -c 'warning:' <<<"$stderr")" -eq 3 ] || fail "stderr was: $stderr"
+  # Every path of a real profile, to each of its values, is known: no warning.
   local need
-  need=$(jq -r '[keys[], (.summary | keys[] | "summary." + .)] | join(" or ")' "$F/measured.json")
+  need=$(jq -r '[paths(scalars) | map(if type == "number" then "[\(.)]" else ".\(.)" end) | join("")[1:]] |
+    unique | join(" or ")' "$F/measured.json")
+  [ "$(wc -w <<<"$need")" -gt 200 ] || fail "too few paths: $need"
   run -0 --separate-stderr order --max-price 100 --deadline 1h --need "$need" <gemm-task.jsonl
   [ -z "$stderr" ] || fail "need '$need' was warned of: $stderr"
   # -q silences it, as every human note.

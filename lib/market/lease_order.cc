@@ -6,7 +6,7 @@
 #include "core/fields.h"
 #include "core/keyfile.h"
 #include "market/lease_io.h"
-#include "measure/gpu_bench.h"
+#include "measure/profile_schema.h"
 #include "core/message.h"
 #include "core/text_pad.h"
 #include "core/timestamp.h"
@@ -53,21 +53,30 @@ json make_order(const json& task, const LeaseOptions& opt, const NeedExpr& need,
 
 namespace {
 
-bool listed(const std::vector<std::string>& names, const json& step) {
-  return step.is_string() && std::find(names.begin(), names.end(), step.get<std::string>()) != names.end();
+// The first `n` steps of a path, as written: "kinds.exact", "gpus[0]".
+std::string path_prefix(const std::vector<json>& steps, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i)
+    out += steps[i].is_string() ? (i ? "." : "") + steps[i].get<std::string>() : "[" + steps[i].dump() + "]";
+  return out;
 }
 
 // A path no profile has makes the need false for every provider: the
-// order is still made (profiles may grow fields), but the buyer hears of
+// order is still made (profiles may grow members), but the buyer hears of
 // it now rather than from an unfilled order.
 void warn_unknown_need_paths(const Tool& tool, const NeedExpr& need) {
   for (const NeedPath& p : need.paths()) {
-    if (!listed(profile_fields(), p.steps.front()))
-      tool.note("warning: --need names " + p.text + ", but a profile has no such member (it has " +
-                join(profile_fields()) + ")");
-    else if (p.steps.front() == "summary" && p.steps.size() > 1 && !listed(profile_summary_fields(), p.steps[1]))
-      tool.note("warning: --need names " + p.text + ", but a profile's summary has no such field (it has " +
-                join(profile_summary_fields()) + ")");
+    const SchemaMatch m = match_profile_path(p.steps);
+    if (m.whole) continue;
+    const std::string where = m.known == 0 ? "a profile" : "a profile's " + path_prefix(p.steps, m.known);
+    std::string why;
+    if (m.there.empty())
+      why = where + " is a value, with no members";
+    else if (m.there == std::vector<std::string>{"#"})
+      why = where + " is a list: name an element by its index, as " + path_prefix(p.steps, m.known) + "[0]";
+    else
+      why = where + " has no member " + p.steps[m.known].dump() + " (it has " + join(m.there) + ")";
+    tool.note("warning: --need names " + p.text + ", but " + why);
   }
 }
 

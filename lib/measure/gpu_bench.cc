@@ -67,23 +67,6 @@ const std::vector<BenchSection>& bench_sections() {
   return table;
 }
 
-const std::vector<std::string>& profile_fields() {
-  static const std::vector<std::string> fields = [] {
-    std::vector<std::string> f = {"kind", "v", "id", "sig", "tool", "measured_at", "quick", "device", "host", "gpus",
-                                  "threads", "faulty", "faults", "summary"};
-    for (const BenchSection& s : bench_sections()) f.push_back(s.name);
-    return f;
-  }();
-  return fields;
-}
-
-const std::vector<std::string>& profile_summary_fields() {
-  static const std::vector<std::string> fields = {
-      "exact_gemm_tflops", "fast_f32_gemm_tflops", "fast_bf16_gemm_tflops", "gpu_count", "gpu_model",
-      "gpu_memory_bytes",  "cpu_model",            "memory_bytes",          "render_samples_per_s"};
-  return fields;
-}
-
 json measure_profile(const BenchOptions& opt, const Device& device,
                      const std::function<void(const std::string&)>& progress) {
   BenchContext ctx;

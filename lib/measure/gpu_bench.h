@@ -62,11 +62,6 @@ json bench_render(BenchContext& ctx);
 // samples) at render.samples_per_s.
 void add_render_costs(json& kinds, const json& render);
 
-// The members measure_profile writes at a profile's top level, and in its
-// summary (some only on a GPU): what an order's need can name.
-const std::vector<std::string>& profile_fields();
-const std::vector<std::string>& profile_summary_fields();
-
 // Builds the profile body (unsigned, no id) for `opt` on `device`.
 json measure_profile(const BenchOptions& opt, const Device& device,
                      const std::function<void(const std::string&)>& progress);
