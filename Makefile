@@ -127,6 +127,18 @@ UNIT      := $(B)/test/unit_tests
 # test's compile time. -O0 saves about 130 CPU-seconds of compiling (47
 # test files) for about 15 more of running them.
 $(TEST_OBJ): CXXFLAGS += -O0
+# The test units' common headers (tests/unit/unit_headers.h), precompiled
+# with the test units' own flags, a third of each one's compile time. GCC
+# takes the .gch beside the header -include names, and reads the header
+# itself (same code, slower) wherever the flags differ.
+UNIT_PCH  := $(O)/pch/unit_headers.h
+$(UNIT_PCH).gch: CXXFLAGS += -O0
+$(UNIT_PCH).gch: tests/unit/unit_headers.h
+	@mkdir -p $(@D)
+	cp $< $(UNIT_PCH)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MF $(UNIT_PCH).d -MT $@ -x c++-header $(UNIT_PCH) -o $@
+$(TEST_OBJ): $(UNIT_PCH).gch
+$(TEST_OBJ): private CPPFLAGS += -include $(UNIT_PCH)
 LIBGRID   := $(O)/libgrid.a
 COMPLETIONS := $(foreach t,$(TOOLS),$(B)/completions/$(t).bash $(B)/completions/$(t).zsh $(B)/completions/$(t).fish)
 
@@ -316,4 +328,4 @@ clean:
 	rm -rf build
 
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:build/fuzz/bin/%=$(FUZZ_O)/tests/fuzz/targets/%.d)
--include $(LIB_OBJ:.o=.d) $(CU_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(TOOLS:%=$(O)/cmd/%.d) $(BENCH_SRC:%.cc=$(O)/%.d)
+-include $(LIB_OBJ:.o=.d) $(CU_OBJ:.o=.d) $(UNIT_PCH).d $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(TOOLS:%=$(O)/cmd/%.d) $(BENCH_SRC:%.cc=$(O)/%.d)
