@@ -429,6 +429,15 @@ bad_jobs() {
   stderr_matches '\(input line 1\)$'
 }
 
+@test "an example exec job is a script: given as the job, 65 says to run it; its output splits" {
+  run -65 --separate-stderr job-split "$ROOT/examples/exec/montecarlo.job"
+  assert_output ''
+  stderr_matches '^job-split: error: malformed JSON: this starts with "#!", as a script does: run the script and give what it prints \(input line 1 of .*/examples/exec/montecarlo\.job\)$'
+  "$ROOT/examples/exec/montecarlo.job" >job.jsonl
+  run -0 --separate-stderr job-split job.jsonl
+  assert_equal "${#lines[@]}" 4
+}
+
 @test "--keep-going splits the good jobs, reports the bad, exits 65" {
   printf '%s\n' "$(jq -c '.gemm.dtype = "bf16"' <<<"$GEMM")" "$GEMM" 'nope' >mixed.jsonl
   run -65 --separate-stderr job-split --keep-going mixed.jsonl

@@ -117,6 +117,25 @@ Error parse_error(const std::string& text) {
   return Error(Exit::ok, "");
 }
 
+TEST_F(MessageReaderTest, AScriptGivenAsMessagesIsToldToBeRun) {
+  const std::string a = dir_ + "/job.sh";
+  std::ofstream(a) << "#!/bin/sh\njq -cn '{kind: \"job\"}'\n";
+  MessageReader reader({a});
+  json m;
+  try {
+    reader.next(&m);
+    FAIL() << "a script was read as a message";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::data);
+    EXPECT_EQ(e.line(), 1u);
+    EXPECT_NE(std::string(e.what()).find("as a script does: run the script and give what it prints"),
+              std::string::npos)
+        << e.what();
+  }
+  // Not a prefix of any JSON text, and only at a line's start.
+  EXPECT_EQ(parse_json_line("{\"a\":\"#!\"}")["a"], "#!");
+}
+
 TEST(ParseJsonText, RefusesNestingPastTheLimit) {
   auto nested = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
   EXPECT_NO_THROW(parse_json_text(nested(kMaxJsonDepth)));
