@@ -59,14 +59,15 @@ proof_part() {
   run -0 --separate-stderr job-run --version
   assert_output --regexp '^gridutils [0-9]+\.[0-9]+\.[0-9]+$'
   run -0 --separate-stderr job-run --help
-  for flag in --task-index --mode --device --store --threads --force --resume --now --pass --key --keep-going -q,--quiet; do
+  for flag in --task-index --mode --device --store --retries --threads --force --resume --now --pass --key --keep-going -q,--quiet; do
     assert_output --partial -- "$flag"
   done
 }
 
 @test "bad flags are usage errors (64) and run nothing" {
   for args in "--no-such-flag" "--mode turbo" "--threads -1" "--threads 4097" "--threads many" \
-    "--device gpu" "--device cuda:x" "--task-index abc" "--task-index 1x" "--now someday"; do
+    "--device gpu" "--device cuda:x" "--task-index abc" "--task-index 1x" "--now someday" \
+    "--retries -1" "--retries 1001" "--retries some"; do
     run -64 --separate-stderr job-run --store S $args gemm4.jsonl
     assert_output ''
     stderr_matches '^job-run: error: '
@@ -1289,16 +1290,19 @@ assert parts.tobytes() == whole.tobytes()' "$(object S "$want")" \
   # The model came and stays; of x nothing, under either hash.
   assert_equal "$(find Net -type f)" "$(object Net "$MODEL")"
   # Nothing listens on the port once the server is gone: connection
-  # refused, retried with backoff (0.5 s doubling: about 4-8 s), then 75.
+  # refused, retried --retries times with backoff (0.5 s, then 1 s, with
+  # jitter), then 75. The default 4 is --publish's test's.
   kill "$SERVER"
   wait "$SERVER" 2>/dev/null || true
   SERVER=
-  run -75 --separate-stderr job-run --store Net <<<"$(url_infer_job "$model" \
-    "{\"url\":\"http://127.0.0.1:$PORT/x.npy\",\"sha256\":\"$X\"}")"
-  assert_output ''
-  stderr_has "http://127.0.0.1:$PORT/x.npy"
-  stderr_has "gave up after 5 attempts"
-  assert_not_exist "$(object Net "$X")"
+  for retries in 0 2; do
+    run -75 --separate-stderr job-run --store Net --retries $retries <<<"$(url_infer_job "$model" \
+      "{\"url\":\"http://127.0.0.1:$PORT/x.npy\",\"sha256\":\"$X\"}")"
+    assert_output ''
+    stderr_has "http://127.0.0.1:$PORT/x.npy"
+    stderr_has "gave up after $((retries + 1)) attempt"
+    assert_not_exist "$(object Net "$X")"
+  done
 }
 
 # ---- store location ----------------------------------------------------

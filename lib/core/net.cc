@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -504,6 +505,13 @@ size_t on_answer_body(char* data, size_t size, size_t n, void* user) {
 }
 
 }  // namespace
+
+namespace {
+std::atomic<int> default_retries{4};
+}  // namespace
+
+int default_fetch_retries() { return default_retries.load(std::memory_order_relaxed); }
+void set_default_fetch_retries(int retries) { default_retries.store(retries, std::memory_order_relaxed); }
 
 std::string file_url_path(const std::string& url) {
   curl_init_once();

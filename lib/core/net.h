@@ -48,6 +48,12 @@ std::string file_url_path(const std::string& url);
 // as --publish, checked before any work is done.
 void check_url_flag(const std::string& flag, const std::string& url);
 
+// The retries a FetchOptions starts with: 4, unless the tool set another
+// for the whole process (job-run's --retries), so that every fetch it
+// makes, however deep in the library, follows the user's setting.
+int default_fetch_retries();
+void set_default_fetch_retries(int retries);
+
 struct FetchOptions {
   // Seconds to wait for the TCP (and TLS) connection.
   long connect_timeout_s = 10;
@@ -61,7 +67,7 @@ struct FetchOptions {
   // and adds bytes before failing does not use one up (at most
   // kMaxAttempts attempts in all), so a large file over a link that drops
   // now and then still arrives.
-  int retries = 4;
+  int retries = default_fetch_retries();
   // Wait before the first retry; doubled for each further one, times a
   // random factor in [0.5, 1] (jitter, so many clients do not retry in
   // step), capped at 60 s. A longer Retry-After from the server (429/503)
