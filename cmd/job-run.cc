@@ -23,10 +23,7 @@ int main(int argc, char** argv) {
   app.add_option("--publish", opt.publish,
                  "PUT each result and the store objects it names to this URL (WebDAV, s3://, file://)")
       ->type_name("URL");
-  app.add_option("--retries", opt.retries,
-                 "Transient failures in a row before giving up with 75, for inputs by URL and --publish (default 4)")
-      ->type_name("N")
-      ->check(CLI::Range(0, 1000));
+  tool.add_retries_flag(app, "inputs by URL and --publish");
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_flag("--force", opt.force, "Recompute even when the store holds the task's result");
   app.add_flag("--resume", opt.resume, "Continue an interrupted training run from its last checkpoint");

@@ -49,10 +49,7 @@ int main(int argc, char** argv) {
                                                    "(default 0.5)");
   app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N for re-execution (default auto)")
       ->type_name("DEVICE");
-  app.add_option("--retries", opt.retries,
-                 "Transient failures in a row before giving up with 75, for inputs by URL and --store-url (default 4)")
-      ->type_name("N")
-      ->check(CLI::Range(0, 1000));
+  tool.add_retries_flag(app, "inputs by URL and --store-url");
   app.add_option("--threads", opt.threads, "CPU threads (default: every core)")->check(CLI::Range(0, 4096));
   app.add_option("--now", opt.now, "The time the check starts at, for lease deadlines: RFC 3339 or epoch seconds "
                                    "(default: the clock)")

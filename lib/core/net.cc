@@ -504,10 +504,8 @@ size_t on_answer_body(char* data, size_t size, size_t n, void* user) {
   return sink->append(data, size * n) ? size * n : 0;
 }
 
-}  // namespace
-
-namespace {
 std::atomic<int> default_retries{4};
+
 }  // namespace
 
 int default_fetch_retries() { return default_retries.load(std::memory_order_relaxed); }

@@ -49,7 +49,7 @@ std::string file_url_path(const std::string& url);
 void check_url_flag(const std::string& flag, const std::string& url);
 
 // The retries a FetchOptions starts with: 4, unless the tool set another
-// for the whole process (job-run's --retries), so that every fetch it
+// for the whole process (--retries, Tool::add_retries_flag), so that every fetch it
 // makes, however deep in the library, follows the user's setting.
 int default_fetch_retries();
 void set_default_fetch_retries(int retries);

@@ -10,6 +10,7 @@
 #include <new>
 
 #include "core/completion.h"
+#include "core/net.h"
 #include "core/text_pad.h"
 #include "core/device_error.h"
 
@@ -78,6 +79,13 @@ void Tool::add_keep_going_flag(CLI::App& where) {
   where.add_flag("--keep-going", common_.keep_going, "Report each bad input line and carry on; exit 65 at the end");
 }
 
+void Tool::add_retries_flag(CLI::App& where, const std::string& urls) {
+  where.add_option("--retries", common_.retries,
+                   "Transient failures in a row before giving up with 75, for " + urls + " (default 4)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1000));
+}
+
 bool Tool::table_format() const {
   if (common_.format.empty()) return ::isatty(1);
   return common_.format == "table";
@@ -127,6 +135,7 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
               << std::endl;
     return static_cast<int>(Exit::usage);
   }
+  if (common_.retries) set_default_fetch_retries(*common_.retries);
   try {
     int code = body();
     if (bad_lines_ > 0) {

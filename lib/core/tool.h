@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct CommonOptions {
   std::string format;  // "json" or "table"; empty until resolved
   std::string key;     // --key FILE, else $GRID_KEY
   bool keep_going = false;
+  std::optional<int> retries;  // --retries N: for every fetch the process makes
 };
 
 class Tool {
@@ -46,6 +48,10 @@ class Tool {
   std::string key_path() const;
   // Adds --keep-going.
   void add_keep_going_flag(CLI::App& where);
+  // Adds --retries N (0 to 1000), which run() makes the process's default
+  // for every fetch (set_default_fetch_retries) before the body runs;
+  // `urls` names what the tool fetches, for --help.
+  void add_retries_flag(CLI::App& where, const std::string& urls);
 
   bool table_format() const;
 

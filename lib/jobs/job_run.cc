@@ -138,7 +138,6 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     throw Error(Exit::usage, "--mode must be exact or fast");
   const int64_t only = opt.task_index.empty() ? -1 : resolve_task_index(opt.task_index);
   if (!opt.publish.empty()) check_url_flag("--publish", opt.publish);
-  if (opt.retries) set_default_fetch_retries(*opt.retries);
   const RunClock clock(opt.now);  // what a lease's deadline is held against
   std::optional<SigningKey> key;
   if (!tool.key_path().empty()) key = load_key(tool.key_path());

@@ -34,7 +34,6 @@ struct RunOptions {
   bool pass = false;       // pass messages that are not tasks through
   bool allow_network = false;  // --allow-network: exec tasks that ask get the network
   std::string now;         // --now: the time the run starts at, for lease deadlines ("" = the clock)
-  std::optional<int> retries;  // --retries: for every URL it reads or publishes to
 };
 
 // What a kind's run function gets.

@@ -133,7 +133,6 @@ json make_verdict(const CheckEntry& entry, const std::vector<ModeRun>& runs, con
 
 int proof_check_main(Tool& tool, const ProofOptions& opt) {
   check_option_ranges(opt);
-  if (opt.retries) set_default_fetch_retries(*opt.retries);
   const std::vector<const ProofMode*> modes = parse_mode_list(opt.modes);
   const std::string key_path = tool.key_path();
   if (key_path.empty())

@@ -44,7 +44,6 @@ struct ProofOptions {
   std::vector<std::string> seals;  // --seals: seal messages committed before results were revealed
   std::string store;      // --store DIR; "" = the default store
   std::string store_url;  // --store-url URL: the provider's store over HTTP
-  std::optional<int> retries;  // --retries: for every URL it reads
   int64_t samples = 0;    // --samples q; 0 = from --detect
   double detect = kDefaultDetect;
   double cheat_fraction = kDefaultCheatFraction;
