@@ -303,7 +303,7 @@ cpu_has() {
     assert_jq ".kinds.$mode.gemm | keys | tostring" '["gflop","melement","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.infer | keys | tostring" '["batch","data_mvalue","gflop","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.exec | keys | tostring" '["exec_second","task"]'
-    assert_jq ".kinds.$mode.render | keys | tostring" '["blender_start","frame","msample","store_mb","store_write","task"]'
+    assert_jq ".kinds.$mode.render | keys | tostring" '["blender_start","frame","mpixel","msample","store_mb","store_write","task"]'
     assert_jq "[.kinds.$mode[][]] | all(type == \"number\" and . >= 0)" true
     # A training step and a task always cost something.
     assert_jq ".kinds.$mode.train.step > 0 and .kinds.$mode.train.task > 0" true
@@ -314,8 +314,16 @@ cpu_has() {
     assert_jq ".kinds.$mode.render.blender_start == .render.startup_seconds + .render.first_render_seconds" true
     assert_jq ".kinds.$mode.render.msample == 1e6 / .render.samples_per_s" true
     assert_jq ".kinds.$mode.render.frame == .render.frame_seconds and .render.frame_seconds > 0" true
+    assert_jq ".kinds.$mode.render.mpixel == 1e6 * .render.pixel_seconds" true
     assert_jq ".kinds.$mode.render.task == .kinds.$mode.gemm.task" true
   done
+  # The large frames (384 x 256, 16 times the pixels) were rendered at
+  # their size: at 1 sample each took over twice the small one's time.
+  assert_jq '.render.scene.large | tostring' '{"height":256,"width":384}'
+  assert_jq '.render.medians.large > 2 * .render.medians.low' true
+  # A pixel's own cost is the two sizes' difference less its sample, or 0.
+  assert_jq '((.render.medians.large - .render.medians.low) / (384 * 256 - 96 * 64) - 1 / .render.samples_per_s) as $p |
+    ([$p, 0] | max) - .render.pixel_seconds | fabs < 1e-15' true
   # Its store writes were timed under $TMPDIR, and nothing is left there.
   [ -z "$(ls -A tmp)" ]
 }

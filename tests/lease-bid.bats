@@ -419,15 +419,16 @@ ms_step_order() {
   order --max-price 100000000 --deadline 50s <exec-task.jsonl >short.jsonl
   run -0 --separate-stderr bid prov mine.json --policy policy.json --explain short.jsonl
   stderr_matches 'no bid: the deadline is too short: about 4[01] s by kinds\.exact\.exec of the profile, 6[0-2] s with --margin 1\.5'
-  # render: job-run's and Blender's start, the frames' pixel samples at the
-  # measured rate, the store writes.
+  # render: job-run's and Blender's start, the frames, their pixels, their
+  # pixel samples at the measured rate, the store writes.
   jq -c '.render.scene = {sha256: "sha256:\("ab" * 32)", url: "https://scenes.example/s.blend"} | .render.frames.end = 6' \
     "$ROOT/examples/render/job.json" | job-split | head -1 >render-task.jsonl
   order --max-price 100000000 --deadline 2h <render-task.jsonl >o.jsonl
   run -0 --separate-stderr bid prov mine.json --policy policy.json o.jsonl
   output=$(tail -1 <<<"$output")
   want=$(jq -s '.[0].kinds.exact.render as $c | .[1].render as $r | ($r.frames.end - $r.frames.start + 1) as $f |
-    $c.task + $c.blender_start + $f * $c.frame + $c.msample * $f * 96 * 64 * 16 / 1e6 + $c.store_write * ($f + 2)' \
+    $c.task + $c.blender_start + $f * $c.frame + $c.mpixel * $f * 96 * 64 / 1e6 +
+    $c.msample * $f * 96 * 64 * 16 / 1e6 + $c.store_write * ($f + 2)' \
     mine.json render-task.jsonl)
   assert_jq ".estimated_seconds - $want | fabs < 1e-9" true
   assert_jq ".estimated_seconds > $(jq .render.startup_seconds mine.json)" true

@@ -134,7 +134,8 @@ E
   assert_jq '.render.samples_per_s > 0 and .render.startup_seconds > 0' true
   assert_jq '.render.frame_seconds > 0 and .render.first_render_seconds >= 0' true
   assert_jq '.summary.render_samples_per_s == .render.samples_per_s' true
-  assert_jq '.render.scene | tostring' '{"frames":7,"height":64,"samples":[1,16],"width":96}'
+  assert_jq '.render.pixel_seconds >= 0' true
+  assert_jq '.render.scene | tostring' '{"frames":10,"height":64,"large":{"height":256,"width":384},"samples":[1,16],"width":96}'
   # Weighted by that rate: the one provider's tasks name it.
   [ "$(jq -r .provider tasks.jsonl | sort -u)" = "$(cat provider.pub)" ] || fail "tasks not weighted to the provider"
   [ "$(wc -l <leases.jsonl)" = 1 ] || fail "$(cat leases.jsonl)"

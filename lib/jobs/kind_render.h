@@ -65,11 +65,14 @@ struct BlenderInfo {
 };
 
 // One render in a Blender run: a frame, whole or the crop `border`, at the
-// request's samples unless `samples` says otherwise.
+// request's samples unless `samples` says otherwise, at `percent` of the
+// request's size (gpu-bench times two sizes in one run; a crop is always
+// at 100).
 struct FrameRender {
   int64_t frame = 0;
   std::optional<Box> border;
   std::optional<int64_t> samples;
+  int percent = 100;
 };
 
 struct RenderRequest {

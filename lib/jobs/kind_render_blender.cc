@@ -144,6 +144,10 @@ RenderOutcome render_frames(const RenderRequest& req, const std::string& field) 
     json r = {{"frame", req.frames[i].frame}, {"out", name}};
     if (const auto& b = req.frames[i].border) r["border"] = {b->x0, b->y0, b->x1, b->y1};
     if (req.frames[i].samples) r["samples"] = *req.frames[i].samples;
+    if (req.frames[i].percent != 100) {
+      if (req.frames[i].border) throw Error(Exit::internal, "a crop is rendered at the request's own size");
+      r["percent"] = req.frames[i].percent;
+    }
     renders.push_back(r);
   }
   const int threads = req.threads > 0 ? req.threads : static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));

@@ -2,10 +2,11 @@
 # run inside the sandbox as
 #   blender -b --factory-startup /in/scene.blend --python /in/driver.py -- ARGS
 # ARGS is one JSON object: device, seed, samples, threads, width, height and
-# renders, a list of {frame, out, border?, samples?}; border is [x0, y0, x1,
-# y1] in pixels, y from the bottom, x1 and y1 exclusive; samples, when
-# given, overrides ARGS' for that render (gpu-bench times two counts in one
-# run). It writes each render's PNG and /out/blender.json (version,
+# renders, a list of {frame, out, border?, samples?, percent?}; border is
+# [x0, y0, x1, y1] in pixels, y from the bottom, x1 and y1 exclusive;
+# samples, when given, overrides ARGS' for that render, and percent scales
+# its width and height (gpu-bench times two counts and two sizes in one
+# run; never with a border). It writes each render's PNG and /out/blender.json (version,
 # backends, render seconds in all and each render's).
 import json
 import sys
@@ -86,6 +87,7 @@ for job in args["renders"]:
         r.border_min_y = edge(border[1], args["height"])
         r.border_max_x = edge(border[2], args["width"])
         r.border_max_y = edge(border[3], args["height"])
+    r.resolution_percentage = job.get("percent", 100)
     r.filepath = job["out"]
     c.samples = job.get("samples", args["samples"])
     bpy.ops.render.render(write_still=True)

@@ -100,6 +100,7 @@ std::optional<TaskWork> render_work(const json& spec, std::string*) {
   return TaskWork{{"task", 1},
                   {"blender_start", 1},
                   {"frame", frames},
+                  {"mpixel", frames * pixels / 1e6},
                   {"msample", frames * pixels * spec["samples"].get<double>() / 1e6},
                   {"store_write", frames + 2}};  // the frames, the result, its reference
 }

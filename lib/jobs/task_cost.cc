@@ -139,7 +139,7 @@ std::optional<double> work_seconds(const TaskWork& work, const json& costs, std:
   for (const auto& [unit, count] : work) {
     if (count == 0) continue;
     if (!costs.is_object() || !costs.contains(unit) || !costs[unit].is_number()) {
-      *why = "no cost for the unit \"" + unit + "\"";
+      *why = "no cost for the unit \"" + unit + "\" (a profile of an older gpu-bench: take it again)";
       return std::nullopt;
     }
     seconds += count * costs[unit].get<double>();

@@ -186,6 +186,7 @@ std::string profile_table(const json& p) {
     const json& r = p["render"];
     out << "\nrender (Blender " << r["blender"]["version"].get<std::string>() << ")\n"
         << "  samples/s         " << fmt(r["samples_per_s"].get<double>() / 1e6, 3) << " M\n"
+        << "  pixel             " << fmt(r.value("pixel_seconds", 0.0) * 1e6, 3) << " us beyond its samples\n"
         << "  frame set-up      " << fmt(r.value("frame_seconds", 0.0) * 1e3, 1) << " ms\n"
         << "  first render      " << fmt(r.value("first_render_seconds", 0.0), 2) << " s more\n"
         << "  start-up          " << fmt(r["startup_seconds"].get<double>(), 2) << " s\n";

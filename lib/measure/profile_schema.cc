@@ -50,7 +50,7 @@ json build_schema() {
   json kinds = {{"exec", leaves({"task", "exec_second"})},
                 {"gemm", leaves({"task", "gflop", "melement", "store_write", "store_mb"})},
                 {"infer", leaves({"task", "batch", "data_mvalue", "gflop", "store_write", "store_mb"})},
-                {"render", leaves({"task", "blender_start", "frame", "msample", "store_write", "store_mb"})},
+                {"render", leaves({"task", "blender_start", "frame", "mpixel", "msample", "store_write", "store_mb"})},
                 {"train", leaves({"task", "data_mvalue", "gflop", "mrow", "state_mb", "step", "store_write", "store_mb"})},
                 {"skipped", json::object()}};
   s["kinds"] = leaves({"tool_start_s"});
@@ -58,11 +58,13 @@ json build_schema() {
   s["kinds"]["fast"] = kinds;
 
   s["render"] = leaves({"skipped", "device", "startup_seconds", "render_seconds", "first_render_seconds",
-                        "frame_seconds", "samples_per_s"});
+                        "frame_seconds", "pixel_seconds", "samples_per_s"});
   s["render"]["blender"] = leaves({"version", "build"});
   s["render"]["blender"]["backends"] = {{"#", json::object()}};
   s["render"]["scene"] = leaves({"width", "height", "frames"});
   s["render"]["scene"]["samples"] = {{"#", json::object()}};
+  s["render"]["scene"]["large"] = leaves({"width", "height"});
+  s["render"]["medians"] = leaves({"low", "high", "large"});
 
   s["summary"] = leaves({"exact_gemm_tflops", "fast_f32_gemm_tflops", "fast_bf16_gemm_tflops", "gpu_count", "gpu_model",
                          "gpu_memory_bytes", "cpu_model", "memory_bytes", "render_samples_per_s"});

@@ -199,13 +199,14 @@ TEST(RenderSpec, SplitCutsConsecutiveFrames) {
   }
 }
 
-TEST(RenderSpec, WorkCountsFramesAndSamples) {
+TEST(RenderSpec, WorkCountsFramesPixelsAndSamples) {
   json task = render_job();
   task["kind"] = "task";
   std::string why;
   auto w = task_work(task, &why);
   ASSERT_TRUE(w) << why;
   EXPECT_DOUBLE_EQ(w->at("frame"), 48);
+  EXPECT_DOUBLE_EQ(w->at("mpixel"), 48.0 * 64 * 48 / 1e6);
   EXPECT_DOUBLE_EQ(w->at("msample"), 48.0 * 64 * 48 * 8 / 1e6);
   EXPECT_DOUBLE_EQ(w->at("blender_start"), 1);
 }
