@@ -434,7 +434,7 @@ ms_step_order() {
   assert_jq ".estimated_seconds > $(jq .render.startup_seconds mine.json)" true
 }
 
-@test "bid --explain: a profile without kinds, or a task it cannot count, falls back to flops and says so" {
+@test "bid --explain: a profile without kinds, or a unit, or a task it cannot count, falls back to flops and says so" {
   run -0 --separate-stderr bid prov p2.json --policy policy.json --explain <(order --max-price 100000 --deadline 2h <gemm-task.jsonl)
   [ "${#lines[@]}" -eq 2 ]
   stderr_has "lease-bid: the profile has no kinds section (a gpu-bench before per-kind costs, or --only): run times are estimated from flops at 50.000000 exact TFLOP/s"
@@ -448,6 +448,14 @@ ms_step_order() {
   run -0 --separate-stderr bid prov mine.json --policy policy.json --explain <(order --max-price 100000 --deadline 2h <infer-task.jsonl)
   [ "${#lines[@]}" -eq 2 ]
   stderr_has "not the task's kind: the infer task names no model.layers, so its work is unknown"
+  # A profile of a gpu-bench that did not yet measure a unit the kind now
+  # counts (render's mpixel): flops, and the provider is told to take it again.
+  jq -c '.render.scene = {sha256: "sha256:\("ab" * 32)", url: "https://scenes.example/s.blend"}' \
+    "$ROOT/examples/render/job.json" | job-split | head -1 >render-task.jsonl
+  kinds_profile prov 'del(.kinds.exact.render.mpixel)' >old.json
+  run -0 --separate-stderr bid prov old.json --policy policy.json --explain <(order --max-price 100000000 --deadline 2h <render-task.jsonl)
+  [ "${#lines[@]}" -eq 2 ]
+  stderr_has "run time estimated from flops at the exact GEMM rate, not the task's kind: kinds.exact.render: no cost for the unit \"mpixel\" (a profile of an older gpu-bench: take it again)"
 }
 
 @test "bid: the profile must be --key's, trusted, and the pricing flags exclusive" {
