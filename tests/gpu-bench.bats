@@ -418,13 +418,26 @@ SH
   assert_output ''
 }
 
-@test "--format table prints a human table, not JSON" {
+@test "--format table prints a human table of every section, not JSON" {
   run -0 --separate-stderr gpu-bench --device cpu --quick --format table
   assert_output --partial exact_f32
   assert_output --partial fast_f32
   assert_output --partial triad
   assert_output --partial "faulty: no"
   assert_line --regexp '^  exact_f32 +(256|512)\^3 +[0-9.]+ / +[0-9.]+ / +[0-9.]+ +ok$'
+  assert_line --regexp '^  triad +[0-9.]+ / [0-9.]+ / [0-9.]+ GB/s$'
+  assert_line '  pcie: skipped (no GPU in use)'
+  # Each kind's seconds per unit, in both modes, task last.
+  for kind in exec gemm infer render train; do
+    assert_line --regexp "^  exact $kind +[a-z_]+ [0-9.e+-]+ .* task [0-9.e+-]+$"
+    assert_line --regexp "^  fast $kind +[a-z_]+ [0-9.e+-]+ .* task [0-9.e+-]+$"
+  done
+  assert_line --regexp '^  exact train +.* step [0-9.e+-]+ '
+  # Blender's rates, the pixel's own cost among them.
+  assert_line --regexp '^render \(Blender [0-9.]+\)$'
+  assert_line --regexp '^  samples/s +[0-9.]+ M$'
+  assert_line --regexp '^  pixel +[0-9.]+ us beyond its samples$'
+  assert_line --regexp '^  frame set-up +[0-9.]+ ms$'
   ! jq -e . <<<"$output" >/dev/null 2>&1 || fail "--format table printed JSON: $output"
   run -0 --separate-stderr gpu-bench --device cpu --quick --only pcie --format json
   assert_jq .kind profile
