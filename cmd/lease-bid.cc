@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
     sub->add_flag("--pass", opt.pass, "Pass messages of kinds this subcommand does not take through untouched");
     tool.add_key_flag(*sub);
     tool.add_keep_going_flag(*sub);
+    tool.add_retries_flag(*sub, "inputs and profiles by URL and --publish");
   }
 
   return tool.run(argc, argv, [&] {

@@ -1163,6 +1163,31 @@ CASES
   run -66 --separate-stderr lease-bid award --key buyer --now "$NOW" "file://$PWD/nothing.jsonl"
 }
 
+@test "--retries N: transient failures in a row before 75, for inputs, --profile and --publish, in each subcommand; out of range is 64" {
+  # A port this test had and gave back: nothing answers there.
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  dead=http://127.0.0.1:$port
+  run -75 --separate-stderr order --max-price 100000 --deadline 2h --retries 0 "$dead/tasks.jsonl"
+  assert_output ''
+  stderr_matches "^lease-bid: error: cannot fetch $dead/tasks.jsonl: .*\(gave up after 1 attempt\)\$"
+  order --max-price 100000 --deadline 2h <gemm-task.jsonl >orders.jsonl
+  run -75 --separate-stderr bid prov "$dead/p2.json" --policy policy.json --retries 1 orders.jsonl
+  stderr_matches "cannot fetch $dead/p2.json: .*\(gave up after 2 attempts\)\$"
+  # --publish: the output is written, then the PUT fails.
+  bid prov p2.json --policy policy.json orders.jsonl >bids.jsonl
+  run -75 --separate-stderr lease-bid award --key buyer --now "$NOW" --retries 0 --publish "$dead/leases.jsonl" \
+    orders.jsonl bids.jsonl
+  stderr_matches "$dead/leases.jsonl.*\(gave up after 1 attempt\)\$"
+  assert_jq .kind lease
+  for sub in order bid award; do
+    for n in -1 1001 some; do
+      run -64 --separate-stderr lease-bid "$sub" --retries "$n"
+      assert_output ''
+      stderr_has "--retries"
+    done
+  done
+}
+
 @test "bash completion offers subcommands, their flags and values" {
   run -0 bash_complete lease-bid lease-bid ''
   assert_output $'order\nbid\naward'
