@@ -33,5 +33,6 @@ int main(int argc, char** argv) {
   tool.add_key_flag(app);
   tool.add_format_flag(app);
   tool.add_keep_going_flag(app);
+  tool.add_retries_flag(app, "--challenge by URL");
   return tool.run(argc, argv, [&] { return grid::gpu_bench_main(tool, opt); });
 }

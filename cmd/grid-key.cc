@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : {sign, id, verify}) {
     sub->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)")->type_name("FILE");
     tool.add_keep_going_flag(*sub);
+    tool.add_retries_flag(*sub, "inputs by URL");
   }
 
   return tool.run(argc, argv, [&] {

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
 
   CLI::App* put = app.add_subcommand("put", "Store files; print each one's SHA-256");
   put->add_option("files", opt.inputs, "Files or URLs to store; - is stdin (default: stdin)")->type_name("FILE");
+  tool.add_retries_flag(*put, "files by URL");
 
   CLI::App* ls = app.add_subcommand("ls", "List every object: SHA-256, bytes, time written");
   CLI::App* verify = app.add_subcommand("verify", "Re-hash every object; exit 1 if any is corrupt");
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   gc->add_flag("--dry-run", opt.dry_run, "List what would be removed; remove nothing");
   gc->add_option("--grace", opt.grace, "Keep what was written this recently, for runs still writing (default 1h; 0: none)")
       ->type_name("DURATION");
+  tool.add_retries_flag(*gc, "roots by URL");
 
   return tool.run(argc, argv, [&] {
     if (*get) return grid::store_get(tool, opt);

@@ -28,5 +28,6 @@ int main(int argc, char** argv) {
   app.add_flag("--pass", cmd.pass, "Pass messages that are not jobs through untouched");
   tool.add_key_flag(app);
   tool.add_keep_going_flag(app);
+  tool.add_retries_flag(app, "jobs and --weights profiles by URL");
   return tool.run(argc, argv, [&] { return grid::job_split_main(tool, cmd); });
 }

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   apply->add_option("--fee-bp", opt.fee_bp, "Operator's fee on an accepted price, in 1/10000, to system:fees")
       ->check(CLI::Range(int64_t{0}, int64_t{10000}));
   tool.add_keep_going_flag(*apply);
+  tool.add_retries_flag(*apply, "inputs by URL");
 
   balance->add_option("--account", opt.account, "Only this account");
   tool.add_format_flag(*balance);

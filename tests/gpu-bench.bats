@@ -781,3 +781,16 @@ cuda_build() { [ "$(cat "$ROOT/build/.cuda-mode" 2>/dev/null)" = 1 ]; }
   assert_line req.jsonl
   assert_line req42.jsonl
 }
+
+@test "--challenge URL: --retries N transient failures in a row before 75; out of range is 64" {
+  write_key key "$SEED1"
+  dead=$(dead_url)
+  run -75 --separate-stderr gpu-bench --key key --challenge "$dead/c.jsonl" --retries 0
+  assert_output ''
+  stderr_matches "^gpu-bench: error: cannot fetch $dead/c.jsonl: .*\(gave up after 1 attempt\)\$"
+  run -75 --separate-stderr gpu-bench --key key --challenge "$dead/c.jsonl" --retries 1
+  stderr_matches "\(gave up after 2 attempts\)\$"
+  run -64 --separate-stderr gpu-bench --key key --challenge "$dead/c.jsonl" --retries 1001
+  assert_output ''
+  stderr_has "--retries"
+}

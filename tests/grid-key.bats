@@ -692,3 +692,22 @@ sign1() {
   run -0 complete_words grid-key sign --key key ms
   assert_output msgs.jsonl
 }
+
+@test "--retries N: transient failures in a row before 75 for an input by URL, in sign, id and verify; out of range is 64" {
+  dead=$(dead_url)
+  run -75 --separate-stderr grid-key sign --key key1 --retries 0 "$dead/m.jsonl"
+  assert_output ''
+  stderr_matches "^grid-key: error: cannot fetch $dead/m.jsonl: .*\(gave up after 1 attempt\)\$"
+  run -75 --separate-stderr grid-key id --retries 1 "$dead/m.jsonl"
+  stderr_matches "\(gave up after 2 attempts\)\$"
+  run -75 --separate-stderr grid-key verify --retries 0 "$dead/m.jsonl"
+  stderr_matches "\(gave up after 1 attempt\)\$"
+  # The inputs before the URL are written first, as with any input.
+  run -75 --separate-stderr grid-key id --retries 0 msgs.jsonl "$dead/m.jsonl"
+  [ "${#lines[@]}" -eq 2 ]
+  for sub in sign id verify; do
+    run -64 --separate-stderr grid-key "$sub" --key key1 --retries 1001 msgs.jsonl
+    assert_output ''
+    stderr_has "--retries"
+  done
+}

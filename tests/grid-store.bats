@@ -382,3 +382,20 @@ assert csv.tobytes() == npy.tobytes(), "values differ"' "$rows"
   grid-store --store S gc --grace 0 infer.jsonl >/dev/null
   assert_equal "$(objects S)" 5
 }
+
+@test "--retries N: transient failures in a row before 75 for put's files and gc's roots by URL; out of range is 64" {
+  dead=$(dead_url)
+  grid-store --store S put "$EX/gemm.json" >/dev/null
+  run -75 --separate-stderr grid-store --store S put --retries 0 "$dead/x.bin"
+  assert_output ''
+  stderr_matches "cannot fetch $dead/x.bin: .*\(gave up after 1 attempt\)\$"
+  # gc with a root it cannot read removes nothing.
+  run -75 --separate-stderr grid-store --store S gc --grace 0 --retries 1 "$dead/results.jsonl"
+  stderr_matches "cannot fetch $dead/results.jsonl: .*\(gave up after 2 attempts\)\$"
+  run -0 grid-store --store S ls --format json
+  [ "${#lines[@]}" -eq 1 ]
+  run -64 --separate-stderr grid-store --store S put --retries -1 "$EX/gemm.json"
+  stderr_has "--retries"
+  run -64 --separate-stderr grid-store --store S gc --retries 1001 "$EX/gemm.json"
+  stderr_has "--retries"
+}

@@ -769,3 +769,18 @@ EOF
   run -0 complete_words job-split jo
   assert_output job.json
 }
+
+@test "--retries N: transient failures in a row before 75 for a job or --weights by URL; out of range is 64" {
+  dead=$(dead_url)
+  run -75 --separate-stderr job-split --retries 0 "$dead/job.json"
+  assert_output ''
+  stderr_matches "^job-split: error: cannot fetch $dead/job.json: .*\(gave up after 1 attempt\)\$"
+  run -75 --separate-stderr job-split --retries 1 --weights "$dead/profiles.jsonl" "$EX/gemm.json"
+  assert_output ''
+  stderr_matches "cannot fetch $dead/profiles.jsonl: .*\(gave up after 2 attempts\)\$"
+  for n in -1 1001 some; do
+    run -64 --separate-stderr job-split --retries "$n" "$EX/gemm.json"
+    assert_output ''
+    stderr_has "--retries"
+  done
+}

@@ -1164,9 +1164,7 @@ CASES
 }
 
 @test "--retries N: transient failures in a row before 75, for inputs, --profile and --publish, in each subcommand; out of range is 64" {
-  # A port this test had and gave back: nothing answers there.
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  dead=http://127.0.0.1:$port
+  dead=$(dead_url)
   run -75 --separate-stderr order --max-price 100000 --deadline 2h --retries 0 "$dead/tasks.jsonl"
   assert_output ''
   stderr_matches "^lease-bid: error: cannot fetch $dead/tasks.jsonl: .*\(gave up after 1 attempt\)\$"

@@ -839,3 +839,20 @@ market() {
   assert_line --currency
   assert_line --key
 }
+
+@test "apply --retries N: transient failures in a row before 75 for an input by URL, the ledger untouched; out of range is 64" {
+  dead=$(dead_url)
+  before=$(pay-settle balance --ledger L.db --format json)
+  run -75 --separate-stderr pay-settle apply --ledger L.db --trust trust.txt --retries 0 "$dead/leases.jsonl"
+  assert_output ''
+  stderr_matches "^pay-settle: error: cannot fetch $dead/leases.jsonl: .*\(gave up after 1 attempt\)\$"
+  run -75 --separate-stderr pay-settle apply --ledger L.db --trust trust.txt --retries 1 "$dead/leases.jsonl"
+  stderr_matches "\(gave up after 2 attempts\)\$"
+  [ "$(pay-settle balance --ledger L.db --format json)" = "$before" ]
+  run -0 pay-settle check --ledger L.db
+  for n in -1 1001 some; do
+    run -64 --separate-stderr pay-settle apply --ledger L.db --trust trust.txt --retries "$n"
+    assert_output ''
+    stderr_has "--retries"
+  done
+}

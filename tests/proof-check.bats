@@ -419,13 +419,13 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
   assert_reason '^spot: segment 2 .*: the checkpoint at step 20 is corrupt'
   # A --store-url where nothing answers: --retries transient failures in a
   # row, then 75 naming the URL (the verifier's link, not the provider's
-  # fault: no verdict). The port is one this test had and gave back.
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # fault: no verdict).
+  dead=$(dead_url)
   for retries in 0 1; do
-    run -75 --separate-stderr proof-check --key vkey --store empty --store-url "http://127.0.0.1:$port/S" \
+    run -75 --separate-stderr proof-check --key vkey --store empty --store-url "$dead/S" \
       --retries $retries --tasks train-tasks.jsonl train.jsonl
     assert_output ''
-    stderr_matches "^proof-check: error: cannot fetch http://127.0.0.1:$port/S/sha256/.*\(gave up after $((retries + 1)) attempts?\)\$"
+    stderr_matches "^proof-check: error: cannot fetch $dead/S/sha256/.*\(gave up after $((retries + 1)) attempts?\)\$"
   done
 }
 

@@ -36,6 +36,12 @@ write_key() {
   (umask 077 && printf '%s\n' "$2" >"$1")
 }
 
+# dead_url: http://127.0.0.1:PORT with nothing listening on PORT, a port
+# this shell had and gave back (the --retries tests' connection refused).
+dead_url() {
+  printf 'http://127.0.0.1:%s' "$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+}
+
 stderr_has() {
   [[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; stderr was: $stderr"
 }
