@@ -594,6 +594,35 @@ for line in open(sys.argv[1]):
   grid-key verify --by "$PUB1" <<<"$output" >/dev/null
 }
 
+@test "a lease is checked as a task is: an id not its content's, a bad signature or no id is 65, and nothing runs" {
+  task=$(sed -n 2p gemm4.jsonl)
+  printf '{"kind":"lease","v":1,"price_micros":5,"deadline":"2099-01-01T00:00:00Z","task":%s}\n' "$task" |
+    grid-key sign --key key2 >lease.jsonl
+  # Edited after signing: the deadline moved, the id kept.
+  jq -c '.deadline = "2000-01-01T00:00:00Z"' lease.jsonl >moved.jsonl
+  run -65 --separate-stderr job-run --store S moved.jsonl
+  assert_output ''
+  stderr_matches "^job-run: error: lease: .*\(input line 1 of moved.jsonl, field \.id\)$"
+  # Re-hashed but not re-signed: the signature fails.
+  jq -c 'del(.id)' moved.jsonl | jq -c ".id = \"$(jq -c 'del(.id, .sig)' moved.jsonl | grid-key id | jq -r .id)\"" >resigned.jsonl
+  run -65 --separate-stderr job-run --store S resigned.jsonl
+  stderr_matches "field \.sig\)$"
+  # A made-up id, and none at all.
+  jq -c '.id = "sha256:'"$(printf '0%.0s' {1..64})"'" | del(.sig)' lease.jsonl >zeros.jsonl
+  run -65 --separate-stderr job-run --store S zeros.jsonl
+  stderr_matches "field \.id\)$"
+  jq -c 'del(.id, .sig)' lease.jsonl >bare.jsonl
+  run -65 --separate-stderr job-run --store S bare.jsonl
+  stderr_matches "field \.id\)$"
+  [ ! -d S/sha256 ] || [ -z "$(find S/sha256 -type f)" ] || fail "a task ran: $(find S -type f)"
+  # A bad task is named before its lease.
+  jq -c '.task.gemm.m = 0' bare.jsonl >both.jsonl
+  run -65 --separate-stderr job-run --store S both.jsonl
+  stderr_matches "^job-run: error: task: "
+  run -0 --separate-stderr job-run --store S lease.jsonl
+  assert_jq .lease "$(jq -r .id lease.jsonl)"
+}
+
 @test "a result in the store is not handed out for a lease it does not name" {
   task=$(sed -n 1p gemm4.jsonl)
   printf '{"kind":"lease","v":1,"task":%s}\n' "$task" | grid-key id >lease.jsonl

@@ -784,3 +784,22 @@ EOF
     stderr_has "--retries"
   done
 }
+
+@test "an error quoting the input's own text stays one line: line breaks, escapes and bytes that are not UTF-8 are escaped" {
+  jq -nc '{kind:"job",v:1,type:"gemm",gemm:{m:4,n:4,k:4,seed:1,"a\nb":1}}' >nl.jsonl
+  run -65 --separate-stderr job-split nl.jsonl
+  [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "more than one line: $stderr"
+  stderr_has 'a\nb'
+  jq -nc '{kind:"job",v:1,type:"gemm",gemm:{m:4,n:4,k:4,seed:1,dtype:"f\n\u001b[31mred"}}' >esc.jsonl
+  run -65 --separate-stderr job-split esc.jsonl
+  [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "more than one line: $stderr"
+  [[ $stderr != *$'\e'* ]] || fail "a raw ESC reached stderr"
+  stderr_has 'f\n\u001b[31mred'
+  printf '{"kind":"job","v":1,"type":"x\\u0085\xff"}\n' >bytes.jsonl
+  run -65 --separate-stderr job-split bytes.jsonl
+  [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "more than one line: $stderr"
+  # A usage error is one line too, with where to look.
+  run -64 --separate-stderr job-split --tasks 0 nl.jsonl
+  [ "${#stderr_lines[@]}" -eq 1 ] || fail "more than one line: $stderr"
+  stderr_matches '^job-split: error: --tasks: .* \(see job-split --help\)$'
+}

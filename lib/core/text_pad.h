@@ -15,5 +15,12 @@ std::string pad_left(const std::string& s, size_t width);
 std::string join(const std::vector<std::string>& words, const std::string& between = ", ");
 // `v` to `digits` significant digits, printf's %g: "0.5", "1.2e+09".
 std::string short_number(double v, int digits = 6);
+// `s` safe to print as one line of plain text: line breaks and tabs as
+// \n, \r and \t, every other control character (ESC, and the C1
+// controls U+0080..U+009F) as \u00XX, and a byte that is no part of
+// valid UTF-8 as \xXX; valid UTF-8 unchanged. Messages quote strangers'
+// strings: one of them must not break an error into lines or drive the
+// terminal.
+std::string one_line(const std::string& s);
 
 }  // namespace grid

@@ -91,10 +91,10 @@ bool Tool::table_format() const {
   return common_.format == "table";
 }
 
-void Tool::report(const Error& e) const { std::cerr << name_ << ": error: " << e.describe() << std::endl; }
+void Tool::report(const Error& e) const { std::cerr << name_ << ": error: " << one_line(e.describe()) << std::endl; }
 
 void Tool::note(const std::string& text) const {
-  if (!common_.quiet) std::cerr << name_ << ": " << text << std::endl;
+  if (!common_.quiet) std::cerr << name_ << ": " << one_line(text) << std::endl;
 }
 
 void Tool::each_message(const std::vector<std::string>& inputs,
@@ -131,7 +131,7 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
     app_->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app_->exit(e);
-    std::cerr << name_ << ": error: " << parse_error_text(*app_, e) << "\nRun with --help for more information."
+    std::cerr << name_ << ": error: " << one_line(parse_error_text(*app_, e)) << " (see " << name_ << " --help)"
               << std::endl;
     return static_cast<int>(Exit::usage);
   }

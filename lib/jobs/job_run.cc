@@ -167,17 +167,21 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     require_id_or_signature(task, "task");
     // A malformed task is an error before anything is said about its lease.
     const TaskPlace place = validate_task(task);
+    // The result names its lease by id: an id the lease's content does not
+    // give, or a signature that does not verify, would sign a stranger's
+    // claim into it.
+    if (&task != &m) require_id_or_signature(m, "lease");
     check_task_ranks(task, world);
     const std::string type = get_string(task, "type", "");
     const JobKind& kind = job_kind(type);
     const std::string task_id = task["id"];
     const std::string mode = run_mode(opt, task);
 
-    const std::string lease_id = &task != &m && m.contains("id") ? get_string(m, "id", "") : std::string();
+    const std::string lease_id = &task != &m ? m["id"].get<std::string>() : std::string();
     const std::string ref = result_ref(task_id, mode, signer, lease_id);
     std::optional<DeadlineWatch> watch;
     if (&task != &m && m.contains("deadline"))
-      watch.emplace(lease_id.empty() ? "(no id)" : lease_id, get_time(m, "deadline", ""), clock.now(),
+      watch.emplace(lease_id, get_time(m, "deadline", ""), clock.now(),
                     [&](const std::string& text) { tool.note(text); });
     if (watch) watch->before();
     if (!opt.force) {
@@ -227,7 +231,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     json result = {{"kind", "result"}, {"v", kMessageVersion}, {"task", task_id}, {"type", type},
                    {"job", place.job}, {"index", place.index},
                    {"header", header}, {type, part}, {"timings", {{"seconds", seconds}}}};
-    if (&task != &m) result["lease"] = lease_id.empty() ? json() : json(lease_id);
+    if (&task != &m) result["lease"] = lease_id;
     if (key) {
       if (const std::string out = result_output(result); !out.empty()) result["seal"] = result_seal(signer, task_id, out);
       sign_message(result, *key);

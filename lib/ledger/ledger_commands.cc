@@ -220,7 +220,7 @@ int settle_check(Tool& tool, const SettleOptions& opt) {
   int64_t transfers = 0;
   std::string head;
   std::vector<std::string> bad = ledger_check(db, &transfers, &head, opt.heads);
-  for (const std::string& v : bad) std::cerr << tool.name() << ": violation: " << v << std::endl;
+  for (const std::string& v : bad) std::cerr << tool.name() << ": violation: " << one_line(v) << std::endl;
   write_message({{"kind", "check"}, {"ok", bad.empty()}, {"transfers", transfers}, {"head", head},
                  {"violations", bad}, {"ledger", db.info().id}});
   return bad.empty() ? 0 : static_cast<int>(Exit::negative);

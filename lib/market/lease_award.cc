@@ -13,6 +13,7 @@
 #include "market/lease_io.h"
 #include "core/message.h"
 #include "core/status.h"
+#include "core/text_pad.h"
 #include "core/timestamp.h"
 #include "core/tool.h"
 
@@ -256,7 +257,7 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
     }
     ++unfilled;
     std::cerr << tool.name() << ": order " << r.order->id << " (task " << r.order->task_id << ") unfilled:";
-    for (const std::string& why : r.reasons) std::cerr << "\n  " << why;
+    for (const std::string& why : r.reasons) std::cerr << "\n  " << one_line(why);
     std::cerr << std::endl;
   }
   out.finish();

@@ -313,11 +313,11 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
     if (opt.explain && !c.estimate.fallback.empty() && !b.hw.kinds.is_null())
       std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id
                 << "): run time estimated from flops at the exact GEMM rate, not the task's kind: "
-                << c.estimate.fallback << std::endl;
+                << one_line(c.estimate.fallback) << std::endl;
     if (c.status.ok()) out.write(make_bid(c, b));
     else if (opt.explain || c.warn)
       std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id
-                << "): no bid: " << c.status.reason() << std::endl;
+                << "): no bid: " << one_line(c.status.reason()) << std::endl;
   }
   out.finish();
   return 0;
