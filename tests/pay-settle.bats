@@ -387,6 +387,35 @@ funded() {
   assert_check_ok
 }
 
+@test "a lease's price, rule and deadline must be what its bid and order agreed: a buyer's re-signed edit is 65" {
+  funded
+  lease 0 1000000 >l.jsonl
+  # first-price pays the bid's price, neither less nor more.
+  for price in 1 999999 1000001; do
+    jq -c ".price_micros = $price" l.jsonl | grid-key sign --key buyer >x.jsonl
+    run -65 --separate-stderr apply x.jsonl
+    stderr_matches "^pay-settle: error: price_micros $price is not the winning bid's 1000000, as first-price pays .*field \.price_micros\)$"
+  done
+  # second-price pays at least the winner's own bid (the next bid's price,
+  # which the ledger does not see, up to the order's maximum).
+  jq -c '.rule = "second-price" | .price_micros = 999999' l.jsonl | grid-key sign --key buyer >x.jsonl
+  run -65 --separate-stderr apply x.jsonl
+  stderr_matches "below the winning bid's 1000000: second-price pays at least the winner's own .*field \.price_micros\)$"
+  jq -c '.rule = "vickrey"' l.jsonl | grid-key sign --key buyer >x.jsonl
+  run -65 --separate-stderr apply x.jsonl
+  stderr_matches "field \.rule\)$"
+  # The hold runs out at the order's deadline, not an earlier one.
+  jq -c '.deadline = "2026-11-28T00:00:30Z"' l.jsonl | grid-key sign --key buyer >x.jsonl
+  run -65 --separate-stderr apply x.jsonl
+  stderr_matches "the lease's deadline 2026-11-28T00:00:30Z is not its order's .*field \.deadline\)$"
+  assert_balance "$B" held 0
+  # As lease-bid award writes them, both rules apply.
+  jq -c '.rule = "second-price" | .price_micros = 1500000' l.jsonl | grid-key sign --key buyer >second.jsonl
+  run -0 --separate-stderr apply second.jsonl
+  assert_balance "$B" held 1500000
+  assert_check_ok
+}
+
 @test "a verdict for an unknown lease is 65, or reported and skipped with --keep-going" {
   funded
   lease 0 1000000 >l.jsonl

@@ -99,6 +99,26 @@ void check_lease(const json& m, LedgerEntry* e) {
                      ".bid.order");
   if (get_string(bid, "task", ".bid") != e->task)
     throw data_error("the bid is for task " + bid["task"].get<std::string>() + ", the lease for " + e->task, ".bid.task");
+
+  // What the buyer signed alone must be what the order and the bid (the
+  // provider's own signature) agreed: a lease re-signed at another price
+  // or deadline would pay the provider less, or let the hold run out
+  // before the work was due.
+  if (get_time(order, "deadline", ".order") != e->deadline)
+    throw data_error("the lease's deadline " + get_string(m, "deadline", "") + " is not its order's " +
+                         get_string(order, "deadline", ".order"),
+                     ".deadline");
+  const int64_t bid_price = get_int(bid, "price_micros", ".bid", 1, kMaxAmount);
+  if (get_choice(m, "rule", "", {"first-price", "second-price"}) == "first-price") {
+    if (e->amount != bid_price)
+      throw data_error("price_micros " + std::to_string(e->amount) + " is not the winning bid's " +
+                           std::to_string(bid_price) + ", as first-price pays",
+                       ".price_micros");
+  } else if (e->amount < bid_price) {
+    throw data_error("price_micros " + std::to_string(e->amount) + " is below the winning bid's " +
+                         std::to_string(bid_price) + ": second-price pays at least the winner's own",
+                     ".price_micros");
+  }
 }
 
 void check_verdict(const json& m, const std::set<std::string>& trust, LedgerEntry* e) {
