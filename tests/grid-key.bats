@@ -711,3 +711,12 @@ sign1() {
     stderr_has "--retries"
   done
 }
+
+@test "verify: a sig.by in upper case is no signer (one key, one spelling); --by takes either case" {
+  grid-key sign --key key1 msgs.jsonl >signed.jsonl
+  jq -c '.sig.by |= ("ed25519:" + (.[8:] | ascii_upcase))' signed.jsonl >upper.jsonl
+  run -1 --separate-stderr grid-key verify upper.jsonl
+  assert_jq_all '[.[].ok] | tostring' '[false,false]'
+  assert_jq_all '.[0].reason' 'sig.by is not ed25519:<64 lower-case hex digits>'
+  run -0 --separate-stderr grid-key verify --by "ed25519:$(tr a-f A-F <<<"${PUB1#ed25519:}")" signed.jsonl
+}

@@ -228,6 +228,15 @@ funded() {
   run -65 --separate-stderr apply other.jsonl
   stderr_has "field .ledger"
   assert_balance "$B" available 2500000
+  # A key in upper case is the same key spelled twice: in a message it is
+  # refused, never a second account; a flag takes either case.
+  BU=ed25519:$(tr a-f A-F <<<"${B#ed25519:}")
+  jq -c --arg c "$BU" '.credit = $c | .nonce = "upper"' dep.jsonl | grid-key sign --key op >upper.jsonl
+  run -65 --separate-stderr apply upper.jsonl
+  stderr_matches "credit must be ed25519:<64 lower-case hex digits> .*field \.credit\)$"
+  run -0 pay-settle deposit --ledger L.db --key op --account "$BU" --amount 7
+  assert_jq .credit "$B"
+  [ "$(pay-settle balance --ledger L.db --format json | jq -s 'length')" -eq 2 ] || fail "a second account appeared"
 }
 
 @test "stake: the provider locks collateral from its available balance" {

@@ -442,6 +442,16 @@ print(json.dumps(r))' <train.jsonl | reroot | grid-key sign --key key1 >forged.j
   assert_jq '.checked.spot.segments | length' 4
   run -1 --separate-stderr check --leases lease2.jsonl train.jsonl
   assert_reason "^sig: signed by $PUB1, but the lease sha256:[0-9a-f]+ was awarded to $PUB2\$"
+  # A provider, or a task id, spelled in upper case is no key or hash of a
+  # message: 65 naming it, not a reject of an honest result.
+  upper=ed25519:$(tr a-f A-F <<<"${PUB1#ed25519:}")
+  jq -nc --argjson t "$task" --arg p "$upper" '{kind:"lease",v:1,provider:$p,task:$t}' | grid-key sign --key key3 >upper.jsonl
+  run -65 --separate-stderr check --leases upper.jsonl train.jsonl
+  stderr_matches "provider must be ed25519:<64 lower-case hex digits> .*field \.provider\)$"
+  jq -nc --arg t "$(jq -r .id <<<"$task" | tr a-f A-F | sed 's/^SHA256/sha256/')" --arg p "$PUB1" '{kind:"lease",v:1,provider:$p,task:$t}' |
+    grid-key sign --key key3 >uppertask.jsonl
+  run -65 --separate-stderr check --leases uppertask.jsonl train.jsonl
+  stderr_matches "field \.task\)$"
   # A lease for another task is no lease for this one.
   other=$(sed -n 1p gemm-tasks.jsonl)
   jq -nc --argjson t "$other" --arg p "$PUB1" '{kind:"lease",v:1,provider:$p,task:$t}' | grid-key id >lease3.jsonl

@@ -28,6 +28,16 @@ constexpr std::array<int8_t, 256> kHexValue = [] {
 
 int hex_value(char c) { return kHexValue[static_cast<unsigned char>(c)]; }
 
+// A hash or key in a message is an identity, compared as text: one spelled
+// in upper case would be a second name for the same bytes (an account no
+// one can spend from, a provider who is not the lease's). Messages take
+// the one spelling, lower case.
+bool lower_hex(std::string_view text) {
+  for (char c : text)
+    if (c >= 'A' && c <= 'F') return false;
+  return true;
+}
+
 constexpr std::string_view kShaPrefix = "sha256:";
 constexpr std::string_view kEdPrefix = "ed25519:";
 
@@ -106,7 +116,7 @@ bool unhex(std::string_view text, Bytes* out) {
 std::string sha256_ref(const Digest& d) { return std::string(kShaPrefix) + hex(d); }
 
 bool parse_sha256_ref(std::string_view text, Digest* out) {
-  if (text.substr(0, kShaPrefix.size()) != kShaPrefix) return false;
+  if (text.substr(0, kShaPrefix.size()) != kShaPrefix || !lower_hex(text)) return false;
   return unhex(text.substr(kShaPrefix.size()), out->data(), out->size());
 }
 
@@ -148,8 +158,14 @@ std::string public_key_ref(const std::array<uint8_t, 32>& public_key) {
 }
 
 bool parse_public_key_ref(std::string_view text, std::array<uint8_t, 32>* out) {
-  if (text.substr(0, kEdPrefix.size()) != kEdPrefix) return false;
+  if (text.substr(0, kEdPrefix.size()) != kEdPrefix || !lower_hex(text)) return false;
   return unhex(text.substr(kEdPrefix.size()), out->data(), out->size());
+}
+
+std::string ascii_lower(std::string text) {
+  for (char& c : text)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return text;
 }
 
 }  // namespace grid

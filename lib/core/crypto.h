@@ -44,7 +44,8 @@ bool unhex(std::string_view text, Bytes* out);
 
 // "sha256:<hex>", the form ids and artifact hashes take in messages.
 std::string sha256_ref(const Digest& d);
-// Parses "sha256:<64 hex>"; false on anything else.
+// Parses "sha256:<64 lower-case hex>"; false on anything else (upper
+// case too: a flag's value may be lower-cased first, a message's not).
 bool parse_sha256_ref(std::string_view text, Digest* out);
 
 struct SigningKey {
@@ -62,6 +63,9 @@ bool ed25519_verify(const std::array<uint8_t, 32>& public_key, std::string_view 
 
 // "ed25519:<hex public key>", the signer form in a message's sig.by.
 std::string public_key_ref(const std::array<uint8_t, 32>& public_key);
+// Parses "ed25519:<64 lower-case hex>", as parse_sha256_ref.
 bool parse_public_key_ref(std::string_view text, std::array<uint8_t, 32>* out);
+// `text` in lower case (ASCII): a key or hash a person typed as a flag.
+std::string ascii_lower(std::string text);
 
 }  // namespace grid

@@ -60,7 +60,14 @@ std::string get_string(const json& obj, const std::string& name, const std::stri
 
 void require_ref(const json& obj, const std::string& name, const std::string& path) {
   Digest d;
-  if (!parse_sha256_ref(get_string(obj, name, path), &d)) throw data_error("expected sha256:<64 hex digits>", path + "." + name);
+  if (!parse_sha256_ref(get_string(obj, name, path), &d)) throw data_error("expected sha256:<64 lower-case hex digits>", path + "." + name);
+}
+
+std::string get_key(const json& obj, const std::string& name, const std::string& path) {
+  std::string key = get_string(obj, name, path);
+  std::array<uint8_t, 32> pub;
+  if (!parse_public_key_ref(key, &pub)) throw data_error(name + " must be ed25519:<64 lower-case hex digits>", path + "." + name);
+  return key;
 }
 
 std::optional<bool> get_bool_opt(const json& obj, const std::string& name, const std::string& path) {

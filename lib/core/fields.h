@@ -21,6 +21,8 @@ std::optional<double> get_number_opt(const json& obj, const std::string& name, c
 std::string get_string(const json& obj, const std::string& name, const std::string& path);
 // A string of the form sha256:<64 hex digits>: a message's or object's hash.
 void require_ref(const json& obj, const std::string& name, const std::string& path);
+// A *key* member: "ed25519:<64 lower-case hex digits>", returned as it is.
+std::string get_key(const json& obj, const std::string& name, const std::string& path);
 // Absent is nullopt; present must be true or false.
 std::optional<bool> get_bool_opt(const json& obj, const std::string& name, const std::string& path);
 // One of `allowed`; the error lists them.

@@ -73,7 +73,7 @@ int key_verify(Tool& tool, const KeyOptions& opt) {
   std::vector<std::string> accepted;  // in the one spelling check_signature reports
   for (const std::string& b : opt.by) {
     std::array<uint8_t, 32> pub;
-    if (!parse_public_key_ref(b, &pub)) throw Error(Exit::usage, "--by " + b + " is not ed25519:<64 hex digits>");
+    if (!parse_public_key_ref(ascii_lower(b), &pub)) throw Error(Exit::usage, "--by " + b + " is not ed25519:<64 hex digits>");
     accepted.push_back(public_key_ref(pub));
   }
   const bool table = tool.table_format();

@@ -58,7 +58,7 @@ Status check_signature_of_id(const json& message, std::string* signer) {
   if (sig == it->end() || !sig->is_string()) return Status::Fail("sig.sig is missing or not a string");
   std::array<uint8_t, 32> pub;
   if (!parse_public_key_ref(by->get_ref<const std::string&>(), &pub))
-    return Status::Fail("sig.by is not ed25519:<64 hex digits>");
+    return Status::Fail("sig.by is not ed25519:<64 lower-case hex digits>");
   std::array<uint8_t, 64> raw;
   if (!unhex(sig->get_ref<const std::string&>(), raw.data(), raw.size()))
     return Status::Fail("sig.sig is not 128 hex digits");

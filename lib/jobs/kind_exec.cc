@@ -152,7 +152,7 @@ std::vector<OutputEntry> exec_outputs(const json& list, const std::string& field
     OutputEntry o;
     o.path = e["path"];
     o.size = e["size"];
-    if (!parse_sha256_ref(e["sha256"].get<std::string>(), &o.sha256)) throw data_error("expected sha256:<64 hex digits>", p + ".sha256");
+    if (!parse_sha256_ref(e["sha256"].get<std::string>(), &o.sha256)) throw data_error("expected sha256:<64 lower-case hex digits>", p + ".sha256");
     out.push_back(std::move(o));
   }
   return out;

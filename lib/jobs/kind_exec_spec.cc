@@ -65,7 +65,7 @@ bool is_env_name(const std::string& n) {
 
 void validate_sha_ref(const json& obj, const std::string& path) {
   Digest d;
-  if (!parse_sha256_ref(get_string(obj, "sha256", path), &d)) throw data_error("expected sha256:<64 hex digits>", path + ".sha256");
+  if (!parse_sha256_ref(get_string(obj, "sha256", path), &d)) throw data_error("expected sha256:<64 lower-case hex digits>", path + ".sha256");
 }
 
 void validate_inputs(const json& inputs, const std::string& path, RunsOn where) {

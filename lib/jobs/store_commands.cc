@@ -30,8 +30,7 @@ Store open_store(const StoreOptions& opt) { return Store::from_flag(opt.store); 
 // The object `text` names: sha256:<hex>, <hex>, or a prefix of either
 // that only one object in the store starts with.
 Digest resolve_key(const Store& store, const std::string& text) {
-  std::string h = text.rfind("sha256:", 0) == 0 ? text.substr(7) : text;
-  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string h = ascii_lower(text.rfind("sha256:", 0) == 0 ? text.substr(7) : text);
   Digest d;
   if (h.size() == 64 && unhex(h, d.data(), d.size())) {
     if (!store.has(d)) throw Error(Exit::no_input, "object " + sha256_ref(d) + " is not in the store " + store.dir());
@@ -137,7 +136,7 @@ int store_gc(Tool& tool, const StoreOptions& opt) {
   std::vector<std::string> files;
   for (const std::string& r : opt.inputs) {
     Digest d;
-    if (parse_sha256_ref(r, &d)) roots.insert(d);
+    if (parse_sha256_ref(ascii_lower(r), &d)) roots.insert(d);
     else files.push_back(r);
   }
   auto keep = [&](const Digest& d) { roots.insert(d); };

@@ -42,7 +42,7 @@ std::string account_flag(const std::string& value, bool system_ok) {
                                                   kFeesAccount
                                             : std::string("deposits go to a participant's ed25519: key")));
   }
-  if (!parse_public_key_ref(value, &pub))
+  if (!parse_public_key_ref(ascii_lower(value), &pub))
     throw Error(Exit::usage, "--account " + value + ": expected ed25519:<64 hex digits>" +
                                  (system_ok ? " or a system: account" : ""));
   return public_key_ref(pub);

@@ -23,12 +23,6 @@ std::string signer_of(const json& m, const std::string& path, const std::string&
   return by;
 }
 
-std::string account_key(const json& m, const std::string& name, const std::string& path) {
-  std::string key = get_string(m, name, path);
-  std::array<uint8_t, 32> pub;
-  if (!parse_public_key_ref(key, &pub)) throw data_error(name + " must be ed25519:<64 hex digits>", path + "." + name);
-  return key;
-}
 
 void check_transfer(const json& m, const LedgerInfo& ledger, LedgerEntry* e) {
   const std::string type = get_choice(m, "type", "", {"deposit", "stake"});
@@ -42,13 +36,13 @@ void check_transfer(const json& m, const LedgerInfo& ledger, LedgerEntry* e) {
   const std::string by = signer_of(m, "", type);
   if (type == "deposit") {
     e->kind = LedgerEntry::Kind::deposit;
-    e->account = account_key(m, "credit", "");
+    e->account = get_key(m, "credit", "");
     if (by != ledger.operator_key)
       throw data_error("a deposit must be signed by the ledger's operator " + ledger.operator_key + ", not " + by,
                        ".sig.by");
   } else {
     e->kind = LedgerEntry::Kind::stake;
-    e->account = account_key(m, "debit", "");
+    e->account = get_key(m, "debit", "");
     if (by != e->account) throw data_error("a stake must be signed by its provider " + e->account + ", not " + by, ".sig.by");
   }
 }
@@ -56,8 +50,8 @@ void check_transfer(const json& m, const LedgerInfo& ledger, LedgerEntry* e) {
 void check_lease(const json& m, LedgerEntry* e) {
   e->kind = LedgerEntry::Kind::lease;
   const std::string by = signer_of(m, "", "lease");
-  e->buyer = account_key(m, "buyer", "");
-  e->provider = account_key(m, "provider", "");
+  e->buyer = get_key(m, "buyer", "");
+  e->provider = get_key(m, "provider", "");
   e->task = get_string(m, "task", "");
   e->amount = get_int(m, "price_micros", "", 1, kMaxAmount);
   e->deadline = get_time(m, "deadline", "");
@@ -145,7 +139,7 @@ std::set<std::string> load_trust(const std::string& path) {
     if (b == std::string::npos) continue;
     line = line.substr(b, e - b + 1);
     std::array<uint8_t, 32> pub;
-    if (!parse_public_key_ref(line, &pub))
+    if (!parse_public_key_ref(ascii_lower(line), &pub))
       throw data_error("--trust " + path + " line " + std::to_string(n) + ": expected ed25519:<64 hex digits>, got '" +
                        line + "'");
     keys.insert(public_key_ref(pub));

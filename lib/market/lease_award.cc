@@ -197,8 +197,9 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
   cfg.second_price = opt.rule == "second-price";
   for (const std::string& by : opt.reputation_by) {
     std::array<uint8_t, 32> pub;
-    if (!parse_public_key_ref(by, &pub)) throw Error(Exit::usage, "--reputation-by " + by + ": expected ed25519:<64 hex digits>");
-    cfg.reputation_by.insert(by);
+    if (!parse_public_key_ref(ascii_lower(by), &pub))
+      throw Error(Exit::usage, "--reputation-by " + by + ": expected ed25519:<64 hex digits>");
+    cfg.reputation_by.insert(public_key_ref(pub));
   }
   if (tool.key_path().empty()) throw Error(Exit::usage, "leases are signed by the buyer: give --key or set GRID_KEY");
   const SigningKey key = load_key(tool.key_path());

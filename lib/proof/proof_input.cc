@@ -184,6 +184,9 @@ void read_leases(Tool& tool, const std::vector<std::string>& files, ProofInputs*
       check_envelope(m);
       if (m["kind"] != "lease") throw data_error("expected a lease, got kind " + m["kind"].get<std::string>(), ".kind");
       require_id_or_signature(m, "lease");
+      // Compared as text with a result's signer and task: one spelling.
+      if (m.contains("provider")) get_key(m, "provider", "");
+      if (m.contains("task") && m["task"].is_string()) require_ref(m, "task", "");
       if (const json* t = task_of(m)) {
         // A lease from lease-bid holds its task in the order: name that path.
         const std::string at = m.contains("task") && &m["task"] == t ? ".task" : ".order.task";
