@@ -720,3 +720,13 @@ sign1() {
   assert_jq_all '.[0].reason' 'sig.by is not ed25519:<64 lower-case hex digits>'
   run -0 --separate-stderr grid-key verify --by "ed25519:$(tr a-f A-F <<<"${PUB1#ed25519:}")" signed.jsonl
 }
+
+@test "a NUL byte on a line is malformed JSON (65 naming the column), not the end of the line" {
+  printf '{"kind":"note","v":1}\0junk\n' >nul.jsonl
+  run -65 --separate-stderr grid-key id nul.jsonl
+  assert_output ''
+  stderr_has "malformed JSON: a NUL byte at column 22"
+  stderr_has "input line 1 of nul.jsonl"
+  printf '{"kind":"note","v":1,"s":"a\\u0000b"}\n' >escaped.jsonl
+  run -0 --separate-stderr grid-key id escaped.jsonl
+}

@@ -201,6 +201,15 @@ class SimdjsonConverter {
   std::optional<bool> negative_zero_;
 };
 
+// No JSON text holds a NUL byte (a string spells it \u0000); simdjson
+// took one after a document for its end, and the bytes after it went
+// unread. Both paths refuse it first, with the same words.
+void refuse_nul(const std::string& text) {
+  if (const size_t nul = text.find('\0'); nul != std::string::npos)
+    throw Error(Exit::data, "malformed JSON: a NUL byte at column " + std::to_string(nul + 1) +
+                                " (a JSON string spells it \\u0000)");
+}
+
 std::optional<json> parse_with_simdjson(const std::string& text) {
   thread_local simdjson::dom::parser kept;
   std::optional<simdjson::dom::parser> own;
@@ -215,6 +224,7 @@ std::optional<json> parse_with_simdjson(const std::string& text) {
 }  // namespace
 
 json parse_json_text_nlohmann(const std::string& text) {
+  refuse_nul(text);
   json out;
   JsonBuilder builder(&out);
   json::sax_parse(text, &builder);
@@ -222,6 +232,7 @@ json parse_json_text_nlohmann(const std::string& text) {
 }
 
 json parse_json_text(const std::string& text) {
+  refuse_nul(text);
   if (std::optional<json> fast = parse_with_simdjson(text)) return std::move(*fast);
   return parse_json_text_nlohmann(text);
 }

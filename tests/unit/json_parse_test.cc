@@ -234,5 +234,22 @@ TEST(JsonParsePaths, AgreeAtTheDepthLimit) {
   }
 }
 
+TEST(JsonParsePaths, ANulByteAnywhereIsMalformedNotTheEndOfTheText) {
+  using namespace std::string_literals;
+  for (const std::string& t : {"{\"kind\":\"note\",\"v\":1}\0junk"s, "{\"kind\":\"n\0te\"}"s, "\0{}"s, "{}\0"s}) {
+    SCOPED_TRACE(t.size());
+    try {
+      parse_json_line(t);
+      ADD_FAILURE() << "parsed";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Exit::data);
+      EXPECT_NE(std::string(e.what()).find("a NUL byte at column " + std::to_string(t.find('\0') + 1)), std::string::npos)
+          << e.what();
+    }
+  }
+  // Spelled as JSON spells it, a NUL is a string's character like any other.
+  EXPECT_EQ(parse_json_line("{\"s\":\"a\\u0000b\"}")["s"].get<std::string>(), "a\0b"s);
+}
+
 }  // namespace
 }  // namespace grid
