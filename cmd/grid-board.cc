@@ -20,10 +20,8 @@ int main(int argc, char** argv) {
         ->type_name("URL");
     sub->add_option("--max-bytes", opt.max_bytes, "Largest message file posted or read (default 4 MiB)")
         ->type_name("BYTES")
-        ->check(CLI::PositiveNumber);
-    sub->add_option("--retries", opt.retries, "Transient failures in a row before giving up with 75 (default 4)")
-        ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+        ->check(grid::number_check(1, "at least 1 byte"));
+    tool.add_retries_flag(*sub, "the board's URL and inputs by URL");
   }
   post->add_option("files", opt.inputs, "JSON Lines files or URLs; - is stdin (default: stdin)")->type_name("FILE");
   tool.add_keep_going_flag(*post);
@@ -36,6 +34,8 @@ int main(int argc, char** argv) {
     sub->add_option("--task", opt.task, "results of this task")->type_name("ID");
     sub->add_option("--result", opt.result, "verdicts on this result")->type_name("ID");
     sub->add_option("--since", opt.since, "Only what is new since this cursor (printed by the last run)")
+        ->check(CLI::Validator([](std::string& v) { return v.empty() ? std::string("an empty cursor is no cursor") : ""; },
+                               "", "cursor"))
         ->type_name("CURSOR");
     sub->add_option("--cursor-file", opt.cursor_file,
                     "Start from the cursor in FILE when it exists; write the next one there")
@@ -43,10 +43,10 @@ int main(int argc, char** argv) {
   }
   watch->add_option("--interval", opt.interval_s, "Seconds between polls, doubled while idle up to 16x (default 10)")
       ->type_name("SECONDS")
-      ->check(CLI::NonNegativeNumber);
+      ->check(grid::number_check(0.1, "at least 0.1 s: a watch asks a server"));
   watch->add_option("--max-polls", opt.max_polls, "Stop after N polls (default 0: never)")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+      ->check(grid::number_check(0, "0 (no end) or more"));
 
   return tool.run(argc, argv, [&] {
     if (*post) return grid::board_post(tool, opt);

@@ -32,12 +32,12 @@ int main(int argc, char** argv) {
                   "What the script reads and prints: gridutils (default) or akash (Akash's resource groups, a price per block)")
       ->check(CLI::IsMember({"gridutils", "akash"}));
   bid->add_option("--akash-denom-price", opt.akash_denom_price, "akash: the order currency one unit of the script's denomination is worth")
-      ->check(CLI::PositiveNumber);
+      ->check(grid::number_check(0, "above 0", true));
   bid->add_option("--akash-denom", opt.akash_denom,
                   "akash: hand the script {resources, price} as newer Akash providers do, the order's price cap a block in this denomination (uakt)")
       ->type_name("DENOM");
   bid->add_option("--akash-block-seconds", opt.akash_block_seconds, "akash: seconds a block lasts (default 6.117)")
-      ->check(CLI::PositiveNumber);
+      ->check(grid::number_check(0, "above 0", true));
   bid->add_option("--script-timeout", opt.script_timeout, "Kill a price script after this long: 30s, 2m, 1.5s, 500ms (default 10s)");
   bid->add_option("--script-jobs", opt.script_jobs, "Price scripts run at once (default 8)");
   bid->add_option("--max-leases", opt.max_leases, "Leases this machine holds at once; 0: no limit");

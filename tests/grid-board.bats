@@ -281,6 +281,23 @@ teardown() {
   stderr_has "no kind 'tasks' on the board"
   run -64 --separate-stderr grid-board get "$url" orders --since v9:1
   stderr_has "not a cursor"
+  # An empty cursor, or one with an empty tag, is none grid-board printed.
+  for c in '' 'v1:5:' 'v1:5:0123456789abcdef,' 'v1:5:,0123456789abcdef'; do
+    run -64 --separate-stderr grid-board get "$url" orders --since "$c"
+    stderr_has "cursor"
+  done
+  run -0 --separate-stderr grid-board get "$url" orders --since 'v1:5:0123456789abcdef'
+  # Numbers in range, said in words; a watch never polls without a pause.
+  run -64 --separate-stderr grid-board watch --interval 0 "$url" orders
+  stderr_has "--interval: 0 is out of range: at least 0.1 s"
+  run -64 --separate-stderr grid-board get --max-bytes 0 "$url" orders
+  stderr_has "--max-bytes: 0 is out of range: at least 1 byte"
+  run -64 --separate-stderr grid-board watch --interval soon "$url" orders
+  stderr_has "soon is not a number"
+  for sub in post get watch; do
+    run -64 --separate-stderr grid-board "$sub" --retries 1001 "$url" orders
+    stderr_has "--retries"
+  done
   run -64 --separate-stderr grid-board get ftp://x/ orders
   env -u AWS_ACCESS_KEY_ID grid-board get s3://board/x orders 2>err && fail "no credentials accepted"
   grep -q "AWS_ACCESS_KEY_ID" err

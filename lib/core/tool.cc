@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -84,6 +86,21 @@ void Tool::add_retries_flag(CLI::App& where, const std::string& urls) {
                    "Transient failures in a row before giving up with 75, for " + urls + " (default 4)")
       ->type_name("N")
       ->check(CLI::Range(0, 1000));
+}
+
+CLI::Validator number_check(double lo, const std::string& range, bool strictly) {
+  return CLI::Validator(
+      [lo, range, strictly](std::string& text) {
+        char* end = nullptr;
+        errno = 0;
+        const double v = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) ||
+            text.find_first_of("xXpPnN") != std::string::npos)
+          return text + " is not a number";
+        if (strictly ? !(v > lo) : !(v >= lo)) return text + " is out of range: " + range;
+        return std::string();
+      },
+      range, "number");
 }
 
 bool Tool::table_format() const {

@@ -16,6 +16,7 @@
 // translation unit's compile time); everything else sees the App by name.
 namespace CLI {
 class App;
+class Validator;
 }
 
 namespace grid {
@@ -27,6 +28,11 @@ struct CommonOptions {
   bool keep_going = false;
   std::optional<int> retries;  // --retries N: for every fetch the process makes
 };
+
+// A flag's number at least `lo` (above it when `strictly`), its range in
+// words (`range`, e.g. "above 0"): CLI11's own ranges print the largest
+// double, 300 digits. A finite decimal number only.
+CLI::Validator number_check(double lo, const std::string& range, bool strictly = false);
 
 class Tool {
  public:

@@ -22,15 +22,15 @@ namespace {
 // times --interval, so an idle board is asked less often.
 constexpr int kWatchMaxBackoff = 16;
 
-FetchOptions fetch_options(Tool& tool, const BoardOptions& opt) {
+// Its retries are the process's default, which --retries sets.
+FetchOptions fetch_options(Tool& tool) {
   FetchOptions o;
-  o.retries = opt.retries;
   o.on_retry = [&tool](const std::string& text) { tool.note(text); };
   return o;
 }
 
 std::unique_ptr<BoardStore> open_board(Tool& tool, const BoardOptions& opt) {
-  return open_board_store(opt.url, fetch_options(tool, opt));
+  return open_board_store(opt.url, fetch_options(tool));
 }
 
 // The folder get lists: the kind's, or one place in it.

@@ -25,7 +25,6 @@ struct BoardOptions {
   std::string since;                // cursor text
   std::string cursor_file;          // read when it exists, rewritten after
   uint64_t max_bytes = kBoardMaxBytes;
-  int retries = 4;                  // transient failures in a row before 75
   double interval_s = 10;           // watch: the first wait between polls
   int max_polls = 0;                // watch: 0 for no end
 };

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 
 #include "core/crypto.h"
 #include "core/error.h"
@@ -32,10 +31,16 @@ BoardCursor BoardCursor::parse(const std::string& text, const std::string& flag)
     throw bad();
   c.time_ = std::stoll(time);
   if (colon != std::string::npos) {
-    std::stringstream tags(rest.substr(colon + 1));
-    std::string t;
-    while (std::getline(tags, t, ','))
+    // Every tag between the commas: none empty, so "v1:5:" and "v1:5:a,"
+    // are no cursors text() prints.
+    const std::string tags = rest.substr(colon + 1);
+    for (size_t at = 0;;) {
+      const size_t comma = tags.find(',', at);
+      const std::string t = tags.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
       if (!is_tag(t) || !c.seen_.insert(t).second) throw bad();
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
   }
   return c;
 }
