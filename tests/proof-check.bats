@@ -268,6 +268,16 @@ print(sorted(pos[:q]))' "$seed" | tr -d ' ')
   jq -c 'del(.id,.sig) | .train.losses[1].loss = 0.25' train.jsonl | grid-key sign --key key1 >forged.jsonl
   run -1 --separate-stderr check --tasks train-tasks.jsonl --samples 4 forged.jsonl
   assert_reason '^spot: segment 1 \(steps 10\.\.20\): the loss at step 20 is reported as 0\.25, re-execution gives '
+  # Bit for bit: a number one double away from the float job-run wrote (it
+  # rounds to the same float32) is not the loss.
+  for at in '["losses"][1]' '["final"]'; do
+    python3 -c "import json, math, sys
+m = json.loads(sys.stdin.read()); del m['id'], m['sig']
+p = m['train']$at; p['loss'] = math.nextafter(p['loss'], math.inf)
+print(json.dumps(m, separators=(',', ':')))" <train.jsonl | grid-key sign --key key1 >forged.jsonl
+    run -1 --separate-stderr check --tasks train-tasks.jsonl --samples 4 forged.jsonl
+    assert_reason '^spot: (segment 1 \(steps 10\.\.20\): the loss at step 20|final\.loss) is reported as '
+  done
   # The honest result: checked, and said so.
   run -0 --separate-stderr check --tasks train-tasks.jsonl --samples 4 train.jsonl
   assert_jq .checked.spot.final_model checked

@@ -37,7 +37,12 @@ Status check_distinct(const TrainTrace& t) {
 }
 
 // The same loss bit for bit, a null claim standing for a non-finite one.
-bool same_loss(float claimed, float got) { return (std::isnan(claimed) && !std::isfinite(got)) || claimed == got; }
+// The claim is compared as the JSON number it is: job-run writes a float's
+// exact value, so a number between two floats (any of the many decimals
+// that round to the loss) is no report of it.
+bool same_loss(double claimed, float got) {
+  return (std::isnan(claimed) && !std::isfinite(got)) || claimed == static_cast<double>(got);
+}
 
 // job-run reports the loss at every checkpoint after the initial one:
 // exactly those steps, once each. After check_train_layout, so the
@@ -61,17 +66,16 @@ Status check_train_losses(const json& result, const TrainTrace& t) {
 
 }  // namespace
 
-std::optional<float> claimed_loss(const json& part, int64_t step) {
+std::optional<double> claimed_loss(const json& part, int64_t step) {
   if (!part.contains("losses")) return std::nullopt;
   for (const json& l : part["losses"])
-    if (l["step"].get<int64_t>() == step)
-      return l["loss"].is_null() ? std::nanf("") : static_cast<float>(l["loss"].get<double>());
+    if (l["step"].get<int64_t>() == step) return l["loss"].is_null() ? std::nan("") : l["loss"].get<double>();
   return std::nullopt;
 }
 
-float claimed_final_loss(const json& part) {
+double claimed_final_loss(const json& part) {
   const json& fl = part["final"]["loss"];
-  return fl.is_null() ? std::nanf("") : static_cast<float>(fl.get<double>());
+  return fl.is_null() ? std::nan("") : fl.get<double>();
 }
 
 Status check_final_model(const json& part, const Trainer& trainer) {
@@ -284,7 +288,7 @@ ModeReport check_spot_train(CheckContext& c) {
                                 checked);
       }
     }
-    if (std::optional<float> loss = claimed_loss(part, end)) {
+    if (std::optional<double> loss = claimed_loss(part, end)) {
       const float got = trainer.last_loss();
       if (!same_loss(*loss, got)) {
         checked["steps"] = steps_run;

@@ -53,11 +53,13 @@ std::string segment_name(const TrainTrace& t, int64_t j);
 // (corrupt, not a state of this task, the state of another step).
 Status restore_checkpoint(const CheckContext& c, const TrainTrace& t, int64_t j, Trainer& trainer, bool* absent);
 
-// The loss at checkpoint `step` as the result's `losses` report it, NaN
-// for null (a diverged run's); nullopt when it reports none for the step.
-std::optional<float> claimed_loss(const json& part, int64_t step);
-// final.loss as reported, NaN for null.
-float claimed_final_loss(const json& part);
+// The loss at checkpoint `step` as the result's `losses` report it (the
+// JSON number, not rounded to a float: exact mode compares it with the
+// float's exact value), NaN for null (a diverged run's); nullopt when it
+// reports none for the step.
+std::optional<double> claimed_loss(const json& part, int64_t step);
+// final.loss as reported, likewise.
+double claimed_final_loss(const json& part);
 
 // final.model_sha256 against serialize_model() of the final state, which
 // `trainer` holds.

@@ -65,7 +65,7 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
         if (Status m = check_final_model(part, trainer); !m.ok()) return ModeReport::fail(m.reason(), checked);
         // The claimed final state's loss, computed here: rounding apart, what the provider computed.
         const float got = trainer.evaluate_loss();
-        if (!fast_loss_agrees(claimed_final_loss(part), got))
+        if (!fast_loss_agrees(static_cast<float>(claimed_final_loss(part)), got))
           return ModeReport::fail("final.loss is reported as " + part["final"]["loss"].dump() +
                                       ", the final state's loss is " + json(got).dump() + ", more than " +
                                       short_number(kFastTolerance, 4) + " of it apart",
@@ -98,9 +98,9 @@ ModeReport spot_train_fast(CheckContext& c, const TrainTrace& t, Trainer& traine
                                   " x the segment's update of " + short_number(update, 4),
                               checked);
     }
-    if (std::optional<float> loss = claimed_loss(c.message()["train"], end)) {
+    if (std::optional<double> loss = claimed_loss(c.message()["train"], end)) {
       const float got = trainer.last_loss();
-      if (!fast_loss_agrees(*loss, got)) {
+      if (!fast_loss_agrees(static_cast<float>(*loss), got)) {
         checked["steps"] = steps_run;
         return ModeReport::fail(seg + ": the loss at step " + std::to_string(end) + " is reported as " +
                                     json(*loss).dump() + ", re-execution gives " + json(got).dump() +
