@@ -628,6 +628,15 @@ dump(r)' <infer.jsonl | grid-key sign --key key1 >forged.jsonl
   mkdir empty
   run -3 --separate-stderr proof-check --key vkey --store empty --tasks infer-tasks.jsonl --mode spot infer.jsonl
   assert_jq_all '.[0].reason | startswith("spot: the model is unavailable: ")' true
+  # A corrupt copy of the model (the buyer's input, not the provider's
+  # work) where the verifier reads it: inconclusive, never a reject.
+  cp -a S Sbad
+  f=Sbad/sha256/${model:7:2}/${model:9}
+  chmod u+w "$f"
+  printf '\001' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+  run -3 --separate-stderr proof-check --key vkey --store Sbad --tasks infer-tasks.jsonl --mode spot infer.jsonl
+  assert_jq_all 'map(.status) | unique | tostring' '["inconclusive"]'
+  assert_jq_all '.[0].reason | startswith("spot: the task'"'"'s model is corrupt where the verifier reads it: ")' true
 }
 
 # ---- pinpoint --------------------------------------------------------------

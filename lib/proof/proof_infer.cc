@@ -109,11 +109,21 @@ ModeReport check_spot_infer(CheckContext& c) {
 
   const Digest model_key = ref_digest(spec["model"]["sha256"]);
   Fetched model = fetch_object(c, model_key);
-  if (model.state == Fetched::State::absent && spec["model"].contains("url")) {
-    model.bytes = fetch_bytes(spec["model"]["url"].get<std::string>(), model_key);
-    model.state = Fetched::State::found;
+  // The model is the buyer's, named by the task, not the provider's work:
+  // a bad copy of it where the verifier looks is no fault of the result.
+  // The task's URL is tried then, as for one not there; failing that, the
+  // check cannot be made.
+  if (model.state != Fetched::State::found && spec["model"].contains("url")) {
+    try {
+      model.bytes = fetch_bytes(spec["model"]["url"].get<std::string>(), model_key);
+      model.state = Fetched::State::found;
+    } catch (const Error& e) {
+      if (e.code() == Exit::temp_fail) throw;
+      model.problem += std::string("; from its URL: ") + e.what();
+    }
   }
-  if (model.state == Fetched::State::corrupt) return ModeReport::fail("the model is corrupt: " + model.problem, checked);
+  if (model.state == Fetched::State::corrupt)
+    return ModeReport::inconclusive("the task's model is corrupt where the verifier reads it: " + model.problem, checked);
   if (model.state == Fetched::State::absent) return ModeReport::inconclusive("the model is unavailable: " + model.problem, checked);
   Dataset data;
   try {
