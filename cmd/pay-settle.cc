@@ -2,6 +2,7 @@
 // work, refunds, slashes and publishes reputation.
 #include <CLI/CLI.hpp>
 
+#include "core/fields.h"
 #include "core/tool.h"
 #include "ledger/ledger_commands.h"
 
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
                          : std::string();
             },
             "", "micro-units"))
-        ->check(CLI::Range(int64_t{1}, (int64_t{1} << 53) - 1));
+        ->check(CLI::Range(int64_t{1}, grid::kMaxMicros));
 
   apply->add_option("files", opt.inputs, "Input files or URLs of JSON Lines (default: stdin)")->type_name("FILE");
   apply->add_flag("--pass", opt.pass, "Pass messages that are not leases, verdicts or transfers through untouched");

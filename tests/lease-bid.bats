@@ -173,22 +173,28 @@ script() {
   run -64 --separate-stderr lease-bid
 }
 
-@test "order: --max-price or --bid-deposit above 2^53 is 64 naming the flag, before any input is read" {
-  run -64 --separate-stderr order --max-price 9007199254740993 --deadline 2h <gemm-task.jsonl
-  stderr_has "--max-price must be a positive number of micro-units, at most 2^53"
+@test "order: --max-price or --bid-deposit above 2^53 - 1 is 64 naming the flag, before any input is read" {
+  # 2^53 - 1 is the most the ledger settles: an order beyond it could be
+  # awarded and never paid.
+  run -64 --separate-stderr order --max-price 9007199254740992 --deadline 2h <gemm-task.jsonl
+  stderr_has "--max-price must be a positive number of micro-units, at most 2^53 - 1 (9007199254740991)"
   [ -z "$output" ]
-  run -64 --separate-stderr order --max-price 10 --bid-deposit 9007199254740993 --deadline 2h <gemm-task.jsonl
-  stderr_has "--bid-deposit must not be negative nor above 2^53"
+  run -64 --separate-stderr order --max-price 10 --bid-deposit 9007199254740992 --deadline 2h <gemm-task.jsonl
+  stderr_has "--bid-deposit must not be negative nor above 2^53 - 1"
   # Checked first: input that is not there is never opened.
   run -64 --separate-stderr order --max-price 9007199254740993 --deadline 2h no-such-file.jsonl
   stderr_has "--max-price"
-  # 2^53 itself is in range, and bid and award read the order back.
-  run -0 --separate-stderr order --max-price 9007199254740992 --bid-deposit 9007199254740992 --deadline 2h \
+  # 2^53 - 1 itself is in range, and bid and award read the order back.
+  run -0 --separate-stderr order --max-price 9007199254740991 --bid-deposit 9007199254740991 --deadline 2h \
     <gemm-task.jsonl
-  assert_jq '[.max_price_micros, .bid_deposit_micros] | map(tostring) | join(" ")' "9007199254740992 9007199254740992"
+  assert_jq '[.max_price_micros, .bid_deposit_micros] | map(tostring) | join(" ")' "9007199254740991 9007199254740991"
   echo "$output" >orders.jsonl
   run -0 --separate-stderr bid prov p2.json --policy policy.json orders.jsonl
   [ "${#lines[@]}" -eq 2 ]
+  # An order signed with 2^53 is refused where it is read.
+  jq -c '.max_price_micros = 9007199254740992 | del(.sig)' orders.jsonl | grid-key sign --key buyer >big.jsonl
+  run -65 --separate-stderr bid prov p2.json --policy policy.json big.jsonl
+  stderr_has "field .max_price_micros"
 }
 
 @test "order: a --need path no profile has is warned of, naming the members there are; the order is still made" {
@@ -574,6 +580,8 @@ true|the price script printed no price
 echo 0|printed '0', not a positive decimal price
 echo -5|printed '-5', not a positive decimal price
 echo cheap|printed 'cheap', not a positive decimal price
+echo 99999999999999999999999999999|printed '99999999999999999999999999999', a price beyond 2^53 - 1 micro-units
+echo 9007199254740992|printed '9007199254740992', a price beyond 2^53 - 1 micro-units
 CASES
   # A script killed by a signal: sh reports it as status 128+9, or we see the signal.
   script 'kill -9 $$'
@@ -817,7 +825,7 @@ akash_profile() {
   assert_jq .price_micros 1
 }
 
-@test "price script, akash format: output that is no price, or a price past 2^53, is warned of per order; a script's no is quiet" {
+@test "price script, akash format: output that is no price, or a price past 2^53 - 1, is warned of per order; a script's no is quiet" {
   order --max-price 100000 --deadline 2h <big-task.jsonl >orders.jsonl
   akash_profile prov cuda >gpu.json
   local body want
@@ -829,7 +837,7 @@ akash_profile() {
     [ "$(grep -c "no bid: .*$want" <<<"$stderr")" -eq 1 ] || fail "want '$want', stderr was: $stderr"
   done <<'CASES'
 echo 12uakt|printed '12uakt', not a positive decimal price
-echo 4e14|per-block price makes a price beyond 2^53 micro-units
+echo 4e14|per-block price makes a price beyond 2^53 - 1 micro-units
 CASES
   script 'echo "requested rate is too low" >&2; exit 1'
   run -0 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \

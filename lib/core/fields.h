@@ -21,6 +21,10 @@ std::optional<double> get_number_opt(const json& obj, const std::string& name, c
 std::string get_string(const json& obj, const std::string& name, const std::string& path);
 // A string of the form sha256:<64 hex digits>: a message's or object's hash.
 void require_ref(const json& obj, const std::string& name, const std::string& path);
+// The most micro-units an amount, price or deposit may be: 2^53 - 1, the
+// largest integer every JSON reader holds exactly (I-JSON, RFC 7493), so
+// what lease-bid lets a buyer offer, the ledger can settle.
+constexpr int64_t kMaxMicros = (int64_t{1} << 53) - 1;
 // A *key* member: "ed25519:<64 lower-case hex digits>", returned as it is.
 std::string get_key(const json& obj, const std::string& name, const std::string& path);
 // Absent is nullopt; present must be true or false.

@@ -12,7 +12,6 @@ namespace grid {
 namespace {
 
 // Amounts stay below 2^53 so they have one exact form in canonical JSON.
-constexpr int64_t kMaxAmount = (int64_t{1} << 53) - 1;
 constexpr size_t kMaxTrustBytes = size_t{1} << 20;
 
 // The signer of `m` at `path`, or Exit::data naming the field.
@@ -32,7 +31,7 @@ void check_transfer(const json& m, const LedgerInfo& ledger, LedgerEntry* e) {
   if (m.contains("currency") && get_string(m, "currency", "") != ledger.currency)
     throw data_error("currency " + m["currency"].get<std::string>() + " differs from the ledger's " + ledger.currency,
                      ".currency");
-  e->amount = get_int(m, "amount_micros", "", 1, kMaxAmount);
+  e->amount = get_int(m, "amount_micros", "", 1, kMaxMicros);
   const std::string by = signer_of(m, "", type);
   if (type == "deposit") {
     e->kind = LedgerEntry::Kind::deposit;
@@ -53,7 +52,7 @@ void check_lease(const json& m, LedgerEntry* e) {
   e->buyer = get_key(m, "buyer", "");
   e->provider = get_key(m, "provider", "");
   e->task = get_string(m, "task", "");
-  e->amount = get_int(m, "price_micros", "", 1, kMaxAmount);
+  e->amount = get_int(m, "price_micros", "", 1, kMaxMicros);
   e->deadline = get_time(m, "deadline", "");
   if (by != e->buyer) throw data_error("the lease is signed by " + by + ", not by its buyer " + e->buyer, ".sig.by");
 
@@ -77,7 +76,7 @@ void check_lease(const json& m, LedgerEntry* e) {
   const json& task = get_object(order, "task", ".order");
   if (task.contains("id") && task["id"] != e->task)
     throw data_error("the order is for task " + task["id"].dump() + ", the lease for " + e->task, ".order.task.id");
-  const int64_t max_price = get_int(order, "max_price_micros", ".order", 1, kMaxAmount);
+  const int64_t max_price = get_int(order, "max_price_micros", ".order", 1, kMaxMicros);
   if (e->amount > max_price)
     throw data_error("price_micros " + std::to_string(e->amount) + " is above the order's max_price_micros " +
                      std::to_string(max_price), ".price_micros");
@@ -102,7 +101,7 @@ void check_lease(const json& m, LedgerEntry* e) {
     throw data_error("the lease's deadline " + get_string(m, "deadline", "") + " is not its order's " +
                          get_string(order, "deadline", ".order"),
                      ".deadline");
-  const int64_t bid_price = get_int(bid, "price_micros", ".bid", 1, kMaxAmount);
+  const int64_t bid_price = get_int(bid, "price_micros", ".bid", 1, kMaxMicros);
   if (get_choice(m, "rule", "", {"first-price", "second-price"}) == "first-price") {
     if (e->amount != bid_price)
       throw data_error("price_micros " + std::to_string(e->amount) + " is not the winning bid's " +

@@ -47,7 +47,7 @@ Status hardware_matches(const json& bid, const ProfileCheck& p) {
 
 void read_rank_or_throw(const json& b, const Market& market, Contender* c) {
   c->provider = get_string(b, "provider", "");
-  c->price = get_int(b, "price_micros", "", 1, int64_t{1} << 53);
+  c->price = get_int(b, "price_micros", "", 1, kMaxMicros);
   c->reputation = market.reputations.score_of(c->provider);
 }
 
@@ -59,7 +59,7 @@ Status bid_rules(AuctionMessage& m, const Order& order, const Market& market, Co
   const std::string& task = require_string(b, "task");
   const std::string& profile_id = require_string(b, "profile");
   const int64_t expires = get_time(b, "expires", "");
-  const int64_t deposit = get_int_opt(b, "deposit_micros", "", 0, int64_t{1} << 53).value_or(0);
+  const int64_t deposit = get_int_opt(b, "deposit_micros", "", 0, kMaxMicros).value_or(0);
   const AwardConfig& cfg = market.cfg;
   finish_check(b, &m.sig);
   const SignatureCheck& sig = m.sig;

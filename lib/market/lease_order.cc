@@ -25,8 +25,8 @@ void read_order(const json& m, Order* out) {
   out->task_id = require_string(task, "id", ".task");
   out->type = task.contains("type") ? get_string(task, "type", ".task") : std::string();
   out->flops = get_number(m, "flops", "", 0, 1e30);
-  out->max_price = get_int(m, "max_price_micros", "", 1, int64_t{1} << 53);
-  out->bid_deposit = get_int_opt(m, "bid_deposit_micros", "", 0, int64_t{1} << 53).value_or(0);
+  out->max_price = get_int(m, "max_price_micros", "", 1, kMaxMicros);
+  out->bid_deposit = get_int_opt(m, "bid_deposit_micros", "", 0, kMaxMicros).value_or(0);
   out->min_reputation = get_number_opt(m, "min_reputation", "", 0, 1).value_or(0);
   out->deadline = get_time(m, "deadline", "");
   out->created = m.contains("created") ? get_time(m, "created", "") : 0;
@@ -85,11 +85,10 @@ void warn_unknown_need_paths(const Tool& tool, const NeedExpr& need) {
 int lease_order_main(Tool& tool, const LeaseOptions& opt) {
   // The bounds read_order() holds orders to: an order this run cannot
   // read back is the flag's fault, not the input's.
-  constexpr int64_t kMost = int64_t{1} << 53;
-  if (opt.max_price <= 0 || opt.max_price > kMost)
-    throw Error(Exit::usage, "--max-price must be a positive number of micro-units, at most 2^53 (9007199254740992)");
-  if (opt.bid_deposit < 0 || opt.bid_deposit > kMost)
-    throw Error(Exit::usage, "--bid-deposit must not be negative nor above 2^53 (9007199254740992)");
+  if (opt.max_price <= 0 || opt.max_price > kMaxMicros)
+    throw Error(Exit::usage, "--max-price must be a positive number of micro-units, at most 2^53 - 1 (9007199254740991)");
+  if (opt.bid_deposit < 0 || opt.bid_deposit > kMaxMicros)
+    throw Error(Exit::usage, "--bid-deposit must not be negative nor above 2^53 - 1 (9007199254740991)");
   if (!(opt.min_reputation >= 0 && opt.min_reputation <= 1))
     throw Error(Exit::usage, "--min-reputation must be between 0 and 1");
   const NeedExpr need = parse_need_or_throw(opt.need, static_cast<int>(Exit::usage), "--need");

@@ -81,7 +81,7 @@ json akash_priced_request(const json& groups, const AkashRates& rates, int64_t m
 Status akash_price(double per_block, const AkashRates& rates, double seconds, int64_t* price, json* pricing) {
   const double blocks = akash_blocks(rates, seconds);
   const auto micros = blocks <= kMaxBlocks ? round_up_micros(per_block * blocks * rates.denom_price) : std::nullopt;
-  if (!micros) return Status::Fail("the price script's per-block price makes a price beyond 2^53 micro-units");
+  if (!micros) return Status::Fail("the price script's per-block price makes a price beyond 2^53 - 1 micro-units");
   (*pricing)["format"] = "akash";
   (*pricing)["per_block"] = per_block;
   (*pricing)["blocks"] = static_cast<int64_t>(blocks);

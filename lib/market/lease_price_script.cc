@@ -234,7 +234,9 @@ ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string&
   }
   const auto amount = parse_script_amount(r.output);
   if (!amount) {
-    r.priced = Status::Fail("the price script printed '" + r.output.substr(0, 40) + "', not a positive decimal price");
+    r.priced = Status::Fail("the price script printed '" + r.output.substr(0, 40) + "', " +
+                            (parse_script_number(r.output) ? "a price beyond 2^53 - 1 micro-units"
+                                                           : "not a positive decimal price"));
     r.faulty = r.output != "0";
     return r;
   }

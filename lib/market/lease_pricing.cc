@@ -10,7 +10,8 @@
 namespace grid {
 
 namespace {
-constexpr double kMaxMicros = 9007199254740992.0;  // 2^53: what JSON carries exactly
+// kMaxMicros (core/fields.h) as a double, which holds it exactly.
+constexpr double kMostMicros = static_cast<double>(kMaxMicros);
 constexpr double kRoundingSlack = 1e-6;
 }
 
@@ -71,11 +72,11 @@ PricePolicy parse_policy(const json& j, const std::string& source) {
     p.basis = get_choice(j, "basis", "", {"tflop_hour", "gpu_hour"});
     const json& rates = get_object(j, "rates_micros", "");
     for (auto it = rates.begin(); it != rates.end(); ++it)
-      p.rates[it.key()] = get_int(rates, it.key(), ".rates_micros", 0, int64_t{1} << 53);
+      p.rates[it.key()] = get_int(rates, it.key(), ".rates_micros", 0, kMaxMicros);
     if (p.rates.empty()) throw data_error("no rates", ".rates_micros");
-    p.start_fee = get_int_opt(j, "start_fee_micros", "", 0, int64_t{1} << 53).value_or(0);
-    p.floor = get_int_opt(j, "floor_micros", "", 0, int64_t{1} << 53).value_or(0);
-    p.ceiling = get_int_opt(j, "ceiling_micros", "", 0, int64_t{1} << 53).value_or(0);
+    p.start_fee = get_int_opt(j, "start_fee_micros", "", 0, kMaxMicros).value_or(0);
+    p.floor = get_int_opt(j, "floor_micros", "", 0, kMaxMicros).value_or(0);
+    p.ceiling = get_int_opt(j, "ceiling_micros", "", 0, kMaxMicros).value_or(0);
     if (p.ceiling > 0 && p.ceiling < p.floor) throw data_error("ceiling below floor", ".ceiling_micros");
     return p;
   } catch (Error& e) {
@@ -108,8 +109,8 @@ Status policy_price(const PricePolicy& p, const Order& order, const Hardware& hw
   if (price < 1) {  // nothing to charge: as from a price script, a zero price is no bid
     return Status::Fail("the policy prices it at 0 micro-units (no rate, start fee or floor): no bid");
   }
-  if (price > kMaxMicros) {
-    return Status::Fail("the policy price is beyond 2^53 micro-units");
+  if (price > kMostMicros) {
+    return Status::Fail("the policy price is beyond 2^53 - 1 micro-units");
   }
   *pricing = {{"method", "policy"},
               {"basis", p.basis},
@@ -126,7 +127,7 @@ Status policy_price(const PricePolicy& p, const Order& order, const Hardware& hw
   return Status::Ok();
 }
 
-std::optional<double> parse_script_amount(const std::string& text) {
+std::optional<double> parse_script_number(const std::string& text) {
   size_t b = text.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return std::nullopt;
   size_t e = text.find_last_not_of(" \t\r\n");
@@ -134,7 +135,13 @@ std::optional<double> parse_script_amount(const std::string& text) {
   if (t.find_first_not_of("0123456789.+-eE") != std::string::npos) return std::nullopt;
   char* end = nullptr;
   const double v = std::strtod(t.c_str(), &end);
-  if (end != t.c_str() + t.size() || !std::isfinite(v) || !(v > 0) || std::ceil(v) > kMaxMicros) return std::nullopt;
+  if (end != t.c_str() + t.size() || !std::isfinite(v) || !(v > 0)) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_script_amount(const std::string& text) {
+  const std::optional<double> v = parse_script_number(text);
+  if (!v || std::ceil(*v) > kMostMicros) return std::nullopt;
   return v;
 }
 
@@ -146,7 +153,7 @@ std::optional<int64_t> parse_script_price(const std::string& text) {
 
 std::optional<int64_t> round_up_micros(double v) {
   const double up = std::max(0.0, std::ceil(v - kRoundingSlack));
-  if (!std::isfinite(v) || up > kMaxMicros) return std::nullopt;
+  if (!std::isfinite(v) || up > kMostMicros) return std::nullopt;
   return static_cast<int64_t>(up);
 }
 

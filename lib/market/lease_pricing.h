@@ -59,19 +59,23 @@ PricePolicy parse_policy(const json& policy, const std::string& source);
 
 // Ok with the price in micro-units in *price and a "pricing" object saying
 // how it was made, or why the policy makes no bid (no rate for the GPU
-// model, a zero price, one beyond 2^53); then neither is set.
+// model, a zero price, one beyond 2^53 - 1); then neither is set.
 Status policy_price(const PricePolicy& p, const Order& order, const Hardware& hw, int64_t* price, json* pricing);
 
 // A decimal price as a price script prints it ("12", "12.5", " 3e2\n"),
-// as a number. nullopt for anything else, zero, negative, or beyond 2^53.
+// as a number. nullopt for anything else, zero, negative, or beyond
+// 2^53 - 1 (kMaxMicros).
 std::optional<double> parse_script_amount(const std::string& text);
+// The positive decimal `text` is, whatever its size; nullopt for anything
+// else (what parse_script_amount refuses as too large is one of these).
+std::optional<double> parse_script_number(const std::string& text);
 
 // The same in micro-units, a fraction rounded up.
 std::optional<int64_t> parse_script_price(const std::string& text);
 
 // A price worked out in floating point, in whole micro-units: rounded up,
 // less than a millionth of a micro-unit over being binary rounding noise.
-// nullopt when not finite or beyond 2^53.
+// nullopt when not finite or beyond 2^53 - 1.
 std::optional<int64_t> round_up_micros(double micros);
 
 }  // namespace grid
