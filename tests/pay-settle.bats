@@ -465,13 +465,14 @@ funded() {
   assert_balance "$B" available 10000000
   verdict "$(cat l.jsonl)" accept >v.jsonl
   run -0 --separate-stderr pay-settle apply --ledger L.db --trust trust.txt --now 2026-11-30T00:00:02Z v.jsonl
-  assert_jq .outcome resolved
+  # Its hold was returned at the deadline, not settled by a verdict.
+  assert_jq .outcome expired
   assert_balance "$P" available 3000000
   # A verdict arriving with its lease after the deadline also expires it.
   lease 1 1000000 2026-11-30T00:00:00Z >l2.jsonl
   verdict "$(cat l2.jsonl)" accept >v2.jsonl
   run -0 --separate-stderr pay-settle apply --ledger L.db --trust trust.txt --now "$LATER" l2.jsonl v2.jsonl
-  assert_jq_all '[.[] | .outcome] | join(",")' "expired,resolved"
+  assert_jq_all '[.[] | .outcome] | join(",")' "expired,expired"
   assert_balance "$B" available 10000000
   assert_check_ok
 }

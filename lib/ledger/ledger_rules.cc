@@ -245,6 +245,8 @@ Outcome Settlement::verdict(const LedgerEntry& e) {
 }
 
 Outcome Settlement::resolved_verdict(const LedgerEntry& e, const Hold& h) {
+  // Returned at its deadline, not settled by a verdict: say which.
+  if (h.state == "expired") return Outcome::expired;
   if (h.resolved_by != e.id) return Outcome::resolved;
   // The same verdict again: it must still mean the same movement.
   if (e.status == "accept") {
