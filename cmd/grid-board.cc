@@ -34,8 +34,7 @@ int main(int argc, char** argv) {
     sub->add_option("--task", opt.task, "results of this task")->type_name("ID");
     sub->add_option("--result", opt.result, "verdicts on this result")->type_name("ID");
     sub->add_option("--since", opt.since, "Only what is new since this cursor (printed by the last run)")
-        ->check(CLI::Validator([](std::string& v) { return v.empty() ? std::string("an empty cursor is no cursor") : ""; },
-                               "", "cursor"))
+        ->check(grid::nonempty_check("cursor"))
         ->type_name("CURSOR");
     sub->add_option("--cursor-file", opt.cursor_file,
                     "Start from the cursor in FILE when it exists; write the next one there")

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   CLI::App& app = tool.app();
   app.require_subcommand(1);
   app.add_option("--store", opt.store, "Content store folder (default $XDG_DATA_HOME/gridutils/store)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->check(grid::nonempty_check("folder"));
 
   CLI::App* get = app.add_subcommand("get", "Write an object's bytes, checked against its SHA-256");
   get->add_option("sha256", opt.object, "sha256:<hex>, <hex>, or a unique prefix of 4 or more hex digits")

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", opt.device, "auto, cpu, cuda or cuda:N (default auto); exec tasks on cuda get the NVIDIA "
                                        "devices bound in")->type_name("DEVICE");
   app.add_option("--store", opt.store, "Content store folder (default $XDG_DATA_HOME/gridutils/store)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->check(grid::nonempty_check("folder"));
   app.add_option("--publish", opt.publish,
                  "PUT each result and the store objects it names to this URL (WebDAV, s3://, file://)")
       ->type_name("URL");

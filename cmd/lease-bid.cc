@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
       ->check(grid::number_check(0, "above 0", true));
   bid->add_option("--akash-denom", opt.akash_denom,
                   "akash: hand the script {resources, price} as newer Akash providers do, the order's price cap a block in this denomination (uakt)")
-      ->type_name("DENOM");
+      ->type_name("DENOM")
+      ->check(grid::nonempty_check("denomination"));
   bid->add_option("--akash-block-seconds", opt.akash_block_seconds, "akash: seconds a block lasts (default 6.117)")
       ->check(grid::number_check(0, "above 0", true));
   bid->add_option("--script-timeout", opt.script_timeout, "Kill a price script after this long: 30s, 2m, 1.5s, 500ms (default 10s)");

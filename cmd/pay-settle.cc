@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : {init, deposit, stake, reputation}) tool.add_key_flag(*sub);
   for (CLI::App* sub : {init, deposit, stake, apply, reputation})
     sub->add_option("--now", opt.now, "The time to use instead of the clock (RFC 3339 or epoch seconds)");
-  init->add_option("--currency", opt.currency, "Currency of every amount, in micro-units (USD, EUR...)")->required();
+  init->add_option("--currency", opt.currency, "Currency of every amount, in micro-units (USD, EUR...)")
+      ->required()
+      ->check(grid::nonempty_check("currency"));
   deposit->add_option("--account", opt.account, "Account credited (ed25519:<hex>)")->required();
   for (CLI::App* sub : {deposit, stake})
     sub->add_option("--amount", opt.amount, "Amount in micro-units")

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--store", opt.store, "Content store with the provider's checkpoints and outputs "
                                        "(default $XDG_DATA_HOME/gridutils/store)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->check(grid::nonempty_check("folder"));
   app.add_option("--store-url", opt.store_url, "The provider's store over http(s), s3:// or file:// (objects at URL/sha256/ab/cdef...)")
       ->type_name("URL");
   auto* samples = app.add_option("--samples", opt.samples, "Re-execute this many segments (rows) of each result")

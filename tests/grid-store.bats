@@ -56,6 +56,12 @@ corrupt() {
 
 # ---- put and get -------------------------------------------------------
 
+@test "an empty --store is no folder (64), not the default store" {
+  HOME=$PWD/home XDG_DATA_HOME= run -64 --separate-stderr grid-store --store '' ls
+  stderr_has "--store: an empty value is no folder"
+  assert_not_exist home
+}
+
 @test "put stores files and stdin, one JSON line each; get gives the bytes back" {
   printf 'hello\n' >a.txt
   head -c 100000 /dev/urandom >b.bin

@@ -73,6 +73,10 @@ proof_part() {
     stderr_matches '^job-run: error: '
   done
   assert_not_exist S
+  # An empty --store is no folder, not the default store.
+  HOME=$PWD/home XDG_DATA_HOME= run -64 --separate-stderr job-run --store '' gemm4.jsonl
+  stderr_has "--store: an empty value is no folder"
+  assert_not_exist home
 }
 
 @test "--device cuda without a usable GPU is exit 69 with the reason" {

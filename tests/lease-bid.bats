@@ -864,6 +864,10 @@ CASES
   run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
     --akash-denom-price 2 --akash-denom 'u akt' orders.jsonl
   stderr_has "--akash-denom u akt: expected a denomination such as uakt"
+  # An empty one is no denomination, not the flag left out.
+  run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format akash \
+    --akash-denom-price 2 --akash-denom '' orders.jsonl
+  stderr_has "--akash-denom: an empty value is no denomination"
   run -64 --separate-stderr bid prov gpu.json --policy policy.json --price-script-format akash --akash-denom-price 2 orders.jsonl
   stderr_has "--price-script-format akash is for a --price-script"
   run -64 --separate-stderr bid prov gpu.json --price-script ./price.sh --price-script-format json orders.jsonl

@@ -145,6 +145,9 @@ funded() {
   stderr_has "exists"
   [ "$(md5sum L.db)" = "$sum" ]
   run -64 pay-settle init --ledger M.db --currency usd --key op
+  run -64 --separate-stderr pay-settle init --ledger M.db --currency '' --key op
+  stderr_has "--currency: an empty value is no currency"
+  assert_not_exist M.db
   run -64 pay-settle init --ledger M.db --key op
   run -64 --separate-stderr pay-settle init --ledger M.db --currency USD
   stderr_has "no key"

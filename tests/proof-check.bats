@@ -105,6 +105,8 @@ dump(r)' "$@"
   stderr_has "--store-url ftp://host/store: not an http://, https://, s3:// or file:// URL"
   run -64 --separate-stderr check --samples 0 train.jsonl
   stderr_has "--samples: Value 0 not in range 1 to"
+  run -64 --separate-stderr check --store '' train.jsonl
+  stderr_has "--store: an empty value is no folder"
   # A --store that is not there is a typo, not a provider withholding.
   run -66 --separate-stderr proof-check --key vkey --store no-such-store --tasks train-tasks.jsonl train.jsonl
   assert_output ''

@@ -103,6 +103,11 @@ CLI::Validator number_check(double lo, const std::string& range, bool strictly) 
       range, "number");
 }
 
+CLI::Validator nonempty_check(const std::string& what) {
+  return CLI::Validator([what](std::string& text) { return text.empty() ? "an empty value is no " + what : std::string(); },
+                        "", what);
+}
+
 bool Tool::table_format() const {
   if (common_.format.empty()) return ::isatty(1);
   return common_.format == "table";

@@ -33,6 +33,9 @@ struct CommonOptions {
 // words (`range`, e.g. "above 0"): CLI11's own ranges print the largest
 // double, 300 digits. A finite decimal number only.
 CLI::Validator number_check(double lo, const std::string& range, bool strictly = false);
+// A flag whose empty value would read as the flag not given (--store ''
+// as the default store): refused, saying `what` it needs.
+CLI::Validator nonempty_check(const std::string& what);
 
 class Tool {
  public:
