@@ -311,6 +311,12 @@ script() {
   echo '{"basis":"per_second","rates_micros":{"*":1}}' >p.json
   run -65 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
   stderr_has '.basis'
+  # A field the policy does not know (a typo of ceiling_micros) is never
+  # dropped in silence.
+  echo '{"basis":"tflop_hour","rates_micros":{"*":1},"ceilling_micros":2500}' >p.json
+  run -65 --separate-stderr bid prov a100.json --policy p.json orders.jsonl
+  stderr_has 'unknown field "ceilling_micros" (known: basis, rates_micros, start_fee_micros, floor_micros, ceiling_micros)'
+  stderr_has 'field .ceilling_micros'
   # A zero rate with no fee or floor prices the order at 0: no bid.
   echo '{"basis":"tflop_hour","rates_micros":{"*":0}}' >p.json
   run -0 --separate-stderr bid prov a100.json --policy p.json --explain orders.jsonl

@@ -69,6 +69,8 @@ double estimated_seconds(const Order& order, const Hardware& hw) { return estima
 PricePolicy parse_policy(const json& j, const std::string& source) {
   try {
     PricePolicy p;
+    // A misspelt ceiling or fee would price every order without it.
+    check_known_fields(j, "", {"basis", "rates_micros", "start_fee_micros", "floor_micros", "ceiling_micros"});
     p.basis = get_choice(j, "basis", "", {"tflop_hour", "gpu_hour"});
     const json& rates = get_object(j, "rates_micros", "");
     for (auto it = rates.begin(); it != rates.end(); ++it)
