@@ -621,6 +621,12 @@ funded() {
   assert_line -n 0 --partial "available"
   assert_line -n 1 --regexp "^$B +10000000 +0 +0$"
   run -64 pay-settle balance --ledger L.db --account bogus
+  # Balances of 18 digits and more keep a space between the columns.
+  for i in $(seq 12); do deposit "$R" 9007199254740991 | jq -c ".nonce = \"n$i\"" | jq -c 'del(.id, .sig)' |
+    grid-key sign --key op; done >big.jsonl
+  run -0 apply big.jsonl
+  run -0 pay-settle balance --ledger L.db --format table
+  assert_line --regexp "^$R +108086391056891892 +0 +0$"
 }
 
 @test "reputation: one message per provider, signed by the operator" {

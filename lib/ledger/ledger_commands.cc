@@ -1,5 +1,6 @@
 #include "ledger/ledger_commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -164,11 +165,18 @@ int settle_balance(Tool& tool, const SettleOptions& opt) {
   const std::string account = opt.account.empty() ? "" : account_flag(opt.account, true);
   std::vector<AccountBalance> rows = ledger_balances(db, account);
   if (tool.table_format()) {
-    std::string text = pad_right("account", 74) + pad_right("available", 18) + pad_right("held", 18) + "stake (micro-" +
-                       db.info().currency + ")\n";
+    // Each column as wide as its widest entry and two spaces: a balance
+    // of 18 digits (sums of deposits reach it) must not run into the next.
+    size_t available = 18, held = 18;
+    for (const AccountBalance& r : rows) {
+      available = std::max(available, std::to_string(r.balances.available).size() + 2);
+      held = std::max(held, std::to_string(r.balances.held).size() + 2);
+    }
+    std::string text = pad_right("account", 74) + pad_right("available", available) + pad_right("held", held) +
+                       "stake (micro-" + db.info().currency + ")\n";
     for (const AccountBalance& r : rows)
-      text += pad_right(r.account, 74) + pad_right(std::to_string(r.balances.available), 18) +
-              pad_right(std::to_string(r.balances.held), 18) + std::to_string(r.balances.stake) + "\n";
+      text += pad_right(r.account, 74) + pad_right(std::to_string(r.balances.available), available) +
+              pad_right(std::to_string(r.balances.held), held) + std::to_string(r.balances.stake) + "\n";
     write_stdout(text);
     return 0;
   }
