@@ -730,3 +730,12 @@ sign1() {
   printf '{"kind":"note","v":1,"s":"a\\u0000b"}\n' >escaped.jsonl
   run -0 --separate-stderr grid-key id escaped.jsonl
 }
+
+@test "a folder given as an input is 66 saying so, in every tool that reads messages" {
+  mkdir d
+  for t in "grid-key id" "job-split" "proof-check --key key1" "lease-bid order --key key1 --max-price 5 --deadline 1h"; do
+    run -66 --separate-stderr $t d
+    assert_output ''
+    stderr_has "d is a folder, not a file of JSON Lines"
+  done
+}

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "core/error.h"
 #include "core/net.h"
@@ -47,6 +48,13 @@ int open_input(const std::string& path, std::string* source) {
   if (fd < 0) {
     const int err = errno;
     throw Error(err == ENOENT ? Exit::no_input : Exit::io, "cannot open " + path + ": " + std::strerror(err));
+  }
+  // A folder opens, and fails only at its first read: say what it is, as
+  // a missing input (66), not as an I/O error.
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw Error(Exit::no_input, path + " is a folder, not a file of JSON Lines");
   }
   return fd;
 }
