@@ -594,6 +594,11 @@ CASES
   run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --explain orders.jsonl
   [ "${#lines[@]}" -eq 1 ]
   stderr_matches "killed by signal 9|exited with status 137"
+  # Either way it is a crash, warned of without --explain, as a signal is.
+  script 'cat >/dev/null; kill -SEGV $$'
+  run -0 --separate-stderr bid prov p2.json --price-script 'true && ./price.sh' orders.jsonl
+  [ "${#lines[@]}" -eq 1 ]
+  stderr_has "no bid: the price script exited with status 139, its shell's word for killed by signal 11"
   script 'sleep 30; echo 10'
   SECONDS=0
   run -0 --separate-stderr bid prov p2.json --price-script ./price.sh --script-timeout 1s --explain orders.jsonl

@@ -224,6 +224,14 @@ ScriptOutcome outcome_of(const Ending& e, std::string output, const std::string&
     throw Error(Exit::no_input, "--price-script " + command + ": the shell cannot " +
                                     (WEXITSTATUS(status) == 127 ? "find" : "execute") + " it (exit " +
                                     std::to_string(WEXITSTATUS(status)) + ")");
+  // /bin/sh -c reports a program killed by signal N as status 128 + N:
+  // a crash, to be warned of as one, not a script's no.
+  if (WIFEXITED(status) && WEXITSTATUS(status) > 128 && WEXITSTATUS(status) <= 128 + 64) {
+    r.priced = Status::Fail("the price script exited with status " + std::to_string(WEXITSTATUS(status)) +
+                            ", its shell's word for killed by signal " + std::to_string(WEXITSTATUS(status) - 128));
+    r.faulty = true;
+    return r;
+  }
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
     r.priced = Status::Fail("the price script exited with status " + std::to_string(WEXITSTATUS(status)));
     return r;
