@@ -437,6 +437,19 @@ object_bytes() {
   assert_equal "$(proof_part <<<"$output")" "$(proof_part <whole.jsonl)"
   # The run went on from step 20: its records chain back to the old one.
   assert_equal "$(progress_chain T "progress $id exact" | jq -sc '[.[].step]')" '[20,30,40]'
+  # The newest record's checkpoint state gone: 65 naming it, not 66.
+  cp -r S U
+  rm -f "$(object U "$(tail -1 chain.jsonl | jq -r .state)")"
+  run -65 --separate-stderr job-run --store U --resume --force small.jsonl
+  assert_output ''
+  stderr_matches "names checkpoint state sha256:[0-9a-f]{64}, which is not in the store"
+  # The newest record itself gone (its reference left): 65, not a silent
+  # start from step 0.
+  cp -r S V
+  rm -f "$(object V "$(cut -d' ' -f1 <"$(ref_file V "progress $id exact")")")"
+  run -65 --separate-stderr job-run --store V --resume --force small.jsonl
+  assert_output ''
+  stderr_has "is not in the store"
   # A record missing from the middle of a chain cannot be resumed from.
   rm -f "$(object S "$(sed -n 3p chain.jsonl | jq -r .prev)")"
   run -65 --separate-stderr job-run --store S --resume --force small.jsonl

@@ -174,8 +174,14 @@ json train_run(const json& task, RunContext& ctx) {
     return json();
   }
   if (ctx.resume) {
-    if (auto ref = ctx.store->get_ref(pref); ref && ctx.store->has(*ref)) {
+    // The store writes an object before the reference that names it: a
+    // reference to a record, or a record to a state, that is not there is
+    // a damaged store, not a run to start again in silence.
+    if (auto ref = ctx.store->get_ref(pref)) {
       run = read_progress(*ctx.store, *ref, pref);
+      if (!ctx.store->has(run.state))
+        throw Error(Exit::data, "progress record " + pref + " names checkpoint state " + sha256_ref(run.state) +
+                                    ", which is not in the store");
       trainer.restore_state(ctx.store->get(run.state));
       if (states.size() != static_cast<size_t>(trainer.step_index()) + 1 || states.back() != trainer.state_hash())
         throw Error(Exit::data, "progress record " + pref + " does not match its checkpoint");
