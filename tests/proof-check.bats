@@ -603,6 +603,14 @@ dump(r)' | grid-key sign --key key1 >forged.jsonl
   job-run --store S --key key1 --mode fast gemm-tasks.jsonl >wrong-mode.jsonl
   run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode sig wrong-mode.jsonl
   assert_jq_all '.[0].reason' 'sig: the task asks for exact mode, the result was computed in fast mode'
+  # The task's place in its job, repeated by the result, must be the task's.
+  job=$(jq -r .job <<<"$(head -1 gemm-tasks.jsonl)")
+  for edit in '.job = "x"	job is "x", the task'"'"'s is "'"$job"'"' '.index = 1	index is 1, the task'"'"'s is 0' \
+              '.index = "0"	index is "0", the task'"'"'s is 0' '.header.seed = 5	header.seed is 5, the task'"'"'s is '; do
+    head -1 gemm.jsonl | jq -c "del(.id, .sig) | $(cut -f1 <<<"$edit")" | grid-key sign --key key1 >placed.jsonl
+    run -1 --separate-stderr check --tasks gemm-tasks.jsonl --mode sig placed.jsonl
+    assert_jq .reason "sig: $(cut -f2 <<<"$edit")$( [[ $edit == *seed* ]] && jq -r .seed <<<"$(head -1 gemm-tasks.jsonl)")"
+  done
 }
 
 # ---- infer ---------------------------------------------------------------

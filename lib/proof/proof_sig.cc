@@ -1,6 +1,7 @@
 // The sig mode: a result's id and signature, its header against its task,
 // and with --leases, that the lease's provider signed it for the lease's
 // task.
+#include "jobs/job_spec.h"
 #include "jobs/result.h"
 #include "proof/proof_modes.h"
 
@@ -78,6 +79,17 @@ ModeReport check_sig(CheckContext& c) {
       return ModeReport::fail("the task asks for " + mode + " mode, the result was computed in " +
                                   header["mode"].get<std::string>() + " mode",
                               checked);
+    // The task's place in its job, as job-run repeats it: a result that
+    // says another (or a value of another type) is not this task's.
+    const TaskPlace place = task_place(*c.task);
+    const std::pair<const char*, json> repeated[] = {
+        {"job", r.value("job", json())}, {"index", r.value("index", json())}, {"header.seed", header.value("seed", json())}};
+    const json* want[] = {&place.job, &place.index, &place.seed};
+    for (size_t i = 0; i < 3; ++i)
+      if (repeated[i].second != *want[i])
+        return ModeReport::fail(std::string(repeated[i].first) + " is " + repeated[i].second.dump() + ", the task's is " +
+                                    want[i]->dump(),
+                                checked);
     checked["task"] = true;
   }
   if (!c.opt->leases.empty()) return check_lease(c, checked);
