@@ -10,11 +10,11 @@ int main(int argc, char** argv) {
   grid::SplitCommand cmd;
   CLI::App& app = tool.app();
   app.add_option("files", cmd.inputs, "Job files or URLs of JSON Lines (default: stdin)")->type_name("FILE");
-  app.add_option("--weights", cmd.weights, "Signed gpu-bench profiles: shard in proportion to their exact GEMM rate")
+  app.add_option("--weights", cmd.weights, "Signed gpu-bench profiles: shard in proportion to their exact GEMM rate (render: their render rate)")
       ->type_name("FILE");
-  auto* rows = app.add_option("--shard-rows", cmd.shard_rows, "Rows per task for infer and gemm jobs")
+  auto* rows = app.add_option("--shard-rows", cmd.shard_rows, "Rows per task for infer and gemm jobs (frames for render)")
                    ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  auto* tasks = app.add_option("--tasks", cmd.tasks, "Number of tasks for infer and gemm jobs")
+  auto* tasks = app.add_option("--tasks", cmd.tasks, "Number of tasks for infer, gemm and render jobs")
                     ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   rows->excludes(tasks);
   app.get_option("--weights")->excludes(rows)->excludes(tasks);

@@ -722,6 +722,9 @@ deadline_lease() {
   run -65 --separate-stderr job-run --store S mixed.jsonl
   assert_output ''
   stderr_matches '^job-run: error: .*\(input line 1 of mixed\.jsonl, field \.kind\)$'
+  # A lease without its task is named as that, not as a wrong kind.
+  run -65 --separate-stderr job-run --store S <(sed -n 3p mixed.jsonl)
+  stderr_matches '^job-run: error: the lease wraps no task \(neither \.task nor \.order\.task\) \(input line 1 of .*, field \.task\)$'
 }
 
 @test "a tampered or malformed task is 65 naming the line and field" {

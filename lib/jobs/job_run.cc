@@ -158,6 +158,7 @@ int job_run_main(Tool& tool, const RunOptions& opt) {
     if (!found) {
       if (opt.pass) return write_stdout(at.text + "\n");
       check_envelope(m);
+      if (m["kind"] == "lease") throw data_error("the lease wraps no task (neither .task nor .order.task)", ".task");
       throw data_error("expected a task or a lease, got kind " + m["kind"].get<std::string>(), ".kind");
     }
     if (only >= 0 && seen++ != only) return;
