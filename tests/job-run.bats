@@ -1067,6 +1067,7 @@ file_job() {
   file_job '{"format":"npy","x":{"path":"no-such.npy"},"y":{"path":"y.npy"}}' | job-split >missing.jsonl
   run -66 --separate-stderr job-run --store S missing.jsonl
   stderr_has no-such.npy
+  stderr_has "field .train.data.x.path"
   file_job '{"format":"npy","x":{"path":"x.npy"},"y":{"path":"y.npy"},"rows":65}' | job-split >rows.jsonl
   run -65 --separate-stderr job-run --store S rows.jsonl
   stderr_has "field .train.data.rows"

@@ -28,7 +28,14 @@ std::string read_ref(const json& ref, const std::string& field, Store* store, Di
     return fetch_input(ref["url"].get<std::string>(), *expect, store, field);
   }
   const std::string name = ref["path"].get<std::string>();
-  std::string bytes = read_input(name, std::nullopt);
+  std::string bytes;
+  try {
+    bytes = read_input(name, std::nullopt);
+  } catch (Error& e) {
+    // Which of the task's files is missing: the field names it.
+    if (e.field().empty()) e.at_field(field + ".path");
+    throw;
+  }
   *got = sha256(bytes);
   if (expect && *got != *expect) throw input_mismatch(name, *got, *expect, field);
   return bytes;
