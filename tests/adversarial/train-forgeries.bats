@@ -76,7 +76,14 @@ print(json.dumps(r))' <train.jsonl | forge reroot | sign key1 >forged.jsonl
   # The same job with another seed: a task the provider never ran.
   train_tasks 100 5 '.train.seed = 12' >other-tasks.jsonl
   other=$(jq -r .id other-tasks.jsonl)
+  # Relabelled by its task alone: sig sees its place in another job.
   jq -c --arg t "$other" '.task = $t | .header.task = $t' train.jsonl | forge reseal | sign key1 >replayed.jsonl
+  run -1 --separate-stderr check --tasks other-tasks.jsonl --samples 1 replayed.jsonl
+  assert_reason "^sig: job is \"$(jq -r .job train.jsonl)\", the task's is \"$(jq -r .job other-tasks.jsonl)\"\$"
+  # Relabelled whole (task, job, index, seed): only re-execution can tell,
+  # and spot does.
+  jq -c --argjson o "$(cat other-tasks.jsonl)" '.task = $o.id | .header.task = $o.id | .job = $o.job |
+    .index = $o.index | .header.seed = $o.seed' train.jsonl | forge reseal | sign key1 >replayed.jsonl
   run -1 --separate-stderr check --tasks other-tasks.jsonl --samples 1 replayed.jsonl
   assert_reason "^spot: leaf 0 is not the task's initial state "
   # Replayed as it is, for a lease of the other task: sig says it answers another task.
