@@ -162,6 +162,12 @@ bool parse_public_key_ref(std::string_view text, std::array<uint8_t, 32>* out) {
   return unhex(text.substr(kEdPrefix.size()), out->data(), out->size());
 }
 
+std::optional<std::string> key_ref_from_text(const std::string& text) {
+  std::array<uint8_t, 32> pub;
+  if (!parse_public_key_ref(ascii_lower(text), &pub)) return std::nullopt;
+  return public_key_ref(pub);
+}
+
 std::string ascii_lower(std::string text) {
   for (char& c : text)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,5 +68,8 @@ std::string public_key_ref(const std::array<uint8_t, 32>& public_key);
 bool parse_public_key_ref(std::string_view text, std::array<uint8_t, 32>* out);
 // `text` in lower case (ASCII): a key or hash a person typed as a flag.
 std::string ascii_lower(std::string text);
+// A key as a person gives it (a flag, a --trust line), in either case: its
+// one spelling, "ed25519:<64 lower-case hex>", or nullopt when it is none.
+std::optional<std::string> key_ref_from_text(const std::string& text);
 
 }  // namespace grid

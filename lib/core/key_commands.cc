@@ -72,9 +72,9 @@ int key_id(Tool& tool, const KeyOptions& opt) {
 int key_verify(Tool& tool, const KeyOptions& opt) {
   std::vector<std::string> accepted;  // in the one spelling check_signature reports
   for (const std::string& b : opt.by) {
-    std::array<uint8_t, 32> pub;
-    if (!parse_public_key_ref(ascii_lower(b), &pub)) throw Error(Exit::usage, "--by " + b + " is not ed25519:<64 hex digits>");
-    accepted.push_back(public_key_ref(pub));
+    const std::optional<std::string> key = key_ref_from_text(b);
+    if (!key) throw Error(Exit::usage, "--by " + b + " is not ed25519:<64 hex digits>");
+    accepted.push_back(*key);
   }
   const bool table = tool.table_format();
   size_t failed = 0;

@@ -32,8 +32,7 @@ void validate_file_ref(const json& ref, const std::string& path, RunsOn where) {
     throw data_error(name + " is a path on this machine, which a provider cannot read: " + kPublishHint,
                      path + ".path");
   if (ref.contains("sha256")) {
-    Digest d;
-    if (!parse_sha256_ref(get_string(ref, "sha256", path), &d)) throw data_error("expected sha256:<64 lower-case hex digits>", path + ".sha256");
+    require_ref(ref, "sha256", path);
   } else if (has_url) {
     throw data_error("a URL input must name its sha256", path + ".sha256");
   }

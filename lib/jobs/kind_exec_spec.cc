@@ -63,11 +63,6 @@ bool is_env_name(const std::string& n) {
   return true;
 }
 
-void validate_sha_ref(const json& obj, const std::string& path) {
-  Digest d;
-  if (!parse_sha256_ref(get_string(obj, "sha256", path), &d)) throw data_error("expected sha256:<64 lower-case hex digits>", path + ".sha256");
-}
-
 void validate_inputs(const json& inputs, const std::string& path, RunsOn where) {
   if (!inputs.is_array() || inputs.size() > kMaxInputs)
     throw data_error("expected an array of at most " + std::to_string(kMaxInputs) + " inputs", path);
@@ -84,7 +79,7 @@ void validate_inputs(const json& inputs, const std::string& path, RunsOn where) 
       if (other == name || other.rfind(name + "/", 0) == 0 || name.rfind(other + "/", 0) == 0)
         throw data_error("\"" + name + "\" clashes with the input \"" + other + "\"", p + ".path");
     seen.insert(name);
-    validate_sha_ref(in, p);
+    require_ref(in, "sha256", p);
     if (in.contains("url")) check_input_url(get_string(in, "url", p), p + ".url");
     else if (where == RunsOn::elsewhere)
       throw data_error("a provider's store does not hold the buyer's file: name its \"url\"", p + ".url");
@@ -243,7 +238,7 @@ void validate_image(const json& image, const std::string& path) {
   }
   if (!image.is_object()) throw data_error("expected \"host\" or {\"sha256\", \"url\"} of a rootfs tarball", path);
   check_known_fields(image, path, {"sha256", "url"});
-  validate_sha_ref(image, path);
+  require_ref(image, "sha256", path);
   check_input_url(get_string(image, "url", path), path + ".url");
 }
 

@@ -20,8 +20,7 @@ void infer_validate(const json& spec, const std::string& path, RunsOn where) {
   const json& model = get_object(spec, "model", path);
   const std::string mp = path + ".model";
   check_known_fields(model, mp, {"sha256", "url", "loss", "layers"});
-  Digest d;
-  if (!parse_sha256_ref(get_string(model, "sha256", mp), &d)) throw data_error("expected sha256:<64 lower-case hex digits>", mp + ".sha256");
+  require_ref(model, "sha256", mp);
   if (model.contains("url")) check_input_url(get_string(model, "url", mp), mp + ".url");
   else if (where == RunsOn::elsewhere)
     throw data_error("a provider's store does not hold the buyer's model: name its \"url\" (a train result published "

@@ -39,8 +39,7 @@ void render_validate(const json& spec, const std::string& path, RunsOn where) {
   const json& scene = get_object(spec, "scene", path);
   const std::string sp = path + ".scene";
   check_known_fields(scene, sp, {"sha256", "url"});
-  Digest d;
-  if (!parse_sha256_ref(get_string(scene, "sha256", sp), &d)) throw data_error("expected sha256:<64 lower-case hex digits>", sp + ".sha256");
+  require_ref(scene, "sha256", sp);
   if (scene.contains("url")) check_input_url(get_string(scene, "url", sp), sp + ".url");
   else if (where == RunsOn::elsewhere)
     throw data_error("a provider's store does not hold the buyer's scene: name its \"url\"", sp + ".url");

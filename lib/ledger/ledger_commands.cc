@@ -35,7 +35,6 @@ Database open_ledger(const SettleOptions& opt) { return Database::open(ledger_pa
 // --account: a participant's key, or with `system_ok` one of the ledger's
 // own accounts (balance, statement); deposits go to participants only.
 std::string account_flag(const std::string& value, bool system_ok) {
-  std::array<uint8_t, 32> pub;
   if (value.rfind("system:", 0) == 0) {
     if (system_ok && (value == kDepositsAccount || value == kFeesAccount)) return value;
     throw Error(Exit::usage, "--account " + value + ": " +
@@ -43,10 +42,9 @@ std::string account_flag(const std::string& value, bool system_ok) {
                                                   kFeesAccount
                                             : std::string("deposits go to a participant's ed25519: key")));
   }
-  if (!parse_public_key_ref(ascii_lower(value), &pub))
-    throw Error(Exit::usage, "--account " + value + ": expected ed25519:<64 hex digits>" +
-                                 (system_ok ? " or a system: account" : ""));
-  return public_key_ref(pub);
+  if (std::optional<std::string> key = key_ref_from_text(value)) return *key;
+  throw Error(Exit::usage, "--account " + value + ": expected ed25519:<64 hex digits>" +
+                               (system_ok ? " or a system: account" : ""));
 }
 
 std::string nonce() {

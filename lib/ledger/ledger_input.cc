@@ -137,11 +137,11 @@ std::set<std::string> load_trust(const std::string& path) {
     const auto b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
     if (b == std::string::npos) continue;
     line = line.substr(b, e - b + 1);
-    std::array<uint8_t, 32> pub;
-    if (!parse_public_key_ref(ascii_lower(line), &pub))
+    const std::optional<std::string> key = key_ref_from_text(line);
+    if (!key)
       throw data_error("--trust " + path + " line " + std::to_string(n) + ": expected ed25519:<64 hex digits>, got '" +
                        line + "'");
-    keys.insert(public_key_ref(pub));
+    keys.insert(*key);
   }
   return keys;
 }

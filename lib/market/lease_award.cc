@@ -196,10 +196,9 @@ int lease_award_main(Tool& tool, const LeaseOptions& opt) {
   cfg.now = resolve_now(opt.now);
   cfg.second_price = opt.rule == "second-price";
   for (const std::string& by : opt.reputation_by) {
-    std::array<uint8_t, 32> pub;
-    if (!parse_public_key_ref(ascii_lower(by), &pub))
-      throw Error(Exit::usage, "--reputation-by " + by + ": expected ed25519:<64 hex digits>");
-    cfg.reputation_by.insert(public_key_ref(pub));
+    const std::optional<std::string> key = key_ref_from_text(by);
+    if (!key) throw Error(Exit::usage, "--reputation-by " + by + ": expected ed25519:<64 hex digits>");
+    cfg.reputation_by.insert(*key);
   }
   if (tool.key_path().empty()) throw Error(Exit::usage, "leases are signed by the buyer: give --key or set GRID_KEY");
   const SigningKey key = load_key(tool.key_path());
