@@ -35,7 +35,11 @@ void LedgerApplier::add(json message, const Position& at) {
   push(Pending{std::move(message), Position{at.source, at.line, ""}, true});
 }
 
-void LedgerApplier::add_text(Position at) { push(Pending{json(), std::move(at), false}); }
+void LedgerApplier::add_text(Position at) {
+  const size_t begin = pending_text_.size();
+  pending_text_ += at.text;
+  push(Pending{json(), Position{std::move(at.source), at.line, ""}, false, begin, at.text.size()});
+}
 
 void LedgerApplier::push(Pending p) {
   pending_.push_back(std::move(p));
@@ -53,6 +57,12 @@ void LedgerApplier::finish() {
 
 void LedgerApplier::seal() {
   auto next = std::make_unique<Batch>();
+  next->text = std::move(pending_text_);
+  pending_text_.clear();
+  if (!spare_texts_.empty()) {
+    pending_text_ = std::move(spare_texts_.back());
+    spare_texts_.pop_back();
+  }
   next->messages = std::move(pending_);
   next->entries.resize(next->messages.size());
   pending_.clear();
@@ -80,6 +90,8 @@ void LedgerApplier::write_oldest() {
     sealed_.pop_front();
   }
   write(*batch);
+  batch->text.clear();
+  spare_texts_.push_back(std::move(batch->text));
 }
 
 void LedgerApplier::check_loop() {
@@ -101,7 +113,7 @@ void LedgerApplier::check_loop() {
     lock.unlock();
     std::exception_ptr failed;
     try {
-      for (size_t i = begin; i < end; ++i) check(b->messages[i], b->entries[i]);
+      for (size_t i = begin; i < end; ++i) check(*b, b->messages[i], b->entries[i]);
     } catch (...) {
       failed = std::current_exception();  // out of memory, say: ends the run at this batch's turn
     }
@@ -112,11 +124,11 @@ void LedgerApplier::check_loop() {
   }
 }
 
-void LedgerApplier::check(Pending& p, LedgerEntry& entry) const {
+void LedgerApplier::check(const Batch& b, Pending& p, LedgerEntry& entry) const {
   const Position at{p.at.source, p.at.line, ""};
   if (!p.parsed) {
     try {
-      p.message = parse_json_line(p.at.text);
+      p.message = parse_json_line(b.text.substr(p.begin, p.size));
     } catch (const Error& e) {
       entry.at = at;
       entry.error = e;
