@@ -11,7 +11,6 @@
 namespace grid {
 namespace {
 
-// Amounts stay below 2^53 so they have one exact form in canonical JSON.
 constexpr size_t kMaxTrustBytes = size_t{1} << 20;
 
 // The signer of `m` at `path`, or Exit::data naming the field.

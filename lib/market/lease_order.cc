@@ -86,9 +86,10 @@ int lease_order_main(Tool& tool, const LeaseOptions& opt) {
   // The bounds read_order() holds orders to: an order this run cannot
   // read back is the flag's fault, not the input's.
   if (opt.max_price <= 0 || opt.max_price > kMaxMicros)
-    throw Error(Exit::usage, "--max-price must be a positive number of micro-units, at most 2^53 - 1 (9007199254740991)");
+    throw Error(Exit::usage, "--max-price must be a positive number of micro-units, at most 2^53 - 1 (" +
+                                 std::to_string(kMaxMicros) + ")");
   if (opt.bid_deposit < 0 || opt.bid_deposit > kMaxMicros)
-    throw Error(Exit::usage, "--bid-deposit must not be negative nor above 2^53 - 1 (9007199254740991)");
+    throw Error(Exit::usage, "--bid-deposit must not be negative nor above 2^53 - 1 (" + std::to_string(kMaxMicros) + ")");
   if (!(opt.min_reputation >= 0 && opt.min_reputation <= 1))
     throw Error(Exit::usage, "--min-reputation must be between 0 and 1");
   const NeedExpr need = parse_need_or_throw(opt.need, static_cast<int>(Exit::usage), "--need");

@@ -57,7 +57,7 @@ json akash_priced_request(const json& groups, const AkashRates& rates, int64_t m
 // units of its denomination a block): per_block x blocks x denom_price,
 // blocks = ceil(seconds / block_seconds), at least 1 (a lease pays each
 // block it starts), rounded up to whole micro-units, at least 1. Ok with *price and the
-// terms added to *pricing, or why no bid (beyond 2^53 micro-units).
+// terms added to *pricing, or why no bid (beyond 2^53 - 1 micro-units, kMaxMicros).
 Status akash_price(double per_block, const AkashRates& rates, double seconds, int64_t* price, json* pricing);
 
 }  // namespace grid
