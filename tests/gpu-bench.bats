@@ -301,7 +301,7 @@ cpu_has() {
   for mode in exact fast; do
     assert_jq ".kinds.$mode.train | keys | tostring" '["data_mvalue","gflop","mrow","state_mb","step","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.gemm | keys | tostring" '["gflop","melement","store_mb","store_write","task"]'
-    assert_jq ".kinds.$mode.infer | keys | tostring" '["batch","data_mvalue","gflop","store_mb","store_write","task"]'
+    assert_jq ".kinds.$mode.infer | keys | tostring" '["batch","data_mvalue","gflop","mrow","store_mb","store_write","task"]'
     assert_jq ".kinds.$mode.exec | keys | tostring" '["exec_second","task"]'
     assert_jq ".kinds.$mode.render | keys | tostring" '["blender_start","frame","mpixel","msample","store_mb","store_write","task"]'
     assert_jq "[.kinds.$mode[][]] | all(type == \"number\" and . >= 0)" true
@@ -378,6 +378,25 @@ SH
     assert_jq ".kinds.$mode.train.gflop > 1 / 500 and .kinds.$mode.infer.gflop > 1 / 500" true
     assert_jq ".kinds.$mode.train.mrow > 0.01" true
   done
+}
+
+@test "--only kinds: infer's rows cost what job-run takes on its many-rows reference task beyond their products and batches" {
+  # This job-run takes 0.1 s more on infer's reference task of 32768 rows
+  # in 8 batches than on the others: a row's own cost (copied, hashed,
+  # written) that neither its products nor its batch count explain. It
+  # takes 0.04 s on the wide model's task (64 features), no less than its
+  # products and data cost, which gpu-bench times itself and takes out.
+  # With this job-run flat, mrow is 0.
+  logging_job_run "grep -q '\"rows\":32768' \"\$task\" && sleep 0.1" "grep -q '\"features\":64' \"\$task\" && sleep 0.04"
+  local tmp=$BATS_TEST_TMPDIR
+  [ -w /dev/shm ] && tmp=/dev/shm
+  TMPDIR=$tmp run -0 --separate-stderr bin/gpu-bench --device cpu --quick --threads 1 --only kinds --kinds infer
+  for mode in exact fast; do
+    assert_jq ".kinds.$mode.infer.mrow > 0.3" true
+  done
+  logging_job_run
+  TMPDIR=$tmp run -0 --separate-stderr bin/gpu-bench --device cpu --quick --threads 1 --only kinds --kinds infer
+  assert_jq ".kinds.exact.infer.mrow < 0.1" true
 }
 
 @test "--kinds: the kinds section measures only the kinds named; another name, or --kinds without the section, is 64; a killed run's folders are swept" {

@@ -87,6 +87,10 @@ std::optional<TaskWork> infer_work(const json& spec, std::string* why) {
   const double values = data_rows >= 0 ? static_cast<double>(data_rows) * layers[0].get<double>() / 1e6 : 0;
   return TaskWork{{"task", 1},
                   {"gflop", 2 * rows * mlp_macs_per_row(layers) / 1e9},
+                  // A row costs beyond its products: its predictions
+                  // copied, hashed and written (a small model's rows took
+                  // several times their arithmetic).
+                  {"mrow", rows / 1e6},
                   {"batch", std::ceil(rows / spec["batch"].get<double>())},
                   {"data_mvalue", values},
                   {"store_write", 3},  // the predictions, the result, its reference

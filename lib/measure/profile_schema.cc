@@ -49,7 +49,7 @@ json build_schema() {
   // render costs gpu_bench.cc adds from the render section).
   json kinds = {{"exec", leaves({"task", "exec_second"})},
                 {"gemm", leaves({"task", "gflop", "melement", "store_write", "store_mb"})},
-                {"infer", leaves({"task", "batch", "data_mvalue", "gflop", "store_write", "store_mb"})},
+                {"infer", leaves({"task", "batch", "data_mvalue", "gflop", "mrow", "store_write", "store_mb"})},
                 {"render", leaves({"task", "blender_start", "frame", "mpixel", "msample", "store_write", "store_mb"})},
                 {"train", leaves({"task", "data_mvalue", "gflop", "mrow", "state_mb", "step", "store_write", "store_mb"})},
                 {"skipped", json::object()}};

@@ -67,6 +67,7 @@ TEST(TaskCost, GemmAndInferCountTheirShard) {
   w = task_work(i, &why);
   ASSERT_TRUE(w) << why;
   EXPECT_DOUBLE_EQ(w->at("batch"), 8);
+  EXPECT_DOUBLE_EQ(w->at("mrow"), 4096 / 1e6);  // the shard's rows, not the dataset's
   EXPECT_DOUBLE_EQ(w->at("gflop"), 2.0 * 4096 * (8 * 32 + 32 * 3) / 1e9);
   EXPECT_DOUBLE_EQ(w->at("data_mvalue"), 8192.0 * 8 / 1e6);  // the whole dataset is loaded
   i["infer"]["model"].erase("layers");
