@@ -468,6 +468,15 @@ ms_step_order() {
   run -0 --separate-stderr bid prov old.json --policy policy.json --explain <(order --max-price 100000000 --deadline 2h <render-task.jsonl)
   [ "${#lines[@]}" -eq 2 ]
   stderr_has "run time estimated from flops at the exact GEMM rate, not the task's kind: kinds.exact.render: no cost for the unit \"mpixel\" (a profile of an older gpu-bench: take it again)"
+  # Without --explain the provider's cron is told too, once a reason; a
+  # profile with no kinds section at all (an older gpu-bench's) is not a
+  # surprise, and says nothing.
+  run -0 --separate-stderr bid prov old.json --policy policy.json \
+    <(order --max-price 100000000 --deadline 2h <render-task.jsonl; order --max-price 100000001 --deadline 2h <render-task.jsonl)
+  [ "${#lines[@]}" -eq 3 ]
+  assert_equal "$stderr" "lease-bid: warning: 2 order(s)' run time estimated from flops at the exact GEMM rate, not the task's kind: kinds.exact.render: no cost for the unit \"mpixel\" (a profile of an older gpu-bench: take it again) (--explain names each)"
+  run -0 --separate-stderr bid prov p2.json --policy policy.json <(order --max-price 100000 --deadline 2h <gemm-task.jsonl)
+  assert_equal "$stderr" ''
 }
 
 @test "bid: the profile must be --key's, trusted, and the pricing flags exclusive" {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -305,6 +306,18 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
     tool.note("the profile has no kinds section (a gpu-bench before per-kind costs, or --only): run times are "
               "estimated from flops at " + std::to_string(b.hw.exact_tflops) + " exact TFLOP/s, which leaves out "
               "every per-step and per-task cost");
+  // A profile with costs for kinds but not for this task's (taken by an
+  // older gpu-bench, or with --kinds) prices it from flops alone, which
+  // leaves out its per-task and per-step costs: a deadline it cannot keep
+  // may be accepted. Said once a reason, with or without --explain.
+  if (!opt.explain && !b.hw.kinds.is_null()) {
+    std::map<std::string, int> fell_back;
+    for (size_t i = 0; i < cands.size(); ++i)
+      if (!repeat[i] && cands[i].status.ok() && !cands[i].estimate.fallback.empty()) ++fell_back[cands[i].estimate.fallback];
+    for (const auto& [why, n] : fell_back)
+      tool.note("warning: " + std::to_string(n) + " order(s)' run time estimated from flops at the exact GEMM rate, "
+                "not the task's kind: " + one_line(why) + " (--explain names each)");
+  }
   out.write(b.profile);
   for (size_t i = 0; i < cands.size(); ++i) {
     const Candidate& c = cands[i];
