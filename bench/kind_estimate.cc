@@ -165,7 +165,6 @@ int main() {
     std::string label, mode, file, model;
     grid::json task;
     Phase phase = Phase::kinds;
-    bool beyond = false;
     std::string job;
     std::vector<double> s;
   };
@@ -182,8 +181,9 @@ int main() {
       t.file = (dir / ("task" + std::to_string(timed.size()) + ".json")).string();
       std::ofstream(t.file) << t.task.dump() << "\n";
       t.model = t.task["type"] == "infer" ? t.task["infer"]["model"]["sha256"].get<std::string>() : "";
-      t.beyond = name == kBeyondGemm || name == kBeyondRender;
-      t.phase = t.beyond ? Phase::beyond : t.task["type"] == "render" ? Phase::render : Phase::kinds;
+      t.phase = name == kBeyondGemm || name == kBeyondRender ? Phase::beyond
+                : t.task["type"] == "render"                   ? Phase::render
+                                                               : Phase::kinds;
       t.job = name;
       // The train example's run leaves the model infer's example names.
       if (name == "train") time_job_run_once(t.file, store);
@@ -264,7 +264,7 @@ int main() {
       continue;
     }
     const double ratio = e.seconds / actual;
-    (t.beyond ? beyond[t.job] : examples).add(ratio);
+    (t.phase == Phase::beyond ? beyond[t.job] : examples).add(ratio);
     std::printf("  %-22s %-6s %12.4f %12.4f %8.2f\n", t.label.c_str(), t.mode.c_str(), e.seconds, actual, ratio);
   }
   fs::remove_all(dir);

@@ -22,6 +22,10 @@ namespace grid {
 
 namespace {
 
+// How a bid whose run time fell back to flops says so, with why after it:
+// the warning (once a reason) and --explain (each order) alike.
+constexpr const char* kFlopsFallback = "run time estimated from flops at the exact GEMM rate, not the task's kind: ";
+
 // Seconds for --explain, however large (a profile may claim a rate near
 // zero): printed from the double, never cast past int64's range.
 std::string whole_seconds(double s) {
@@ -315,8 +319,8 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
     for (size_t i = 0; i < cands.size(); ++i)
       if (!repeat[i] && cands[i].status.ok() && !cands[i].estimate.fallback.empty()) ++fell_back[cands[i].estimate.fallback];
     for (const auto& [why, n] : fell_back)
-      tool.note("warning: " + std::to_string(n) + " order(s)' run time estimated from flops at the exact GEMM rate, "
-                "not the task's kind: " + one_line(why) + " (--explain names each)");
+      tool.note("warning: " + std::to_string(n) + " order(s)' " + kFlopsFallback + one_line(why) +
+                " (--explain names each)");
   }
   out.write(b.profile);
   for (size_t i = 0; i < cands.size(); ++i) {
@@ -325,8 +329,7 @@ int lease_bid_main(Tool& tool, const LeaseOptions& opt) {
     // Each one not repeated was screened, and each one screened in was priced and sized.
     if (opt.explain && !c.estimate.fallback.empty() && !b.hw.kinds.is_null())
       std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id
-                << "): run time estimated from flops at the exact GEMM rate, not the task's kind: "
-                << one_line(c.estimate.fallback) << std::endl;
+                << "): " << kFlopsFallback << one_line(c.estimate.fallback) << std::endl;
     if (c.status.ok()) out.write(make_bid(c, b));
     else if (opt.explain || c.warn)
       std::cerr << tool.name() << ": order " << c.order.id << " (task " << c.order.task_id

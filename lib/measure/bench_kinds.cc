@@ -488,8 +488,8 @@ KindRun measure_infer(Runner& r, Store& store, const Sizes& z, const json& known
   const Measured d = r.difference_here("infer", shard(z.infer_rows), shard(z.infer_rows / 8));
   json k = known;
   k["gflop"] = std::max(0.0, d.seconds) / units_of(d.work, "gflop");
-  // The tiny model's rows in a few large batches: its rows' own work
-  // (mrow) leads, as the batches' does in the one before it.
+  // The last: the tiny model's rows in a few large batches, where its
+  // rows' own work (mrow) leads, as the batches' does in the second.
   return measure_kind(r, "infer",
                       {[=](uint64_t s) { return infer(tiny_model, 64, 4, 64, s); },
                        [=](uint64_t s) { return infer(tiny_model, z.batch_rows, 4, 1, s); },
